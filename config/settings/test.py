@@ -1,0 +1,17 @@
+"""Tests: the same PostgreSQL as production, fast password hashing, eager nothing by default."""
+
+from .base import *  # noqa: F403
+from .base import DATABASES, VAR_DIR
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# The ledger refuses TRUNCATE; the test backend lets Django's flush between transactional tests
+# through (and nothing else). See tests/pgbackend.
+DATABASES["default"]["ENGINE"] = "tests.pgbackend"
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+LEDGER_SIGNING_KEY_FILE = str(VAR_DIR / "test-ledger-signing-key.pem")

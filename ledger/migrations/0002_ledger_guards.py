@@ -1,0 +1,78 @@
+"""Integrity the database enforces by itself, so that no code path (raw SQL included) breaks it.
+
+- Every transfer has at least two entries, all in the transfer's currency, summing to zero:
+  checked by deferred constraint triggers at commit, on each new transfer and each new entry.
+- Transfers, entries, blocks and accounts are never deleted or truncated; transfers, entries and
+  blocks are never updated. Corrections are reversing transfers.
+"""
+
+from django.db import migrations
+
+FORWARD = r"""
+CREATE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'ledger: % on % is not allowed; the ledger is append-only (post a reversing transfer instead)',
+        TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'integrity_constraint_violation';
+END
+$$;
+
+CREATE TRIGGER ledger_transfer_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON ledger_transfer
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
+CREATE TRIGGER ledger_entry_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON ledger_entry
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
+CREATE TRIGGER ledger_block_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON ledger_block
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
+CREATE TRIGGER ledger_account_no_delete BEFORE DELETE OR TRUNCATE ON ledger_account
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
+
+CREATE FUNCTION ledger_check_transfer_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    tid bigint;
+    legs bigint;
+    total numeric;
+    currencies bigint;
+    entry_currency bigint;
+    transfer_currency bigint;
+BEGIN
+    IF TG_TABLE_NAME = 'ledger_entry' THEN
+        tid := NEW.transfer_id;
+    ELSE
+        tid := NEW.id;
+    END IF;
+    SELECT count(*), coalesce(sum(e.amount), 0), count(DISTINCT a.currency_id), min(a.currency_id)
+      INTO legs, total, currencies, entry_currency
+      FROM ledger_entry e JOIN ledger_account a ON a.id = e.account_id
+     WHERE e.transfer_id = tid;
+    SELECT currency_id INTO transfer_currency FROM ledger_transfer WHERE id = tid;
+    IF legs < 2 OR total <> 0 OR currencies <> 1 OR entry_currency IS DISTINCT FROM transfer_currency THEN
+        RAISE EXCEPTION 'ledger: transfer % does not balance (% entries, sum %, % currencies)',
+            tid, legs, total, currencies
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE CONSTRAINT TRIGGER ledger_transfer_balanced AFTER INSERT ON ledger_transfer
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_check_transfer_balanced();
+CREATE CONSTRAINT TRIGGER ledger_entry_balanced AFTER INSERT ON ledger_entry
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_check_transfer_balanced();
+"""
+
+BACKWARD = r"""
+DROP TRIGGER ledger_entry_balanced ON ledger_entry;
+DROP TRIGGER ledger_transfer_balanced ON ledger_transfer;
+DROP FUNCTION ledger_check_transfer_balanced();
+DROP TRIGGER ledger_account_no_delete ON ledger_account;
+DROP TRIGGER ledger_block_append_only ON ledger_block;
+DROP TRIGGER ledger_entry_append_only ON ledger_entry;
+DROP TRIGGER ledger_transfer_append_only ON ledger_transfer;
+DROP FUNCTION ledger_refuse_change();
+"""
+
+
+class Migration(migrations.Migration):
+    dependencies = [("ledger", "0001_initial")]
+
+    operations = [migrations.RunSQL(FORWARD, BACKWARD)]

@@ -1,0 +1,455 @@
+"""The only writer of the ledger.
+
+Posting a transfer (or a batch of them) takes two statements inside one transaction:
+
+1. lock every touched account, in id order, with `SELECT ... FOR NO KEY UPDATE`, and in the same
+   statement look up the idempotency keys of the request;
+2. after checking limits in Python, insert the transfers and their entries and update the cached
+   balances and versions, all in one statement.
+
+Locking in id order means two transfers that touch the same accounts always queue in the same
+order, so they cannot deadlock. `FOR NO KEY UPDATE` does not block the foreign-key checks of
+entries being inserted by others (they take `FOR KEY SHARE`). Idempotency rests on the unique
+index on (scope, key): a concurrent duplicate fails on it, rolls back, and on the retry finds
+the first request's transfer. Docs: docs/ledger.md.
+"""
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import DatabaseError, IntegrityError, connection, transaction
+
+from .errors import (
+    AccountNotOpen,
+    AlreadyReversed,
+    CurrencyMismatch,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidTransfer,
+    NotReversible,
+    UnknownAccount,
+)
+from .models import (
+    Account,
+    AccountKind,
+    AccountStatus,
+    AccountStatusChange,
+    Currency,
+    Transfer,
+    TransferKind,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_AMOUNT = 10**15  # minor units; far above any real amount, far below bigint overflow
+MAX_ATTEMPTS = 5
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """The signed change of one account's balance: negative pays, positive receives."""
+
+    account_id: int
+    amount: int
+
+
+def legs_between(*, source_id: int, destination_id: int, amount: int) -> tuple[Leg, Leg]:
+    """The two legs that move `amount` minor units from one account to another."""
+    return (Leg(source_id, -amount), Leg(destination_id, amount))
+
+
+@dataclass(frozen=True)
+class TransferRequest:
+    kind: str
+    legs: Sequence[Leg]
+    idempotency_key: str | None = None
+    idempotency_scope: str = ""
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    actor_id: int | None = None
+    reverses_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    request: TransferRequest
+    legs: tuple[Leg, ...]
+    metadata_json: str
+    request_hash: str
+
+
+def _prepare(request: TransferRequest) -> _Prepared:
+    """Validate a request's shape before touching the database."""
+    if request.kind not in TransferKind.values:
+        raise InvalidTransfer(f"Unknown transfer kind {request.kind!r}.")
+    legs = tuple(request.legs)
+    if len(legs) < 2:
+        raise InvalidTransfer("A transfer needs at least two legs.")
+    seen: set[int] = set()
+    for leg in legs:
+        if not isinstance(leg.amount, int) or isinstance(leg.amount, bool):
+            raise InvalidTransfer(f"Amounts are whole minor units, not {leg.amount!r}.")
+        if not isinstance(leg.account_id, int) or isinstance(leg.account_id, bool):
+            raise InvalidTransfer(f"Account ids are integers, not {leg.account_id!r}.")
+        if leg.amount == 0:
+            raise InvalidTransfer(f"The leg on account #{leg.account_id} has a zero amount.")
+        if abs(leg.amount) > MAX_AMOUNT:
+            raise InvalidTransfer(f"The leg on account #{leg.account_id} is out of range.")
+        if leg.account_id in seen:
+            raise InvalidTransfer(f"Account #{leg.account_id} appears twice in one transfer.")
+        seen.add(leg.account_id)
+    total = sum(leg.amount for leg in legs)
+    if total != 0:
+        raise InvalidTransfer(f"The legs sum to {total}, not zero: the transfer does not balance.")
+    if request.idempotency_key is not None:
+        if not isinstance(request.idempotency_key, str) or not 0 < len(request.idempotency_key) <= 200:
+            raise InvalidTransfer("An idempotency key is a string of 1 to 200 characters.")
+        if len(request.idempotency_scope) > 64:
+            raise InvalidTransfer("An idempotency scope has at most 64 characters.")
+    try:
+        metadata_json = json.dumps(dict(request.metadata), sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        raise InvalidTransfer(f"Metadata must be JSON: {exc}.") from exc
+    canonical = json.dumps(
+        {
+            "kind": request.kind,
+            "legs": sorted([leg.account_id, leg.amount] for leg in legs),
+            "metadata": json.loads(metadata_json),
+            "reverses": request.reverses_id,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    request_hash = hashlib.sha256(canonical.encode()).hexdigest()
+    return _Prepared(request, legs, metadata_json, request_hash)
+
+
+_LOCK_SQL = """
+WITH locked AS MATERIALIZED (
+    SELECT id, currency_id, balance, version, allow_negative, status
+      FROM ledger_account
+     WHERE id = ANY(%s::bigint[])
+     ORDER BY id
+       FOR NO KEY UPDATE
+)
+SELECT
+    (SELECT coalesce(json_agg(json_build_array(
+            id, currency_id, balance, version, allow_negative, status)), '[]'::json)
+       FROM locked),
+    (SELECT coalesce(json_agg(json_build_array(
+            t.id, t.idempotency_scope, t.idempotency_key, t.request_hash)), '[]'::json)
+       FROM ledger_transfer t
+       JOIN unnest(%s::text[], %s::text[]) AS k(scope, key)
+         ON t.idempotency_scope = k.scope AND t.idempotency_key = k.key)
+"""
+
+_INSERT_SQL = """
+WITH ids AS MATERIALIZED (
+    SELECT ord, nextval('ledger_transfer_id_seq') AS id
+      FROM generate_series(1, %s::int) AS ord
+), t AS (
+    INSERT INTO ledger_transfer
+        (id, currency_id, kind, idempotency_scope, idempotency_key, request_hash,
+         reverses_id, metadata, actor_id)
+    SELECT ids.id, r.currency_id, r.kind, r.scope, r.key, r.hash,
+           r.reverses_id, r.metadata::jsonb, r.actor_id
+      FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[],
+                  %s::bigint[], %s::text[], %s::bigint[])
+           WITH ORDINALITY AS r(currency_id, kind, scope, key, hash, reverses_id, metadata,
+                                actor_id, ord)
+      JOIN ids USING (ord)
+    RETURNING id, created_at
+), e AS (
+    INSERT INTO ledger_entry (transfer_id, account_id, amount, balance_after, account_version)
+    SELECT ids.id, x.account_id, x.amount, x.balance_after, x.version
+      FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[])
+           AS x(ord, account_id, amount, balance_after, version)
+      JOIN ids USING (ord)
+), a AS (
+    UPDATE ledger_account AS acc
+       SET balance = v.balance, version = v.version
+      FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS v(id, balance, version)
+     WHERE acc.id = v.id
+)
+SELECT ids.id, t.created_at FROM ids JOIN t ON t.id = ids.id ORDER BY ids.ord
+"""
+
+
+def _post_locked(prepared: Sequence[_Prepared]) -> list[Transfer]:
+    account_ids = sorted({leg.account_id for p in prepared for leg in p.legs})
+    keyed = [p.request for p in prepared if p.request.idempotency_key is not None]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _LOCK_SQL,
+            [
+                account_ids,
+                [r.idempotency_scope for r in keyed],
+                [r.idempotency_key for r in keyed],
+            ],
+        )
+        accounts_json, existing_json = cursor.fetchone()
+        accounts = {row[0]: row for row in accounts_json}
+        missing = [i for i in account_ids if i not in accounts]
+        if missing:
+            raise UnknownAccount(missing)
+        existing = {(scope, key): (tid, digest) for tid, scope, key, digest in existing_json}
+        balance = {i: row[2] for i, row in accounts.items()}
+        version = {i: row[3] for i, row in accounts.items()}
+
+        results: list[int | None] = []
+        new: list[_Prepared] = []
+        entries: tuple[list[int], list[int], list[int], list[int], list[int]] = ([], [], [], [], [])
+        for p in prepared:
+            r = p.request
+            if r.idempotency_key is not None:
+                found = existing.get((r.idempotency_scope, r.idempotency_key))
+                if found is not None:
+                    if found[1] != p.request_hash:
+                        raise IdempotencyConflict(r.idempotency_scope, r.idempotency_key, found[0])
+                    results.append(found[0])
+                    continue
+            currency_id = accounts[p.legs[0].account_id][1]
+            for leg in p.legs:
+                _, leg_currency, _, _, allow_negative, status = accounts[leg.account_id]
+                if leg_currency != currency_id:
+                    raise CurrencyMismatch(
+                        f"Accounts #{p.legs[0].account_id} and #{leg.account_id} hold different "
+                        "currencies; a transfer moves one currency."
+                    )
+                if status != AccountStatus.OPEN:
+                    raise AccountNotOpen(leg.account_id, status)
+                after = balance[leg.account_id] + leg.amount
+                if after < 0 and not allow_negative:
+                    raise InsufficientFunds(leg.account_id, balance[leg.account_id], -leg.amount)
+            ordinal = len(new) + 1
+            for leg in p.legs:
+                balance[leg.account_id] += leg.amount
+                version[leg.account_id] += 1
+                entries[0].append(ordinal)
+                entries[1].append(leg.account_id)
+                entries[2].append(leg.amount)
+                entries[3].append(balance[leg.account_id])
+                entries[4].append(version[leg.account_id])
+            new.append(p)
+            results.append(None)
+
+        created: list[Transfer] = []
+        if new:
+            touched = sorted(set(entries[1]))
+            cursor.execute(
+                _INSERT_SQL,
+                [
+                    len(new),
+                    [accounts[p.legs[0].account_id][1] for p in new],
+                    [p.request.kind for p in new],
+                    [p.request.idempotency_scope for p in new],
+                    [p.request.idempotency_key for p in new],
+                    [p.request_hash for p in new],
+                    [p.request.reverses_id for p in new],
+                    [p.metadata_json for p in new],
+                    [p.request.actor_id for p in new],
+                    *entries,
+                    touched,
+                    [balance[i] for i in touched],
+                    [version[i] for i in touched],
+                ],
+            )
+            for p, (tid, created_at) in zip(new, cursor.fetchall(), strict=True):
+                created.append(_transfer_instance(p, tid, created_at, accounts))
+
+    fresh = iter(created)
+    old_ids = [tid for tid in results if tid is not None]
+    old = Transfer.objects.in_bulk(old_ids) if old_ids else {}
+    return [next(fresh) if tid is None else old[tid] for tid in results]
+
+
+def _transfer_instance(
+    p: _Prepared, tid: int, created_at: Any, accounts: Mapping[int, Sequence[Any]]
+) -> Transfer:
+    r = p.request
+    transfer = Transfer(
+        id=tid,
+        currency_id=accounts[p.legs[0].account_id][1],
+        kind=r.kind,
+        idempotency_scope=r.idempotency_scope,
+        idempotency_key=r.idempotency_key,
+        request_hash=p.request_hash,
+        reverses_id=r.reverses_id,
+        metadata=json.loads(p.metadata_json),
+        actor_id=r.actor_id,
+        created_at=created_at,
+    )
+    transfer._state.adding = False
+    transfer._state.db = connection.alias
+    return transfer
+
+
+def _constraint_name(exc: BaseException) -> str:
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) or ""
+
+
+def _sqlstate(exc: BaseException) -> str:
+    return getattr(exc.__cause__, "pgcode", None) or ""
+
+
+def _post(prepared: Sequence[_Prepared]) -> list[Transfer]:
+    keys = [
+        (p.request.idempotency_scope, p.request.idempotency_key)
+        for p in prepared
+        if p.request.idempotency_key is not None
+    ]
+    if len(keys) != len(set(keys)):
+        raise InvalidTransfer("Two requests in one batch share an idempotency key.")
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            # Nested in a caller's transaction this is a savepoint, so a retry stays possible.
+            with transaction.atomic():
+                return _post_locked(prepared)
+        except IntegrityError as exc:
+            constraint = _constraint_name(exc)
+            if "reverses" in constraint:
+                raise AlreadyReversed("That transfer has already been reversed.") from exc
+            if constraint != "ledger_transfer_idempotency" or attempt == MAX_ATTEMPTS:
+                raise
+            # A concurrent request with one of our keys committed first: the retry finds it.
+        except DatabaseError as exc:
+            if _sqlstate(exc) not in _RETRYABLE_SQLSTATES or attempt == MAX_ATTEMPTS:
+                raise
+            logger.warning("ledger: retrying a post after %s (attempt %d)", _sqlstate(exc), attempt)
+    raise AssertionError("unreachable")
+
+
+def transfer_post(
+    *,
+    kind: str,
+    legs: Iterable[Leg],
+    idempotency_key: str | None = None,
+    idempotency_scope: str = "",
+    metadata: Mapping[str, Any] | None = None,
+    actor_id: int | None = None,
+) -> Transfer:
+    """Post one balanced transfer, atomically and at most once.
+
+    Never lets an account without `allow_negative` go below zero, never moves money to or from a
+    frozen or closed account, never mixes currencies. With an idempotency key, the same request
+    again returns the first transfer and a different request with that key raises
+    `IdempotencyConflict`; two concurrent requests with one key post once.
+    """
+    request = TransferRequest(
+        kind=kind,
+        legs=tuple(legs),
+        idempotency_key=idempotency_key,
+        idempotency_scope=idempotency_scope,
+        metadata=metadata or {},
+        actor_id=actor_id,
+    )
+    return _post([_prepare(request)])[0]
+
+
+def transfers_post_batch(*, requests: Sequence[TransferRequest]) -> list[Transfer]:
+    """Post many transfers in one database transaction: all of them or none.
+
+    For bulk payouts. The same rules as `transfer_post` hold for every request, applied in
+    order (a later request sees the balances the earlier ones leave). Requests whose
+    idempotency key was already used with the same request return their earlier transfer.
+    """
+    if not requests:
+        return []
+    return _post([_prepare(r) for r in requests])
+
+
+def transfer_reverse(
+    *,
+    transfer_id: int,
+    actor_id: int | None = None,
+    reason: str = "",
+) -> Transfer:
+    """Post the exact opposite of a transfer, once.
+
+    A transfer is reversed at most once (a unique index on `reverses` keeps it so under
+    concurrency), a reversal is not itself reversible, and the reversal obeys the same limits as
+    any transfer: it fails if an account has since spent what it would have to give back.
+    """
+    original = Transfer.objects.filter(pk=transfer_id).first()
+    if original is None:
+        raise NotReversible(f"No transfer #{transfer_id}.")
+    if original.kind == TransferKind.REVERSAL:
+        raise NotReversible(f"Transfer #{transfer_id} is a reversal; post a new transfer instead.")
+    if Transfer.objects.filter(reverses_id=transfer_id).exists():
+        raise AlreadyReversed(f"Transfer #{transfer_id} has already been reversed.")
+    legs = [Leg(e.account_id, -e.amount) for e in original.entries.order_by("account_id")]
+    request = TransferRequest(
+        kind=TransferKind.REVERSAL,
+        legs=legs,
+        metadata={"reason": reason} if reason else {},
+        actor_id=actor_id,
+        reverses_id=transfer_id,
+    )
+    return _post([_prepare(request)])[0]
+
+
+def currency_get_or_create(*, code: str, name: str, decimals: int = 2) -> Currency:
+    """The currency with this code, created with its issuer account if it does not exist.
+
+    The issuer is the one account per currency allowed below zero: minus its balance is the
+    supply in circulation.
+    """
+    with transaction.atomic():
+        currency, created = Currency.objects.get_or_create(
+            code=code, defaults={"name": name, "decimals": decimals}
+        )
+        if created:
+            Account.objects.create(
+                currency=currency,
+                kind=AccountKind.ISSUER,
+                name=f"{name} issuer",
+                allow_negative=True,
+            )
+    return currency
+
+
+def account_open(*, currency: Currency, kind: str, name: str = "") -> Account:
+    """Open an empty account. Issuers come only with their currency."""
+    if kind not in AccountKind.values or kind == AccountKind.ISSUER:
+        raise InvalidTransfer(f"Cannot open an account of kind {kind!r}.")
+    return Account.objects.create(currency=currency, kind=kind, name=name[:200])
+
+
+def _account_set_status(*, account_id: int, status: str, actor_id: int | None, reason: str) -> Account:
+    with transaction.atomic():
+        account = Account.objects.select_for_update(no_key=True).filter(pk=account_id).first()
+        if account is None:
+            raise UnknownAccount([account_id])
+        if account.kind == AccountKind.ISSUER and status != AccountStatus.OPEN:
+            raise AccountNotOpen(account_id, "the issuer and cannot be frozen or closed; it")
+        if status == AccountStatus.CLOSED and account.balance != 0:
+            raise InvalidTransfer(f"Account #{account_id} still holds {account.balance}; empty it first.")
+        if account.status == AccountStatus.CLOSED:
+            raise AccountNotOpen(account_id, account.status)
+        if account.status != status:
+            account.status = status
+            account.save(update_fields=["status"])
+            AccountStatusChange.objects.create(
+                account=account, status=status, actor_id=actor_id, reason=reason[:500]
+            )
+    return account
+
+
+def account_freeze(*, account_id: int, actor_id: int | None = None, reason: str = "") -> Account:
+    """Freeze an account: until unfrozen it neither pays nor receives."""
+    return _account_set_status(account_id=account_id, status=AccountStatus.FROZEN, actor_id=actor_id, reason=reason)
+
+
+def account_unfreeze(*, account_id: int, actor_id: int | None = None, reason: str = "") -> Account:
+    """Reopen a frozen account."""
+    return _account_set_status(account_id=account_id, status=AccountStatus.OPEN, actor_id=actor_id, reason=reason)
+
+
+def account_close(*, account_id: int, actor_id: int | None = None, reason: str = "") -> Account:
+    """Close an empty account for good; its history stays."""
+    return _account_set_status(account_id=account_id, status=AccountStatus.CLOSED, actor_id=actor_id, reason=reason)
