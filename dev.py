@@ -9,6 +9,8 @@ Each creates .venv and installs the project when pyproject.toml changed, then, u
 DATABASE_URL is set, starts an embedded PostgreSQL (a pip wheel) with its data under var/.
 """
 
+from __future__ import annotations
+
 import hashlib
 import os
 import signal
@@ -79,11 +81,22 @@ def cmd_run() -> int:
     port = os.environ.get("PORT", "8000")
     bin_dir = VENV / "bin"
     children = [
-        subprocess.Popen([str(VENV_PYTHON), "manage.py", "runserver", f"127.0.0.1:{port}"], cwd=ROOT),
+        subprocess.Popen(
+            [str(VENV_PYTHON), "manage.py", "runserver", f"127.0.0.1:{port}"], cwd=ROOT
+        ),
         subprocess.Popen(
             [
-                str(bin_dir / "celery"), "-A", "config", "worker", "--beat", "--loglevel", "INFO",
-                "--concurrency", "2", "--schedule", str(VAR / "celerybeat-schedule"),
+                str(bin_dir / "celery"),
+                "-A",
+                "config",
+                "worker",
+                "--beat",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "2",
+                "--schedule",
+                str(VAR / "celerybeat-schedule"),
             ],
             cwd=ROOT,
         ),
@@ -145,7 +158,7 @@ def main() -> int:
     if len(sys.argv) < 2 or sys.argv[1] not in {"run", "test", "bench"}:
         print(__doc__, file=sys.stderr)
         return 2
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file runs under any python3
         print("Python 3.11 or newer is needed.", file=sys.stderr)
         return 2
     ensure_venv()

@@ -67,7 +67,9 @@ class Account(models.Model):
     balance = models.BigIntegerField(default=0)
     version = models.BigIntegerField(default=0)
     allow_negative = models.BooleanField(default=False)
-    status = models.CharField(max_length=8, choices=AccountStatus.choices, default=AccountStatus.OPEN)
+    status = models.CharField(
+        max_length=8, choices=AccountStatus.choices, default=AccountStatus.OPEN
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -112,7 +114,8 @@ class Transfer(models.Model):
     kind = models.CharField(max_length=16, choices=TransferKind.choices)
     # Idempotency: (scope, key) is unique; request_hash tells a retry from a different request.
     idempotency_scope = models.CharField(max_length=64, default="", blank=True)
-    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    # NULL means no key: NULLs never collide in the unique constraint, '' would.
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     request_hash = models.CharField(max_length=64)
     reverses = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
@@ -157,7 +160,9 @@ class Entry(models.Model):
         verbose_name_plural = "entries"
         constraints: ClassVar = [
             models.CheckConstraint(condition=~Q(amount=0), name="ledger_entry_amount_nonzero"),
-            models.CheckConstraint(condition=Q(account_version__gte=1), name="ledger_entry_version"),
+            models.CheckConstraint(
+                condition=Q(account_version__gte=1), name="ledger_entry_version"
+            ),
             models.UniqueConstraint(
                 fields=["account", "account_version"], name="ledger_entry_account_version"
             ),
@@ -208,7 +213,9 @@ class Block(models.Model):
 
     class Meta:
         constraints: ClassVar = [
-            models.CheckConstraint(condition=Q(txid_to__gt=models.F("txid_from")), name="ledger_block_range"),
+            models.CheckConstraint(
+                condition=Q(txid_to__gt=models.F("txid_from")), name="ledger_block_range"
+            ),
             models.CheckConstraint(condition=Q(transfer_count__gt=0), name="ledger_block_nonempty"),
         ]
 

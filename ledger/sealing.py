@@ -51,7 +51,19 @@ def _canonical(value: Any) -> bytes:
 
 
 def transfer_canonical(row: tuple[Any, ...]) -> bytes:
-    tid, currency_id, kind, scope, key, request_hash, reverses_id, metadata, actor_id, created, legs = row
+    (
+        tid,
+        currency_id,
+        kind,
+        scope,
+        key,
+        request_hash,
+        reverses_id,
+        metadata,
+        actor_id,
+        created,
+        legs,
+    ) = row
     return _canonical(
         {
             "v": 1,
@@ -113,8 +125,7 @@ def signing_key() -> Ed25519PrivateKey:
         path = Path(settings.LEDGER_SIGNING_KEY_FILE)
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            key = Ed25519PrivateKey.generate()
-            data = key.private_bytes(
+            data = Ed25519PrivateKey.generate().private_bytes(
                 serialization.Encoding.PEM,
                 serialization.PrivateFormat.PKCS8,
                 serialization.NoEncryption(),
@@ -123,10 +134,10 @@ def signing_key() -> Ed25519PrivateKey:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
         pem = path.read_text()
-    key = serialization.load_pem_private_key(pem.encode(), password=None)
-    if not isinstance(key, Ed25519PrivateKey):
+    loaded = serialization.load_pem_private_key(pem.encode(), password=None)
+    if not isinstance(loaded, Ed25519PrivateKey):
         raise ValueError("LEDGER_SIGNING_KEY must be an Ed25519 private key.")
-    return key
+    return loaded
 
 
 def verify_keys() -> dict[str, Ed25519PublicKey]:

@@ -84,7 +84,9 @@ def account_statement(
 
 def currency_supply(*, currency: Currency) -> int:
     """Tokens in circulation: what the issuer has put out, minus what came back to it."""
-    total = Account.objects.filter(currency=currency, kind=AccountKind.ISSUER).aggregate(s=Sum("balance"))["s"]
+    total = Account.objects.filter(currency=currency, kind=AccountKind.ISSUER).aggregate(
+        s=Sum("balance")
+    )["s"]
     return -int(total or 0)
 
 

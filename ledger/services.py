@@ -106,7 +106,10 @@ def _prepare(request: TransferRequest) -> _Prepared:
     if total != 0:
         raise InvalidTransfer(f"The legs sum to {total}, not zero: the transfer does not balance.")
     if request.idempotency_key is not None:
-        if not isinstance(request.idempotency_key, str) or not 0 < len(request.idempotency_key) <= 200:
+        if (
+            not isinstance(request.idempotency_key, str)
+            or not 0 < len(request.idempotency_key) <= 200
+        ):
             raise InvalidTransfer("An idempotency key is a string of 1 to 200 characters.")
         if len(request.idempotency_scope) > 64:
             raise InvalidTransfer("An idempotency scope has at most 64 characters.")
@@ -420,7 +423,9 @@ def account_open(*, currency: Currency, kind: str, name: str = "") -> Account:
     return Account.objects.create(currency=currency, kind=kind, name=name[:200])
 
 
-def _account_set_status(*, account_id: int, status: str, actor_id: int | None, reason: str) -> Account:
+def _account_set_status(
+    *, account_id: int, status: str, actor_id: int | None, reason: str
+) -> Account:
     with transaction.atomic():
         account = Account.objects.select_for_update(no_key=True).filter(pk=account_id).first()
         if account is None:
@@ -428,7 +433,9 @@ def _account_set_status(*, account_id: int, status: str, actor_id: int | None, r
         if account.kind == AccountKind.ISSUER and status != AccountStatus.OPEN:
             raise AccountNotOpen(account_id, "the issuer and cannot be frozen or closed; it")
         if status == AccountStatus.CLOSED and account.balance != 0:
-            raise InvalidTransfer(f"Account #{account_id} still holds {account.balance}; empty it first.")
+            raise InvalidTransfer(
+                f"Account #{account_id} still holds {account.balance}; empty it first."
+            )
         if account.status == AccountStatus.CLOSED:
             raise AccountNotOpen(account_id, account.status)
         if account.status != status:
@@ -442,14 +449,20 @@ def _account_set_status(*, account_id: int, status: str, actor_id: int | None, r
 
 def account_freeze(*, account_id: int, actor_id: int | None = None, reason: str = "") -> Account:
     """Freeze an account: until unfrozen it neither pays nor receives."""
-    return _account_set_status(account_id=account_id, status=AccountStatus.FROZEN, actor_id=actor_id, reason=reason)
+    return _account_set_status(
+        account_id=account_id, status=AccountStatus.FROZEN, actor_id=actor_id, reason=reason
+    )
 
 
 def account_unfreeze(*, account_id: int, actor_id: int | None = None, reason: str = "") -> Account:
     """Reopen a frozen account."""
-    return _account_set_status(account_id=account_id, status=AccountStatus.OPEN, actor_id=actor_id, reason=reason)
+    return _account_set_status(
+        account_id=account_id, status=AccountStatus.OPEN, actor_id=actor_id, reason=reason
+    )
 
 
 def account_close(*, account_id: int, actor_id: int | None = None, reason: str = "") -> Account:
     """Close an empty account for good; its history stays."""
-    return _account_set_status(account_id=account_id, status=AccountStatus.CLOSED, actor_id=actor_id, reason=reason)
+    return _account_set_status(
+        account_id=account_id, status=AccountStatus.CLOSED, actor_id=actor_id, reason=reason
+    )

@@ -1,7 +1,9 @@
 """Recompute everything the ledger claims, from its rows, in one consistent snapshot."""
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -75,7 +77,8 @@ SELECT x.account_id, x.account_version, x.transfer_id
 
 _CURRENCY_SQL = """
 SELECT c.code, coalesce(sum(a.balance), 0),
-       coalesce((SELECT sum(e.amount) FROM ledger_entry e JOIN ledger_account b ON b.id = e.account_id
+       coalesce((SELECT sum(e.amount)
+                   FROM ledger_entry e JOIN ledger_account b ON b.id = e.account_id
                   WHERE b.currency_id = c.id), 0)
   FROM ledger_currency c LEFT JOIN ledger_account a ON a.currency_id = c.id
  GROUP BY c.id, c.code ORDER BY c.code
@@ -89,7 +92,9 @@ SELECT (SELECT count(*) FROM ledger_transfer), (SELECT count(*) FROM ledger_entr
 LIST_AT_MOST = 50  # per kind of problem; the count says how many more
 
 
-def _report(report: VerifyReport, rows: list[tuple], describe) -> None:  # type: ignore[type-arg,no-untyped-def]
+def _report(
+    report: VerifyReport, rows: list[tuple[Any, ...]], describe: Callable[[Any], str]
+) -> None:
     for row in rows[:LIST_AT_MOST]:
         report.problems.append(describe(row))
     if len(rows) > LIST_AT_MOST:
@@ -111,7 +116,9 @@ def ledger_verify() -> VerifyReport:
         _report(
             report,
             cursor.fetchall(),
-            lambda r: f"transfer #{r[0]} does not balance: {r[1]} entries, sum {r[2]}, {r[3]} currencies",
+            lambda r: (
+                f"transfer #{r[0]} does not balance: {r[1]} entries, sum {r[2]}, {r[3]} currencies"
+            ),
         )
         cursor.execute(_ORPHANS_SQL)
         _report(
@@ -138,7 +145,8 @@ def ledger_verify() -> VerifyReport:
         for code, balances, entries in cursor.fetchall():
             if balances != 0 or entries != 0:
                 report.problems.append(
-                    f"currency {code}: balances sum to {balances} and entries to {entries}, not zero"
+                    f"currency {code}: balances sum to {balances} and entries to {entries}, "
+                    "not zero"
                 )
         _verify_blocks(report)
     return report

@@ -24,7 +24,9 @@ def open_account(currency):
             issuer = selectors.issuer_account(currency=currency)
             services.transfer_post(
                 kind="mint",
-                legs=services.legs_between(source_id=issuer.id, destination_id=account.id, amount=funded),
+                legs=services.legs_between(
+                    source_id=issuer.id, destination_id=account.id, amount=funded
+                ),
             )
             account.refresh_from_db()
         return account

@@ -14,7 +14,9 @@ VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789")
+SECRET_KEY = env.str(
+    "SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789"
+)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
 INSTALLED_APPS = [
@@ -66,7 +68,9 @@ TEMPLATES = [
 
 # PostgreSQL only: the ledger's guarantees live in PostgreSQL triggers and constraints.
 # `dev.py` sets DATABASE_URL to its embedded server when the environment has none.
-DATABASES = {"default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/heitje")}
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/heitje")
+}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -75,7 +79,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -136,7 +143,9 @@ CELERY_BEAT_SCHEDULE = {
 # var/ on first use; production must provide one. LEDGER_VERIFY_KEYS lists retired public keys
 # (PEM) so that blocks they signed keep verifying after a rotation.
 LEDGER_SIGNING_KEY = env.str("LEDGER_SIGNING_KEY", default="")
-LEDGER_SIGNING_KEY_FILE = env.str("LEDGER_SIGNING_KEY_FILE", default=str(VAR_DIR / "ledger-signing-key.pem"))
+LEDGER_SIGNING_KEY_FILE = env.str(
+    "LEDGER_SIGNING_KEY_FILE", default=str(VAR_DIR / "ledger-signing-key.pem")
+)
 LEDGER_VERIFY_KEYS: list[str] = env.list("LEDGER_VERIFY_KEYS", default=[])
 
 # The demo community's currency. 1 token = EUR 1, two decimals.
@@ -149,3 +158,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# `manage.py seed_demo` creates logins with published passwords: never in production.
+DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=True)

@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,137 +16,319 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Account',
+            name="Account",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('issuer', 'Issuer'), ('budget', 'Campaign budget'), ('wallet', 'Resident wallet'), ('shop', 'Shop'), ('settlement', 'Settlement'), ('expiry', 'Expiry'), ('fund', 'Community fund')], max_length=16)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('balance', models.BigIntegerField(default=0)),
-                ('version', models.BigIntegerField(default=0)),
-                ('allow_negative', models.BooleanField(default=False)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('frozen', 'Frozen'), ('closed', 'Closed')], default='open', max_length=8)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("issuer", "Issuer"),
+                            ("budget", "Campaign budget"),
+                            ("wallet", "Resident wallet"),
+                            ("shop", "Shop"),
+                            ("settlement", "Settlement"),
+                            ("expiry", "Expiry"),
+                            ("fund", "Community fund"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=200)),
+                ("balance", models.BigIntegerField(default=0)),
+                ("version", models.BigIntegerField(default=0)),
+                ("allow_negative", models.BooleanField(default=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("frozen", "Frozen"), ("closed", "Closed")],
+                        default="open",
+                        max_length=8,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='AccountStatusChange',
+            name="AccountStatusChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('frozen', 'Frozen'), ('closed', 'Closed')], max_length=8)),
-                ('reason', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='status_changes', to='ledger.account')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("frozen", "Frozen"), ("closed", "Closed")],
+                        max_length=8,
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="status_changes",
+                        to="ledger.account",
+                    ),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Block',
+            name="Block",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('height', models.BigIntegerField(unique=True)),
-                ('txid_from', models.BigIntegerField()),
-                ('txid_to', models.BigIntegerField()),
-                ('first_transfer_id', models.BigIntegerField(null=True)),
-                ('last_transfer_id', models.BigIntegerField(null=True)),
-                ('transfer_count', models.IntegerField()),
-                ('merkle_root', models.CharField(max_length=64)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
-                ('key_id', models.CharField(max_length=32)),
-                ('signature', models.CharField(max_length=128)),
-                ('sealed_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("height", models.BigIntegerField(unique=True)),
+                ("txid_from", models.BigIntegerField()),
+                ("txid_to", models.BigIntegerField()),
+                ("first_transfer_id", models.BigIntegerField(null=True)),
+                ("last_transfer_id", models.BigIntegerField(null=True)),
+                ("transfer_count", models.IntegerField()),
+                ("merkle_root", models.CharField(max_length=64)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
+                ("key_id", models.CharField(max_length=32)),
+                ("signature", models.CharField(max_length=128)),
+                ("sealed_at", models.DateTimeField()),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('txid_to__gt', models.F('txid_from'))), name='ledger_block_range'), models.CheckConstraint(condition=models.Q(('transfer_count__gt', 0)), name='ledger_block_nonempty')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("txid_to__gt", models.F("txid_from"))),
+                        name="ledger_block_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("transfer_count__gt", 0)), name="ledger_block_nonempty"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Currency',
+            name="Currency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=24, unique=True)),
-                ('name', models.CharField(max_length=100)),
-                ('decimals', models.PositiveSmallIntegerField(default=2)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=24, unique=True)),
+                ("name", models.CharField(max_length=100)),
+                ("decimals", models.PositiveSmallIntegerField(default=2)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name_plural': 'currencies',
-                'constraints': [models.CheckConstraint(condition=models.Q(('code__regex', '^[A-Z][A-Z0-9]{1,22}[A-Z0-9]$')), name='ledger_currency_code_format'), models.CheckConstraint(condition=models.Q(('decimals__lte', 6)), name='ledger_currency_decimals')],
+                "verbose_name_plural": "currencies",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("code__regex", "^[A-Z][A-Z0-9]{1,22}[A-Z0-9]$")),
+                        name="ledger_currency_code_format",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("decimals__lte", 6)), name="ledger_currency_decimals"
+                    ),
+                ],
             },
         ),
         migrations.AddField(
-            model_name='account',
-            name='currency',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='accounts', to='ledger.currency'),
+            model_name="account",
+            name="currency",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="accounts",
+                to="ledger.currency",
+            ),
         ),
         migrations.CreateModel(
-            name='Transfer',
+            name="Transfer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('mint', 'Mint'), ('payout', 'Payout'), ('payment', 'Payment'), ('refund', 'Refund'), ('voucher', 'Voucher'), ('settlement', 'Settlement'), ('expiry', 'Expiry'), ('burn', 'Burn'), ('donation', 'Donation'), ('reversal', 'Reversal')], max_length=16)),
-                ('idempotency_scope', models.CharField(blank=True, default='', max_length=64)),
-                ('idempotency_key', models.CharField(blank=True, max_length=200, null=True)),
-                ('request_hash', models.CharField(max_length=64)),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
-                ('txid', models.BigIntegerField(db_default=django.db.models.expressions.RawSQL('pg_current_xact_id()::text::bigint', ()), editable=False)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('currency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ledger.currency')),
-                ('reverses', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversed_by', to='ledger.transfer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("mint", "Mint"),
+                            ("payout", "Payout"),
+                            ("payment", "Payment"),
+                            ("refund", "Refund"),
+                            ("voucher", "Voucher"),
+                            ("settlement", "Settlement"),
+                            ("expiry", "Expiry"),
+                            ("burn", "Burn"),
+                            ("donation", "Donation"),
+                            ("reversal", "Reversal"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("idempotency_scope", models.CharField(blank=True, default="", max_length=64)),
+                ("idempotency_key", models.CharField(blank=True, max_length=200, null=True)),
+                ("request_hash", models.CharField(max_length=64)),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now()),
+                ),
+                (
+                    "txid",
+                    models.BigIntegerField(
+                        db_default=django.db.models.expressions.RawSQL(
+                            "pg_current_xact_id()::text::bigint", ()
+                        ),
+                        editable=False,
+                    ),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "currency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="ledger.currency",
+                    ),
+                ),
+                (
+                    "reverses",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reversed_by",
+                        to="ledger.transfer",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Entry',
+            name="Entry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.BigIntegerField()),
-                ('balance_after', models.BigIntegerField()),
-                ('account_version', models.BigIntegerField()),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='ledger.account')),
-                ('transfer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='ledger.transfer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", models.BigIntegerField()),
+                ("balance_after", models.BigIntegerField()),
+                ("account_version", models.BigIntegerField()),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entries",
+                        to="ledger.account",
+                    ),
+                ),
+                (
+                    "transfer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entries",
+                        to="ledger.transfer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'entries',
+                "verbose_name_plural": "entries",
             },
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(('allow_negative', True), ('balance__gte', 0), _connector='OR'), name='ledger_account_no_overdraft'),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("allow_negative", True), ("balance__gte", 0), _connector="OR"),
+                name="ledger_account_no_overdraft",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(('version__gte', 0)), name='ledger_account_version'),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("version__gte", 0)), name="ledger_account_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(('allow_negative', False), ('kind', 'issuer'), _connector='OR'), name='ledger_account_only_issuer_negative'),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("allow_negative", False), ("kind", "issuer"), _connector="OR"),
+                name="ledger_account_only_issuer_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'issuer')), fields=('currency',), name='ledger_account_one_issuer_per_currency'),
+            model_name="account",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "issuer")),
+                fields=("currency",),
+                name="ledger_account_one_issuer_per_currency",
+            ),
         ),
         migrations.AddIndex(
-            model_name='transfer',
-            index=models.Index(fields=['txid'], name='ledger_transfer_txid'),
+            model_name="transfer",
+            index=models.Index(fields=["txid"], name="ledger_transfer_txid"),
         ),
         migrations.AddConstraint(
-            model_name='transfer',
-            constraint=models.UniqueConstraint(fields=('idempotency_scope', 'idempotency_key'), name='ledger_transfer_idempotency'),
+            model_name="transfer",
+            constraint=models.UniqueConstraint(
+                fields=("idempotency_scope", "idempotency_key"), name="ledger_transfer_idempotency"
+            ),
         ),
         migrations.AddIndex(
-            model_name='entry',
-            index=models.Index(fields=['account', 'transfer'], name='ledger_entry_account_transfer'),
+            model_name="entry",
+            index=models.Index(
+                fields=["account", "transfer"], name="ledger_entry_account_transfer"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='entry',
-            constraint=models.CheckConstraint(condition=models.Q(('amount', 0), _negated=True), name='ledger_entry_amount_nonzero'),
+            model_name="entry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount", 0), _negated=True), name="ledger_entry_amount_nonzero"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='entry',
-            constraint=models.CheckConstraint(condition=models.Q(('account_version__gte', 1)), name='ledger_entry_version'),
+            model_name="entry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("account_version__gte", 1)), name="ledger_entry_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='entry',
-            constraint=models.UniqueConstraint(fields=('account', 'account_version'), name='ledger_entry_account_version'),
+            model_name="entry",
+            constraint=models.UniqueConstraint(
+                fields=("account", "account_version"), name="ledger_entry_account_version"
+            ),
         ),
     ]
