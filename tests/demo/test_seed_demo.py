@@ -1,0 +1,47 @@
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from ledger import selectors
+from ledger.models import Account, Block, Currency, Transfer
+from ledger.verify import ledger_verify
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_seed_demo_builds_a_whole_town_and_is_idempotent(capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "admin@heitje.example" in out
+    currency = Currency.objects.get(code="HEITJE")
+    transfers = Transfer.objects.count()
+    balances = dict(Account.objects.values_list("id", "balance"))
+    assert transfers >= 300
+    assert selectors.currency_supply(currency=currency) == 1_000_000
+    assert Account.objects.filter(kind="wallet").count() == 8
+    assert Account.objects.filter(kind="shop", balance__gt=0).exists()
+    assert User.objects.get(email="admin@heitje.example").check_password("heitje-demo-admin")
+
+    call_command("seed_demo")
+    assert Transfer.objects.count() == transfers
+    assert dict(Account.objects.values_list("id", "balance")) == balances
+    assert User.objects.count() == 1
+    report = ledger_verify()
+    assert report.ok, report.problems
+    assert Block.objects.exists()
+
+
+def test_seed_demo_refuses_where_demo_data_is_off(settings):
+    settings.DEMO_DATA_ALLOWED = False
+    with pytest.raises(Exception, match="disabled"):
+        call_command("seed_demo")
+    assert not Currency.objects.exists()
+
+
+def test_landing_page_shows_supply_and_the_signed_head(client):
+    call_command("seed_demo")
+    page = client.get("/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "1000000" in body
+    assert Block.objects.order_by("-height").first().hash in body
