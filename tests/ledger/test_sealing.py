@@ -1,4 +1,4 @@
-"""Sealing: signed, chained blocks that cover every transfer exactly once, without blocking writers."""
+"""Sealing: signed, chained blocks covering every transfer once, never blocking writers."""
 
 import threading
 import time
