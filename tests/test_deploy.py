@@ -1,0 +1,51 @@
+"""The production settings demand their secrets and pass Django's deployment checklist."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_check(env_overrides):
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY"}}
+    env.update({"DJANGO_SETTINGS_MODULE": "config.settings.production", **env_overrides})
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def production_env():
+    key = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return {
+        "SECRET_KEY": "k" * 10 + "production-secret-key-with-enough-entropy-1234567890abcdefXYZ",
+        "ALLOWED_HOSTS": "heitje.example.org",
+        "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/heitje"),
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+        "LEDGER_SIGNING_KEY": key.decode(),
+    }
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = run_check(production_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_signing_key():
+    env = production_env()
+    del env["LEDGER_SIGNING_KEY"]
+    result = run_check(env)
+    assert result.returncode != 0
+    assert "LEDGER_SIGNING_KEY" in result.stderr
