@@ -73,7 +73,7 @@ def manage(*args: str) -> None:
 
 def cmd_run() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-    server = ensure_database()
+    ensure_database()  # its handle stops the server when this process exits
     manage("migrate", "--no-input", "-v", "0")
     manage("seed_demo")
     for folder in ("broker/queue", "broker/processed"):
@@ -120,7 +120,6 @@ def cmd_run() -> int:
             child.wait(timeout=15)
         except subprocess.TimeoutExpired:
             child.kill()
-    del server
     return 0
 
 
