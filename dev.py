@@ -76,7 +76,7 @@ def cmd_run() -> int:
     ensure_database()  # its handle stops the server when this process exits
     manage("migrate", "--no-input", "-v", "0")
     manage("seed_demo")
-    for folder in ("broker/queue", "broker/processed"):
+    for folder in ("broker/queue", "broker/processed", "broker/control"):
         (VAR / folder).mkdir(parents=True, exist_ok=True)
     port = os.environ.get("PORT", "8000")
     bin_dir = VENV / "bin"
