@@ -26,7 +26,7 @@ class Currency(models.Model):
     code = models.CharField(max_length=24, unique=True)
     name = models.CharField(max_length=100)
     decimals = models.PositiveSmallIntegerField(default=2)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(db_default=Now())
 
     class Meta:
         verbose_name_plural = "currencies"
@@ -70,7 +70,7 @@ class Account(models.Model):
     status = models.CharField(
         max_length=8, choices=AccountStatus.choices, default=AccountStatus.OPEN
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(db_default=Now())
 
     class Meta:
         constraints: ClassVar = [
@@ -184,7 +184,7 @@ class AccountStatusChange(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(db_default=Now())
 
     def __str__(self) -> str:
         return f"account #{self.account_id} -> {self.status}"

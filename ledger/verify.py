@@ -107,8 +107,10 @@ def ledger_verify() -> VerifyReport:
     `balance_after` chain is gap-free and consistent, and every sealed block's Merkle root, link
     and signature verify. Reads only."""
     report = VerifyReport()
+    nested = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        if not nested:  # inside a caller's transaction, its snapshot is the one we can have
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         cursor.execute(_COUNTS_SQL)
         report.transfers, report.entries, report.accounts = cursor.fetchone()
 

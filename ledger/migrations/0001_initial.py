@@ -51,7 +51,10 @@ class Migration(migrations.Migration):
                         max_length=8,
                     ),
                 ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now()),
+                ),
             ],
         ),
         migrations.CreateModel(
@@ -71,7 +74,10 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("reason", models.CharField(blank=True, max_length=500)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now()),
+                ),
                 (
                     "account",
                     models.ForeignKey(
@@ -138,7 +144,10 @@ class Migration(migrations.Migration):
                 ("code", models.CharField(max_length=24, unique=True)),
                 ("name", models.CharField(max_length=100)),
                 ("decimals", models.PositiveSmallIntegerField(default=2)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now()),
+                ),
             ],
             options={
                 "verbose_name_plural": "currencies",
