@@ -93,8 +93,12 @@ def _prepare(request: TransferRequest) -> _Prepared:
     for leg in legs:
         if not isinstance(leg.amount, int) or isinstance(leg.amount, bool):
             raise InvalidTransfer(f"Amounts are whole minor units, not {leg.amount!r}.")
-        if not isinstance(leg.account_id, int) or isinstance(leg.account_id, bool):
-            raise InvalidTransfer(f"Account ids are integers, not {leg.account_id!r}.")
+        if (
+            not isinstance(leg.account_id, int)
+            or isinstance(leg.account_id, bool)
+            or not 0 < leg.account_id < 2**63
+        ):
+            raise InvalidTransfer(f"No ledger account can have the id {leg.account_id!r}.")
         if leg.amount == 0:
             raise InvalidTransfer(f"The leg on account #{leg.account_id} has a zero amount.")
         if abs(leg.amount) > MAX_AMOUNT:
@@ -113,10 +117,16 @@ def _prepare(request: TransferRequest) -> _Prepared:
             raise InvalidTransfer("An idempotency key is a string of 1 to 200 characters.")
         if len(request.idempotency_scope) > 64:
             raise InvalidTransfer("An idempotency scope has at most 64 characters.")
+        if "\x00" in request.idempotency_key or "\x00" in request.idempotency_scope:
+            raise InvalidTransfer("An idempotency key cannot contain a NUL character.")
     try:
-        metadata_json = json.dumps(dict(request.metadata), sort_keys=True, separators=(",", ":"))
+        metadata_json = json.dumps(
+            dict(request.metadata), sort_keys=True, separators=(",", ":"), allow_nan=False
+        )
     except (TypeError, ValueError) as exc:
         raise InvalidTransfer(f"Metadata must be JSON: {exc}.") from exc
+    if "\\u0000" in metadata_json:  # PostgreSQL's jsonb has no room for NUL characters
+        raise InvalidTransfer("Metadata cannot contain a NUL character.")
     canonical = json.dumps(
         {
             "kind": request.kind,
@@ -131,7 +141,16 @@ def _prepare(request: TransferRequest) -> _Prepared:
     return _Prepared(request, legs, metadata_json, request_hash)
 
 
-_LOCK_SQL = """
+_KEYS_SQL = """
+    (SELECT coalesce(json_agg(json_build_array(
+            t.id, t.idempotency_scope, t.idempotency_key, t.request_hash)), '[]'::json)
+       FROM ledger_transfer t
+       JOIN unnest(%s::text[], %s::text[]) AS k(scope, key)
+         ON t.idempotency_scope = k.scope AND t.idempotency_key = k.key)
+"""
+
+_LOCK_SQL = (
+    """
 WITH locked AS MATERIALIZED (
     SELECT id, currency_id, balance, version, allow_negative, status
       FROM ledger_account
@@ -143,12 +162,20 @@ SELECT
     (SELECT coalesce(json_agg(json_build_array(
             id, currency_id, balance, version, allow_negative, status)), '[]'::json)
        FROM locked),
-    (SELECT coalesce(json_agg(json_build_array(
-            t.id, t.idempotency_scope, t.idempotency_key, t.request_hash)), '[]'::json)
-       FROM ledger_transfer t
-       JOIN unnest(%s::text[], %s::text[]) AS k(scope, key)
-         ON t.idempotency_scope = k.scope AND t.idempotency_key = k.key)
 """
+    + _KEYS_SQL
+)
+
+# After waiting for a lock, the lock statement's snapshot predates what the lock holder
+# committed: a refusal is only final once the keys and reversals are looked up afresh.
+_RECHECK_SQL = (
+    "SELECT"
+    + _KEYS_SQL
+    + """,
+    (SELECT coalesce(json_agg(reverses_id), '[]'::json)
+       FROM ledger_transfer WHERE reverses_id = ANY(%s::bigint[]))
+"""
+)
 
 _INSERT_SQL = """
 WITH ids AS MATERIALIZED (
@@ -182,92 +209,130 @@ SELECT ids.id, t.created_at FROM ids JOIN t ON t.id = ids.id ORDER BY ids.ord
 """
 
 
+_Entries = tuple[list[int], list[int], list[int], list[int], list[int]]
+
+
+@dataclass
+class _Plan:
+    results: list[int | None]  # an earlier transfer's id, or None for a new one
+    new: list[_Prepared]
+    entries: _Entries  # transfer ordinal, account, amount, balance_after, version
+    balance: dict[int, int]
+    version: dict[int, int]
+
+
+def _plan(
+    prepared: Sequence[_Prepared],
+    accounts: Mapping[int, Sequence[Any]],
+    existing: Mapping[tuple[str, str], tuple[int, str]],
+) -> _Plan:
+    """Apply the requests in order to the locked balances; raise the first rule broken."""
+    plan = _Plan(
+        results=[],
+        new=[],
+        entries=([], [], [], [], []),
+        balance={i: row[2] for i, row in accounts.items()},
+        version={i: row[3] for i, row in accounts.items()},
+    )
+    balance, version, entries = plan.balance, plan.version, plan.entries
+    for p in prepared:
+        r = p.request
+        if r.idempotency_key is not None:
+            found = existing.get((r.idempotency_scope, r.idempotency_key))
+            if found is not None:
+                if found[1] != p.request_hash:
+                    raise IdempotencyConflict(r.idempotency_scope, r.idempotency_key, found[0])
+                plan.results.append(found[0])
+                continue
+        currency_id = accounts[p.legs[0].account_id][1]
+        for leg in p.legs:
+            _, leg_currency, _, _, allow_negative, status = accounts[leg.account_id]
+            if leg_currency != currency_id:
+                raise CurrencyMismatch(
+                    f"Accounts #{p.legs[0].account_id} and #{leg.account_id} hold different "
+                    "currencies; a transfer moves one currency."
+                )
+            if status != AccountStatus.OPEN:
+                raise AccountNotOpen(leg.account_id, status)
+            after = balance[leg.account_id] + leg.amount
+            if after < 0 and not allow_negative:
+                raise InsufficientFunds(leg.account_id, balance[leg.account_id], -leg.amount)
+        ordinal = len(plan.new) + 1
+        for leg in p.legs:
+            balance[leg.account_id] += leg.amount
+            version[leg.account_id] += 1
+            entries[0].append(ordinal)
+            entries[1].append(leg.account_id)
+            entries[2].append(leg.amount)
+            entries[3].append(balance[leg.account_id])
+            entries[4].append(version[leg.account_id])
+        plan.new.append(p)
+        plan.results.append(None)
+    return plan
+
+
+def _existing(rows: list[list[Any]]) -> dict[tuple[str, str], tuple[int, str]]:
+    return {(scope, key): (tid, digest) for tid, scope, key, digest in rows}
+
+
 def _post_locked(prepared: Sequence[_Prepared]) -> list[Transfer]:
     account_ids = sorted({leg.account_id for p in prepared for leg in p.legs})
     keyed = [p.request for p in prepared if p.request.idempotency_key is not None]
+    key_params: list[Any] = [
+        [r.idempotency_scope for r in keyed],
+        [r.idempotency_key for r in keyed],
+    ]
+    reversing = [p.request.reverses_id for p in prepared if p.request.reverses_id is not None]
     with connection.cursor() as cursor:
-        cursor.execute(
-            _LOCK_SQL,
-            [
-                account_ids,
-                [r.idempotency_scope for r in keyed],
-                [r.idempotency_key for r in keyed],
-            ],
-        )
+        cursor.execute(_LOCK_SQL, [account_ids, *key_params])
         accounts_json, existing_json = cursor.fetchone()
         accounts = {row[0]: row for row in accounts_json}
         missing = [i for i in account_ids if i not in accounts]
         if missing:
             raise UnknownAccount(missing)
-        existing = {(scope, key): (tid, digest) for tid, scope, key, digest in existing_json}
-        balance = {i: row[2] for i, row in accounts.items()}
-        version = {i: row[3] for i, row in accounts.items()}
-
-        results: list[int | None] = []
-        new: list[_Prepared] = []
-        entries: tuple[list[int], list[int], list[int], list[int], list[int]] = ([], [], [], [], [])
-        for p in prepared:
-            r = p.request
-            if r.idempotency_key is not None:
-                found = existing.get((r.idempotency_scope, r.idempotency_key))
-                if found is not None:
-                    if found[1] != p.request_hash:
-                        raise IdempotencyConflict(r.idempotency_scope, r.idempotency_key, found[0])
-                    results.append(found[0])
-                    continue
-            currency_id = accounts[p.legs[0].account_id][1]
-            for leg in p.legs:
-                _, leg_currency, _, _, allow_negative, status = accounts[leg.account_id]
-                if leg_currency != currency_id:
-                    raise CurrencyMismatch(
-                        f"Accounts #{p.legs[0].account_id} and #{leg.account_id} hold different "
-                        "currencies; a transfer moves one currency."
-                    )
-                if status != AccountStatus.OPEN:
-                    raise AccountNotOpen(leg.account_id, status)
-                after = balance[leg.account_id] + leg.amount
-                if after < 0 and not allow_negative:
-                    raise InsufficientFunds(leg.account_id, balance[leg.account_id], -leg.amount)
-            ordinal = len(new) + 1
-            for leg in p.legs:
-                balance[leg.account_id] += leg.amount
-                version[leg.account_id] += 1
-                entries[0].append(ordinal)
-                entries[1].append(leg.account_id)
-                entries[2].append(leg.amount)
-                entries[3].append(balance[leg.account_id])
-                entries[4].append(version[leg.account_id])
-            new.append(p)
-            results.append(None)
+        try:
+            plan = _plan(prepared, accounts, _existing(existing_json))
+        except (InsufficientFunds, AccountNotOpen, CurrencyMismatch):
+            if not keyed and not reversing:
+                raise
+            cursor.execute(_RECHECK_SQL, [*key_params, reversing])
+            existing_json, reversed_ids = cursor.fetchone()
+            if reversed_ids:
+                raise AlreadyReversed(
+                    f"Transfer #{reversed_ids[0]} has already been reversed."
+                ) from None
+            # A request that was posted meanwhile returns its transfer (or conflicts);
+            # otherwise the refusal stands.
+            plan = _plan(prepared, accounts, _existing(existing_json))
 
         created: list[Transfer] = []
-        if new:
-            touched = sorted(set(entries[1]))
+        if plan.new:
+            touched = sorted(set(plan.entries[1]))
             cursor.execute(
                 _INSERT_SQL,
                 [
-                    len(new),
-                    [accounts[p.legs[0].account_id][1] for p in new],
-                    [p.request.kind for p in new],
-                    [p.request.idempotency_scope for p in new],
-                    [p.request.idempotency_key for p in new],
-                    [p.request_hash for p in new],
-                    [p.request.reverses_id for p in new],
-                    [p.metadata_json for p in new],
-                    [p.request.actor_id for p in new],
-                    *entries,
+                    len(plan.new),
+                    [accounts[p.legs[0].account_id][1] for p in plan.new],
+                    [p.request.kind for p in plan.new],
+                    [p.request.idempotency_scope for p in plan.new],
+                    [p.request.idempotency_key for p in plan.new],
+                    [p.request_hash for p in plan.new],
+                    [p.request.reverses_id for p in plan.new],
+                    [p.metadata_json for p in plan.new],
+                    [p.request.actor_id for p in plan.new],
+                    *plan.entries,
                     touched,
-                    [balance[i] for i in touched],
-                    [version[i] for i in touched],
+                    [plan.balance[i] for i in touched],
+                    [plan.version[i] for i in touched],
                 ],
             )
-            for p, (tid, created_at) in zip(new, cursor.fetchall(), strict=True):
+            for p, (tid, created_at) in zip(plan.new, cursor.fetchall(), strict=True):
                 created.append(_transfer_instance(p, tid, created_at, accounts))
 
     fresh = iter(created)
-    old_ids = [tid for tid in results if tid is not None]
+    old_ids = [tid for tid in plan.results if tid is not None]
     old = Transfer.objects.in_bulk(old_ids) if old_ids else {}
-    return [next(fresh) if tid is None else old[tid] for tid in results]
+    return [next(fresh) if tid is None else old[tid] for tid in plan.results]
 
 
 def _transfer_instance(

@@ -1,7 +1,8 @@
 """Integrity the database enforces by itself, so that no code path (raw SQL included) breaks it.
 
 - Every transfer has at least two entries, all in the transfer's currency, summing to zero:
-  checked by deferred constraint triggers at commit, on each new transfer and each new entry.
+  checked by deferred constraint triggers at commit, on each new transfer and each new entry;
+  entries join only a transfer inserted by the same transaction.
 - Transfers, entries, blocks and accounts are never deleted or truncated; transfers, entries and
   blocks are never updated. Corrections are reversing transfers.
 """
@@ -34,6 +35,7 @@ DECLARE
     currencies bigint;
     entry_currency bigint;
     transfer_currency bigint;
+    transfer_txid bigint;
 BEGIN
     IF TG_TABLE_NAME = 'ledger_entry' THEN
         tid := NEW.transfer_id;
@@ -44,7 +46,12 @@ BEGIN
       INTO legs, total, currencies, entry_currency
       FROM ledger_entry e JOIN ledger_account a ON a.id = e.account_id
      WHERE e.transfer_id = tid;
-    SELECT currency_id INTO transfer_currency FROM ledger_transfer WHERE id = tid;
+    SELECT currency_id, txid INTO transfer_currency, transfer_txid FROM ledger_transfer WHERE id = tid;
+    IF TG_TABLE_NAME = 'ledger_entry' AND transfer_txid IS DISTINCT FROM pg_current_xact_id()::text::bigint THEN
+        RAISE EXCEPTION 'ledger: transfer % was written by an earlier transaction; legs cannot be added to it',
+            tid
+            USING ERRCODE = 'check_violation';
+    END IF;
     IF legs < 2 OR total <> 0 OR currencies <> 1 OR entry_currency IS DISTINCT FROM transfer_currency THEN
         RAISE EXCEPTION 'ledger: transfer % does not balance (% entries, sum %, % currencies)',
             tid, legs, total, currencies
