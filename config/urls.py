@@ -2,12 +2,19 @@ from django.contrib import admin
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from ledger import api as ledger_api
+
 from . import views
+
+handler404 = "config.problems.page_not_found"
+handler500 = "config.problems.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/transparency/", ledger_api.TransparencyView.as_view(), name="api-transparency"),
+    path("api/v1/transparency/keys/", ledger_api.LedgerKeysView.as_view(), name="api-ledger-keys"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

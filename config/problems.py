@@ -1,0 +1,93 @@
+"""Errors as RFC 9457 problem details (`application/problem+json`), with a stable `type` per
+error, for the whole API: DRF's exceptions, the domain errors of the services, and Django's own
+404 and 500 under /api/."""
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from ledger.errors import LedgerError
+
+CONTENT_TYPE = "application/problem+json"
+
+# How each domain error reads over HTTP: 409 when the state of the ledger refuses the request
+# (it might succeed later or was already done), 422 when the request itself can never succeed.
+LEDGER_STATUS = {
+    "insufficient-funds": status.HTTP_409_CONFLICT,
+    "account-not-open": status.HTTP_409_CONFLICT,
+    "idempotency-conflict": status.HTTP_409_CONFLICT,
+    "already-reversed": status.HTTP_409_CONFLICT,
+    "unknown-account": status.HTTP_404_NOT_FOUND,
+}
+
+_DRF_CODES = {
+    exceptions.ValidationError: "validation-error",
+    exceptions.ParseError: "malformed-request",
+    exceptions.AuthenticationFailed: "authentication-failed",
+    exceptions.NotAuthenticated: "not-authenticated",
+    exceptions.PermissionDenied: "permission-denied",
+    exceptions.NotFound: "not-found",
+    exceptions.MethodNotAllowed: "method-not-allowed",
+    exceptions.NotAcceptable: "not-acceptable",
+    exceptions.UnsupportedMediaType: "unsupported-media-type",
+    exceptions.Throttled: "too-many-requests",
+}
+
+
+def problem_body(
+    *, code: str, status_code: int, title: str, detail: str = "", **extra: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": f"/problems/{code}", "title": title, "status": status_code}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    return body
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's EXCEPTION_HANDLER: every error a view raises becomes problem+json."""
+    if isinstance(exc, LedgerError):
+        code_status = LEDGER_STATUS.get(exc.code, status.HTTP_422_UNPROCESSABLE_ENTITY)
+        body = problem_body(code=exc.code, status_code=code_status, title=exc.message)
+        return Response(body, status=code_status, content_type=CONTENT_TYPE)
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
+    extra: dict[str, Any] = {}
+    if isinstance(exc, exceptions.ValidationError):
+        title, extra["errors"] = "The request has invalid fields.", response.data
+    else:
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
+        title = str(detail) or "The request failed."
+    response.data = problem_body(code=code, status_code=response.status_code, title=title, **extra)
+    response.content_type = CONTENT_TYPE
+    return response
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        body = problem_body(
+            code="not-found", status_code=404, title="There is nothing at this address."
+        )
+        return JsonResponse(body, status=404, content_type=CONTENT_TYPE)
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        body = problem_body(
+            code="server-error",
+            status_code=500,
+            title="Something went wrong on our side. Please try again later.",
+        )
+        return JsonResponse(body, status=500, content_type=CONTENT_TYPE)
+    return render(request, "500.html", status=500)
