@@ -27,6 +27,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(max_length=254, unique=True)
     display_name = models.CharField(max_length=100, blank=True)
+    preferred_language = models.CharField(
+        max_length=2,
+        choices=[("nl", "Nederlands"), ("de", "Deutsch"), ("en", "English")],
+        default="nl",
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -44,3 +49,69 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.display_name or self.email
+
+
+class Role(models.TextChoices):
+    RESIDENT = "resident", "Resident"
+    TASK_MANAGER = "task_manager", "Task manager"
+    REVIEWER = "reviewer", "Reviewer"
+    APPROVER = "approver", "Approver"
+    FINANCE = "finance", "Finance"
+    ADMIN = "admin", "Administrator"
+
+
+class RoleGrant(models.Model):
+    """One role held by one person; a person may hold several. Shop roles (owner, cashier) are
+    per shop and live with the shop."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    granted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["user", "role"], name="accounts_rolegrant_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} as {self.role}"
+
+
+class Neighbourhood(models.Model):
+    """A neighbourhood of a municipality; staff can edit the list."""
+
+    municipality = models.CharField(max_length=100, default="Heerlen")
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering: ClassVar = ["municipality", "name"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["municipality", "name"], name="accounts_neighbourhood_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ResidentProfile(models.Model):
+    """A resident and their wallet. Residency must be verified before the first payout."""
+
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="resident")
+    neighbourhood = models.ForeignKey(
+        Neighbourhood, on_delete=models.PROTECT, null=True, blank=True, related_name="residents"
+    )
+    wallet = models.OneToOneField(
+        "ledger.Account", on_delete=models.PROTECT, related_name="resident"
+    )
+    residency_verified_at = models.DateTimeField(null=True, blank=True)
+    residency_verified_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"resident {self.user}"

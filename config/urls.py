@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import api as accounts_api
 from ledger import api as ledger_api
 
 from . import views
@@ -15,6 +16,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/transparency/", ledger_api.TransparencyView.as_view(), name="api-transparency"),
     path("api/v1/transparency/keys/", ledger_api.LedgerKeysView.as_view(), name="api-ledger-keys"),
+    path("api/v1/residents/", accounts_api.SignUpView.as_view(), name="api-signup"),
+    path("api/v1/wallet/", accounts_api.WalletView.as_view(), name="api-wallet"),
+    path(
+        "api/v1/wallet/statement/",
+        accounts_api.WalletStatementView.as_view(),
+        name="api-wallet-statement",
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

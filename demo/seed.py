@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.models import User
+from accounts.services import resident_register
 from ledger import selectors, services
 from ledger.models import Account, AccountKind, Currency, TransferKind
 from ledger.services import TransferRequest, legs_between
@@ -26,6 +27,7 @@ RESIDENTS = [
 ]
 SHOPS = ["Bakkerij Bemelmans", "Fietsenmaker Op de Locht"]
 DEMO_ADMIN = ("admin@heitje.example", "heitje-demo-admin")
+DEMO_RESIDENT_PASSWORD = "heitje-demo-resident"  # noqa: S105 - published demo login
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,14 @@ class SeedResult:
 def _account(currency: Currency, kind: str, name: str) -> Account:
     existing = Account.objects.filter(currency=currency, kind=kind, name=name).first()
     return existing or services.account_open(currency=currency, kind=kind, name=name)
+
+
+def _resident_wallet(name: str) -> Account:
+    email = f"{name.split()[0].lower()}@heitje.example"
+    user = User.objects.filter(email=email).first() or resident_register(
+        email=email, password=DEMO_RESIDENT_PASSWORD, display_name=name
+    )
+    return user.resident.wallet
 
 
 def _requests(
@@ -101,9 +111,7 @@ def seed_demo() -> SeedResult:
         issuer = selectors.issuer_account(currency=currency)
         budget = _account(currency, AccountKind.BUDGET, "Demo campaign: Schoon Heerlen")
         settlement = _account(currency, AccountKind.SETTLEMENT, "Settlement (euro redemptions)")
-        wallets = [
-            _account(currency, AccountKind.WALLET, f"Wallet of {name}") for name in RESIDENTS
-        ]
+        wallets = [_resident_wallet(name) for name in RESIDENTS]
         shops = [_account(currency, AccountKind.SHOP, name) for name in SHOPS]
         transfers = services.transfers_post_batch(
             requests=_requests(budget, wallets, shops, settlement, issuer)

@@ -21,11 +21,14 @@ def test_seed_demo_builds_a_whole_town_and_is_idempotent(capsys):
     assert Account.objects.filter(kind="wallet").count() == 8
     assert Account.objects.filter(kind="shop", balance__gt=0).exists()
     assert User.objects.get(email="admin@heitje.example").check_password("heitje-demo-admin")
+    anna = User.objects.get(email="anna@heitje.example")
+    assert anna.check_password("heitje-demo-resident")
+    assert anna.resident.wallet.balance > 0
 
     call_command("seed_demo")
     assert Transfer.objects.count() == transfers
     assert dict(Account.objects.values_list("id", "balance")) == balances
-    assert User.objects.count() == 1
+    assert User.objects.count() == 9  # the admin and eight residents, once each
     report = ledger_verify()
     assert report.ok, report.problems
     assert Block.objects.exists()

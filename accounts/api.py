@@ -1,0 +1,143 @@
+"""Residents' API: sign up, and see their own wallet (only their own)."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ledger import selectors as ledger_selectors
+
+from . import selectors, services
+from .errors import NotAResident
+from .models import ResidentProfile
+
+
+class SignUpSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(
+        max_length=128, write_only=True, style={"input_type": "password"}
+    )
+    display_name = serializers.CharField(max_length=100)
+    neighbourhood = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    language = serializers.ChoiceField(choices=["nl", "de", "en"], default="nl")
+
+
+class ResidentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    display_name = serializers.CharField()
+
+
+class WalletSerializer(serializers.Serializer):
+    account_id = serializers.IntegerField()
+    currency = serializers.CharField()
+    decimals = serializers.IntegerField()
+    balance = serializers.IntegerField(help_text="In minor units (cents of a token).")
+    status = serializers.CharField()
+    residency_verified = serializers.BooleanField()
+
+
+class StatementLineSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    transfer_id = serializers.IntegerField()
+    kind = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    amount = serializers.IntegerField()
+    balance_after = serializers.IntegerField()
+
+
+class StatementSerializer(serializers.Serializer):
+    lines = StatementLineSerializer(many=True)
+    next_before = serializers.IntegerField(allow_null=True)
+
+
+class StatementQuerySerializer(serializers.Serializer):
+    before = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
+
+
+class IsResident(BasePermission):
+    message = "Only residents have a wallet."
+
+    def has_permission(self, request: Request, view: object) -> bool:
+        return "resident" in selectors.user_roles(user=request.user)  # type: ignore[arg-type]
+
+
+def _profile(request: Request) -> ResidentProfile:
+    profile = selectors.resident_profile(user=request.user)  # type: ignore[arg-type]
+    if profile is None:
+        raise NotAResident("Only residents have a wallet.")
+    return profile
+
+
+class SignUpView(APIView):
+    permission_classes = (AllowAny,)
+
+    @extend_schema(
+        request=SignUpSerializer, responses={201: ResidentSerializer}, tags=["residents"]
+    )
+    def post(self, request: Request) -> Response:
+        """Sign up as a resident; a wallet is opened at once."""
+        form = SignUpSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        user = services.resident_register(
+            email=data["email"],
+            password=data["password"],
+            display_name=data["display_name"],
+            neighbourhood_id=data.get("neighbourhood"),
+            language=data["language"],
+        )
+        body = ResidentSerializer(
+            {"id": user.pk, "email": user.email, "display_name": user.display_name}
+        )
+        return Response(body.data, status=status.HTTP_201_CREATED)
+
+
+class WalletView(APIView):
+    permission_classes = (IsAuthenticated, IsResident)
+
+    @extend_schema(responses=WalletSerializer, tags=["wallet"])
+    def get(self, request: Request) -> Response:
+        """The signed-in resident's own wallet: balance and status."""
+        profile = _profile(request)
+        wallet = profile.wallet
+        return Response(
+            WalletSerializer(
+                {
+                    "account_id": wallet.pk,
+                    "currency": wallet.currency.code,
+                    "decimals": wallet.currency.decimals,
+                    "balance": ledger_selectors.account_balance(account_id=wallet.pk),
+                    "status": wallet.status,
+                    "residency_verified": profile.residency_verified_at is not None,
+                }
+            ).data
+        )
+
+
+class WalletStatementView(APIView):
+    permission_classes = (IsAuthenticated, IsResident)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("before", int, description="`next_before` of the previous page"),
+            OpenApiParameter("limit", int, description="1 to 200, default 50"),
+        ],
+        responses=StatementSerializer,
+        tags=["wallet"],
+    )
+    def get(self, request: Request) -> Response:
+        """The signed-in resident's wallet history, newest first, a page at a time."""
+        query = StatementQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = ledger_selectors.account_statement(
+            account_id=_profile(request).wallet_id,
+            before_version=query.validated_data.get("before"),
+            limit=query.validated_data["limit"],
+        )
+        return Response(
+            StatementSerializer({"lines": page.lines, "next_before": page.next_before}).data
+        )

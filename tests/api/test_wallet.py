@@ -1,0 +1,139 @@
+"""Residents sign up and see their own wallet, and nothing else."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import ResidentProfile, RoleGrant, User
+from accounts.services import resident_register
+from ledger import selectors, services
+from ledger.models import Account, TransferKind
+
+PASSWORD = "Bench-painter-2026!"
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def signup(api, **overrides):
+    body = {
+        "email": "anna@example.org",
+        "password": PASSWORD,
+        "display_name": "Anna",
+        "language": "de",
+    }
+    body.update(overrides)
+    return api.post("/api/v1/residents/", body, format="json")
+
+
+def pay_into(wallet_id, amount, open_account):
+    budget = open_account("budget", funded=amount)
+    services.transfer_post(
+        kind=TransferKind.PAYOUT,
+        legs=services.legs_between(source_id=budget.id, destination_id=wallet_id, amount=amount),
+    )
+
+
+def test_sign_up_opens_an_empty_wallet_and_the_resident_sees_it(api, db):
+    response = signup(api, email="Anna@Example.org")
+    assert response.status_code == 201, response.json()
+    user = User.objects.get(email="anna@example.org")
+    assert user.preferred_language == "de"
+    assert RoleGrant.objects.filter(user=user, role="resident").exists()
+    assert api.login(email="anna@example.org", password=PASSWORD)
+    wallet = api.get("/api/v1/wallet/").json()
+    assert wallet["balance"] == 0
+    assert wallet["residency_verified"] is False
+    assert wallet["account_id"] == user.resident.wallet_id
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"email": "not-an-email"}, "email"),
+        ({"email": ""}, "email"),
+        ({"display_name": "x" * 101}, "display_name"),
+        ({"password": "short"}, "password"),
+        ({"password": "anna@example.org"}, "password"),
+        ({"neighbourhood": 999_999}, "neighbourhood"),
+        ({"neighbourhood": "Welten"}, "neighbourhood"),
+        ({"language": "fr"}, "language"),
+    ],
+)
+def test_bad_sign_up_is_a_clear_problem_and_changes_nothing(api, db, overrides, field):
+    users, accounts = User.objects.count(), Account.objects.count()
+    response = signup(api, **overrides)
+    assert response.status_code in (400, 422)
+    assert response["Content-Type"] == "application/problem+json"
+    assert field in response.json()["errors"]
+    assert (User.objects.count(), Account.objects.count()) == (users, accounts)
+
+
+def test_missing_fields_are_named(api, db):
+    response = api.post("/api/v1/residents/", {}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"email", "password", "display_name"}
+
+
+def test_an_email_signs_up_once_whatever_its_case(api, db):
+    assert signup(api).status_code == 201
+    accounts = Account.objects.count()
+    again = signup(api, email="ANNA@example.org")
+    assert again.status_code == 422
+    assert again.json()["type"] == "/problems/registration-refused"
+    assert User.objects.count() == 1
+    assert Account.objects.count() == accounts
+
+
+def test_a_resident_sees_only_their_own_wallet_and_history(api, db, open_account):
+    anna = resident_register(email="anna@example.org", password=PASSWORD, display_name="Anna")
+    bram = resident_register(email="bram@example.org", password=PASSWORD, display_name="Bram")
+    pay_into(anna.resident.wallet_id, 1_500, open_account)
+    pay_into(bram.resident.wallet_id, 900, open_account)
+    api.force_authenticate(bram)
+    assert api.get("/api/v1/wallet/").json()["balance"] == 900
+    lines = api.get("/api/v1/wallet/statement/").json()["lines"]
+    assert [line["amount"] for line in lines] == [900]
+
+
+def test_statement_pages_by_keyset(api, db, open_account):
+    anna = resident_register(email="anna@example.org", password=PASSWORD, display_name="Anna")
+    for amount in (100, 200, 300):
+        pay_into(anna.resident.wallet_id, amount, open_account)
+    api.force_authenticate(anna)
+    first = api.get("/api/v1/wallet/statement/?limit=2").json()
+    assert [line["amount"] for line in first["lines"]] == [300, 200]
+    rest = api.get(f"/api/v1/wallet/statement/?limit=2&before={first['next_before']}").json()
+    assert [line["amount"] for line in rest["lines"]] == [100]
+    assert rest["next_before"] is None
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=abc", "limit=100000", "before=-1", "before=x"])
+def test_bad_statement_parameters_are_refused(api, db, query):
+    anna = resident_register(email="anna@example.org", password=PASSWORD, display_name="Anna")
+    api.force_authenticate(anna)
+    response = api.get(f"/api/v1/wallet/statement/?{query}")
+    assert response.status_code == 400
+    assert response.json()["type"] == "/problems/validation-error"
+
+
+def test_no_wallet_without_the_resident_role(api, db):
+    staff = User.objects.create_user("reviewer@example.org", PASSWORD, is_staff=True)
+    api.force_authenticate(staff)
+    for path in ("/api/v1/wallet/", "/api/v1/wallet/statement/"):
+        response = api.get(path)
+        assert response.status_code == 403
+        assert response.json()["type"] == "/problems/permission-denied"
+
+
+def test_anonymous_gets_no_wallet(api, db):
+    response = api.get("/api/v1/wallet/")
+    assert response.status_code == 403
+    assert response.json()["type"] == "/problems/not-authenticated"
+
+
+def test_a_wallet_belongs_to_exactly_one_resident(db):
+    anna = resident_register(email="anna@example.org", password=PASSWORD, display_name="Anna")
+    assert ResidentProfile.objects.filter(wallet_id=anna.resident.wallet_id).count() == 1
+    assert selectors.account_balance(account_id=anna.resident.wallet_id) == 0
