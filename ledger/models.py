@@ -110,7 +110,10 @@ class TransferKind(models.TextChoices):
 class Transfer(models.Model):
     """One balanced movement of tokens, written once and never changed."""
 
-    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    # No index of its own: a handful of values, maintained on every insert for no query.
+    currency = models.ForeignKey(
+        Currency, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     kind = models.CharField(max_length=16, choices=TransferKind.choices)
     # Idempotency: (scope, key) is unique; request_hash tells a retry from a different request.
     idempotency_scope = models.CharField(max_length=64, default="", blank=True)
@@ -151,7 +154,10 @@ class Entry(models.Model):
     """
 
     transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="entries")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    # Indexed by the (account, version) and (account, transfer) indexes below.
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="entries", db_index=False
+    )
     amount = models.BigIntegerField()
     balance_after = models.BigIntegerField()
     account_version = models.BigIntegerField()

@@ -48,6 +48,7 @@ logger = logging.getLogger(__name__)
 MAX_AMOUNT = 10**15  # minor units; far above any real amount, far below bigint overflow
 MAX_ATTEMPTS = 5
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
+_KINDS = frozenset(TransferKind.values)  # the enum property builds a new list on every access
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +85,7 @@ class _Prepared:
 
 def _prepare(request: TransferRequest) -> _Prepared:
     """Validate a request's shape before touching the database."""
-    if request.kind not in TransferKind.values:
+    if request.kind not in _KINDS:
         raise InvalidTransfer(f"Unknown transfer kind {request.kind!r}.")
     legs = tuple(request.legs)
     if len(legs) < 2:
@@ -192,7 +193,7 @@ WITH ids AS MATERIALIZED (
            WITH ORDINALITY AS r(currency_id, kind, scope, key, hash, reverses_id, metadata,
                                 actor_id, ord)
       JOIN ids USING (ord)
-    RETURNING id, created_at
+    RETURNING id, created_at, txid
 ), e AS (
     INSERT INTO ledger_entry (transfer_id, account_id, amount, balance_after, account_version)
     SELECT ids.id, x.account_id, x.amount, x.balance_after, x.version
@@ -205,7 +206,7 @@ WITH ids AS MATERIALIZED (
       FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS v(id, balance, version)
      WHERE acc.id = v.id
 )
-SELECT ids.id, t.created_at FROM ids JOIN t ON t.id = ids.id ORDER BY ids.ord
+SELECT ids.id, t.created_at, t.txid FROM ids JOIN t ON t.id = ids.id ORDER BY ids.ord
 """
 
 
@@ -275,6 +276,24 @@ def _existing(rows: list[list[Any]]) -> dict[tuple[str, str], tuple[int, str]]:
     return {(scope, key): (tid, digest) for tid, scope, key, digest in rows}
 
 
+def _array(values: Iterable[object]) -> str:
+    """A PostgreSQL array literal ('{1,NULL,"a b"}') for ints, strings and None.
+
+    psycopg2 sends a list as ARRAY[...] with one expression per element, which the server must
+    parse and fold: for a 10,000-transfer batch that is a 2 MB statement and a fifth of a second
+    of planning. One literal, cast by the statement (`%s::bigint[]`), plans in milliseconds.
+    """
+    parts = []
+    for value in values:
+        if value is None:
+            parts.append("NULL")
+        elif isinstance(value, int):
+            parts.append(str(value))
+        else:
+            parts.append('"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return "{" + ",".join(parts) + "}"
+
+
 def _post_locked(prepared: Sequence[_Prepared]) -> list[Transfer]:
     account_ids = sorted({leg.account_id for p in prepared for leg in p.legs})
     keyed = [p.request for p in prepared if p.request.idempotency_key is not None]
@@ -284,7 +303,7 @@ def _post_locked(prepared: Sequence[_Prepared]) -> list[Transfer]:
     ]
     reversing = [p.request.reverses_id for p in prepared if p.request.reverses_id is not None]
     with connection.cursor() as cursor:
-        cursor.execute(_LOCK_SQL, [account_ids, *key_params])
+        cursor.execute(_LOCK_SQL, [_array(account_ids), *key_params])
         accounts_json, existing_json = cursor.fetchone()
         accounts = {row[0]: row for row in accounts_json}
         missing = [i for i in account_ids if i not in accounts]
@@ -295,7 +314,7 @@ def _post_locked(prepared: Sequence[_Prepared]) -> list[Transfer]:
         except (InsufficientFunds, AccountNotOpen, CurrencyMismatch):
             if not keyed and not reversing:
                 raise
-            cursor.execute(_RECHECK_SQL, [*key_params, reversing])
+            cursor.execute(_RECHECK_SQL, [*key_params, _array(reversing)])
             existing_json, reversed_ids = cursor.fetchone()
             if reversed_ids:
                 raise AlreadyReversed(
@@ -312,22 +331,22 @@ def _post_locked(prepared: Sequence[_Prepared]) -> list[Transfer]:
                 _INSERT_SQL,
                 [
                     len(plan.new),
-                    [accounts[p.legs[0].account_id][1] for p in plan.new],
-                    [p.request.kind for p in plan.new],
-                    [p.request.idempotency_scope for p in plan.new],
-                    [p.request.idempotency_key for p in plan.new],
-                    [p.request_hash for p in plan.new],
-                    [p.request.reverses_id for p in plan.new],
-                    [p.metadata_json for p in plan.new],
-                    [p.request.actor_id for p in plan.new],
-                    *plan.entries,
-                    touched,
-                    [plan.balance[i] for i in touched],
-                    [plan.version[i] for i in touched],
+                    _array(accounts[p.legs[0].account_id][1] for p in plan.new),
+                    _array(p.request.kind for p in plan.new),
+                    _array(p.request.idempotency_scope for p in plan.new),
+                    _array(p.request.idempotency_key for p in plan.new),
+                    _array(p.request_hash for p in plan.new),
+                    _array(p.request.reverses_id for p in plan.new),
+                    _array(p.metadata_json for p in plan.new),
+                    _array(p.request.actor_id for p in plan.new),
+                    *(_array(column) for column in plan.entries),
+                    _array(touched),
+                    _array(plan.balance[i] for i in touched),
+                    _array(plan.version[i] for i in touched),
                 ],
             )
-            for p, (tid, created_at) in zip(plan.new, cursor.fetchall(), strict=True):
-                created.append(_transfer_instance(p, tid, created_at, accounts))
+            for p, (tid, created_at, txid) in zip(plan.new, cursor.fetchall(), strict=True):
+                created.append(_transfer_instance(p, tid, created_at, txid, accounts))
 
     fresh = iter(created)
     old_ids = [tid for tid in plan.results if tid is not None]
@@ -335,25 +354,31 @@ def _post_locked(prepared: Sequence[_Prepared]) -> list[Transfer]:
     return [next(fresh) if tid is None else old[tid] for tid in plan.results]
 
 
+_TRANSFER_FIELDS = [f.attname for f in Transfer._meta.concrete_fields]
+
+
 def _transfer_instance(
-    p: _Prepared, tid: int, created_at: Any, accounts: Mapping[int, Sequence[Any]]
+    p: _Prepared, tid: int, created_at: Any, txid: int, accounts: Mapping[int, Sequence[Any]]
 ) -> Transfer:
+    """The posted transfer as a model instance, without reading it back (`from_db` costs half
+    of `Transfer(**fields)`)."""
     r = p.request
-    transfer = Transfer(
-        id=tid,
-        currency_id=accounts[p.legs[0].account_id][1],
-        kind=r.kind,
-        idempotency_scope=r.idempotency_scope,
-        idempotency_key=r.idempotency_key,
-        request_hash=p.request_hash,
-        reverses_id=r.reverses_id,
-        metadata=json.loads(p.metadata_json),
-        actor_id=r.actor_id,
-        created_at=created_at,
+    values = {
+        "id": tid,
+        "currency_id": accounts[p.legs[0].account_id][1],
+        "kind": r.kind,
+        "idempotency_scope": r.idempotency_scope,
+        "idempotency_key": r.idempotency_key,
+        "request_hash": p.request_hash,
+        "reverses_id": r.reverses_id,
+        "metadata": json.loads(p.metadata_json),
+        "actor_id": r.actor_id,
+        "created_at": created_at,
+        "txid": txid,
+    }
+    return Transfer.from_db(
+        connection.alias, _TRANSFER_FIELDS, [values[name] for name in _TRANSFER_FIELDS]
     )
-    transfer._state.adding = False
-    transfer._state.db = connection.alias
-    return transfer
 
 
 def _constraint_name(exc: BaseException) -> str:

@@ -228,6 +228,7 @@ class Migration(migrations.Migration):
                 (
                     "currency",
                     models.ForeignKey(
+                        db_index=False,
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="+",
                         to="ledger.currency",
@@ -260,6 +261,7 @@ class Migration(migrations.Migration):
                 (
                     "account",
                     models.ForeignKey(
+                        db_index=False,
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="entries",
                         to="ledger.account",

@@ -1,8 +1,9 @@
 """Integrity the database enforces by itself, so that no code path (raw SQL included) breaks it.
 
 - Every transfer has at least two entries, all in the transfer's currency, summing to zero:
-  checked by deferred constraint triggers at commit, on each new transfer and each new entry;
-  entries join only a transfer inserted by the same transaction.
+  checked once per transfer by a deferred constraint trigger at commit. Entries join only a
+  transfer inserted by the same transaction (checked set-based once per statement), so every
+  entry is covered by its transfer's check.
 - Transfers, entries, blocks and accounts are never deleted or truncated; transfers, entries and
   blocks are never updated. Corrections are reversing transfers.
 """
@@ -29,46 +30,56 @@ CREATE TRIGGER ledger_account_no_delete BEFORE DELETE OR TRUNCATE ON ledger_acco
 
 CREATE FUNCTION ledger_check_transfer_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    tid bigint;
     legs bigint;
     total numeric;
     currencies bigint;
     entry_currency bigint;
-    transfer_currency bigint;
-    transfer_txid bigint;
 BEGIN
-    IF TG_TABLE_NAME = 'ledger_entry' THEN
-        tid := NEW.transfer_id;
-    ELSE
-        tid := NEW.id;
-    END IF;
     SELECT count(*), coalesce(sum(e.amount), 0), count(DISTINCT a.currency_id), min(a.currency_id)
       INTO legs, total, currencies, entry_currency
       FROM ledger_entry e JOIN ledger_account a ON a.id = e.account_id
-     WHERE e.transfer_id = tid;
-    SELECT currency_id, txid INTO transfer_currency, transfer_txid FROM ledger_transfer WHERE id = tid;
-    IF TG_TABLE_NAME = 'ledger_entry' AND transfer_txid IS DISTINCT FROM pg_current_xact_id()::text::bigint THEN
-        RAISE EXCEPTION 'ledger: transfer % was written by an earlier transaction; legs cannot be added to it',
-            tid
-            USING ERRCODE = 'check_violation';
-    END IF;
-    IF legs < 2 OR total <> 0 OR currencies <> 1 OR entry_currency IS DISTINCT FROM transfer_currency THEN
+     WHERE e.transfer_id = NEW.id;
+    IF legs < 2 OR total <> 0 OR currencies <> 1 OR entry_currency IS DISTINCT FROM NEW.currency_id THEN
         RAISE EXCEPTION 'ledger: transfer % does not balance (% entries, sum %, % currencies)',
-            tid, legs, total, currencies
+            NEW.id, legs, total, currencies
             USING ERRCODE = 'check_violation';
     END IF;
     RETURN NULL;
 END
 $$;
 
+-- Once per transfer, at commit: the transfer with all the entries it got in its transaction.
 CREATE CONSTRAINT TRIGGER ledger_transfer_balanced AFTER INSERT ON ledger_transfer
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_check_transfer_balanced();
-CREATE CONSTRAINT TRIGGER ledger_entry_balanced AFTER INSERT ON ledger_entry
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_check_transfer_balanced();
+
+-- Once per statement, set-based: new entries join only transfers of their own transaction, so
+-- every entry is covered by its transfer's check above.
+CREATE FUNCTION ledger_check_entries_own_transfer() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    earlier bigint;
+BEGIN
+    SELECT t.id INTO earlier
+      FROM (SELECT DISTINCT transfer_id FROM ledger_new_entries) AS n
+      JOIN ledger_transfer t ON t.id = n.transfer_id
+     WHERE t.txid <> pg_current_xact_id()::text::bigint
+     LIMIT 1;
+    IF earlier IS NOT NULL THEN
+        RAISE EXCEPTION 'ledger: transfer % was written by an earlier transaction; legs cannot be added to it',
+            earlier
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER ledger_entry_own_transfer AFTER INSERT ON ledger_entry
+    REFERENCING NEW TABLE AS ledger_new_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_check_entries_own_transfer();
 """
 
 BACKWARD = r"""
-DROP TRIGGER ledger_entry_balanced ON ledger_entry;
+DROP TRIGGER ledger_entry_own_transfer ON ledger_entry;
+DROP FUNCTION ledger_check_entries_own_transfer();
 DROP TRIGGER ledger_transfer_balanced ON ledger_transfer;
 DROP FUNCTION ledger_check_transfer_balanced();
 DROP TRIGGER ledger_account_no_delete ON ledger_account;
