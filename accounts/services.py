@@ -61,7 +61,10 @@ def resident_register(
                 currency=currency, kind=AccountKind.WALLET, name=f"Wallet of {display_name}"
             )
             ResidentProfile.objects.create(user=user, neighbourhood=neighbourhood, wallet=wallet)
-    except IntegrityError:
+    except IntegrityError as exc:
+        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "") or ""
+        if "email" not in constraint:
+            raise
         raise RegistrationRefused(
             "An account with this email address already exists.", field="email"
         ) from None

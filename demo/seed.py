@@ -119,6 +119,8 @@ def seed_demo() -> SeedResult:
         email, password = DEMO_ADMIN
         if not User.objects.filter(email=email).exists():
             User.objects.create_superuser(email, password, display_name="Demo admin")
-    return SeedResult(
-        currency=currency, transfers=len(transfers), logins=[("admin", email, password)]
-    )
+    logins = [("admin", email, password)] + [
+        ("resident", f"{name.split()[0].lower()}@heitje.example", DEMO_RESIDENT_PASSWORD)
+        for name in RESIDENTS[:2]
+    ]
+    return SeedResult(currency=currency, transfers=len(transfers), logins=logins)

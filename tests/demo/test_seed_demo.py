@@ -13,6 +13,7 @@ def test_seed_demo_builds_a_whole_town_and_is_idempotent(capsys):
     call_command("seed_demo")
     out = capsys.readouterr().out
     assert "admin@heitje.example" in out
+    assert "anna@heitje.example  /  heitje-demo-resident" in out
     currency = Currency.objects.get(code="HEITJE")
     transfers = Transfer.objects.count()
     balances = dict(Account.objects.values_list("id", "balance"))
