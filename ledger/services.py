@@ -15,8 +15,11 @@ the first request's transfer. Docs: docs/ledger.md.
 """
 
 import hashlib
+import itertools
 import json
 import logging
+import re
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -276,6 +279,32 @@ def _existing(rows: list[list[Any]]) -> dict[tuple[str, str], tuple[int, str]]:
     return {(scope, key): (tid, digest) for tid, scope, key, digest in rows}
 
 
+_PREPARED_MAX_ITEMS = 16  # a batch's long arrays keep per-call plans
+_STATEMENTS = {"ledger_lock": _LOCK_SQL, "ledger_insert": _INSERT_SQL}
+_PREPARED: "weakref.WeakKeyDictionary[Any, set[str]]" = weakref.WeakKeyDictionary()
+
+
+def _execute(cursor: Any, name: str, params: list[Any], *, small: bool) -> None:
+    """Run a posting statement; for small posts as a server-side prepared statement.
+
+    Planning the two CTE statements is about a third of a single post's server time. Prepared
+    once per connection (prepared statements outlive rollbacks), and planned generically
+    (`plan_cache_mode = force_generic_plan`, set for the connection in settings), they are
+    planned once. Not for transaction-mode connection poolers, which do not keep sessions.
+    """
+    sql = _STATEMENTS[name]
+    raw = connection.connection
+    if not small or raw is None:
+        cursor.execute(sql, params)
+        return
+    done = _PREPARED.setdefault(raw, set())
+    if name not in done:
+        numbers = itertools.count(1)
+        cursor.execute(f"PREPARE {name} AS " + re.sub("%s", lambda _: f"${next(numbers)}", sql))
+        done.add(name)
+    cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
+
+
 def _array(values: Iterable[object]) -> str:
     """A PostgreSQL array literal ('{1,NULL,"a b"}') for ints, strings and None.
 
@@ -303,7 +332,8 @@ def _post_locked(prepared: Sequence[_Prepared]) -> list[Transfer]:
     ]
     reversing = [p.request.reverses_id for p in prepared if p.request.reverses_id is not None]
     with connection.cursor() as cursor:
-        cursor.execute(_LOCK_SQL, [_array(account_ids), *key_params])
+        small = len(account_ids) <= _PREPARED_MAX_ITEMS and len(prepared) <= _PREPARED_MAX_ITEMS
+        _execute(cursor, "ledger_lock", [_array(account_ids), *key_params], small=small)
         accounts_json, existing_json = cursor.fetchone()
         accounts = {row[0]: row for row in accounts_json}
         missing = [i for i in account_ids if i not in accounts]
@@ -327,8 +357,9 @@ def _post_locked(prepared: Sequence[_Prepared]) -> list[Transfer]:
         created: list[Transfer] = []
         if plan.new:
             touched = sorted(set(plan.entries[1]))
-            cursor.execute(
-                _INSERT_SQL,
+            _execute(
+                cursor,
+                "ledger_insert",
                 [
                     len(plan.new),
                     _array(accounts[p.legs[0].account_id][1] for p in plan.new),
@@ -344,6 +375,7 @@ def _post_locked(prepared: Sequence[_Prepared]) -> list[Transfer]:
                     _array(plan.balance[i] for i in touched),
                     _array(plan.version[i] for i in touched),
                 ],
+                small=small,
             )
             for p, (tid, created_at, txid) in zip(plan.new, cursor.fetchall(), strict=True):
                 created.append(_transfer_instance(p, tid, created_at, txid, accounts))

@@ -74,8 +74,9 @@ def database(config: dict[str, Any]) -> dict[str, Any]:
     config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     config["CONN_HEALTH_CHECKS"] = True
     # The posting statements are short; JIT-compiling them (the planner overestimates a batch's
-    # joins) costs more than it saves (docs/performance.md).
-    config.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # joins) costs more than it saves. Generic plans let the ledger's prepared statements and
+    # trigger queries be planned once per connection (docs/performance.md).
+    config.setdefault("OPTIONS", {})["options"] = "-c jit=off -c plan_cache_mode=force_generic_plan"
     return config
 
 
