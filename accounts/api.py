@@ -141,3 +141,80 @@ class WalletStatementView(APIView):
         return Response(
             StatementSerializer({"lines": page.lines, "next_before": page.next_before}).data
         )
+
+
+class ResidencyCodeSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=40)
+
+
+class ResidencySerializer(serializers.Serializer):
+    resident_id = serializers.IntegerField()
+    residency_verified = serializers.BooleanField()
+    method = serializers.CharField()
+
+
+class InviteBatchRequestSerializer(serializers.Serializer):
+    count = serializers.IntegerField(min_value=1, max_value=services.MAX_BATCH)
+    valid_days = serializers.IntegerField(min_value=1, max_value=366, default=90)
+    batch = serializers.CharField(max_length=100)
+
+
+class InviteBatchSerializer(serializers.Serializer):
+    batch = serializers.CharField()
+    codes = serializers.ListField(child=serializers.CharField())
+
+
+def _residency(profile: ResidentProfile) -> Response:
+    return Response(
+        ResidencySerializer(
+            {
+                "resident_id": profile.user_id,
+                "residency_verified": profile.residency_verified_at is not None,
+                "method": profile.residency_method,
+            }
+        ).data
+    )
+
+
+class ResidencyCodeView(APIView):
+    permission_classes = (IsAuthenticated, IsResident)
+
+    @extend_schema(request=ResidencyCodeSerializer, responses=ResidencySerializer, tags=["wallet"])
+    def post(self, request: Request) -> Response:
+        """Verify your residency with the code from the municipality's letter."""
+        form = ResidencyCodeSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        profile = services.residency_verify_with_code(
+            user=request.user,  # type: ignore[arg-type]
+            code=form.validated_data["code"],
+        )
+        return _residency(profile)
+
+
+class InviteCodeBatchView(APIView):
+    @extend_schema(
+        request=InviteBatchRequestSerializer, responses={201: InviteBatchSerializer}, tags=["staff"]
+    )
+    def post(self, request: Request) -> Response:
+        """Generate a batch of single-use residency codes (reviewers and administrators)."""
+        form = InviteBatchRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        codes = services.invite_codes_generate(
+            created_by=request.user,  # type: ignore[arg-type]
+            count=form.validated_data["count"],
+            valid_days=form.validated_data["valid_days"],
+            batch=form.validated_data["batch"],
+        )
+        body = InviteBatchSerializer({"batch": form.validated_data["batch"], "codes": codes})
+        return Response(body.data, status=status.HTTP_201_CREATED)
+
+
+class ResidentVerifyView(APIView):
+    @extend_schema(request=None, responses=ResidencySerializer, tags=["staff"])
+    def post(self, request: Request, resident_id: int) -> Response:
+        """Confirm that a resident lives in the municipality (reviewers and administrators)."""
+        profile = services.residency_verify_by_staff(
+            staff=request.user,  # type: ignore[arg-type]
+            resident_id=resident_id,
+        )
+        return _residency(profile)

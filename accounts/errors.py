@@ -16,3 +16,15 @@ class RegistrationRefused(AccountsError):
 
 class NotAResident(AccountsError):
     code = "not-a-resident"
+
+
+class NotAllowed(AccountsError):
+    code = "not-allowed"
+
+
+class ResidencyRefused(AccountsError):
+    code = "residency-refused"
+
+
+class UnknownResident(AccountsError):
+    code = "unknown-resident"

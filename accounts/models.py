@@ -112,6 +112,36 @@ class ResidentProfile(models.Model):
     residency_verified_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    residency_method = models.CharField(
+        max_length=16, blank=True, choices=[("staff", "By staff"), ("invite_code", "Invite code")]
+    )
 
     def __str__(self) -> str:
         return f"resident {self.user}"
+
+
+class InviteCode(models.Model):
+    """A single-use code from a municipal letter that verifies residency. Only its SHA-256 is
+    stored: the codes themselves are shown once, to the staff member who generates the batch."""
+
+    code_hash = models.CharField(max_length=64, unique=True)
+    batch = models.CharField(max_length=100)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_by = models.OneToOneField(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="invite_code"
+    )
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(used_by__isnull=True, used_at__isnull=True)
+                | models.Q(used_by__isnull=False, used_at__isnull=False),
+                name="accounts_invitecode_used_together",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"invite code of batch {self.batch}"

@@ -1,16 +1,27 @@
 """Writes about people: sign-up, roles. Money moves only through ledger.services."""
 
+import hashlib
+import secrets
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from ledger import services as ledger_services
 from ledger.models import AccountKind
 
-from .errors import RegistrationRefused
-from .models import Neighbourhood, ResidentProfile, Role, RoleGrant, User
+from .errors import (
+    NotAllowed,
+    NotAResident,
+    RegistrationRefused,
+    ResidencyRefused,
+    UnknownResident,
+)
+from .models import InviteCode, Neighbourhood, ResidentProfile, Role, RoleGrant, User
 
 LANGUAGES = {"nl", "de", "en"}
 
@@ -69,3 +80,96 @@ def resident_register(
             "An account with this email address already exists.", field="email"
         ) from None
     return user
+
+
+# Letters and digits that cannot be mistaken for one another on a printed letter.
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_CODE_LENGTH = 12  # 60 bits: guessing is hopeless and sign-up is rate limited
+MAX_BATCH = 5000
+VERIFIER_ROLES = {Role.REVIEWER, Role.ADMIN}
+
+
+def _code_hash(code: str) -> str:
+    normalised = "".join(ch for ch in code.upper() if ch.isalnum())
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def _require_role(user: User, roles: set[Role], what: str) -> None:
+    if not RoleGrant.objects.filter(user=user, role__in=roles).exists():
+        raise NotAllowed(f"Only {what} may do this.")
+
+
+def invite_codes_generate(
+    *, created_by: User, count: int, valid_days: int, batch: str
+) -> list[str]:
+    """Generate a batch of single-use residency codes for municipal letters; returns the codes
+    (shown once: only their hashes are kept). Only reviewers and administrators may."""
+    _require_role(created_by, VERIFIER_ROLES, "reviewers and administrators")
+    if not 1 <= count <= MAX_BATCH:
+        raise ResidencyRefused(f"A batch has 1 to {MAX_BATCH} codes.", field="count")
+    if not 1 <= valid_days <= 366:
+        raise ResidencyRefused("Codes stay valid for 1 to 366 days.", field="valid_days")
+    batch = (batch or "").strip()
+    if not 0 < len(batch) <= 100:
+        raise ResidencyRefused("A batch needs a name of 1 to 100 characters.", field="batch")
+    codes = [
+        "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH)) for _ in range(count)
+    ]
+    expires_at = timezone.now() + timedelta(days=valid_days)
+    InviteCode.objects.bulk_create(
+        InviteCode(
+            code_hash=_code_hash(c), batch=batch, created_by=created_by, expires_at=expires_at
+        )
+        for c in codes
+    )
+    return [f"{c[:4]}-{c[4:8]}-{c[8:]}" for c in codes]
+
+
+def residency_verify_with_code(*, user: User, code: str) -> ResidentProfile:
+    """Verify a resident's residency with a code from a municipal letter. A code works once,
+    until it expires, and only for someone not yet verified (who then keeps it unused)."""
+    with transaction.atomic():
+        profile = ResidentProfile.objects.select_for_update().filter(user=user).first()
+        if profile is None:
+            raise NotAResident("Only residents can verify their residency.")
+        if profile.residency_verified_at is not None:
+            raise ResidencyRefused("You are already verified as a resident.", field="code")
+        invite = (
+            InviteCode.objects.select_for_update().filter(code_hash=_code_hash(code or "")).first()
+        )
+        if invite is None:
+            raise ResidencyRefused(
+                "That code is not valid. Check the letter and try again.", field="code"
+            )
+        if invite.used_by_id is not None:
+            raise ResidencyRefused("That code has already been used.", field="code")
+        now = timezone.now()
+        if invite.expires_at <= now:
+            raise ResidencyRefused(
+                "That code has expired. Ask the municipality for a new one.", field="code"
+            )
+        invite.used_by, invite.used_at = user, now
+        invite.save(update_fields=["used_by", "used_at"])
+        profile.residency_verified_at, profile.residency_method = now, "invite_code"
+        profile.save(update_fields=["residency_verified_at", "residency_method"])
+    return profile
+
+
+def residency_verify_by_staff(*, staff: User, resident_id: int) -> ResidentProfile:
+    """A reviewer or administrator confirms that a resident lives in the municipality. Nobody
+    verifies themselves."""
+    _require_role(staff, VERIFIER_ROLES, "reviewers and administrators")
+    with transaction.atomic():
+        profile = ResidentProfile.objects.select_for_update().filter(user_id=resident_id).first()
+        if profile is None:
+            raise UnknownResident("There is no such resident.")
+        if profile.user_id == staff.pk:
+            raise NotAllowed("Nobody can verify their own residency.")
+        if profile.residency_verified_at is None:
+            profile.residency_verified_at = timezone.now()
+            profile.residency_verified_by = staff
+            profile.residency_method = "staff"
+            profile.save(
+                update_fields=["residency_verified_at", "residency_verified_by", "residency_method"]
+            )
+    return profile

@@ -23,6 +23,19 @@ urlpatterns = [
         accounts_api.WalletStatementView.as_view(),
         name="api-wallet-statement",
     ),
+    path(
+        "api/v1/wallet/residency/", accounts_api.ResidencyCodeView.as_view(), name="api-residency"
+    ),
+    path(
+        "api/v1/staff/invite-codes/",
+        accounts_api.InviteCodeBatchView.as_view(),
+        name="api-invite-codes",
+    ),
+    path(
+        "api/v1/staff/residents/<int:resident_id>/verify/",
+        accounts_api.ResidentVerifyView.as_view(),
+        name="api-resident-verify",
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
