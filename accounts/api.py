@@ -1,5 +1,6 @@
 """Residents' API: sign up, and see their own wallet (only their own)."""
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
@@ -21,7 +22,7 @@ class SignUpSerializer(serializers.Serializer):
     )
     display_name = serializers.CharField(max_length=100)
     neighbourhood = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    language = serializers.ChoiceField(choices=["nl", "de", "en"], default="nl")
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
 
 
 class ResidentSerializer(serializers.Serializer):

@@ -1,5 +1,6 @@
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -29,7 +30,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     display_name = models.CharField(max_length=100, blank=True)
     preferred_language = models.CharField(
         max_length=2,
-        choices=[("nl", "Nederlands"), ("de", "Deutsch"), ("en", "English")],
+        choices=settings.LANGUAGES,
         default="nl",
     )
     is_active = models.BooleanField(default=True)

@@ -23,8 +23,6 @@ from .errors import (
 )
 from .models import InviteCode, Neighbourhood, ResidentProfile, Role, RoleGrant, User
 
-LANGUAGES = {"nl", "de", "en"}
-
 
 def resident_register(
     *,
@@ -47,7 +45,7 @@ def resident_register(
     display_name = (display_name or "").strip()
     if not 0 < len(display_name) <= 100:
         raise RegistrationRefused("A display name has 1 to 100 characters.", field="display_name")
-    if language not in LANGUAGES:
+    if language not in dict(settings.LANGUAGES):
         raise RegistrationRefused("The language is nl, de or en.", field="language")
     neighbourhood = None
     if neighbourhood_id is not None:

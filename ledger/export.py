@@ -399,25 +399,33 @@ def _write_beancount(out: TextSink, currencies: dict[int, _Currency], n: _Counte
         )
 
 
+def _transfer_fields(t: _Transfer) -> list[tuple[str, int | str]]:
+    """What both journal formats record about a transfer, before each format's escaping."""
+    fields: list[tuple[str, int | str]] = [
+        ("transfer_id", t.id),
+        ("kind", t.kind),
+        ("created_at", t.created_at),
+    ]
+    if t.reverses_id is not None:
+        fields.append(("reverses", t.reverses_id))
+    if t.reversed_by_id is not None:
+        fields.append(("reversed_by", t.reversed_by_id))
+    if t.idempotency_key is not None:
+        fields.append(("idempotency_scope", t.idempotency_scope))
+        fields.append(("idempotency_key", t.idempotency_key))
+    if t.metadata != "{}":
+        fields.append(("metadata", _compact_json(t.metadata)))
+    return fields
+
+
 def _beancount_transaction(t: _Transfer) -> str:
     links = ""
     if t.reverses_id is not None or t.reversed_by_id is not None:
         links = f" ^transfer-{t.reverses_id or t.id}"  # an original and its reversal, linked
-    lines = [
-        f"\n{t.day.isoformat()} * {_bean_string(f'{t.kind} #{t.id}')} #{t.kind}{links}",
-        f"  transfer-id: {t.id}",
-        f"  kind: {_bean_string(t.kind)}",
-        f"  created-at: {_bean_string(t.created_at)}",
-    ]
-    if t.reverses_id is not None:
-        lines.append(f"  reverses: {t.reverses_id}")
-    if t.reversed_by_id is not None:
-        lines.append(f"  reversed-by: {t.reversed_by_id}")
-    if t.idempotency_key is not None:
-        lines.append(f"  idempotency-scope: {_bean_string(t.idempotency_scope)}")
-        lines.append(f"  idempotency-key: {_bean_string(t.idempotency_key)}")
-    if t.metadata != "{}":
-        lines.append(f"  metadata: {_bean_string(_compact_json(t.metadata))}")
+    lines = [f"\n{t.day.isoformat()} * {_bean_string(f'{t.kind} #{t.id}')} #{t.kind}{links}"]
+    for name, value in _transfer_fields(t):
+        shown = str(value) if isinstance(value, int) else _bean_string(value)
+        lines.append(f"  {name.replace('_', '-')}: {shown}")
     for leg in t.legs:
         amount = format_minor(amount=leg.amount, decimals=t.currency.decimals)
         lines.append(f"  {_posting_name(t, leg)}  {amount} {t.currency.code}")
@@ -463,19 +471,9 @@ def _write_hledger(out: TextSink, currencies: dict[int, _Currency], n: _Counter)
 
 def _hledger_transaction(t: _Transfer) -> str:
     tags = [
-        f"transfer_id: {t.id}",
-        f"kind: {t.kind}",
-        f"created_at: {t.created_at}",
+        f"{name}: {value if isinstance(value, int) else _tag_value(value)}"
+        for name, value in _transfer_fields(t)
     ]
-    if t.reverses_id is not None:
-        tags.append(f"reverses: {t.reverses_id}")
-    if t.reversed_by_id is not None:
-        tags.append(f"reversed_by: {t.reversed_by_id}")
-    if t.idempotency_key is not None:
-        tags.append(f"idempotency_scope: {_tag_value(t.idempotency_scope)}")
-        tags.append(f"idempotency_key: {_tag_value(t.idempotency_key)}")
-    if t.metadata != "{}":
-        tags.append(f"metadata: {_tag_value(_compact_json(t.metadata))}")
     symbol = _hledger_commodity(t.currency.code)
     lines = [f"\n{t.day.isoformat()} * {t.kind} #{t.id}"]
     lines.extend(f"    ; {tag}" for tag in tags)
