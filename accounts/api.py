@@ -12,7 +12,8 @@ from ledger import selectors as ledger_selectors
 
 from . import selectors, services
 from .errors import NotAResident
-from .models import ResidentProfile
+from .models import ResidentProfile, Role
+from .permissions import staff_permission
 
 
 class SignUpSerializer(serializers.Serializer):
@@ -193,6 +194,8 @@ class ResidencyCodeView(APIView):
 
 
 class InviteCodeBatchView(APIView):
+    permission_classes = (staff_permission(Role.REVIEWER, Role.ADMIN),)
+
     @extend_schema(
         request=InviteBatchRequestSerializer, responses={201: InviteBatchSerializer}, tags=["staff"]
     )
@@ -211,6 +214,8 @@ class InviteCodeBatchView(APIView):
 
 
 class ResidentVerifyView(APIView):
+    permission_classes = (staff_permission(Role.REVIEWER, Role.ADMIN),)
+
     @extend_schema(request=None, responses=ResidencySerializer, tags=["staff"])
     def post(self, request: Request, resident_id: int) -> Response:
         """Confirm that a resident lives in the municipality (reviewers and administrators)."""

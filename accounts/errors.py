@@ -1,8 +1,9 @@
-"""Domain errors of people and access, with stable codes for problem+json."""
+"""Domain errors of people and access, with stable codes and HTTP statuses for problem+json."""
 
 
 class AccountsError(Exception):
     code = "accounts-error"
+    status = 422
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
@@ -16,10 +17,22 @@ class RegistrationRefused(AccountsError):
 
 class NotAResident(AccountsError):
     code = "not-a-resident"
+    status = 403
 
 
 class NotAllowed(AccountsError):
     code = "not-allowed"
+    status = 403
+
+
+class TwoFactorRequired(AccountsError):
+    code = "two-factor-required"
+    status = 403
+
+
+class ReauthenticationRequired(AccountsError):
+    code = "reauthentication-required"
+    status = 403
 
 
 class ResidencyRefused(AccountsError):
@@ -28,3 +41,37 @@ class ResidencyRefused(AccountsError):
 
 class UnknownResident(AccountsError):
     code = "unknown-resident"
+    status = 404
+
+
+class NotFound(AccountsError):
+    """The object does not exist, or exists but is not the asker's to see (never tell which)."""
+
+    code = "not-found"
+    status = 404
+
+
+class ShopRefused(AccountsError):
+    code = "shop-refused"
+
+
+class InviteRefused(AccountsError):
+    code = "invite-refused"
+
+
+class VerificationRefused(AccountsError):
+    code = "verification-refused"
+
+
+class ProfileRefused(AccountsError):
+    code = "profile-refused"
+
+
+class DeletionRefused(AccountsError):
+    code = "deletion-refused"
+    status = 409
+
+
+class LockedOut(AccountsError):
+    code = "locked-out"
+    status = 429

@@ -6,6 +6,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class UserManager(BaseUserManager["User"]):
@@ -24,7 +25,8 @@ class UserManager(BaseUserManager["User"]):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    """A person who logs in with an email address. Roles come with the people-and-access work."""
+    """A person who logs in with an email address. What they may do comes from their roles
+    (`RoleGrant`) and, on the shop side, from their memberships of shops (`ShopMember`)."""
 
     email = models.EmailField(max_length=254, unique=True)
     display_name = models.CharField(max_length=100, blank=True)
@@ -36,6 +38,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set when the person follows the link mailed at sign-up.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    # Set when the person deleted their account: personal data is gone, the row stays so that
+    # the ledger's history keeps pointing at a pseudonymous account.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -146,3 +153,137 @@ class InviteCode(models.Model):
 
     def __str__(self) -> str:
         return f"invite code of batch {self.batch}"
+
+
+STAFF_ROLES = frozenset({Role.TASK_MANAGER, Role.REVIEWER, Role.APPROVER, Role.FINANCE, Role.ADMIN})
+
+
+class ShopCategory(models.TextChoices):
+    GROCERIES = "groceries", _("Groceries")
+    BAKERY = "bakery", _("Bakery")
+    CAFE = "cafe", _("Café or restaurant")
+    HARDWARE = "hardware", _("Hardware and garden")
+    CLOTHING = "clothing", _("Clothing")
+    SERVICES = "services", _("Services")
+    CULTURE = "culture", _("Culture and leisure")
+    OTHER = "other", _("Other")
+
+
+class ShopStatus(models.TextChoices):
+    PENDING = "pending", _("Pending approval")
+    APPROVED = "approved", _("Approved")
+    SUSPENDED = "suspended", _("Suspended")
+
+
+class Shop(models.Model):
+    """A local shop that accepts the currency. Its ledger account is opened when staff approve
+    it; a suspended shop keeps its account (frozen) and its history."""
+
+    name = models.CharField(max_length=100)
+    address = models.CharField(max_length=200)
+    category = models.CharField(max_length=16, choices=ShopCategory.choices)
+    iban = models.CharField(max_length=34, help_text="Validated and stored without spaces.")
+    chamber_of_commerce = models.CharField(max_length=8, blank=True)
+    status = models.CharField(max_length=16, choices=ShopStatus.choices, default=ShopStatus.PENDING)
+    account = models.OneToOneField(
+        "ledger.Account", on_delete=models.PROTECT, null=True, blank=True, related_name="shop"
+    )
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    status_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=~models.Q(status="approved") | models.Q(account__isnull=False),
+                name="accounts_shop_approved_has_account",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ShopRole(models.TextChoices):
+    OWNER = "owner", _("Shop owner")
+    CASHIER = "cashier", _("Cashier")
+
+
+class ShopMember(models.Model):
+    """A person's role in one shop: the owner, or a cashier the owner invited."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="shop_memberships")
+    role = models.CharField(max_length=16, choices=ShopRole.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["shop", "user"], name="accounts_shopmember_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} as {self.role} of {self.shop}"
+
+
+class CashierInvite(models.Model):
+    """An invitation, mailed by a shop owner, to become a cashier of the shop. Only the token's
+    SHA-256 is stored; the link works once, until it expires."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="cashier_invites")
+    email = models.EmailField(max_length=254)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"cashier invite for {self.email} to {self.shop}"
+
+
+class AuditEvent(models.Model):
+    """One staff action: who, what, on which object, when, from where. Append-only; readable
+    by administrators."""
+
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254, help_text="The actor's email at the time.")
+    action = models.CharField(max_length=64)
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.actor_label} {self.action} {self.target_type}#{self.target_id}"
+
+
+class SessionRecord(models.Model):
+    """A signed-in session of a person, so they can see where they are signed in and end their
+    other sessions. The session itself lives in Django's session store under `session_key`."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="session_records")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now_add=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"session of {self.user} from {self.created_at:%Y-%m-%d}"

@@ -14,6 +14,7 @@ from django.utils import timezone
 from ledger import services as ledger_services
 from ledger.models import AccountKind
 
+from . import audit
 from .errors import (
     NotAllowed,
     NotAResident,
@@ -114,12 +115,18 @@ def invite_codes_generate(
         "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH)) for _ in range(count)
     ]
     expires_at = timezone.now() + timedelta(days=valid_days)
-    InviteCode.objects.bulk_create(
-        InviteCode(
-            code_hash=_code_hash(c), batch=batch, created_by=created_by, expires_at=expires_at
+    with transaction.atomic():
+        InviteCode.objects.bulk_create(
+            InviteCode(
+                code_hash=_code_hash(c), batch=batch, created_by=created_by, expires_at=expires_at
+            )
+            for c in codes
         )
-        for c in codes
-    )
+        audit.record(
+            actor=created_by,
+            action="invite_codes.generate",
+            detail={"batch": batch, "count": count, "valid_days": valid_days},
+        )
     return [f"{c[:4]}-{c[4:8]}-{c[8:]}" for c in codes]
 
 
@@ -170,4 +177,5 @@ def residency_verify_by_staff(*, staff: User, resident_id: int) -> ResidentProfi
             profile.save(
                 update_fields=["residency_verified_at", "residency_verified_by", "residency_method"]
             )
+            audit.record(actor=staff, action="resident.verify_residency", target=profile.user)
     return profile

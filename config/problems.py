@@ -10,7 +10,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from accounts.errors import AccountsError, NotAllowed, NotAResident, UnknownResident
+from accounts.errors import AccountsError
 from ledger.errors import LedgerError
 
 CONTENT_TYPE = "application/problem+json"
@@ -56,11 +56,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         body = problem_body(code=exc.code, status_code=code_status, title=exc.message)
         return Response(body, status=code_status, content_type=CONTENT_TYPE)
     if isinstance(exc, AccountsError):
-        code_status = status.HTTP_422_UNPROCESSABLE_ENTITY
-        if isinstance(exc, NotAResident | NotAllowed):
-            code_status = status.HTTP_403_FORBIDDEN
-        elif isinstance(exc, UnknownResident):
-            code_status = status.HTTP_404_NOT_FOUND
+        code_status = exc.status
         fields: dict[str, Any] = {"errors": {exc.field: [exc.message]}} if exc.field else {}
         body = problem_body(code=exc.code, status_code=code_status, title=exc.message, **fields)
         return Response(body, status=code_status, content_type=CONTENT_TYPE)

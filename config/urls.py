@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import api as accounts_api
@@ -14,6 +14,16 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # Pages: sign-in and sign-up, the person's own account, and the three front doors.
+    path("", include("accounts.urls_auth")),
+    path("account/", include("accounts.urls_account")),
+    path("wallet/", include("accounts.urls_wallet")),
+    path("staff/", include("accounts.urls_staff")),
+    path("shop/", include("accounts.urls_shop")),
+    # The API.
+    path("api/v1/", include("accounts.api_me")),
+    path("api/v1/", include("accounts.api_shops")),
+    path("api/v1/", include("accounts.api_staff")),
     path("api/v1/transparency/", ledger_api.TransparencyView.as_view(), name="api-transparency"),
     path("api/v1/transparency/keys/", ledger_api.LedgerKeysView.as_view(), name="api-ledger-keys"),
     path("api/v1/residents/", accounts_api.SignUpView.as_view(), name="api-signup"),

@@ -2,6 +2,7 @@ import pytest
 
 from ledger import selectors, services
 from ledger.models import Account, Currency
+from tests import helpers
 
 
 @pytest.fixture
@@ -32,3 +33,15 @@ def open_account(currency):
         return account
 
     return _open
+
+
+@pytest.fixture
+def make_user(db):
+    """A person with the given roles (and a verified email), signing in with helpers.PASSWORD."""
+    return helpers.make_user
+
+
+@pytest.fixture
+def staff_login(db):
+    """Sign a staff member in on a test client with a session that passed TOTP."""
+    return helpers.staff_login

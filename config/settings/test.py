@@ -15,3 +15,8 @@ STORAGES = {
 DATABASES["default"]["ENGINE"] = "tests.pgbackend"
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 LEDGER_SIGNING_KEY_FILE = str(VAR_DIR / "test-ledger-signing-key.pem")
+# Mail and other background work run inline in tests, so a test sees the mail it caused; the
+# ledger's Celery tests start a real worker against Redis where they need one.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+SITE_URL = "http://testserver"

@@ -15,6 +15,7 @@ from accounts.services import (
     residency_verify_with_code,
     resident_register,
 )
+from tests.helpers import staff_login
 
 PASSWORD = "Bench-painter-2026!"
 
@@ -37,13 +38,13 @@ def anna(db):
 
 
 def new_codes(api, reviewer, count=3, **extra):
-    api.force_authenticate(reviewer)
-    response = api.post(
+    staff = APIClient()
+    staff_login(staff, reviewer)
+    response = staff.post(
         "/api/v1/staff/invite-codes/",
         {"count": count, "batch": "Letter 2026-11", **extra},
         format="json",
     )
-    api.force_authenticate(None)
     assert response.status_code == 201, response.json()
     return response.json()["codes"]
 
@@ -115,7 +116,7 @@ def test_a_verified_resident_does_not_use_up_a_code(api, reviewer, anna):
 
 
 def test_staff_verify_a_resident_but_not_themselves(api, reviewer, anna):
-    api.force_authenticate(reviewer)
+    staff_login(api, reviewer)
     response = api.post(f"/api/v1/staff/residents/{anna.pk}/verify/")
     assert response.status_code == 200
     profile = ResidentProfile.objects.get(user=anna)
@@ -124,7 +125,7 @@ def test_staff_verify_a_resident_but_not_themselves(api, reviewer, anna):
     RoleGrant.objects.create(user=anna, role=Role.REVIEWER)
     bram = resident_register(email="bram@example.org", password=PASSWORD, display_name="Bram")
     RoleGrant.objects.create(user=bram, role=Role.REVIEWER)
-    api.force_authenticate(bram)
+    staff_login(api, bram)
     own = api.post(f"/api/v1/staff/residents/{bram.pk}/verify/")
     assert own.status_code == 403
     assert not verified(bram)
@@ -167,7 +168,7 @@ def test_anonymous_callers_are_refused(api, anna):
     ],
 )
 def test_bad_batch_requests_make_no_codes(api, reviewer, body):
-    api.force_authenticate(reviewer)
+    staff_login(api, reviewer)
     response = api.post("/api/v1/staff/invite-codes/", body, format="json")
     assert response.status_code == 400
     assert response.json()["type"] == "/problems/validation-error"

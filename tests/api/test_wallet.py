@@ -41,7 +41,7 @@ def test_sign_up_opens_an_empty_wallet_and_the_resident_sees_it(api, db):
     user = User.objects.get(email="anna@example.org")
     assert user.preferred_language == "de"
     assert RoleGrant.objects.filter(user=user, role="resident").exists()
-    assert api.login(email="anna@example.org", password=PASSWORD)
+    api.force_login(user)  # signing in with the password (after verifying the email): test_auth
     wallet = api.get("/api/v1/wallet/").json()
     assert wallet["balance"] == 0
     assert wallet["residency_verified"] is False

@@ -1,0 +1,121 @@
+"""Request-wide rules of people and access: session timeouts and records, the signed-in
+person's language, and the origin that audit events record."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone, translation
+
+from . import audit
+from .models import SessionRecord, User
+
+AUTH_AT = "heitje_auth_at"
+REAUTH_AT = "heitje_reauth_at"
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    from ipware import get_client_ip  # django-axes' dependency, which also reads proxies right
+
+    ip, _routable = get_client_ip(
+        request,
+        proxy_count=settings.AXES_IPWARE_PROXY_COUNT,
+        request_header_order=settings.AXES_IPWARE_META_PRECEDENCE_ORDER,
+    )
+    return ip or None
+
+
+@receiver(user_logged_in)
+def _on_login(sender: object, request: HttpRequest | None, user: User, **kwargs: object) -> None:
+    if request is None or not hasattr(request, "session"):
+        return
+    now = time.time()
+    request.session[AUTH_AT] = now
+    request.session[REAUTH_AT] = now
+    if request.session.session_key is None:
+        request.session.save()
+    SessionRecord.objects.update_or_create(
+        session_key=request.session.session_key,
+        defaults={
+            "user": user,
+            "ip_address": client_ip(request),
+            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
+            "ended_at": None,
+        },
+    )
+
+
+class SessionControlMiddleware:
+    """The absolute session timeout (the idle one is the cookie's age), and the record of the
+    session that lets a person see and end their other sessions."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated:
+            session = request.session
+            started = session.get(AUTH_AT)
+            if started is None:
+                session[AUTH_AT] = time.time()
+            elif time.time() - float(started) > settings.SESSION_ABSOLUTE_TIMEOUT:
+                SessionRecord.objects.filter(session_key=session.session_key).update(
+                    ended_at=timezone.now()
+                )
+                logout(request)
+            else:
+                self._touch(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _touch(request: HttpRequest) -> None:
+        key = request.session.session_key
+        if key is None:
+            return
+        now = timezone.now()
+        SessionRecord.objects.filter(session_key=key, last_seen_at__lt=now - _TOUCH_EVERY).update(
+            last_seen_at=now
+        )
+
+
+class LanguageMiddleware:
+    """A signed-in person sees pages in their preferred language, wherever they sign in; the
+    language switcher changes that preference (and the cookie, for visitors)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and isinstance(user, User) and user.preferred_language:
+            translation.activate(user.preferred_language)
+            request.LANGUAGE_CODE = user.preferred_language
+        return self.get_response(request)
+
+
+class AuditOriginMiddleware:
+    """Tells the audit log where the current request comes from."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = audit.origin_set(
+            audit.Origin(
+                ip_address=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+            )
+        )
+        try:
+            return self.get_response(request)
+        finally:
+            audit.origin_reset(token)
