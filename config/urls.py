@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("accounts.urls_auth")),
     path("account/", include("accounts.urls_account")),
     path("wallet/", include("accounts.urls_wallet")),
+    path("staff/shops/", include("accounts.urls_shop_staff")),
     path("staff/", include("accounts.urls_staff")),
     path("shop/", include("accounts.urls_shop")),
     # The API.
