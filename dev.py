@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -67,12 +68,42 @@ def ensure_database() -> object | None:
     return server
 
 
+def compile_translations() -> None:
+    """Build step: compile the committed translations (locale/*/LC_MESSAGES/*.po) to .mo with
+    polib, so no GNU gettext is needed on the machine."""
+    import polib
+
+    for po_path in sorted((ROOT / "locale").glob("*/LC_MESSAGES/*.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
+            polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
+
+
+def find_chromium() -> str | None:
+    """The browser tests drive Debian's Chromium through Playwright (no browser download).
+    Install it when missing and this machine can (root with apt-get); say so when it cannot."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    if shutil.which("apt-get") and os.geteuid() == 0:
+        print("Installing Chromium for the browser tests (apt-get) ...", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"]
+        if subprocess.run(install, env=env, check=False).returncode != 0:
+            subprocess.run(["apt-get", "update", "-q"], env=env, check=False)
+            subprocess.run(install, env=env, check=False)
+        return shutil.which("chromium")
+    return None
+
+
 def manage(*args: str) -> None:
     subprocess.run([str(VENV_PYTHON), "manage.py", *args], check=True, cwd=ROOT)
 
 
 def cmd_run() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    compile_translations()
     ensure_database()  # its handle stops the server when this process exits
     manage("migrate", "--no-input", "-v", "0")
     manage("seed_demo")
@@ -124,8 +155,18 @@ def cmd_run() -> int:
 
 
 def cmd_test(args: list[str]) -> int:
+    compile_translations()
     ensure_database()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    chromium = os.environ.get("CHROMIUM") or find_chromium()
+    if chromium:
+        env["CHROMIUM"] = chromium
+    else:
+        print(
+            "WARNING: no Chromium and no way to install it here (needs root and apt-get);"
+            " the browser tests will be skipped. Install Debian's chromium package.",
+            file=sys.stderr,
+        )
     bin_dir = VENV / "bin"
     steps: list[tuple[str, list[str]]] = [
         ("ruff check", [str(bin_dir / "ruff"), "check", "."]),
