@@ -2,13 +2,26 @@
 hundred transfers between them. Idempotent: every transfer carries a `seed:` idempotency key,
 so a second run finds what the first one wrote and posts nothing new."""
 
+import base64
+import hashlib
 import random
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
+from accounts.models import (
+    Role,
+    RoleGrant,
+    Shop,
+    ShopCategory,
+    ShopMember,
+    ShopRole,
+    ShopStatus,
+    User,
+)
 from accounts.services import resident_register
 from ledger import selectors, services
 from ledger.models import Account, AccountKind, Currency, TransferKind
@@ -28,6 +41,38 @@ RESIDENTS = [
 SHOPS = ["Bakkerij Bemelmans", "Fietsenmaker Op de Locht"]
 DEMO_ADMIN = ("admin@heitje.example", "heitje-demo-admin")
 DEMO_RESIDENT_PASSWORD = "heitje-demo-resident"  # noqa: S105 - published demo login
+DEMO_STAFF_PASSWORD = "heitje-demo-staff"  # noqa: S105 - published demo login
+DEMO_SHOP_PASSWORD = "heitje-demo-shop"  # noqa: S105 - published demo login
+# Every demo staff member's authenticator shares this published TOTP secret.
+DEMO_TOTP_KEY = hashlib.sha1(b"heitje-demo-totp", usedforsecurity=False).hexdigest()
+DEMO_TOTP_SECRET = base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
+STAFF = [
+    ("taskmanager@heitje.example", "Tessa Taakbeheer", Role.TASK_MANAGER),
+    ("reviewer@heitje.example", "Ruud Reviewer", Role.REVIEWER),
+    ("approver@heitje.example", "Anouk Akkoord", Role.APPROVER),
+    ("finance@heitje.example", "Frank Financien", Role.FINANCE),
+]
+# (shop, owner email, owner name, cashier email, cashier name, category, IBAN)
+SHOP_PEOPLE = [
+    (
+        "Bakkerij Bemelmans",
+        "bakker@heitje.example",
+        "Bert Bemelmans",
+        "kassa@heitje.example",
+        "Kim Kassa",
+        ShopCategory.BAKERY,
+        "NL91ABNA0417164300",
+    ),
+    (
+        "Fietsenmaker Op de Locht",
+        "fietsen@heitje.example",
+        "Femke Op de Locht",
+        "",
+        "",
+        ShopCategory.SERVICES,
+        "NL20INGB0001234567",
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -47,7 +92,48 @@ def _resident_wallet(name: str) -> Account:
     user = User.objects.filter(email=email).first() or resident_register(
         email=email, password=DEMO_RESIDENT_PASSWORD, display_name=name
     )
+    User.objects.filter(pk=user.pk, email_verified_at__isnull=True).update(
+        email_verified_at=timezone.now()
+    )
     return user.resident.wallet
+
+
+def _person(email: str, password: str, name: str, *roles: str, superuser: bool = False) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        make = User.objects.create_superuser if superuser else User.objects.create_user
+        user = make(email, password, display_name=name, email_verified_at=timezone.now())
+    for role in roles:
+        RoleGrant.objects.get_or_create(user=user, role=role)
+    return user
+
+
+def _staff(email: str, password: str, name: str, role: str, *, superuser: bool = False) -> None:
+    user = _person(email, password, name, role, superuser=superuser)
+    if not TOTPDevice.objects.filter(user=user).exists():
+        TOTPDevice.objects.create(user=user, name="Demo authenticator", key=DEMO_TOTP_KEY)
+
+
+def _shops(accounts: list[Account], admin: User) -> None:
+    for account, (name, owner_email, owner, cashier_email, cashier, category, iban) in zip(
+        accounts, SHOP_PEOPLE, strict=True
+    ):
+        owner_user = _person(owner_email, DEMO_SHOP_PASSWORD, owner)
+        shop = Shop.objects.filter(account=account).first() or Shop.objects.create(
+            name=name,
+            address=f"{name}, Heerlen",
+            category=category,
+            iban=iban,
+            status=ShopStatus.APPROVED,
+            account=account,
+            created_by=owner_user,
+            reviewed_by=admin,
+            reviewed_at=timezone.now(),
+        )
+        ShopMember.objects.get_or_create(shop=shop, user=owner_user, role=ShopRole.OWNER)
+        if cashier_email:
+            cashier_user = _person(cashier_email, DEMO_SHOP_PASSWORD, cashier)
+            ShopMember.objects.get_or_create(shop=shop, user=cashier_user, role=ShopRole.CASHIER)
 
 
 def _requests(
@@ -117,10 +203,25 @@ def seed_demo() -> SeedResult:
             requests=_requests(budget, wallets, shops, settlement, issuer)
         )
         email, password = DEMO_ADMIN
-        if not User.objects.filter(email=email).exists():
-            User.objects.create_superuser(email, password, display_name="Demo admin")
-    logins = [("admin", email, password)] + [
-        ("resident", f"{name.split()[0].lower()}@heitje.example", DEMO_RESIDENT_PASSWORD)
-        for name in RESIDENTS[:2]
-    ]
+        _staff(email, password, "Demo admin", Role.ADMIN, superuser=True)
+        for staff_email, staff_name, role in STAFF:
+            _staff(staff_email, DEMO_STAFF_PASSWORD, staff_name, role)
+        _shops(shops, User.objects.get(email=email))
+        # Two residents are verified as living in Heerlen; the others show the unverified state.
+        for user in User.objects.filter(email__in=["anna@heitje.example", "bram@heitje.example"]):
+            profile = user.resident
+            if profile.residency_verified_at is None:
+                profile.residency_verified_at = timezone.now()
+                profile.residency_method = "staff"
+                profile.save(update_fields=["residency_verified_at", "residency_method"])
+    logins = (
+        [("admin", email, password)]
+        + [(role.value, mail, DEMO_STAFF_PASSWORD) for mail, _name, role in STAFF]
+        + [
+            ("resident", f"{name.split()[0].lower()}@heitje.example", DEMO_RESIDENT_PASSWORD)
+            for name in RESIDENTS[:3]
+        ]
+        + [("shop owner", row[1], DEMO_SHOP_PASSWORD) for row in SHOP_PEOPLE]
+        + [("cashier", row[3], DEMO_SHOP_PASSWORD) for row in SHOP_PEOPLE if row[3]]
+    )
     return SeedResult(currency=currency, transfers=len(transfers), logins=logins)

@@ -1,7 +1,12 @@
+import base64
+
 import pytest
 from django.core.management import call_command
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
+from accounts.models import Shop, User
+from demo.seed import DEMO_TOTP_SECRET
 from ledger import selectors
 from ledger.models import Account, Block, Currency, Transfer
 from ledger.verify import ledger_verify
@@ -29,7 +34,23 @@ def test_seed_demo_builds_a_whole_town_and_is_idempotent(capsys):
     call_command("seed_demo")
     assert Transfer.objects.count() == transfers
     assert dict(Account.objects.values_list("id", "balance")) == balances
-    assert User.objects.count() == 9  # the admin and eight residents, once each
+    # the admin, four other staff, eight residents, two shop owners and a cashier, once each
+    assert User.objects.count() == 16
+    for role in ("admin", "task_manager", "reviewer", "approver", "finance"):
+        staff = User.objects.get(role_grants__role=role)
+        assert staff.check_password("heitje-demo-admin" if role == "admin" else "heitje-demo-staff")
+        device = TOTPDevice.objects.get(user=staff)
+        assert device.verify_token(totp(device.bin_key))  # the printed secret works
+    assert base64.b32decode(DEMO_TOTP_SECRET) == TOTPDevice.objects.first().bin_key
+    assert DEMO_TOTP_SECRET in out
+    bakery = Shop.objects.get(name="Bakkerij Bemelmans")
+    assert bakery.status == "approved"
+    assert bakery.account.kind == "shop"
+    assert set(bakery.members.values_list("user__email", "role")) == {
+        ("bakker@heitje.example", "owner"),
+        ("kassa@heitje.example", "cashier"),
+    }
+    assert User.objects.filter(email_verified_at__isnull=True).count() == 0
     report = ledger_verify()
     assert report.ok, report.problems
     assert Block.objects.exists()
@@ -49,3 +70,12 @@ def test_landing_page_shows_supply_and_the_signed_head(client):
     body = page.content.decode()
     assert "1000000" in body
     assert Block.objects.order_by("-height").first().hash in body
+
+
+def test_demo_totp_prints_a_code_the_demo_devices_accept(capsys):
+    call_command("seed_demo")
+    capsys.readouterr()
+    call_command("demo_totp")
+    code = capsys.readouterr().out.split()[0]
+    device = TOTPDevice.objects.get(user__email="reviewer@heitje.example")
+    assert device.verify_token(code)
