@@ -88,6 +88,13 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return render(request, "404.html", status=404)
 
 
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        body = problem_body(code="permission-denied", status_code=403, title="You may not do this.")
+        return JsonResponse(body, status=403, content_type=CONTENT_TYPE)
+    return render(request, "403.html", status=403)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     if _is_api(request):
         body = problem_body(

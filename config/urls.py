@@ -7,6 +7,7 @@ from ledger import api as ledger_api
 
 from . import views
 
+handler403 = "config.problems.permission_denied"
 handler404 = "config.problems.page_not_found"
 handler500 = "config.problems.server_error"
 
