@@ -1,3 +1,330 @@
-from django.urls import URLPattern, URLResolver
+"""Shops' API: onboarding, the owner's shop and cashiers, accepting an invitation, and the
+staff's approval queue. Someone else's shop answers 404."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, path
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ledger import selectors as ledger_selectors
+
+from . import shops
+from .models import CashierInvite, Shop, ShopCategory, ShopMember, ShopStatus, User
+from .permissions import staff_permission
+
+StaffShopPermission = staff_permission(*shops.SHOP_STAFF_ROLES)
+
+
+class ShopApplySerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=shops.NAME_MAX)
+    address = serializers.CharField(max_length=shops.ADDRESS_MAX)
+    category = serializers.ChoiceField(choices=ShopCategory.choices)
+    iban = serializers.CharField(max_length=50)
+    chamber_of_commerce = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, default=""
+    )
+
+
+class ShopUpdateSerializer(ShopApplySerializer):
+    """Any of the details; those left out keep their value."""
+
+
+class ShopSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    address = serializers.CharField()
+    category = serializers.CharField()
+    status = serializers.ChoiceField(choices=ShopStatus.choices)
+    status_reason = serializers.CharField(help_text="Why the shop is suspended, if it is.")
+    role = serializers.CharField(help_text="Your role in the shop: owner or cashier.")
+    iban = serializers.CharField(allow_null=True, help_text="Shown to the owner only.")
+    chamber_of_commerce = serializers.CharField(allow_null=True, help_text="Owner only.")
+    balance = serializers.IntegerField(
+        allow_null=True, help_text="Minor units; null until the shop has an account."
+    )
+    created_at = serializers.DateTimeField()
+
+
+class CashierSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    email = serializers.EmailField()
+    display_name = serializers.CharField()
+    since = serializers.DateTimeField()
+
+
+class InviteSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+
+
+class CashiersSerializer(serializers.Serializer):
+    cashiers = CashierSerializer(many=True)
+    invites = InviteSerializer(many=True)
+
+
+class InviteRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class AcceptSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=100)
+
+
+class StaffShopSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    address = serializers.CharField()
+    category = serializers.CharField()
+    iban = serializers.CharField()
+    chamber_of_commerce = serializers.CharField()
+    status = serializers.ChoiceField(choices=ShopStatus.choices)
+    status_reason = serializers.CharField()
+    applicant = serializers.EmailField(source="created_by.email")
+    created_at = serializers.DateTimeField()
+    reviewed_at = serializers.DateTimeField(allow_null=True)
+    account_id = serializers.IntegerField(allow_null=True)
+
+
+class StaffListQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ShopStatus.choices, required=False)
+
+
+class SuspendSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=shops.REASON_MAX)
+
+
+def _user(request: Request) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _shop_body(shop: Shop, role: str) -> dict[str, Any]:
+    owner = role == "owner"
+    balance = (
+        ledger_selectors.account_balance(account_id=shop.account_id)
+        if shop.account_id is not None
+        else None
+    )
+    return ShopSerializer(
+        {
+            "id": shop.pk,
+            "name": shop.name,
+            "address": shop.address,
+            "category": shop.category,
+            "status": shop.status,
+            "status_reason": shop.status_reason,
+            "role": role,
+            "iban": shop.iban if owner else None,
+            "chamber_of_commerce": shop.chamber_of_commerce if owner else None,
+            "balance": balance,
+            "created_at": shop.created_at,
+        }
+    ).data
+
+
+def _cashier(member: ShopMember) -> dict[str, Any]:
+    return {
+        "user_id": member.user_id,
+        "email": member.user.email,
+        "display_name": member.user.display_name,
+        "since": member.created_at,
+    }
+
+
+def _invite(invite: CashierInvite) -> dict[str, Any]:
+    return InviteSerializer(invite).data
+
+
+class ShopsView(APIView):
+    @extend_schema(responses=ShopSerializer(many=True), tags=["shops"])
+    def get(self, request: Request) -> Response:
+        """The shops you belong to, with your role in each."""
+        return Response(
+            [_shop_body(m.shop, m.role) for m in shops.shop_memberships(user=_user(request))]
+        )
+
+    @extend_schema(request=ShopApplySerializer, responses={201: ShopSerializer}, tags=["shops"])
+    def post(self, request: Request) -> Response:
+        """Register a shop. It waits for approval by the municipality; you are its owner."""
+        form = ShopApplySerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        shop = shops.shop_apply(owner=_user(request), **form.validated_data)
+        return Response(_shop_body(shop, "owner"), status=status.HTTP_201_CREATED)
+
+
+class ShopView(APIView):
+    @extend_schema(responses=ShopSerializer, tags=["shops"])
+    def get(self, request: Request, shop_id: int) -> Response:
+        """One of your shops: status and, once it has an account, its balance."""
+        membership = shops.shop_membership(user=_user(request), shop_id=shop_id)
+        return Response(_shop_body(membership.shop, membership.role))
+
+    @extend_schema(request=ShopUpdateSerializer, responses=ShopSerializer, tags=["shops"])
+    def patch(self, request: Request, shop_id: int) -> Response:
+        """Change the shop's details (owner only). A new IBAN is checked and recorded."""
+        form = ShopUpdateSerializer(data=request.data, partial=True)
+        form.is_valid(raise_exception=True)
+        shop = shops.shop_membership(user=_user(request), shop_id=shop_id).shop
+        current = {
+            "name": shop.name,
+            "address": shop.address,
+            "category": shop.category,
+            "iban": shop.iban,
+            "chamber_of_commerce": shop.chamber_of_commerce,
+        }
+        updated = shops.shop_update(
+            owner=_user(request), shop_id=shop_id, **{**current, **form.validated_data}
+        )
+        return Response(_shop_body(updated, "owner"))
+
+
+class CashiersView(APIView):
+    @extend_schema(responses=CashiersSerializer, tags=["shops"])
+    def get(self, request: Request, shop_id: int) -> Response:
+        """The shop's cashiers and open invitations (owner only)."""
+        cashiers, invites = shops.shop_cashiers(owner=_user(request), shop_id=shop_id)
+        return Response(
+            CashiersSerializer(
+                {"cashiers": [_cashier(c) for c in cashiers], "invites": invites}
+            ).data
+        )
+
+
+class CashierInviteView(APIView):
+    @extend_schema(
+        request=InviteRequestSerializer, responses={201: InviteSerializer}, tags=["shops"]
+    )
+    def post(self, request: Request, shop_id: int) -> Response:
+        """Invite someone by email to be a cashier (owner of an approved shop). The link is
+        mailed to them; a new invitation to the same address replaces the open one."""
+        form = InviteRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        invite, _token = shops.cashier_invite(
+            owner=_user(request), shop_id=shop_id, email=form.validated_data["email"]
+        )
+        return Response(_invite(invite), status=status.HTTP_201_CREATED)
+
+
+class CashierView(APIView):
+    @extend_schema(request=None, responses={204: None}, tags=["shops"])
+    def delete(self, request: Request, shop_id: int, user_id: int) -> Response:
+        """Remove a cashier from the shop (owner only)."""
+        shops.cashier_remove(owner=_user(request), shop_id=shop_id, user_id=user_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InviteView(APIView):
+    @extend_schema(request=None, responses={204: None}, tags=["shops"])
+    def delete(self, request: Request, shop_id: int, invite_id: int) -> Response:
+        """Withdraw an open invitation (owner only)."""
+        shops.cashier_invite_revoke(owner=_user(request), shop_id=shop_id, invite_id=invite_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InviteAcceptView(APIView):
+    @extend_schema(request=AcceptSerializer, responses=ShopSerializer, tags=["shops"])
+    def post(self, request: Request) -> Response:
+        """Accept a cashier invitation sent to your email address."""
+        form = AcceptSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        member = shops.cashier_invite_accept(
+            user=_user(request), token=form.validated_data["token"]
+        )
+        return Response(_shop_body(member.shop, member.role))
+
+
+class StaffShopsView(APIView):
+    permission_classes = (StaffShopPermission,)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=ShopStatus.values),
+            OpenApiParameter("limit", int),
+            OpenApiParameter("offset", int),
+        ],
+        responses=inline_serializer(
+            "StaffShopPage",
+            {
+                "count": serializers.IntegerField(),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": StaffShopSerializer(many=True),
+            },
+        ),
+        tags=["staff"],
+    )
+    def get(self, request: Request) -> Response:
+        """Shops oldest first, optionally of one status: `?status=pending` is the queue."""
+        query = StaffListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(
+            shops.shops_for_staff(status=query.validated_data.get("status")), request, view=self
+        )
+        return paginator.get_paginated_response(StaffShopSerializer(page, many=True).data)
+
+
+class StaffShopApproveView(APIView):
+    permission_classes = (StaffShopPermission,)
+
+    @extend_schema(request=None, responses=StaffShopSerializer, tags=["staff"])
+    def post(self, request: Request, shop_id: int) -> Response:
+        """Approve a shop (opens its account) or reinstate a suspended one."""
+        shop = shops.shop_approve(staff=_user(request), shop_id=shop_id)
+        return Response(StaffShopSerializer(shop).data)
+
+
+class StaffShopSuspendView(APIView):
+    permission_classes = (StaffShopPermission,)
+
+    @extend_schema(request=SuspendSerializer, responses=StaffShopSerializer, tags=["staff"])
+    def post(self, request: Request, shop_id: int) -> Response:
+        """Suspend a shop, or turn down an application, with a reason; freezes its account."""
+        form = SuspendSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        shop = shops.shop_suspend(
+            staff=_user(request), shop_id=shop_id, reason=form.validated_data["reason"]
+        )
+        return Response(StaffShopSerializer(shop).data)
+
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("shops/", ShopsView.as_view(), name="api-shops"),
+    path("shops/invites/accept/", InviteAcceptView.as_view(), name="api-shop-invite-accept"),
+    path("shops/<int:shop_id>/", ShopView.as_view(), name="api-shop"),
+    path("shops/<int:shop_id>/cashiers/", CashiersView.as_view(), name="api-shop-cashiers"),
+    path(
+        "shops/<int:shop_id>/cashiers/invite/",
+        CashierInviteView.as_view(),
+        name="api-shop-cashier-invite",
+    ),
+    path(
+        "shops/<int:shop_id>/cashiers/<int:user_id>/",
+        CashierView.as_view(),
+        name="api-shop-cashier",
+    ),
+    path(
+        "shops/<int:shop_id>/invites/<int:invite_id>/",
+        InviteView.as_view(),
+        name="api-shop-invite",
+    ),
+    path("staff/shops/", StaffShopsView.as_view(), name="api-staff-shops"),
+    path(
+        "staff/shops/<int:shop_id>/approve/",
+        StaffShopApproveView.as_view(),
+        name="api-staff-shop-approve",
+    ),
+    path(
+        "staff/shops/<int:shop_id>/suspend/",
+        StaffShopSuspendView.as_view(),
+        name="api-staff-shop-suspend",
+    ),
+]
