@@ -1,3 +1,422 @@
-from django.urls import URLPattern, URLResolver
+"""The person's own API: signing in and out (session or token), email verification, their
+profile, password and email changes, sessions, and privacy (export, deletion)."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.http import HttpRequest
+from django.urls import URLPattern, URLResolver, path
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import identity, privacy
+from .models import ResidentProfile, ShopMember, ShopRole, User
+from .permissions import roles_of
+
+TAGS = ["me"]
+AUTH_TAGS = ["auth"]
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, so a typo or a read-only field (`email`) is an error
+    rather than silently ignored."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if isinstance(self.initial_data, dict):
+            unknown = set(self.initial_data) - set(self.fields)
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["This field cannot be set here."] for name in sorted(unknown)}
+                )
+        return attrs
+
+
+def _password() -> serializers.CharField:
+    return serializers.CharField(
+        max_length=128, trim_whitespace=False, write_only=True, style={"input_type": "password"}
+    )
+
+
+class CredentialsSerializer(StrictSerializer):
+    email = serializers.EmailField(max_length=254)
+    password = _password()
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class LinkTokenSerializer(StrictSerializer):
+    token = serializers.CharField(max_length=1000)
+
+
+class EmailSerializer(StrictSerializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class EmailVerifiedSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    email_verified = serializers.BooleanField()
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    display_name = serializers.CharField()
+    neighbourhood = serializers.IntegerField(allow_null=True)
+    # A plain string (nl, de, en): a second choice field over LANGUAGES would give the schema
+    # two names for one enum.
+    preferred_language = serializers.CharField(help_text="nl, de or en")
+    roles = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Staff and resident roles, plus shop_owner / cashier for shop memberships.",
+    )
+    email_verified = serializers.BooleanField()
+
+
+class MeUpdateSerializer(StrictSerializer):
+    display_name = serializers.CharField(max_length=100, required=False)
+    neighbourhood = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=2**62
+    )
+    preferred_language = serializers.CharField(
+        max_length=2, required=False, help_text="nl, de or en"
+    )
+
+
+class PasswordChangeSerializer(StrictSerializer):
+    current_password = _password()
+    new_password = _password()
+
+
+class EmailChangeSerializer(StrictSerializer):
+    password = _password()
+    new_email = serializers.EmailField(max_length=254)
+
+
+class SessionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    last_seen_at = serializers.DateTimeField()
+    ip_address = serializers.IPAddressField(allow_null=True)
+    user_agent = serializers.CharField()
+    current = serializers.BooleanField()
+
+
+class DeleteSerializer(StrictSerializer):
+    password = _password()
+    confirm = serializers.BooleanField()
+
+    def validate_confirm(self, value: bool) -> bool:
+        if value is not True:
+            raise serializers.ValidationError("Confirm that you want to delete your account.")
+        return value
+
+
+def me_data(user: User) -> dict[str, Any]:
+    roles = set(roles_of(user))
+    shop_roles = ShopMember.objects.filter(user=user).values_list("role", flat=True)
+    roles |= {"shop_owner" if r == ShopRole.OWNER else "cashier" for r in shop_roles}
+    profile = ResidentProfile.objects.filter(user=user).only("neighbourhood_id").first()
+    return MeSerializer(
+        {
+            "id": user.pk,
+            "email": user.email,
+            "display_name": user.display_name,
+            "neighbourhood": profile.neighbourhood_id if profile else None,
+            "preferred_language": user.preferred_language,
+            "roles": sorted(roles),
+            "email_verified": user.email_verified_at is not None,
+        }
+    ).data
+
+
+def _user(request: Request) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _django(request: Request) -> HttpRequest:
+    return request._request
+
+
+def _session_key(request: Request) -> str | None:
+    if isinstance(request.successful_authenticator, TokenAuthentication):
+        return None
+    return _django(request).session.session_key
+
+
+def _uses_token(request: Request) -> bool:
+    return isinstance(request.successful_authenticator, TokenAuthentication)
+
+
+def _validated(serializer_class: type[serializers.Serializer], request: Request) -> Any:
+    form = serializer_class(data=request.data)
+    form.is_valid(raise_exception=True)
+    return form.validated_data
+
+
+# --- Signing in ----------------------------------------------------------------------------
+
+
+class LoginView(APIView):
+    permission_classes = (AllowAny,)
+
+    @extend_schema(request=CredentialsSerializer, responses=MeSerializer, tags=AUTH_TAGS)
+    def post(self, request: Request) -> Response:
+        """Sign in with email and password; the session cookie carries it from here. Five
+        failures for one email address from one address lock it for 15 minutes (429)."""
+        data = _validated(CredentialsSerializer, request)
+        user = identity.sign_in(
+            request=_django(request), email=data["email"], password=data["password"]
+        )
+        login(_django(request), user)
+        return Response(me_data(user))
+
+
+class LogoutView(APIView):
+    permission_classes = (AllowAny,)
+
+    @extend_schema(request=None, responses={204: None}, tags=AUTH_TAGS)
+    def post(self, request: Request) -> Response:
+        """Sign out of this session."""
+        key = _session_key(request)
+        if key:
+            identity.session_mark_ended(session_key=key)
+        logout(_django(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenView(APIView):
+    permission_classes = (AllowAny,)
+
+    @extend_schema(request=CredentialsSerializer, responses=TokenSerializer, tags=AUTH_TAGS)
+    def post(self, request: Request) -> Response:
+        """An API token for email and password (the same rules as signing in). Send it as
+        `Authorization: Token <token>`."""
+        data = _validated(CredentialsSerializer, request)
+        user = identity.sign_in(
+            request=_django(request), email=data["email"], password=data["password"]
+        )
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response(TokenSerializer({"token": token.key}).data)
+
+
+class VerifyEmailView(APIView):
+    permission_classes = (AllowAny,)
+
+    @extend_schema(request=LinkTokenSerializer, responses=EmailVerifiedSerializer, tags=AUTH_TAGS)
+    def post(self, request: Request) -> Response:
+        """Confirm an email address with the token from the link mailed at sign-up."""
+        data = _validated(LinkTokenSerializer, request)
+        user = identity.email_verify(token=data["token"])
+        return Response(EmailVerifiedSerializer({"email": user.email, "email_verified": True}).data)
+
+
+class VerifyEmailResendView(APIView):
+    permission_classes = (AllowAny,)
+
+    @extend_schema(request=EmailSerializer, responses={202: None}, tags=AUTH_TAGS)
+    def post(self, request: Request) -> Response:
+        """Mail the verification link again. Always 202, whether or not the address has an
+        account waiting for verification."""
+        data = _validated(EmailSerializer, request)
+        identity.email_verification_resend(email=data["email"])
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+# --- Me ------------------------------------------------------------------------------------
+
+
+class MeView(APIView):
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(responses=MeSerializer, tags=TAGS)
+    def get(self, request: Request) -> Response:
+        """Who I am: profile, roles and whether my email address is verified."""
+        return Response(me_data(_user(request)))
+
+    @extend_schema(request=MeUpdateSerializer, responses=MeSerializer, tags=TAGS)
+    def patch(self, request: Request) -> Response:
+        """Change my display name, neighbourhood (residents) or language."""
+        data = _validated(MeUpdateSerializer, request)
+        user = identity.profile_update(user=_user(request), data=data)
+        return Response(me_data(user))
+
+
+class PasswordView(APIView):
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(request=PasswordChangeSerializer, responses={204: None}, tags=TAGS)
+    def post(self, request: Request) -> Response:
+        """Change my password (the current one first). Every other session ends."""
+        data = _validated(PasswordChangeSerializer, request)
+        old_key = _session_key(request)
+        user = identity.password_change(
+            user=_user(request),
+            current_password=data["current_password"],
+            new_password=data["new_password"],
+            request=_django(request),
+            current_key=old_key,
+            keep_token=_uses_token(request),
+        )
+        if old_key:
+            update_session_auth_hash(_django(request), user)
+            identity.session_rekey(old_key=old_key, new_key=_django(request).session.session_key)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailView(APIView):
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(request=EmailChangeSerializer, responses={202: None}, tags=TAGS)
+    def post(self, request: Request) -> Response:
+        """Ask to change my email address (password first). It changes when the link mailed to
+        the new address is followed; the old address is told."""
+        data = _validated(EmailChangeSerializer, request)
+        identity.email_change_request(
+            user=_user(request),
+            password=data["password"],
+            new_email=data["new_email"],
+            request=_django(request),
+        )
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class EmailConfirmView(APIView):
+    permission_classes = (AllowAny,)
+
+    @extend_schema(request=LinkTokenSerializer, responses=EmailVerifiedSerializer, tags=TAGS)
+    def post(self, request: Request) -> Response:
+        """Confirm a new email address with the token from the link mailed to it."""
+        data = _validated(LinkTokenSerializer, request)
+        user = identity.email_change_confirm(token=data["token"])
+        return Response(EmailVerifiedSerializer({"email": user.email, "email_verified": True}).data)
+
+
+def _sessions(request: Request) -> Response:
+    current = _session_key(request)
+    records = identity.session_list(user=_user(request))
+    return Response(
+        SessionSerializer(
+            [
+                {
+                    "id": r.pk,
+                    "created_at": r.created_at,
+                    "last_seen_at": r.last_seen_at,
+                    "ip_address": r.ip_address,
+                    "user_agent": r.user_agent,
+                    "current": r.session_key == current,
+                }
+                for r in records
+            ],
+            many=True,
+        ).data
+    )
+
+
+class SessionsView(APIView):
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(responses=SessionSerializer(many=True), tags=TAGS)
+    def get(self, request: Request) -> Response:
+        """Where I am signed in (sessions that have not ended), the current one marked."""
+        return _sessions(request)
+
+
+class SessionView(APIView):
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(request=None, responses={204: None, 404: OpenApiResponse()}, tags=TAGS)
+    def delete(self, request: Request, session_id: int) -> Response:
+        """End one of my sessions (someone else's answers 404)."""
+        record = identity.session_end(user=_user(request), session_id=session_id)
+        if record.session_key == _session_key(request):
+            logout(_django(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SessionsEndOthersView(APIView):
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(
+        request=None,
+        responses=inline_serializer("SessionsEnded", {"ended": serializers.IntegerField()}),
+        tags=TAGS,
+    )
+    def post(self, request: Request) -> Response:
+        """End every session of mine except this one."""
+        ended = identity.sessions_end_others(
+            user=_user(request),
+            current_key=_session_key(request),
+            keep_token=_uses_token(request),
+        )
+        return Response({"ended": ended})
+
+
+# --- Privacy -------------------------------------------------------------------------------
+
+
+class DataView(APIView):
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(responses={200: OpenApiResponse(description="All my data, as JSON.")}, tags=TAGS)
+    def get(self, request: Request) -> Response:
+        """Download everything held about me (GDPR), as a JSON attachment."""
+        return Response(
+            privacy.data_export(user=_user(request)),
+            headers={"Content-Disposition": 'attachment; filename="heitje-my-data.json"'},
+        )
+
+
+class DeleteView(APIView):
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(request=DeleteSerializer, responses={204: None}, tags=TAGS)
+    def post(self, request: Request) -> Response:
+        """Delete my account for good (password and `confirm: true`). Tokens left in the wallet
+        go to the community fund; a shop owner must hand the shop over first (409)."""
+        data = _validated(DeleteSerializer, request)
+        privacy.account_delete(
+            user=_user(request),
+            password=data["password"],
+            confirm=data["confirm"],
+            request=_django(request),
+        )
+        logout(_django(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("auth/login/", LoginView.as_view(), name="api-login"),
+    path("auth/logout/", LogoutView.as_view(), name="api-logout"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("auth/verify-email/", VerifyEmailView.as_view(), name="api-verify-email"),
+    path(
+        "auth/verify-email/resend/",
+        VerifyEmailResendView.as_view(),
+        name="api-verify-email-resend",
+    ),
+    path("auth/confirm-email/", EmailConfirmView.as_view(), name="api-confirm-email"),
+    path("me/", MeView.as_view(), name="api-me"),
+    path("me/password/", PasswordView.as_view(), name="api-me-password"),
+    path("me/email/", EmailView.as_view(), name="api-me-email"),
+    path("me/sessions/", SessionsView.as_view(), name="api-me-sessions"),
+    path("me/sessions/<int:session_id>/", SessionView.as_view(), name="api-me-session"),
+    path(
+        "me/sessions/end-others/",
+        SessionsEndOthersView.as_view(),
+        name="api-me-sessions-end-others",
+    ),
+    path("me/data/", DataView.as_view(), name="api-me-data"),
+    path("me/delete/", DeleteView.as_view(), name="api-me-delete"),
+]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from ledger import services as ledger_services
 from ledger.models import AccountKind
 
-from . import audit
+from . import audit, identity
 from .errors import (
     NotAllowed,
     NotAResident,
@@ -35,8 +35,10 @@ def resident_register(
 ) -> User:
     """Sign a resident up: the person, the resident role and an empty wallet, all or nothing.
 
-    The email is unique without regard to case; the password must pass the validators. The
-    resident is not yet verified as living in the municipality, so is not paid until they are.
+    The email is unique without regard to case; the password must pass the validators. A link
+    to confirm the email address is mailed after commit, in the chosen language; signing in
+    waits for it. The resident is not yet verified as living in the municipality, so is not
+    paid until they are.
     """
     email = (email or "").strip().lower()
     try:
@@ -71,6 +73,7 @@ def resident_register(
                 currency=currency, kind=AccountKind.WALLET, name=f"Wallet of {display_name}"
             )
             ResidentProfile.objects.create(user=user, neighbourhood=neighbourhood, wallet=wallet)
+            identity.email_verification_send(user=user)
     except IntegrityError as exc:
         constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "") or ""
         if "email" not in constraint:

@@ -588,3 +588,15 @@ def account_close(*, account_id: int, actor_id: int | None = None, reason: str =
     return _account_set_status(
         account_id=account_id, status=AccountStatus.CLOSED, actor_id=actor_id, reason=reason
     )
+
+
+def account_rename(*, account_id: int, name: str) -> Account:
+    """Rename an account (for instance to pseudonymise an erased resident's wallet). Only the
+    label changes: its transfers and entries, and so its history, stay as they are."""
+    with transaction.atomic():
+        account = Account.objects.select_for_update(no_key=True).filter(pk=account_id).first()
+        if account is None:
+            raise UnknownAccount([account_id])
+        account.name = name[:200]
+        account.save(update_fields=["name"])
+    return account

@@ -1,0 +1,388 @@
+"""Who a person is and how they prove it: email verification, signing in, their own profile,
+password and email changes (with the password typed again), and their sessions.
+
+Links in mail carry a token signed with the SECRET_KEY (django.core.signing) instead of a row
+in the database: it names the person and the address it was sent to, so a link for an address
+that has since changed no longer works, and it expires after EMAIL_VERIFICATION_MAX_AGE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib import import_module
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_otp import devices_for_user
+from rest_framework.authtoken.models import Token
+
+from .errors import (
+    AccountsError,
+    LockedOut,
+    NotFound,
+    ProfileRefused,
+    ReauthenticationRequired,
+    VerificationRefused,
+)
+from .models import Neighbourhood, ResidentProfile, SessionRecord, User
+from .tasks import mail_send
+
+VERIFY_SALT = "accounts.identity.verify-email"
+EMAIL_CHANGE_SALT = "accounts.identity.change-email"
+
+
+class InvalidCredentials(AccountsError):
+    code = "invalid-credentials"
+    status = 400
+
+
+class EmailNotVerified(AccountsError):
+    code = "email-not-verified"
+    status = 403
+
+
+def _locked_out() -> LockedOut:
+    return LockedOut(_("Too many failed sign-in attempts. Wait 15 minutes and try again."))
+
+
+def mail_to(*, user: User, to: str | None = None, template: str, context: dict[str, Any]) -> None:
+    """Queue a mail (after commit) rendered in the person's preferred language. `template` names
+    a pair under templates/mail/: `<template>_subject.txt` and `<template>.txt`."""
+    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+        context = {"user": user, "site_url": settings.SITE_URL, **context}
+        subject = render_to_string(f"mail/{template}_subject.txt", context).strip()
+        body = render_to_string(f"mail/{template}.txt", context)
+    mail_send(to=to or user.email, subject=subject, body=body)
+
+
+# --- Email verification --------------------------------------------------------------------
+
+
+def email_verification_token(*, user: User) -> str:
+    return signing.dumps({"u": user.pk, "e": user.email}, salt=VERIFY_SALT)
+
+
+def email_verification_send(*, user: User) -> None:
+    """Mail the person a link that confirms their address (once the transaction commits)."""
+    token = email_verification_token(user=user)
+    mail_to(
+        user=user,
+        template="verify_email",
+        context={
+            "link": f"{settings.SITE_URL}/verify-email/{token}/",
+            "days": max(1, settings.EMAIL_VERIFICATION_MAX_AGE // 86400),
+        },
+    )
+
+
+def _token_load(token: str, *, salt: str, keys: tuple[str, ...]) -> dict[str, Any]:
+    try:
+        data = signing.loads(
+            str(token or "")[:1000], salt=salt, max_age=settings.EMAIL_VERIFICATION_MAX_AGE
+        )
+    except signing.SignatureExpired:
+        raise VerificationRefused(
+            _("This link has expired. Ask for a new one."), field="token"
+        ) from None
+    except signing.BadSignature:
+        raise VerificationRefused(
+            _("This link is not valid. Copy the whole link from the mail, or ask for a new one."),
+            field="token",
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        raise VerificationRefused(_("This link is not valid."), field="token")
+    if not all(isinstance(data.get(k), str) for k in keys):
+        raise VerificationRefused(_("This link is not valid."), field="token")
+    return data
+
+
+def email_verify(*, token: str) -> User:
+    """Follow a verification link: marks the address verified (again is harmless). A link that
+    expired, was altered, or was sent to an address the person no longer has changes nothing."""
+    data = _token_load(token, salt=VERIFY_SALT, keys=("e",))
+    with transaction.atomic():
+        user = (
+            User.objects.select_for_update()
+            .filter(pk=data["u"], erased_at__isnull=True, is_active=True)
+            .first()
+        )
+        if user is None or user.email != data["e"]:
+            raise VerificationRefused(
+                _("This link is for an email address that is no longer on the account."),
+                field="token",
+            )
+        if user.email_verified_at is None:
+            user.email_verified_at = timezone.now()
+            user.save(update_fields=["email_verified_at"])
+    return user
+
+
+def email_verification_resend(*, email: str) -> None:
+    """Send the verification link again. Says nothing about whether the address has an
+    account: the caller answers the same either way."""
+    email = str(email or "").strip().lower()[:254]
+    user = User.objects.filter(
+        email=email, is_active=True, erased_at__isnull=True, email_verified_at__isnull=True
+    ).first()
+    if user is not None:
+        email_verification_send(user=user)
+
+
+# --- Signing in ----------------------------------------------------------------------------
+
+
+def sign_in(*, request: HttpRequest, email: str, password: str) -> User:
+    """Check an email address and password, for the page and the API alike.
+
+    Goes through django.contrib.auth.authenticate with the Django request, so django-axes counts
+    failures per email address and IP and refuses a locked-out pair even with the right
+    password. Only a person whose email address is verified may sign in; that is said only to
+    someone who gave the right password.
+    """
+    email = str(email or "").strip().lower()
+    # django-axes reads the username from the credential named AXES_USERNAME_FORM_FIELD
+    # ("email"); ModelBackend falls back to USERNAME_FIELD ("email") too.
+    user = authenticate(request=request, email=email, password=password)
+    if getattr(request, "axes_locked_out", False):
+        raise _locked_out()
+    if not isinstance(user, User):
+        raise InvalidCredentials(_("The email address or the password is not right."))
+    if user.email_verified_at is None:
+        raise EmailNotVerified(
+            _(
+                "Confirm your email address first: follow the link in the mail we sent you. "
+                "No mail? Ask for a new link."
+            ),
+            field="email",
+        )
+    return user
+
+
+def reauthenticate(
+    *, user: User, password: str, request: HttpRequest | None = None, field: str = "password"
+) -> None:
+    """The person types their password again before a sensitive change. With a request it goes
+    through authenticate(), so wrong guesses count towards the sign-in lockout."""
+    if request is not None:
+        checked = authenticate(request=request, email=user.email, password=password)
+        if getattr(request, "axes_locked_out", False):
+            raise _locked_out()
+        ok = checked is not None and checked.pk == user.pk
+    else:
+        ok = user.check_password(password)
+    if not ok:
+        raise ReauthenticationRequired(_("That password is not right."), field=field)
+
+
+# --- Profile -------------------------------------------------------------------------------
+
+PROFILE_FIELDS = ("display_name", "neighbourhood", "preferred_language")
+
+
+def profile_update(*, user: User, data: Mapping[str, Any]) -> User:
+    """Change one's own display name, neighbourhood (residents) and language. Only the given
+    keys change; everything is checked before anything is written."""
+    unknown = set(data) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ProfileRefused(_("These cannot be changed here."), field=sorted(unknown)[0])
+    changes: dict[str, Any] = {}
+    if "display_name" in data:
+        changes["display_name"] = str(data["display_name"] or "").strip()
+        if not 0 < len(changes["display_name"]) <= 100:
+            raise ProfileRefused(_("A display name has 1 to 100 characters."), field="display_name")
+    if "preferred_language" in data:
+        if data["preferred_language"] not in dict(settings.LANGUAGES):
+            raise ProfileRefused(
+                _("Choose one of the offered languages."), field="preferred_language"
+            )
+        changes["preferred_language"] = data["preferred_language"]
+    with transaction.atomic():
+        if "neighbourhood" in data:
+            profile = ResidentProfile.objects.select_for_update().filter(user=user).first()
+            if profile is None:
+                raise ProfileRefused(
+                    _("Only residents have a neighbourhood."), field="neighbourhood"
+                )
+            neighbourhood = None
+            if data["neighbourhood"] is not None:
+                neighbourhood = Neighbourhood.objects.filter(pk=data["neighbourhood"]).first()
+                if neighbourhood is None:
+                    raise ProfileRefused(
+                        _("There is no such neighbourhood."), field="neighbourhood"
+                    )
+            profile.neighbourhood = neighbourhood
+            profile.save(update_fields=["neighbourhood"])
+        if changes:
+            for name, value in changes.items():
+                setattr(user, name, value)
+            user.save(update_fields=list(changes))
+    return user
+
+
+# --- Sessions ------------------------------------------------------------------------------
+
+
+def _session_store(key: str) -> Any:
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key=key)
+
+
+def _sessions_end(records: list[SessionRecord]) -> int:
+    """End sessions: gone from the session store (the browser is signed out on its next
+    request) and marked ended in the list."""
+    for record in records:
+        _session_store(record.session_key).delete()
+    ids = [r.pk for r in records]
+    SessionRecord.objects.filter(pk__in=ids).update(ended_at=timezone.now())
+    return len(ids)
+
+
+def session_mark_ended(*, session_key: str) -> None:
+    """Signing out: the session's record shows it ended."""
+    SessionRecord.objects.filter(session_key=session_key, ended_at__isnull=True).update(
+        ended_at=timezone.now()
+    )
+
+
+def session_rekey(*, old_key: str, new_key: str | None) -> None:
+    """The session kept its person but got a new key (after a password change): its record
+    follows it."""
+    if new_key and new_key != old_key:
+        SessionRecord.objects.filter(session_key=old_key).update(session_key=new_key)
+
+
+def session_list(*, user: User) -> list[SessionRecord]:
+    """One's own sessions that have not ended, most recently used first."""
+    return list(
+        SessionRecord.objects.filter(user=user, ended_at__isnull=True).order_by(
+            "-last_seen_at", "-id"
+        )
+    )
+
+
+def session_end(*, user: User, session_id: int) -> SessionRecord:
+    """End one of one's own sessions. Someone else's session is not found, never ended."""
+    with transaction.atomic():
+        record = (
+            SessionRecord.objects.select_for_update()
+            .filter(pk=session_id, user=user, ended_at__isnull=True)
+            .first()
+        )
+        if record is None:
+            raise NotFound(_("There is no such session."))
+        _sessions_end([record])
+    return record
+
+
+def sessions_end_others(*, user: User, current_key: str | None, keep_token: bool = False) -> int:
+    """End every session of the person except the current one; API tokens go too unless the
+    current request uses one. Returns how many sessions ended."""
+    with transaction.atomic():
+        records = list(
+            SessionRecord.objects.select_for_update()
+            .filter(user=user, ended_at__isnull=True)
+            .exclude(session_key=current_key or "")
+        )
+        if not keep_token:
+            Token.objects.filter(user=user).delete()
+        return _sessions_end(records)
+
+
+def sessions_end_all(*, user: User) -> None:
+    """End every session and delete API tokens and authenticator devices (account erasure)."""
+    _sessions_end(list(SessionRecord.objects.filter(user=user, ended_at__isnull=True)))
+    Token.objects.filter(user=user).delete()
+    for device in devices_for_user(user, confirmed=None):
+        device.delete()
+
+
+# --- Password and email changes ------------------------------------------------------------
+
+
+def password_change(
+    *,
+    user: User,
+    current_password: str,
+    new_password: str,
+    request: HttpRequest | None = None,
+    current_key: str | None = None,
+    keep_token: bool = False,
+) -> User:
+    """Change one's password: the current one first, a strong new one, and every other session
+    ends (the caller keeps the current one with update_session_auth_hash)."""
+    reauthenticate(user=user, password=current_password, request=request, field="current_password")
+    try:
+        validate_password(new_password, user=user)
+    except ValidationError as exc:
+        raise ProfileRefused(" ".join(exc.messages), field="new_password") from None
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        sessions_end_others(user=user, current_key=current_key, keep_token=keep_token)
+        mail_to(user=user, template="password_changed", context={})
+    return user
+
+
+def email_change_request(
+    *, user: User, password: str, new_email: str, request: HttpRequest | None = None
+) -> None:
+    """Ask to change one's email address: the password first; the new address must be free;
+    a link goes to the new address and the change happens only when it is followed. The old
+    address is told, so a stranger's change does not go unnoticed."""
+    reauthenticate(user=user, password=password, request=request)
+    new_email = str(new_email or "").strip().lower()
+    try:
+        if len(new_email) > 254:
+            raise ValidationError("too long")
+        validate_email(new_email)
+    except ValidationError:
+        raise ProfileRefused(_("That is not a valid email address."), field="new_email") from None
+    if new_email == user.email:
+        raise ProfileRefused(_("That is already your email address."), field="new_email")
+    if User.objects.filter(email__iexact=new_email).exists():
+        raise ProfileRefused(
+            _("Another account already uses this email address."), field="new_email"
+        )
+    token = signing.dumps({"u": user.pk, "o": user.email, "n": new_email}, salt=EMAIL_CHANGE_SALT)
+    link = f"{settings.SITE_URL}/account/email/confirm/{token}/"
+    mail_to(user=user, to=new_email, template="email_change", context={"link": link})
+    mail_to(user=user, template="email_change_notice", context={"new_email": new_email})
+
+
+def email_change_confirm(*, token: str) -> User:
+    """Follow the link sent to the new address: the address changes (and counts as verified)
+    if the account still has the address the request was made from and the new one is free."""
+    data = _token_load(token, salt=EMAIL_CHANGE_SALT, keys=("o", "n"))
+    try:
+        with transaction.atomic():
+            user = (
+                User.objects.select_for_update()
+                .filter(pk=data["u"], erased_at__isnull=True, is_active=True)
+                .first()
+            )
+            if user is not None and user.email == data["n"]:
+                return user  # followed before
+            if user is None or user.email != data["o"]:
+                raise VerificationRefused(
+                    _("This link is for an email address that is no longer on the account."),
+                    field="token",
+                )
+            if User.objects.filter(email__iexact=data["n"]).exists():
+                raise IntegrityError("email taken")
+            user.email = data["n"]
+            user.email_verified_at = timezone.now()
+            user.save(update_fields=["email", "email_verified_at"])
+    except IntegrityError:
+        raise VerificationRefused(
+            _("Another account already uses this email address."), field="token"
+        ) from None
+    return user

@@ -1,0 +1,254 @@
+"""Privacy (GDPR): a person downloads everything held about them, and deletes their account.
+
+Deleting does not delete rows the ledger's history needs. The person's row stays with its
+personal data erased (a pseudonymous address, no name, no password), their wallet is emptied
+into the community fund through the ledger, closed, and renamed, so every past transfer still
+balances and points at an account that no longer says whose it was.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ledger import selectors as ledger_selectors
+from ledger import services as ledger_services
+from ledger.models import Account, AccountKind, Currency, TransferKind
+
+from . import audit, identity
+from .errors import DeletionRefused, ProfileRefused
+from .models import (
+    AuditEvent,
+    CashierInvite,
+    InviteCode,
+    ResidentProfile,
+    RoleGrant,
+    SessionRecord,
+    ShopMember,
+    ShopRole,
+    User,
+)
+
+STATEMENT_PAGE = 500
+
+
+def _when(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _wallet(profile: ResidentProfile) -> dict[str, Any]:
+    wallet = profile.wallet
+    lines: list[dict[str, Any]] = []
+    before: int | None = None
+    while True:
+        page = ledger_selectors.account_statement(
+            account_id=wallet.pk, before_version=before, limit=STATEMENT_PAGE
+        )
+        lines.extend(
+            {
+                "version": line.version,
+                "transfer_id": line.transfer_id,
+                "kind": line.kind,
+                "created_at": _when(line.created_at),
+                "amount": line.amount,
+                "balance_after": line.balance_after,
+                "metadata": line.metadata,
+            }
+            for line in page.lines
+        )
+        if page.next_before is None:
+            break
+        before = page.next_before
+    return {
+        "account_id": wallet.pk,
+        "currency": wallet.currency.code,
+        "decimals": wallet.currency.decimals,
+        "balance": ledger_selectors.account_balance(account_id=wallet.pk),
+        "status": wallet.status,
+        "statement": lines,
+    }
+
+
+def data_export(*, user: User) -> dict[str, Any]:
+    """Everything held about the person, as plain JSON-ready data: profile, roles, resident
+    profile and residency, wallet with its full statement, shop memberships, sessions, the use
+    of an invitation code, cashier invitations to their address, and the audit events of what
+    they did."""
+    profile = (
+        ResidentProfile.objects.select_related("wallet__currency", "neighbourhood")
+        .filter(user=user)
+        .first()
+    )
+    invite = InviteCode.objects.filter(used_by=user).first()
+    return {
+        "exported_at": _when(timezone.now()),
+        "profile": {
+            "id": user.pk,
+            "email": user.email,
+            "display_name": user.display_name,
+            "preferred_language": user.preferred_language,
+            "date_joined": _when(user.date_joined),
+            "last_login": _when(user.last_login),
+            "email_verified_at": _when(user.email_verified_at),
+        },
+        "roles": [
+            {"role": g.role, "granted_at": _when(g.created_at)}
+            for g in RoleGrant.objects.filter(user=user).order_by("created_at", "id")
+        ],
+        "resident": None
+        if profile is None
+        else {
+            "neighbourhood": profile.neighbourhood.name if profile.neighbourhood else None,
+            "residency_verified_at": _when(profile.residency_verified_at),
+            "residency_method": profile.residency_method,
+            "wallet": _wallet(profile),
+        },
+        "shop_memberships": [
+            {
+                "shop_id": m.shop_id,
+                "shop": m.shop.name,
+                "role": m.role,
+                "since": _when(m.created_at),
+                "shop_status": m.shop.status,
+            }
+            for m in ShopMember.objects.select_related("shop").filter(user=user).order_by("id")
+        ],
+        "cashier_invitations": [
+            {
+                "shop": i.shop.name,
+                "email": i.email,
+                "sent_at": _when(i.created_at),
+                "accepted_at": _when(i.accepted_at),
+                "revoked_at": _when(i.revoked_at),
+            }
+            for i in CashierInvite.objects.select_related("shop")
+            .filter(email__iexact=user.email)
+            .order_by("id")
+        ],
+        "sessions": [
+            {
+                "started_at": _when(s.created_at),
+                "last_seen_at": _when(s.last_seen_at),
+                "ended_at": _when(s.ended_at),
+                "ip_address": s.ip_address,
+                "user_agent": s.user_agent,
+            }
+            for s in SessionRecord.objects.filter(user=user).order_by("created_at", "id")
+        ],
+        "invite_code": None
+        if invite is None
+        else {"batch": invite.batch, "used_at": _when(invite.used_at)},
+        "audit_events": [
+            {
+                "at": _when(e.created_at),
+                "action": e.action,
+                "target_type": e.target_type,
+                "target_id": e.target_id,
+                "detail": e.detail,
+                "ip_address": e.ip_address,
+                "user_agent": e.user_agent,
+            }
+            for e in AuditEvent.objects.filter(actor=user).order_by("created_at", "id")
+        ],
+    }
+
+
+def community_fund(*, currency: Currency) -> Account:
+    """The community fund account of a currency, opened on first use. The currency row is
+    locked while looking, so two first donations at once open one fund, not two."""
+    Currency.objects.select_for_update(no_key=True).filter(pk=currency.pk).first()
+    fund = Account.objects.filter(currency=currency, kind=AccountKind.FUND).order_by("pk").first()
+    return fund or ledger_services.account_open(
+        currency=currency, kind=AccountKind.FUND, name=f"{currency.name} community fund"
+    )
+
+
+def erased_email(user: User) -> str:
+    return f"erased-{user.pk}@erased.invalid"
+
+
+def account_delete(
+    *, user: User, password: str, confirm: bool, request: HttpRequest | None = None
+) -> None:
+    """Delete one's own account, after typing the password again.
+
+    All or nothing, in one transaction: tokens left in the wallet are donated to the community
+    fund through the ledger (idempotency key `erase:<user id>`), the wallet is closed and
+    renamed, and the person's data is erased or pseudonymised; every session, API token and
+    authenticator device ends. Someone who still owns a shop must hand it over first. The
+    ledger's history stays whole.
+    """
+    if confirm is not True:
+        raise ProfileRefused(_("Confirm that you want to delete your account."), field="confirm")
+    identity.reauthenticate(user=user, password=password, request=request)
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.erased_at is not None:
+            raise DeletionRefused(_("This account has already been deleted."))
+        if ShopMember.objects.filter(user=user, role=ShopRole.OWNER).exists():
+            raise DeletionRefused(
+                _(
+                    "You own a shop. Hand the shop over to someone else, or ask the "
+                    "municipality to close it, before you delete your account."
+                )
+            )
+        old_email = user.email
+        profile = (
+            ResidentProfile.objects.select_for_update()
+            .select_related("wallet__currency")
+            .filter(user=user)
+            .first()
+        )
+        if profile is not None:
+            wallet = profile.wallet
+            balance = ledger_selectors.account_balance(account_id=wallet.pk)
+            if balance > 0:
+                fund = community_fund(currency=wallet.currency)
+                ledger_services.transfer_post(
+                    kind=TransferKind.DONATION,
+                    legs=ledger_services.legs_between(
+                        source_id=wallet.pk, destination_id=fund.pk, amount=balance
+                    ),
+                    idempotency_key=f"erase:{user.pk}",
+                    metadata={"reason": "account deleted"},
+                    actor_id=user.pk,
+                )
+            ledger_services.account_close(
+                account_id=wallet.pk, actor_id=user.pk, reason="account deleted"
+            )
+            ledger_services.account_rename(
+                account_id=wallet.pk, name=f"Wallet of erased resident {user.pk}"
+            )
+            profile.neighbourhood = None
+            profile.save(update_fields=["neighbourhood"])
+
+        identity.sessions_end_all(user=user)
+        SessionRecord.objects.filter(user=user).delete()
+        ShopMember.objects.filter(user=user, role=ShopRole.CASHIER).delete()
+        RoleGrant.objects.filter(user=user).delete()
+        user.groups.clear()
+        user.user_permissions.clear()
+        pseudonym = erased_email(user)
+        CashierInvite.objects.filter(email__iexact=old_email).update(email=pseudonym)
+        AuditEvent.objects.filter(actor=user).update(actor_label=pseudonym)
+        for model in (AccessAttempt, AccessLog, AccessFailureLog):
+            model.objects.filter(username=old_email).delete()
+
+        user.email = pseudonym
+        user.display_name = ""
+        user.set_unusable_password()
+        user.is_active = False
+        user.is_staff = False
+        user.is_superuser = False
+        user.last_login = None
+        user.email_verified_at = None
+        user.erased_at = timezone.now()
+        user.preferred_language = settings.LANGUAGE_CODE
+        user.save()
+        audit.record(actor=user, action="account.erase", target=user)
