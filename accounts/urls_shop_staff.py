@@ -1,3 +1,9 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from . import views_shop_staff
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views_shop_staff.shop_list, name="staff-shops"),
+    path("<int:shop_id>/approve/", views_shop_staff.shop_approve, name="staff-shop-approve"),
+    path("<int:shop_id>/suspend/", views_shop_staff.shop_suspend, name="staff-shop-suspend"),
+]

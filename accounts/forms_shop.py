@@ -1,0 +1,49 @@
+"""Forms of the shop pages. They check shape and length; the rules (IBAN, KvK number, who may
+do what) live in accounts.shops, whose refusals the views put back onto these fields."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from . import shops
+from .models import ShopCategory
+
+
+class ShopForm(forms.Form):
+    name = forms.CharField(label=_("Shop name"), max_length=shops.NAME_MAX)
+    address = forms.CharField(
+        label=_("Address"),
+        max_length=shops.ADDRESS_MAX,
+        help_text=_("Street, number, postcode and town."),
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    category = forms.ChoiceField(label=_("Category"), choices=ShopCategory.choices)
+    iban = forms.CharField(
+        label=_("IBAN"),
+        max_length=50,
+        help_text=_("The bank account the municipality pays the shop's tokens into."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    chamber_of_commerce = forms.CharField(
+        label=_("Chamber of Commerce (KvK) number"),
+        max_length=20,
+        required=False,
+        help_text=_("Optional: 8 digits."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+class CashierInviteForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address of the new cashier"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class SuspendForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=shops.REASON_MAX,
+        help_text=_("The shop's owner sees this reason."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

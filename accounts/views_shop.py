@@ -1,0 +1,224 @@
+"""The shop pages (/shop/): my shops, registering a shop, a shop's page with its cashiers for
+the owner, and accepting a cashier invitation. Someone else's shop is a 404."""
+
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ledger import selectors as ledger_selectors
+
+from . import shops
+from .errors import AccountsError, NotAllowed, NotFound
+from .forms_shop import CashierInviteForm, ShopForm
+from .models import User
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _membership(request: HttpRequest, shop_id: int) -> shops.Membership:
+    try:
+        return shops.shop_membership(user=_user(request), shop_id=shop_id)
+    except NotFound:
+        raise Http404 from None
+
+
+def _owner_membership(request: HttpRequest, shop_id: int) -> shops.Membership:
+    membership = _membership(request, shop_id)
+    if not membership.is_owner:
+        raise PermissionDenied
+    return membership
+
+
+def _refusal_on(form: forms.Form, exc: AccountsError) -> None:
+    """Put a service's refusal next to the field it is about (or on the whole form)."""
+    if isinstance(exc, NotFound):
+        raise Http404 from None
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+@login_required
+def shop_home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "shop/home.html", {"memberships": shops.shop_memberships(user=_user(request))}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def shop_apply(request: HttpRequest) -> HttpResponse:
+    form = ShopForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            shop = shops.shop_apply(owner=_user(request), **form.cleaned_data)
+        except AccountsError as exc:
+            _refusal_on(form, exc)
+        else:
+            messages.success(request, _("Thank you. The municipality will review your shop soon."))
+            return redirect("shop-detail", shop_id=shop.pk)
+    return render(
+        request,
+        "shop/form.html",
+        {
+            "form": form,
+            "email_verified": _user(request).email_verified_at is not None,
+            "editing": None,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def shop_edit(request: HttpRequest, shop_id: int) -> HttpResponse:
+    shop = _owner_membership(request, shop_id).shop
+    initial = {
+        "name": shop.name,
+        "address": shop.address,
+        "category": shop.category,
+        "iban": shop.iban,
+        "chamber_of_commerce": shop.chamber_of_commerce,
+    }
+    form = ShopForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            shops.shop_update(owner=_user(request), shop_id=shop_id, **form.cleaned_data)
+        except AccountsError as exc:
+            _refusal_on(form, exc)
+        else:
+            messages.success(request, _("The shop's details are saved."))
+            return redirect("shop-detail", shop_id=shop_id)
+    return render(
+        request, "shop/form.html", {"form": form, "email_verified": True, "editing": shop}
+    )
+
+
+def _detail(
+    request: HttpRequest, shop_id: int, invite_form: CashierInviteForm | None = None
+) -> HttpResponse:
+    membership = _membership(request, shop_id)
+    shop = membership.shop
+    account = shop.account
+    context: dict[str, object] = {
+        "shop": shop,
+        "role": membership.role,
+        "is_owner": membership.is_owner,
+        "balance": (
+            ledger_selectors.account_balance(account_id=account.pk) if account is not None else None
+        ),
+        "decimals": account.currency.decimals if account is not None else 2,
+    }
+    if membership.is_owner:
+        cashiers, invites = shops.shop_cashiers(owner=_user(request), shop_id=shop_id)
+        context.update(
+            cashiers=cashiers,
+            invites=invites,
+            invite_form=invite_form or CashierInviteForm(),
+        )
+    return render(
+        request,
+        "shop/detail.html",
+        context,
+        status=422 if invite_form is not None and invite_form.errors else 200,
+    )
+
+
+@login_required
+def shop_detail(request: HttpRequest, shop_id: int) -> HttpResponse:
+    return _detail(request, shop_id)
+
+
+@login_required
+@require_POST
+def cashier_invite(request: HttpRequest, shop_id: int) -> HttpResponse:
+    _owner_membership(request, shop_id)
+    form = CashierInviteForm(request.POST)
+    if form.is_valid():
+        try:
+            invite, _token = shops.cashier_invite(
+                owner=_user(request), shop_id=shop_id, email=form.cleaned_data["email"]
+            )
+        except AccountsError as exc:
+            _refusal_on(form, exc)
+        else:
+            messages.success(
+                request, _("An invitation is on its way to %(email)s.") % {"email": invite.email}
+            )
+            return redirect("shop-detail", shop_id=shop_id)
+    return _detail(request, shop_id, invite_form=form)
+
+
+def _owner_action(
+    request: HttpRequest, shop_id: int, done: str, action: Callable[[], None]
+) -> HttpResponse:
+    _owner_membership(request, shop_id)
+    try:
+        action()
+    except NotFound:
+        raise Http404 from None
+    except NotAllowed:
+        raise PermissionDenied from None
+    except AccountsError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("shop-detail", shop_id=shop_id)
+
+
+@login_required
+@require_POST
+def cashier_remove(request: HttpRequest, shop_id: int, user_id: int) -> HttpResponse:
+    return _owner_action(
+        request,
+        shop_id,
+        _("The cashier was removed."),
+        lambda: shops.cashier_remove(owner=_user(request), shop_id=shop_id, user_id=user_id),
+    )
+
+
+@login_required
+@require_POST
+def invite_revoke(request: HttpRequest, shop_id: int, invite_id: int) -> HttpResponse:
+    return _owner_action(
+        request,
+        shop_id,
+        _("The invitation was withdrawn."),
+        lambda: shops.cashier_invite_revoke(
+            owner=_user(request), shop_id=shop_id, invite_id=invite_id
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the invitation mail. Anonymous visitors sign in first and come back."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    user = _user(request)
+    invite, error = None, ""
+    try:
+        if request.method == "POST":
+            member = shops.cashier_invite_accept(user=user, token=token)
+            messages.success(
+                request, _("Welcome: you are now a cashier of %(shop)s.") % {"shop": member.shop}
+            )
+            return redirect("shop-detail", shop_id=member.shop_id)
+        invite = shops.cashier_invite_check(user=user, token=token)
+    except AccountsError as exc:
+        error = exc.message
+    return render(
+        request,
+        "shop/invite_accept.html",
+        {"invite": invite, "error": error},
+        status=422 if error else 200,
+    )

@@ -1,0 +1,91 @@
+"""The staff's shop pages (/staff/shops/): the approval queue, approve, suspend with a reason.
+Approvers, finance and administrators, in a session that passed TOTP."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import shops
+from .errors import AccountsError, NotFound
+from .forms_shop import SuspendForm
+from .models import Shop, ShopStatus, User
+from .permissions import staff_page
+
+shop_staff_page = staff_page(*shops.SHOP_STAFF_ROLES)
+PAGE_SIZE = 50
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _status_filter(request: HttpRequest) -> str:
+    """`?status=` of the list: pending by default, "all" for every shop."""
+    value = request.GET.get("status", request.POST.get("status", ShopStatus.PENDING))
+    return value if value in ShopStatus.values or value == "all" else ShopStatus.PENDING
+
+
+def _back_to_list(status: str) -> HttpResponse:
+    return redirect(reverse("staff-shops") + "?" + urlencode({"status": status}))
+
+
+@shop_staff_page
+def shop_list(request: HttpRequest) -> HttpResponse:
+    status = _status_filter(request)
+    page = Paginator(
+        shops.shops_for_staff(status=None if status == "all" else status), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    choices = [*ShopStatus.choices, ("all", _("All"))]
+    return render(
+        request,
+        "staff_shops/list.html",
+        {"page": page, "status": status, "status_choices": choices},
+    )
+
+
+@shop_staff_page
+@require_POST
+def shop_approve(request: HttpRequest, shop_id: int) -> HttpResponse:
+    try:
+        shop = shops.shop_approve(staff=_user(request), shop_id=shop_id)
+    except NotFound:
+        raise Http404 from None
+    except AccountsError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(shop)s is approved.") % {"shop": shop.name})
+    return _back_to_list(_status_filter(request))
+
+
+@shop_staff_page
+@require_http_methods(["GET", "POST"])
+def shop_suspend(request: HttpRequest, shop_id: int) -> HttpResponse:
+    shop = Shop.objects.filter(pk=shop_id).first()
+    if shop is None:
+        raise Http404
+    form = SuspendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            shops.shop_suspend(
+                staff=_user(request), shop_id=shop_id, reason=form.cleaned_data["reason"]
+            )
+        except NotFound:
+            raise Http404 from None
+        except AccountsError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("%(shop)s is suspended.") % {"shop": shop.name})
+            return _back_to_list(_status_filter(request))
+    return render(
+        request,
+        "staff_shops/suspend.html",
+        {"shop": shop, "form": form, "status": _status_filter(request)},
+        status=422 if form.errors else 200,
+    )
