@@ -247,7 +247,8 @@ def shop_update(
     chamber_of_commerce: str = "",
 ) -> Shop:
     """The owner changes the shop's details. A new IBAN is validated like at onboarding and,
-    since it decides where settlements go, the change is written to the audit log."""
+    since it decides where settlements go, the change is written to the audit log and the
+    owner gets a mail about it."""
     name, address, category = _details_clean(name=name, address=address, category=category)
     iban = iban_clean(iban)
     chamber_of_commerce = _chamber_clean(chamber_of_commerce)
@@ -263,6 +264,12 @@ def shop_update(
                 action="shop.iban_change",
                 target=shop,
                 detail={"from": _iban_masked(old_iban), "to": _iban_masked(iban)},
+            )
+            # Where settlements go changed: tell the owner, in case it was not them.
+            _mail(
+                to=owner,
+                template="shop_iban_changed",
+                context={"shop": shop, "iban": _iban_masked(iban)},
             )
     return shop
 

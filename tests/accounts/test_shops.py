@@ -156,7 +156,9 @@ def test_a_pending_shop_can_be_turned_down_without_an_account(shop, approver):
         shops.shop_approve(staff=approver, shop_id=999999)
 
 
-def test_the_owner_edits_details_and_an_iban_change_is_audited(shop, owner):
+def test_the_owner_edits_details_and_an_iban_change_is_audited(
+    shop, owner, django_capture_on_commit_callbacks
+):
     with pytest.raises(ShopRefused):
         shops.shop_update(
             owner=owner, shop_id=shop.pk, **{**GOOD, "iban": "DE00370400440532013000"}
@@ -165,7 +167,11 @@ def test_the_owner_edits_details_and_an_iban_change_is_audited(shop, owner):
     shops.shop_update(owner=owner, shop_id=shop.pk, **{**GOOD, "name": "Bakkerij Heerlen"})
     assert not AuditEvent.objects.exists()
     renamed_new_iban = {**GOOD, "name": "Bakkerij Heerlen", "iban": "DE89370400440532013000"}
-    shops.shop_update(owner=owner, shop_id=shop.pk, **renamed_new_iban)
+    with django_capture_on_commit_callbacks(execute=True):
+        shops.shop_update(owner=owner, shop_id=shop.pk, **renamed_new_iban)
+    (notice,) = mail.outbox
+    assert notice.to == [owner.email]
+    assert "DE89…3000" in notice.body
     updated = Shop.objects.get(pk=shop.pk)
     assert (updated.name, updated.iban) == ("Bakkerij Heerlen", "DE89370400440532013000")
     event = AuditEvent.objects.get(action="shop.iban_change")

@@ -108,6 +108,7 @@ def test_a_person_registers_a_shop_and_sees_it_pending(api, owner):
         ({**APPLY, "category": "casino"}, 400, "category"),
         ({**APPLY, "category": 7}, 400, "category"),
         ({**APPLY, "name": ["a", "b"]}, 400, "name"),
+        ({**APPLY, "name": "Bakker\x00ij"}, 400, "name"),
         ({**APPLY, "iban": {"x": 1}}, 400, "iban"),
         ({**APPLY, "chamber_of_commerce": "123"}, 422, "chamber_of_commerce"),
         ({k: v for k, v in APPLY.items() if k != "iban"}, 400, "iban"),
