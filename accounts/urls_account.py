@@ -1,11 +1,17 @@
-from django.http import HttpResponse
 from django.urls import URLPattern, URLResolver, path
 
-
-def _todo(request: object) -> HttpResponse:  # replaced by the pages
-    return HttpResponse(status=501)
-
+from . import views_account
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("", _todo, name="account-home"),
+    path("", views_account.account_home, name="account-home"),
+    path("password/", views_account.password_view, name="account-password"),
+    path("email/", views_account.email_view, name="account-email"),
+    path(
+        "email/confirm/<str:token>/",
+        views_account.email_confirm_view,
+        name="account-email-confirm",
+    ),
+    path("sessions/", views_account.sessions_view, name="account-sessions"),
+    path("data/", views_account.data_view, name="account-data"),
+    path("delete/", views_account.delete_view, name="account-delete"),
 ]

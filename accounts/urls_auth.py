@@ -1,16 +1,13 @@
-from django.http import HttpResponse
 from django.urls import URLPattern, URLResolver, path
 
-from . import views
-
-
-def _todo(request: object) -> HttpResponse:  # replaced by the sign-in pages
-    return HttpResponse(status=501)
-
+from . import views, views_auth
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("language/", views.language_set, name="set-language"),
-    path("login/", _todo, name="login"),
-    path("logout/", _todo, name="logout"),
-    path("signup/", _todo, name="signup"),
+    path("login/", views_auth.login_view, name="login"),
+    path("logout/", views_auth.logout_view, name="logout"),
+    path("signup/", views_auth.signup_view, name="signup"),
+    # Before the token pattern, which would otherwise take "resend" for a token.
+    path("verify-email/resend/", views_auth.resend_view, name="verify-email-resend"),
+    path("verify-email/<str:token>/", views_auth.verify_email_view, name="verify-email"),
 ]

@@ -1,0 +1,115 @@
+"""Forms of the sign-in, sign-up and account pages. They check shape only; the services check
+the rules and their refusals are put back on the field they name (`form_refusal`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from .errors import AccountsError
+from .models import Neighbourhood
+
+
+def form_refusal(
+    form: forms.Form, exc: AccountsError, *, fields: dict[str, str] | None = None
+) -> None:
+    """Show a service's refusal on the field it names (or on the whole form)."""
+    field = (fields or {}).get(exc.field or "", exc.field)
+    form.add_error(field if field in form.fields else None, exc.message)
+
+
+def _email(label: Any = None, autocomplete: str = "email") -> forms.EmailField:
+    return forms.EmailField(
+        label=label or _("Email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": autocomplete}),
+    )
+
+
+def _password(label: Any = None, autocomplete: str = "current-password", **extra: Any) -> Any:
+    return forms.CharField(
+        label=label or _("Password"),
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
+        **extra,
+    )
+
+
+NEW_PASSWORD_HELP = _(
+    "At least 10 characters; not a common password, not only digits, not like your name or "
+    "email address."
+)
+
+
+class LoginForm(forms.Form):
+    email = _email()
+    password = _password()
+
+
+class ResendForm(forms.Form):
+    email = _email()
+
+
+def _neighbourhood(required: bool = False) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        label=_("Neighbourhood"),
+        queryset=Neighbourhood.objects.all(),
+        required=required,
+        empty_label=_("Not chosen"),
+    )
+
+
+def _language() -> forms.ChoiceField:
+    return forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+
+
+class SignUpForm(forms.Form):
+    email = _email()
+    password = _password(autocomplete="new-password", help_text=NEW_PASSWORD_HELP)
+    display_name = forms.CharField(
+        label=_("Display name"),
+        max_length=100,
+        help_text=_("How others in the app see you, for example your first name."),
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+    )
+    neighbourhood = _neighbourhood()
+    language = _language()
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(
+        label=_("Display name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+    )
+    neighbourhood = _neighbourhood()
+    preferred_language = _language()
+
+    def __init__(self, *args: Any, resident: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not resident:
+            del self.fields["neighbourhood"]
+
+
+class PasswordChangeForm(forms.Form):
+    current_password = _password(label=_("Current password"))
+    new_password = _password(
+        label=_("New password"), autocomplete="new-password", help_text=NEW_PASSWORD_HELP
+    )
+
+
+class EmailChangeForm(forms.Form):
+    new_email = _email(label=_("New email address"), autocomplete="off")
+    password = _password(label=_("Your password"))
+
+
+class DeleteForm(forms.Form):
+    password = _password(label=_("Your password"))
+    confirm = forms.BooleanField(
+        label=_("I understand that my account is deleted for good and cannot be restored."),
+        required=True,
+    )

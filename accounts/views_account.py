@@ -1,0 +1,202 @@
+"""The person's own account pages: profile and language, password, email address, sessions,
+and privacy (download my data, delete my account)."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ledger.errors import LedgerError
+
+from . import identity, privacy
+from .errors import AccountsError, LockedOut, NotFound, VerificationRefused
+from .forms_auth import DeleteForm, EmailChangeForm, PasswordChangeForm, ProfileForm, form_refusal
+from .models import ResidentProfile, User
+from .views_auth import lockout_page
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_home(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    profile = ResidentProfile.objects.filter(user=user).select_related("neighbourhood").first()
+    resident = profile is not None
+    if request.method == "POST":
+        form = ProfileForm(request.POST, resident=resident)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            if resident:
+                data["neighbourhood"] = data["neighbourhood"].pk if data["neighbourhood"] else None
+            try:
+                identity.profile_update(user=user, data=data)
+            except AccountsError as exc:
+                form_refusal(form, exc)
+            else:
+                messages.success(request, _("Your details are saved."))
+                return redirect("account-home")
+    else:
+        form = ProfileForm(
+            resident=resident,
+            initial={
+                "display_name": user.display_name,
+                "neighbourhood": profile.neighbourhood_id if profile else None,
+                "preferred_language": user.preferred_language,
+            },
+        )
+    return render(request, "account/home.html", {"form": form, "account_user": user})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_view(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        old_key = request.session.session_key
+        try:
+            user = identity.password_change(
+                user=_user(request),
+                current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password"],
+                request=request,
+                current_key=old_key,
+            )
+        except LockedOut as exc:
+            return lockout_page(request, exc)
+        except AccountsError as exc:
+            form_refusal(form, exc, fields={"password": "current_password"})
+        else:
+            update_session_auth_hash(request, user)
+            if old_key:
+                identity.session_rekey(old_key=old_key, new_key=request.session.session_key)
+            messages.success(
+                request, _("Your password is changed. Your other sessions have been ended.")
+            )
+            return redirect("account-home")
+    return render(request, "account/password.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_view(request: HttpRequest) -> HttpResponse:
+    form = EmailChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            identity.email_change_request(
+                user=_user(request),
+                password=form.cleaned_data["password"],
+                new_email=form.cleaned_data["new_email"],
+                request=request,
+            )
+        except LockedOut as exc:
+            return lockout_page(request, exc)
+        except AccountsError as exc:
+            form_refusal(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "We sent a link to %(email)s. Your address changes when you open it; until "
+                    "then you keep signing in with the old one."
+                )
+                % {"email": form.cleaned_data["new_email"]},
+            )
+            return redirect("account-home")
+    return render(request, "account/email.html", {"form": form})
+
+
+def email_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The link mailed to a new address. Works without being signed in: the link is the proof."""
+    try:
+        user = identity.email_change_confirm(token=token)
+    except VerificationRefused as exc:
+        return render(
+            request, "account/email_confirm_failed.html", {"message": exc.message}, status=400
+        )
+    return render(request, "account/email_confirmed.html", {"new_email": user.email})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sessions_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    current = request.session.session_key
+    if request.method == "POST":
+        if "end_others" in request.POST:
+            ended = identity.sessions_end_others(user=user, current_key=current)
+            messages.success(request, _("Other sessions ended: %(count)d.") % {"count": ended})
+            return redirect("account-sessions")
+        try:
+            session_id = int(request.POST.get("end", ""))
+            record = identity.session_end(user=user, session_id=session_id)
+        except (ValueError, NotFound):
+            messages.error(request, _("That session does not exist or has already ended."))
+            return redirect("account-sessions")
+        if record.session_key == current:
+            logout(request)
+            return redirect("login")
+        messages.success(request, _("The session is ended."))
+        return redirect("account-sessions")
+    sessions = [(r, r.session_key == current) for r in identity.session_list(user=user)]
+    return render(request, "account/sessions.html", {"sessions": sessions})
+
+
+@login_required
+@require_GET
+def data_view(request: HttpRequest) -> HttpResponse:
+    """Download everything held about me, as JSON."""
+    body = json.dumps(
+        privacy.data_export(user=_user(request)),
+        cls=DjangoJSONEncoder,
+        indent=2,
+        ensure_ascii=False,
+    )
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="heitje-my-data.json"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = DeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            privacy.account_delete(
+                user=user,
+                password=form.cleaned_data["password"],
+                confirm=form.cleaned_data["confirm"],
+                request=request,
+            )
+        except LockedOut as exc:
+            return lockout_page(request, exc)
+        except AccountsError as exc:
+            form_refusal(form, exc)
+        except LedgerError:
+            form.add_error(
+                None,
+                _(
+                    "Your wallet cannot be emptied right now (it may be frozen). Ask the "
+                    "municipality for help."
+                ),
+            )
+        else:
+            logout(request)
+            messages.success(request, _("Your account has been deleted. Goodbye."))
+            return redirect("home")
+    profile = ResidentProfile.objects.filter(user=user).select_related("wallet__currency").first()
+    return render(request, "account/delete.html", {"form": form, "profile": profile})

@@ -1,0 +1,139 @@
+"""Pages for signing in and out, signing up, and confirming an email address."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import identity, services
+from .errors import LockedOut, RegistrationRefused, VerificationRefused
+from .forms_auth import LoginForm, ResendForm, SignUpForm, form_refusal
+from .models import ShopMember, User
+from .permissions import is_staff_member, roles_of
+
+
+def home_for(user: User) -> str:
+    """Where a person lands after signing in: the front door of their main role."""
+    if is_staff_member(user):
+        return reverse("staff-home")
+    if ShopMember.objects.filter(user=user).exists():
+        return reverse("shop-home")
+    if "resident" in roles_of(user):
+        return reverse("wallet-home")
+    return reverse("account-home")
+
+
+def _safe_next(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return ""
+
+
+def lockout_page(request: HttpRequest, exc: LockedOut) -> HttpResponse:
+    return render(request, "lockout.html", {"message": exc.message}, status=429)
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request)
+    form = LoginForm(request.POST) if request.method == "POST" else LoginForm()
+    unverified = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = identity.sign_in(
+                request=request,
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+            )
+        except LockedOut as exc:
+            return lockout_page(request, exc)
+        except identity.EmailNotVerified as exc:
+            form.add_error(None, exc.message)
+            unverified = True
+        except identity.InvalidCredentials as exc:
+            form.add_error(None, exc.message)
+        else:
+            login(request, user)
+            return redirect(next_url or home_for(user))
+    return render(
+        request, "auth/login.html", {"form": form, "next": next_url, "unverified": unverified}
+    )
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    key = request.session.session_key
+    if key and request.user.is_authenticated:
+        identity.session_mark_ended(session_key=key)
+    logout(request)
+    messages.success(request, _("You are signed out."))
+    return redirect("home")
+
+
+@require_http_methods(["GET", "POST"])
+def signup_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = SignUpForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                user = services.resident_register(
+                    email=data["email"],
+                    password=data["password"],
+                    display_name=data["display_name"],
+                    neighbourhood_id=data["neighbourhood"].pk if data["neighbourhood"] else None,
+                    language=data["language"],
+                )
+            except RegistrationRefused as exc:
+                form_refusal(form, exc)
+            else:
+                return render(request, "auth/signup_done.html", {"email": user.email})
+    else:
+        form = SignUpForm(initial={"language": (get_language() or "nl")[:2]})
+    return render(request, "auth/signup.html", {"form": form})
+
+
+def verify_email_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the sign-up mail. Following it again is harmless."""
+    try:
+        user = identity.email_verify(token=token)
+    except VerificationRefused as exc:
+        return render(
+            request,
+            "auth/verify_failed.html",
+            {"message": exc.message, "form": ResendForm()},
+            status=400,
+        )
+    return render(request, "auth/verified.html", {"verified_user": user})
+
+
+@require_http_methods(["GET", "POST"])
+def resend_view(request: HttpRequest) -> HttpResponse:
+    """Ask for a new verification link. The answer never tells whether the address has an
+    account."""
+    if request.method == "POST":
+        form = ResendForm(request.POST)
+        if form.is_valid():
+            identity.email_verification_resend(email=form.cleaned_data["email"])
+            messages.info(
+                request,
+                _(
+                    "If %(email)s belongs to an account that still needs confirming, a new link "
+                    "is on its way. Check your inbox and spam folder."
+                )
+                % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("verify-email-resend")
+    else:
+        form = ResendForm(initial={"email": request.GET.get("email", "")[:254]})
+    return render(request, "auth/resend.html", {"form": form})
