@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
-from ledger.models import Account, AccountKind, Currency, TransferKind
+from ledger.models import Account, AccountKind, AccountStatus, Currency, TransferKind
 
 from . import audit, identity
 from .errors import DeletionRefused, ProfileRefused
@@ -207,6 +207,13 @@ def account_delete(
         )
         if profile is not None:
             wallet = profile.wallet
+            if wallet.status == AccountStatus.FROZEN:
+                raise DeletionRefused(
+                    _(
+                        "Your wallet is frozen while the municipality looks into it, so it "
+                        "cannot be closed now. Ask the municipality for help."
+                    )
+                )
             balance = ledger_selectors.account_balance(account_id=wallet.pk)
             if balance > 0:
                 fund = community_fund(currency=wallet.currency)

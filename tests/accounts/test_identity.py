@@ -22,6 +22,22 @@ def _fresh_throttles():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Messages are checked in English, whatever translations exist: visitors get English,
+    and the people made here prefer it."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def make_user(make_user):
+    def _make(email, *roles, **extra):
+        extra.setdefault("preferred_language", "en")
+        return make_user(email, *roles, **extra)
+
+    return _make
+
+
 @pytest.fixture
 def bram(db):
     return resident_register(
@@ -47,7 +63,9 @@ def test_a_failed_sign_up_mails_nothing(db, bram, django_capture_on_commit_callb
         django_capture_on_commit_callbacks(execute=True),
         pytest.raises(Exception, match="already exists"),
     ):
-        resident_register(email="BRAM@example.org", password=PASSWORD, display_name="B")
+        resident_register(
+            email="BRAM@example.org", password=PASSWORD, display_name="B", language="en"
+        )
     assert mail.outbox == []
 
 
@@ -93,7 +111,9 @@ def test_a_link_for_an_address_since_changed_changes_nothing(bram):
 
 
 def test_another_persons_link_does_not_verify_me(bram):
-    anna = resident_register(email="anna@example.org", password=PASSWORD, display_name="Anna")
+    anna = resident_register(
+        email="anna@example.org", password=PASSWORD, display_name="Anna", language="en"
+    )
     forged = signing.dumps({"u": anna.pk, "e": bram.email}, salt=identity.VERIFY_SALT + "x")
     with pytest.raises(VerificationRefused):
         identity.email_verify(token=forged)
@@ -312,7 +332,9 @@ def test_account_pages_need_a_signed_in_person(db):
 
 
 def test_account_page_saves_details(db):
-    anna = resident_register(email="anna@example.org", password=PASSWORD, display_name="Anna")
+    anna = resident_register(
+        email="anna@example.org", password=PASSWORD, display_name="Anna", language="en"
+    )
     User.objects.filter(pk=anna.pk).update(email_verified_at="2026-01-01T00:00Z")
     client = Client()
     client.force_login(anna)

@@ -20,6 +20,22 @@ def _fresh_throttles():
     cache.clear()  # DRF throttles count in the cache, which outlives a test's transaction
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Messages are checked in English, whatever translations exist: visitors get English,
+    and the people made here prefer it."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def make_user(make_user):
+    def _make(email, *roles, **extra):
+        extra.setdefault("preferred_language", "en")
+        return make_user(email, *roles, **extra)
+
+    return _make
+
+
 @pytest.fixture
 def api():
     return APIClient()
@@ -149,7 +165,9 @@ def test_sign_up_verify_then_sign_in(api, db, django_capture_on_commit_callbacks
 
 @pytest.mark.parametrize("token", ["", "x" * 1001, "abc:def:ghi"])
 def test_bad_verification_tokens_change_nothing(api, db, token):
-    user = resident_register(email="bram@example.org", password=PASSWORD, display_name="Bram")
+    user = resident_register(
+        email="bram@example.org", password=PASSWORD, display_name="Bram", language="en"
+    )
     response = api.post("/api/v1/auth/verify-email/", {"token": token}, format="json")
     assert response.status_code in (400, 422)
     assert response["Content-Type"] == "application/problem+json"
@@ -161,7 +179,9 @@ def test_bad_verification_tokens_change_nothing(api, db, token):
 def test_resend_answers_the_same_whatever_the_email(
     api, anna, email, django_capture_on_commit_callbacks
 ):
-    resident_register(email="waiting@example.org", password=PASSWORD, display_name="Wim")
+    resident_register(
+        email="waiting@example.org", password=PASSWORD, display_name="Wim", language="en"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post("/api/v1/auth/verify-email/resend/", {"email": email}, format="json")
     assert response.status_code == 202
@@ -191,7 +211,9 @@ def test_anonymous_callers_reach_nothing_of_me(api, anna):
 
 
 def test_profile_changes(api, db):
-    anna = resident_register(email="anna@example.org", password=PASSWORD, display_name="Anna")
+    anna = resident_register(
+        email="anna@example.org", password=PASSWORD, display_name="Anna", language="en"
+    )
     welten = Neighbourhood.objects.get(name="Welten")
     api.force_login(anna)
     response = api.patch(
@@ -227,7 +249,9 @@ def test_profile_changes(api, db):
     ],
 )
 def test_bad_profile_changes_change_nothing(api, db, body):
-    anna = resident_register(email="anna@example.org", password=PASSWORD, display_name="Anna")
+    anna = resident_register(
+        email="anna@example.org", password=PASSWORD, display_name="Anna", language="en"
+    )
     api.force_login(anna)
     response = api.patch("/api/v1/me/", body, format="json")
     assert response.status_code in (400, 422)
@@ -236,7 +260,7 @@ def test_bad_profile_changes_change_nothing(api, db, body):
     assert (anna.display_name, anna.email, anna.preferred_language, anna.is_staff) == (
         "Anna",
         "anna@example.org",
-        "nl",
+        "en",
         False,
     )
     assert anna.resident.neighbourhood is None
