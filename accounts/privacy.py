@@ -21,7 +21,7 @@ from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.models import Account, AccountKind, AccountStatus, Currency, TransferKind
 
-from . import audit, identity
+from . import identity
 from .errors import DeletionRefused, ProfileRefused
 from .models import (
     AuditEvent,
@@ -258,4 +258,3 @@ def account_delete(
         user.erased_at = timezone.now()
         user.preferred_language = settings.LANGUAGE_CODE
         user.save()
-        audit.record(actor=user, action="account.erase", target=user)

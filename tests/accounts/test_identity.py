@@ -408,3 +408,20 @@ def test_sessions_page_ends_my_sessions_only(make_user):
     assert laptop.get("/account/").status_code == 302
     assert phone.get("/account/").status_code == 200
     assert phone.post("/account/sessions/", {"end": "x"}).status_code == 302
+
+
+def test_every_page_renders_with_one_heading_and_labelled_inputs(make_user):
+    anna = make_user("anna@example.org", "resident")
+    visitor, member = Client(), Client()
+    member.force_login(anna)
+    pages = [(visitor, p) for p in ("/login/", "/signup/", "/verify-email/resend/")] + [
+        (member, p)
+        for p in ("/account/", "/account/password/", "/account/email/", "/account/sessions/")
+    ]
+    for client, path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        page = response.content.decode()
+        assert page.count("<h1") == 1, path
+        for input_id in re.findall(r'<(?:input|select)[^>]*\sid="(id_\w+)"', page):
+            assert f'for="{input_id}"' in page, (path, input_id)
