@@ -9,6 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def default_language() -> str:
+    """The site's default language (Dutch in production; the test suite runs in English)."""
+    return str(settings.LANGUAGE_CODE)
+
+
 class UserManager(BaseUserManager["User"]):
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> "User":
         if not email:
@@ -33,7 +38,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     preferred_language = models.CharField(
         max_length=2,
         choices=settings.LANGUAGES,
-        default="nl",
+        default=default_language,
     )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ledger import services as ledger_services
 from ledger.models import AccountKind
@@ -31,7 +32,7 @@ def resident_register(
     password: str,
     display_name: str,
     neighbourhood_id: int | None = None,
-    language: str = "nl",
+    language: str | None = None,
 ) -> User:
     """Sign a resident up: the person, the resident role and an empty wallet, all or nothing.
 
@@ -44,17 +45,20 @@ def resident_register(
     try:
         validate_email(email)
     except ValidationError:
-        raise RegistrationRefused("That is not a valid email address.", field="email") from None
+        raise RegistrationRefused(_("That is not a valid email address."), field="email") from None
     display_name = (display_name or "").strip()
     if not 0 < len(display_name) <= 100:
-        raise RegistrationRefused("A display name has 1 to 100 characters.", field="display_name")
+        raise RegistrationRefused(
+            _("A display name has 1 to 100 characters."), field="display_name"
+        )
+    language = language or settings.LANGUAGE_CODE
     if language not in dict(settings.LANGUAGES):
-        raise RegistrationRefused("The language is nl, de or en.", field="language")
+        raise RegistrationRefused(_("The language is nl, de or en."), field="language")
     neighbourhood = None
     if neighbourhood_id is not None:
         neighbourhood = Neighbourhood.objects.filter(pk=neighbourhood_id).first()
         if neighbourhood is None:
-            raise RegistrationRefused("There is no such neighbourhood.", field="neighbourhood")
+            raise RegistrationRefused(_("There is no such neighbourhood."), field="neighbourhood")
     candidate = User(email=email, display_name=display_name)
     try:
         validate_password(password, user=candidate)
@@ -79,7 +83,7 @@ def resident_register(
         if "email" not in constraint:
             raise
         raise RegistrationRefused(
-            "An account with this email address already exists.", field="email"
+            _("An account with this email address already exists."), field="email"
         ) from None
     return user
 
@@ -98,7 +102,7 @@ def _code_hash(code: str) -> str:
 
 def _require_role(user: User, roles: set[Role], what: str) -> None:
     if not RoleGrant.objects.filter(user=user, role__in=roles).exists():
-        raise NotAllowed(f"Only {what} may do this.")
+        raise NotAllowed(_("Only %(who)s may do this.") % {"who": what})
 
 
 def invite_codes_generate(
@@ -106,14 +110,16 @@ def invite_codes_generate(
 ) -> list[str]:
     """Generate a batch of single-use residency codes for municipal letters; returns the codes
     (shown once: only their hashes are kept). Only reviewers and administrators may."""
-    _require_role(created_by, VERIFIER_ROLES, "reviewers and administrators")
+    _require_role(created_by, VERIFIER_ROLES, _("reviewers and administrators"))
     if not 1 <= count <= MAX_BATCH:
-        raise ResidencyRefused(f"A batch has 1 to {MAX_BATCH} codes.", field="count")
+        raise ResidencyRefused(
+            _("A batch has 1 to %(max)d codes.") % {"max": MAX_BATCH}, field="count"
+        )
     if not 1 <= valid_days <= 366:
-        raise ResidencyRefused("Codes stay valid for 1 to 366 days.", field="valid_days")
+        raise ResidencyRefused(_("Codes stay valid for 1 to 366 days."), field="valid_days")
     batch = (batch or "").strip()
     if not 0 < len(batch) <= 100:
-        raise ResidencyRefused("A batch needs a name of 1 to 100 characters.", field="batch")
+        raise ResidencyRefused(_("A batch needs a name of 1 to 100 characters."), field="batch")
     codes = [
         "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH)) for _ in range(count)
     ]
@@ -139,22 +145,22 @@ def residency_verify_with_code(*, user: User, code: str) -> ResidentProfile:
     with transaction.atomic():
         profile = ResidentProfile.objects.select_for_update().filter(user=user).first()
         if profile is None:
-            raise NotAResident("Only residents can verify their residency.")
+            raise NotAResident(_("Only residents can verify their residency."))
         if profile.residency_verified_at is not None:
-            raise ResidencyRefused("You are already verified as a resident.", field="code")
+            raise ResidencyRefused(_("You are already verified as a resident."), field="code")
         invite = (
             InviteCode.objects.select_for_update().filter(code_hash=_code_hash(code or "")).first()
         )
         if invite is None:
             raise ResidencyRefused(
-                "That code is not valid. Check the letter and try again.", field="code"
+                _("That code is not valid. Check the letter and try again."), field="code"
             )
         if invite.used_by_id is not None:
-            raise ResidencyRefused("That code has already been used.", field="code")
+            raise ResidencyRefused(_("That code has already been used."), field="code")
         now = timezone.now()
         if invite.expires_at <= now:
             raise ResidencyRefused(
-                "That code has expired. Ask the municipality for a new one.", field="code"
+                _("That code has expired. Ask the municipality for a new one."), field="code"
             )
         invite.used_by, invite.used_at = user, now
         invite.save(update_fields=["used_by", "used_at"])
@@ -166,13 +172,13 @@ def residency_verify_with_code(*, user: User, code: str) -> ResidentProfile:
 def residency_verify_by_staff(*, staff: User, resident_id: int) -> ResidentProfile:
     """A reviewer or administrator confirms that a resident lives in the municipality. Nobody
     verifies themselves."""
-    _require_role(staff, VERIFIER_ROLES, "reviewers and administrators")
+    _require_role(staff, VERIFIER_ROLES, _("reviewers and administrators"))
     with transaction.atomic():
         profile = ResidentProfile.objects.select_for_update().filter(user_id=resident_id).first()
         if profile is None:
-            raise UnknownResident("There is no such resident.")
+            raise UnknownResident(_("There is no such resident."))
         if profile.user_id == staff.pk:
-            raise NotAllowed("Nobody can verify their own residency.")
+            raise NotAllowed(_("Nobody can verify their own residency."))
         if profile.residency_verified_at is None:
             profile.residency_verified_at = timezone.now()
             profile.residency_verified_by = staff

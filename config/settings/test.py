@@ -20,3 +20,6 @@ LEDGER_SIGNING_KEY_FILE = str(VAR_DIR / "test-ledger-signing-key.pem")
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 SITE_URL = "http://testserver"
+# The suite reads messages in English (the source language); tests of Dutch and German
+# choose their language explicitly. Production and development default to Dutch.
+LANGUAGE_CODE = "en"
