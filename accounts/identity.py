@@ -20,8 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user
 from rest_framework.authtoken.models import Token
@@ -35,7 +34,7 @@ from .errors import (
     VerificationRefused,
 )
 from .models import Neighbourhood, ResidentProfile, SessionRecord, User
-from .tasks import mail_send
+from .tasks import mail_template
 
 VERIFY_SALT = "accounts.identity.verify-email"
 EMAIL_CHANGE_SALT = "accounts.identity.change-email"
@@ -56,13 +55,13 @@ def _locked_out() -> LockedOut:
 
 
 def mail_to(*, user: User, to: str | None = None, template: str, context: dict[str, Any]) -> None:
-    """Queue a mail (after commit) rendered in the person's preferred language. `template` names
-    a pair under templates/mail/: `<template>_subject.txt` and `<template>.txt`."""
-    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
-        context = {"user": user, "site_url": settings.SITE_URL, **context}
-        subject = render_to_string(f"mail/{template}_subject.txt", context).strip()
-        body = render_to_string(f"mail/{template}.txt", context)
-    mail_send(to=to or user.email, subject=subject, body=body)
+    """Mail the person (at `to` when given, e.g. a new address) in their preferred language."""
+    mail_template(
+        to=to or user.email,
+        template=template,
+        context={"user": user, **context},
+        language=user.preferred_language,
+    )
 
 
 # --- Email verification --------------------------------------------------------------------

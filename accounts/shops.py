@@ -26,8 +26,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from schwifty import IBAN
 from schwifty.exceptions import InvalidCountryCode, SchwiftyException
@@ -48,7 +47,7 @@ from .models import (
     ShopStatus,
     User,
 )
-from .tasks import mail_send
+from .tasks import mail_template
 
 SHOP_STAFF_ROLES = (Role.APPROVER, Role.FINANCE, Role.ADMIN)
 NAME_MAX = 100
@@ -266,7 +265,7 @@ def shop_update(
                 detail={"from": _iban_masked(old_iban), "to": _iban_masked(iban)},
             )
             # Where settlements go changed: tell the owner, in case it was not them.
-            _mail(
+            mail_template(
                 to=owner,
                 template="shop_iban_changed",
                 context={"shop": shop, "iban": _iban_masked(iban)},
@@ -276,15 +275,6 @@ def shop_update(
 
 def _invite_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _mail(*, to: User | str, template: str, context: dict[str, object]) -> None:
-    language = to.preferred_language if isinstance(to, User) else settings.LANGUAGE_CODE
-    address = to.email if isinstance(to, User) else to
-    with translation.override(language):
-        subject = " ".join(render_to_string(f"mail/{template}_subject.txt", context).split())
-        body = render_to_string(f"mail/{template}_body.txt", context)
-    mail_send(to=address, subject=subject, body=body)
 
 
 def cashier_invite(*, owner: User, shop_id: int, email: str) -> tuple[CashierInvite, str]:
@@ -323,7 +313,7 @@ def cashier_invite(*, owner: User, shop_id: int, email: str) -> tuple[CashierInv
             expires_at=now + timedelta(days=settings.CASHIER_INVITE_DAYS),
         )
         invitee = User.objects.filter(email__iexact=email).first()
-        _mail(
+        mail_template(
             to=invitee or email,
             template="shop_cashier_invite",
             context={
@@ -478,7 +468,9 @@ def shop_approve(*, staff: User, shop_id: int) -> Shop:
         )
         owner = _owner_of(shop)
         if owner is not None:
-            _mail(to=owner, template="shop_approved", context={"shop": shop, "owner": owner})
+            mail_template(
+                to=owner, template="shop_approved", context={"shop": shop, "owner": owner}
+            )
     return shop
 
 
@@ -512,5 +504,7 @@ def shop_suspend(*, staff: User, shop_id: int, reason: str) -> Shop:
         )
         owner = _owner_of(shop)
         if owner is not None:
-            _mail(to=owner, template="shop_suspended", context={"shop": shop, "owner": owner})
+            mail_template(
+                to=owner, template="shop_suspended", context={"shop": shop, "owner": owner}
+            )
     return shop

@@ -1,10 +1,16 @@
 """Background work of people and access: mail goes out through Celery, after the commit of the
 transaction that caused it (a rolled-back sign-up sends nothing)."""
 
+from typing import Any
+
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from .models import User
 
 
 @shared_task(
@@ -17,3 +23,19 @@ def mail_send_task(to: str, subject: str, body: str) -> None:
 def mail_send(*, to: str, subject: str, body: str) -> None:
     """Queue a mail once the current transaction commits (at once outside a transaction)."""
     transaction.on_commit(lambda: mail_send_task.delay(to, str(subject), str(body)))
+
+
+def mail_template(
+    *, to: User | str, template: str, context: dict[str, Any], language: str | None = None
+) -> None:
+    """Render `templates/mail/<template>_subject.txt` and `<template>.txt` in `language`, else
+    the recipient's preferred language (the site's default for an address without an account),
+    and queue it."""
+    if language is None:
+        language = to.preferred_language if isinstance(to, User) else settings.LANGUAGE_CODE
+    address = to.email if isinstance(to, User) else to
+    context = {"site_url": settings.SITE_URL, **context}
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string(f"mail/{template}_subject.txt", context).split())
+        body = render_to_string(f"mail/{template}.txt", context)
+    mail_send(to=address, subject=subject, body=body)
