@@ -292,3 +292,23 @@ class SessionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"session of {self.user} from {self.created_at:%Y-%m-%d}"
+
+
+class Notification(models.Model):
+    """An in-app message to a person (a claim approved, a payout landed ...), written in their
+    language when it is created; mail goes out alongside."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=64)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True, max_length=2000)
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+        indexes: ClassVar = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user}"

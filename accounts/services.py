@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ledger import services as ledger_services
 from ledger.models import AccountKind
 
-from . import audit, identity
+from . import audit, identity, signals
 from .errors import (
     NotAllowed,
     NotAResident,
@@ -139,6 +139,10 @@ def invite_codes_generate(
     return [f"{c[:4]}-{c[4:8]}-{c[8:]}" for c in codes]
 
 
+def _announce_residency(user: User) -> None:
+    transaction.on_commit(lambda: signals.residency_verified.send(sender=User, user=user))
+
+
 def residency_verify_with_code(*, user: User, code: str) -> ResidentProfile:
     """Verify a resident's residency with a code from a municipal letter. A code works once,
     until it expires, and only for someone not yet verified (who then keeps it unused)."""
@@ -166,6 +170,7 @@ def residency_verify_with_code(*, user: User, code: str) -> ResidentProfile:
         invite.save(update_fields=["used_by", "used_at"])
         profile.residency_verified_at, profile.residency_method = now, "invite_code"
         profile.save(update_fields=["residency_verified_at", "residency_method"])
+        _announce_residency(user)
     return profile
 
 
@@ -187,4 +192,5 @@ def residency_verify_by_staff(*, staff: User, resident_id: int) -> ResidentProfi
                 update_fields=["residency_verified_at", "residency_verified_by", "residency_method"]
             )
             audit.record(actor=staff, action="resident.verify_residency", target=profile.user)
+            _announce_residency(profile.user)
     return profile

@@ -169,6 +169,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Claim evidence (photos): private, never under a public URL; served by a view that checks
+    # who asks. Production may point EVIDENCE_DIR at a mounted volume.
+    "evidence": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env.str("EVIDENCE_DIR", default=str(VAR_DIR / "evidence"))},
+    },
 }
 
 REST_FRAMEWORK = {
@@ -234,6 +240,18 @@ LEDGER_VERIFY_KEYS: list[str] = env.list("LEDGER_VERIFY_KEYS", default=[])
 # The demo community's currency. 1 token = EUR 1, two decimals.
 CURRENCY_CODE = env.str("CURRENCY_CODE", default="HEITJE")
 CURRENCY_NAME = env.str("CURRENCY_NAME", default="Heitje")
+
+# Rewards (amounts in minor units: cents of a token). The volunteer-allowance rules: at most
+# EUR 5 per hour of work and EUR 1,500 per person per calendar year.
+REWARDS_HOURLY_CAP = env.int("REWARDS_HOURLY_CAP", default=500)
+REWARDS_ANNUAL_CAP = env.int("REWARDS_ANNUAL_CAP", default=150_000)
+# Above this reward a second approver (not the reviewer) must approve the claim.
+REWARDS_SECOND_APPROVAL_ABOVE = env.int("REWARDS_SECOND_APPROVAL_ABOVE", default=2_500)
+# A reserved claim not submitted within this many hours expires and frees its slot.
+REWARDS_RESERVATION_HOURS = env.int("REWARDS_RESERVATION_HOURS", default=72)
+EVIDENCE_MAX_PHOTOS = 5
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+EVIDENCE_MAX_PIXELS = 40_000_000  # larger images are refused as decompression bombs
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,6 @@ from .base import env
 DEBUG = env.bool("DEBUG", default=True)
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
