@@ -18,14 +18,18 @@ urlpatterns = [
     # Pages: sign-in and sign-up, the person's own account, and the three front doors.
     path("", include("accounts.urls_auth")),
     path("account/", include("accounts.urls_account")),
+    path("wallet/tasks/", include("rewards.urls_wallet")),
     path("wallet/", include("accounts.urls_wallet")),
     path("staff/shops/", include("accounts.urls_shop_staff")),
+    path("staff/rewards/", include("rewards.urls_staff")),
     path("staff/", include("accounts.urls_staff")),
     path("shop/", include("accounts.urls_shop")),
     # The API.
     path("api/v1/", include("accounts.api_me")),
     path("api/v1/", include("accounts.api_shops")),
     path("api/v1/", include("accounts.api_staff")),
+    path("api/v1/", include("rewards.api")),
+    path("api/v1/", include("rewards.api_review")),
     path("api/v1/transparency/", ledger_api.TransparencyView.as_view(), name="api-transparency"),
     path("api/v1/transparency/keys/", ledger_api.LedgerKeysView.as_view(), name="api-ledger-keys"),
     path("api/v1/residents/", accounts_api.SignUpView.as_view(), name="api-signup"),
