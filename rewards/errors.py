@@ -1,0 +1,68 @@
+"""Domain errors of rewards, with stable codes and HTTP statuses for problem+json. They subclass
+accounts.errors.AccountsError, so config/problems.py renders them; raise them with a message in
+the active language (gettext at raise time) and, where one field is at fault, `field=`."""
+
+from accounts.errors import AccountsError, NotAllowed, NotFound
+
+__all__ = [
+    "BudgetExceeded",
+    "CampaignRefused",
+    "ClaimRefused",
+    "EvidenceRefused",
+    "MintRefused",
+    "NotAllowed",
+    "NotFound",
+    "RewardsError",
+    "TaskFull",
+    "TaskRefused",
+]
+
+
+class RewardsError(AccountsError):
+    code = "rewards-refused"
+
+
+class CampaignRefused(RewardsError):
+    """A campaign change that can never succeed as asked (bad window, unknown neighbourhood)."""
+
+    code = "campaign-refused"
+
+
+class CampaignBusy(RewardsError):
+    """The campaign's state refuses the request now (open claims while closing, closed)."""
+
+    code = "campaign-busy"
+    status = 409
+
+
+class MintRefused(RewardsError):
+    code = "mint-refused"
+
+
+class TaskRefused(RewardsError):
+    """A task's fields break a rule (lengths, window, hourly cap, neighbourhood, state)."""
+
+    code = "task-refused"
+
+
+class BudgetExceeded(RewardsError):
+    """What the task could pay does not fit in what the campaign's budget can still pay."""
+
+    code = "over-budget"
+    status = 409
+
+
+class TaskFull(RewardsError):
+    code = "task-full"
+    status = 409
+
+
+class ClaimRefused(RewardsError):
+    code = "claim-refused"
+    status = 409
+
+
+class EvidenceRefused(RewardsError):
+    """The evidence itself is wrong: not an image, too large, too many photos, a missing note."""
+
+    code = "evidence-refused"

@@ -1,0 +1,231 @@
+"""Reads of rewards for the API and the pages: budget figures, tasks a resident may see, a
+resident's claims. Nothing here writes; services in campaigns.py, work.py and claims.py do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Expression, F, FloatField, Prefetch, QuerySet, Sum, Value
+from django.db.models.functions import ASin, Cast, Cos, Power, Radians, Sin, Sqrt
+from django.utils import timezone, translation
+
+from accounts.errors import NotFound
+from accounts.models import User
+from ledger import selectors as ledger_selectors
+
+from .models import (
+    Campaign,
+    CampaignStatus,
+    Claim,
+    ClaimDecision,
+    ClaimStatus,
+    Evidence,
+    MintRequest,
+    Task,
+    TaskStatus,
+)
+
+# Claims that hold a slot and are not paid yet: each may still cost its amount.
+UNPAID_HOLDING = (ClaimStatus.RESERVED, ClaimStatus.SUBMITTED, ClaimStatus.APPROVED)
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetFigures:
+    """A campaign's money, in minor units.
+
+    - balance: what the budget account holds now (the ledger's cached balance);
+    - paid: what approved claims were paid out of it;
+    - budget: balance + paid (what was put in, less what closing returned);
+    - committed: approved claims not yet paid (including held ones);
+    - in_progress: reserved and submitted claims (they may still be approved);
+    - open_slots: reward x free slots of the published tasks (what they can still pay);
+    - remaining: balance - committed;
+    - available: remaining - in_progress - open_slots: what new or larger tasks may still use.
+    """
+
+    balance: int
+    paid: int
+    budget: int
+    committed: int
+    in_progress: int
+    open_slots: int
+    remaining: int
+    available: int
+
+
+def _sum(qs: QuerySet[Claim]) -> int:
+    return int(qs.aggregate(s=Sum("amount"))["s"] or 0)
+
+
+def campaign_budget(*, campaign: Campaign, exclude_task_id: int | None = None) -> BudgetFigures:
+    """The campaign's budget figures. With `exclude_task_id`, that task's claims and free slots
+    are left out of committed, in_progress and open_slots (to check a change of that task
+    against what the others may still cost)."""
+    balance = ledger_selectors.account_balance(account_id=campaign.budget_id)
+    claims = Claim.objects.filter(task__campaign=campaign)
+    tasks = Task.objects.filter(campaign=campaign, status=TaskStatus.PUBLISHED)
+    if exclude_task_id is not None:
+        claims_other = claims.exclude(task_id=exclude_task_id)
+        tasks = tasks.exclude(pk=exclude_task_id)
+    else:
+        claims_other = claims
+    paid = _sum(claims.filter(status=ClaimStatus.PAID))
+    committed = _sum(claims_other.filter(status=ClaimStatus.APPROVED))
+    in_progress = _sum(
+        claims_other.filter(status__in=(ClaimStatus.RESERVED, ClaimStatus.SUBMITTED))
+    )
+    open_slots = int(
+        tasks.aggregate(s=Sum(F("reward") * (F("capacity") - F("slots_taken"))))["s"] or 0
+    )
+    remaining = balance - committed
+    return BudgetFigures(
+        balance=balance,
+        paid=paid,
+        budget=balance + paid,
+        committed=committed,
+        in_progress=in_progress,
+        open_slots=open_slots,
+        remaining=remaining,
+        available=remaining - in_progress - open_slots,
+    )
+
+
+def task_unpaid_claims_total(*, task_id: int) -> int:
+    """What the task's slot-holding, unpaid claims may still cost."""
+    return _sum(Claim.objects.filter(task_id=task_id, status__in=UNPAID_HOLDING))
+
+
+def campaigns_list(*, status: str | None = None) -> QuerySet[Campaign]:
+    qs = Campaign.objects.prefetch_related("neighbourhoods").order_by("-starts_on", "-id")
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def campaign_get(*, campaign_id: int) -> Campaign:
+    campaign = campaigns_list().filter(pk=campaign_id).first()
+    if campaign is None:
+        raise NotFound(translation.gettext("There is no such campaign."))
+    return campaign
+
+
+def mint_requests_list(
+    *, status: str | None = None, campaign_id: int | None = None
+) -> QuerySet[MintRequest]:
+    qs = MintRequest.objects.select_related("campaign", "requested_by", "decided_by").order_by(
+        "-requested_at", "-id"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if campaign_id is not None:
+        qs = qs.filter(campaign_id=campaign_id)
+    return qs
+
+
+def tasks_list(*, campaign_id: int | None = None, status: str | None = None) -> QuerySet[Task]:
+    """Tasks for the staff console, newest first."""
+    qs = Task.objects.select_related("campaign", "neighbourhood").order_by("-created_at", "-id")
+    if campaign_id is not None:
+        qs = qs.filter(campaign_id=campaign_id)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def task_get(*, task_id: int) -> Task:
+    task = tasks_list().filter(pk=task_id).first()
+    if task is None:
+        raise NotFound(translation.gettext("There is no such task."))
+    return task
+
+
+def task_text(task: Task, language: str | None = None) -> tuple[str, str]:
+    """The task's title and description in `language` (default: the active one), falling back
+    to Dutch where that language has none."""
+    language = (language or translation.get_language() or "nl")[:2]
+    title = getattr(task, f"title_{language}", "") or task.title_nl
+    description = getattr(task, f"description_{language}", "") or task.description_nl
+    return title, description
+
+
+def _distance_km(latitude: float, longitude: float) -> Expression:
+    """Great-circle distance in kilometres from the given point to the task (haversine)."""
+    lat = Radians(Cast("latitude", FloatField()))
+    lon = Radians(Cast("longitude", FloatField()))
+    here_lat, here_lon = Radians(Value(latitude)), Radians(Value(longitude))
+    half_chord = Power(Sin((lat - here_lat) / 2), 2) + Cos(here_lat) * Cos(lat) * Power(
+        Sin((lon - here_lon) / 2), 2
+    )
+    distance: Expression = ASin(Sqrt(half_chord)) * Value(2 * 6371.0)
+    return distance
+
+
+def tasks_for_resident(
+    *,
+    neighbourhood_id: int | None = None,
+    category: str | None = None,
+    latitude: Decimal | float | None = None,
+    longitude: Decimal | float | None = None,
+    now: datetime | None = None,
+) -> QuerySet[Task]:
+    """Published tasks of active campaigns whose window is open now, filtered by neighbourhood
+    and category. Given a location, nearest first (tasks without one last) with `distance_km`
+    annotated; otherwise the ones ending soonest first."""
+    now = now or timezone.now()
+    qs = Task.objects.select_related("neighbourhood", "campaign").filter(
+        status=TaskStatus.PUBLISHED,
+        campaign__status=CampaignStatus.ACTIVE,
+        starts_at__lte=now,
+        ends_at__gt=now,
+    )
+    if neighbourhood_id is not None:
+        qs = qs.filter(neighbourhood_id=neighbourhood_id)
+    if category:
+        qs = qs.filter(category=category)
+    if latitude is not None and longitude is not None:
+        lat, lon = float(latitude), float(longitude)
+        qs = qs.annotate(distance_km=_distance_km(lat, lon)).order_by(
+            F("distance_km").asc(nulls_last=True), "ends_at", "id"
+        )
+    else:
+        qs = qs.order_by("ends_at", "id")
+    return qs
+
+
+def task_for_resident(*, task_id: int) -> Task:
+    """A task a resident may see (published, open now), else NotFound."""
+    task = tasks_for_resident().filter(pk=task_id).first()
+    if task is None:
+        raise NotFound(translation.gettext("There is no such task."))
+    return task
+
+
+def claims_of_resident(*, user: User, status: str | None = None) -> QuerySet[Claim]:
+    """The resident's own claims, newest first, with their tasks."""
+    qs = (
+        Claim.objects.filter(resident=user)
+        .select_related("task", "task__neighbourhood")
+        .order_by("-reserved_at", "-id")
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def claim_for_resident(*, user: User, claim_id: int) -> Claim:
+    """One of the resident's own claims with its decisions and evidence; anyone else's (or none)
+    raises NotFound, so ids cannot be probed."""
+    claim = (
+        claims_of_resident(user=user)
+        .prefetch_related(
+            Prefetch("decisions", queryset=ClaimDecision.objects.select_related("actor")),
+            Prefetch("evidence", queryset=Evidence.objects.order_by("id")),
+        )
+        .filter(pk=claim_id)
+        .first()
+    )
+    if claim is None:
+        raise NotFound(translation.gettext("There is no such claim."))
+    return claim

@@ -1,0 +1,49 @@
+"""Background work of rewards. Tasks take ids (or nothing) and call a service."""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from . import claims, payouts
+
+
+@shared_task(acks_late=True)
+def claims_expire_task() -> int:
+    """Expire reservations older than REWARDS_RESERVATION_HOURS and free their slots (periodic:
+    beat runs it every 10 minutes). Safe to run twice at once: each claim is locked, skipped
+    when taken."""
+    return claims.claims_expire()
+
+
+# Lost connections and a database restarting are worth retrying: a payout is idempotent (see
+# rewards.payouts), so a retry after a failure at any point pays at most once.
+_TRANSIENT = (OperationalError, InterfaceError)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=_TRANSIENT,
+    retry_backoff=True,
+    retry_backoff_max=300,
+    retry_kwargs={"max_retries": 10},
+)
+def payout_task(claim_id: int) -> str:
+    """Pay one finally approved claim, exactly once (acknowledged only when done: a worker
+    killed half-way leaves the task to be delivered again)."""
+    return payouts.claim_pay(claim_id=claim_id).value
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=_TRANSIENT,
+    retry_backoff=True,
+    retry_backoff_max=300,
+    retry_kwargs={"max_retries": 10},
+)
+def payout_batch_task(claim_ids: list[int]) -> dict[str, int]:
+    """Pay the claims of a bulk approval with one ledger batch; returns how many of each
+    outcome."""
+    outcomes = payouts.claims_pay_batch(claim_ids=claim_ids)
+    counts: dict[str, int] = {}
+    for outcome in outcomes.values():
+        counts[outcome.value] = counts.get(outcome.value, 0) + 1
+    return counts
