@@ -14,17 +14,9 @@ from rewards import campaigns, claims, selectors
 from rewards.errors import CampaignBusy, CampaignRefused, MintRefused, NotAllowed
 from rewards.models import Campaign, ClaimStatus, MintRequest, MintStatus, TaskStatus
 from tests.helpers import make_user
-from tests.rewards.core_fixtures import (  # noqa: F401 (fixtures)
-    anna,
-    approver,
-    bram,
-    campaign,
-    finance,
-    funded_campaign,
-    manager,
-    published_task,
-    task,
-)
+from tests.rewards.core_helpers import funded_campaign
+
+pytest_plugins = ["tests.rewards.core_fixtures"]
 
 
 def test_a_campaign_opens_an_empty_budget_account_and_is_audited(manager):
@@ -38,7 +30,8 @@ def test_a_campaign_opens_an_empty_budget_account_and_is_audited(manager):
         neighbourhood_ids=[north.pk],
     )
     assert made.name == "Groen Noord"
-    assert made.budget.kind == "budget" and made.budget.balance == 0
+    assert made.budget.kind == "budget"
+    assert made.budget.balance == 0
     assert list(made.neighbourhoods.all()) == [north]
     assert AuditEvent.objects.filter(action="campaign.create", target_id=str(made.pk)).exists()
 
@@ -84,7 +77,8 @@ def test_a_mint_needs_two_people_and_lands_in_the_budget_once(manager, finance, 
     )
     assert ledger_selectors.account_balance(account_id=made.budget_id) == 0
     approved = campaigns.mint_approve(actor=approver, request_id=request.pk)
-    assert approved.status == MintStatus.APPROVED and approved.decided_by == approver
+    assert approved.status == MintStatus.APPROVED
+    assert approved.decided_by == approver
     assert ledger_selectors.account_balance(account_id=made.budget_id) == 25_000
     transfer = Transfer.objects.get(pk=approved.transfer_id)
     assert (transfer.kind, transfer.idempotency_key) == ("mint", f"mint:{request.pk}")
@@ -149,7 +143,8 @@ def test_budget_figures_follow_the_claims(manager, campaign, task, anna, bram):
     first.status = ClaimStatus.APPROVED
     first.save()
     figures = selectors.campaign_budget(campaign=campaign)
-    assert figures.committed == 500 and figures.in_progress == 500
+    assert figures.committed == 500
+    assert figures.in_progress == 500
     assert figures.open_slots == 8 * 500
     assert figures.remaining == 100_000 - 500
     assert figures.available == 100_000 - 5000
@@ -159,7 +154,8 @@ def test_closing_returns_the_unspent_budget_and_closes_tasks(manager, campaign, 
     reserved = claims.claim_reserve(user=anna, task_id=task.pk)
     issuer_before = Account.objects.get(kind="issuer").balance
     closed = campaigns.campaign_close(actor=manager, campaign_id=campaign.pk)
-    assert closed.status == "closed" and closed.closed_by == manager
+    assert closed.status == "closed"
+    assert closed.closed_by == manager
     assert ledger_selectors.account_balance(account_id=campaign.budget_id) == 0
     assert Account.objects.get(pk=campaign.budget_id).status == "closed"
     assert Account.objects.get(kind="issuer").balance == issuer_before + 100_000
@@ -167,7 +163,8 @@ def test_closing_returns_the_unspent_budget_and_closes_tasks(manager, campaign, 
     assert burn.kind == "burn"
     task.refresh_from_db()
     reserved.refresh_from_db()
-    assert task.status == TaskStatus.CLOSED and task.slots_taken == 0
+    assert task.status == TaskStatus.CLOSED
+    assert task.slots_taken == 0
     assert reserved.status == ClaimStatus.EXPIRED
     assert AuditEvent.objects.filter(action="campaign.close").count() == 1
     with pytest.raises(CampaignBusy):
@@ -189,7 +186,8 @@ def test_closing_waits_for_submitted_or_unpaid_claims(manager, campaign, task, a
         campaigns.campaign_close(actor=manager, campaign_id=campaign.pk)
     campaign.refresh_from_db()
     task.refresh_from_db()
-    assert campaign.status == "active" and task.status == TaskStatus.PUBLISHED
+    assert campaign.status == "active"
+    assert task.status == TaskStatus.PUBLISHED
     assert ledger_selectors.account_balance(account_id=campaign.budget_id) == 100_000
 
 
