@@ -1,3 +1,329 @@
-from django.urls import URLPattern, URLResolver
+"""Staff review API (the queues, a claim with its decisions, approve, reject, bulk approve,
+release a hold) and everyone's notifications. Views validate, call one service, serialise."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from typing import Any
+
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.errors import NotFound
+from accounts.models import Notification, User
+from accounts.permissions import staff_permission
+
+from . import review
+from .models import Claim, ClaimStatus
+from .selectors import task_text
+
+ReaderPermission = staff_permission(*review.READER_ROLES)
+DeciderPermission = staff_permission(*(review.REVIEWER_ROLES | review.APPROVER_ROLES))
+ReleasePermission = staff_permission(*review.RELEASE_ROLES)
+
+
+class DecisionSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    actor = serializers.CharField(allow_null=True, help_text="Who decided; null for the rules.")
+    reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ReviewClaimSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=ClaimStatus.choices)
+    stage = serializers.ChoiceField(
+        choices=[*[(s.value, s.value) for s in review.Stage], ("", "")],
+        help_text="review, second_approval, held, or empty when no staff step is due.",
+    )
+    amount = serializers.IntegerField(help_text="Minor units.")
+    task_id = serializers.IntegerField()
+    task_title = serializers.CharField()
+    task_created_by = serializers.IntegerField()
+    campaign_id = serializers.IntegerField()
+    resident_id = serializers.IntegerField()
+    resident_name = serializers.CharField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    note = serializers.CharField()
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    evidence = serializers.ListField(child=serializers.IntegerField(), help_text="Photo ids.")
+    reviewed_by = serializers.CharField(allow_null=True)
+    approved_by = serializers.CharField(allow_null=True, help_text="The second approver.")
+    hold_reason = serializers.CharField()
+    rejection_reason = serializers.CharField()
+    paid_at = serializers.DateTimeField(allow_null=True)
+    payout_transfer_id = serializers.IntegerField(allow_null=True)
+
+
+class ClaimDetailSerializer(ReviewClaimSerializer):
+    decisions = DecisionSerializer(many=True)
+
+
+class QueueQuerySerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(
+        choices=[s.value for s in review.Stage], required=False, default=review.Stage.REVIEW
+    )
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=review.REASON_MAX)
+
+
+class ApproveResultSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=[o.value for o in review.Outcome])
+    claim = ClaimDetailSerializer()
+
+
+class BulkApproveSerializer(serializers.Serializer):
+    claims = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        min_length=1,
+        max_length=review.BULK_MAX,
+    )
+
+
+class BulkResultSerializer(serializers.Serializer):
+    claim = serializers.IntegerField()
+    outcome = serializers.ChoiceField(choices=[o.value for o in review.Outcome])
+    code = serializers.CharField(help_text="Why it was refused (a problem type), else empty.")
+    detail = serializers.CharField()
+
+
+class BulkResultsSerializer(serializers.Serializer):
+    results = BulkResultSerializer(many=True)
+
+
+class NotificationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    body = serializers.CharField()
+    link = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    read_at = serializers.DateTimeField(allow_null=True)
+
+
+def _user(request: Request) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _name(user: User | None) -> str | None:
+    return None if user is None else user.display_name or user.email
+
+
+def _claim_body(claim: Claim, *, decisions: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": claim.pk,
+        "status": claim.status,
+        "stage": review.claim_stage(claim),
+        "amount": claim.amount,
+        "task_id": claim.task_id,
+        "task_title": task_text(claim.task)[0],
+        "task_created_by": claim.task.created_by_id,
+        "campaign_id": claim.task.campaign_id,
+        "resident_id": claim.resident_id,
+        "resident_name": _name(claim.resident),
+        "submitted_at": claim.submitted_at,
+        "note": claim.note,
+        "latitude": claim.latitude,
+        "longitude": claim.longitude,
+        "evidence": [e.pk for e in claim.evidence.all()],
+        "reviewed_by": _name(claim.reviewed_by),
+        "approved_by": _name(claim.approved_by),
+        "hold_reason": _(claim.hold_reason) if claim.hold_reason else "",
+        "rejection_reason": claim.rejection_reason,
+        "paid_at": claim.paid_at,
+        "payout_transfer_id": claim.payout_transfer_id,
+    }
+    if decisions:
+        body["decisions"] = [
+            {
+                "kind": d.kind,
+                "actor": _name(d.actor),
+                "reason": _(d.reason) if d.reason and d.kind != "reject" else d.reason,
+                "created_at": d.created_at,
+            }
+            for d in claim.decisions.all()
+        ]
+        return ClaimDetailSerializer(body).data
+    return ReviewClaimSerializer(body).data
+
+
+def _detail(claim_id: int) -> dict[str, Any]:
+    return _claim_body(review.claim_for_staff(claim_id=claim_id), decisions=True)
+
+
+class ReviewQueueView(APIView):
+    permission_classes = [ReaderPermission]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("stage", enum=[s.value for s in review.Stage]),
+            OpenApiParameter("limit", int),
+            OpenApiParameter("offset", int),
+        ],
+        responses=ReviewClaimSerializer(many=True),
+        tags=["review"],
+        summary="Claims waiting for staff, oldest first",
+    )
+    def get(self, request: Request) -> Response:
+        query = QueueQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(
+            review.review_queue(stage=query.validated_data["stage"]), request, view=self
+        )
+        return paginator.get_paginated_response([_claim_body(c) for c in page or []])
+
+
+class ClaimDetailView(APIView):
+    permission_classes = [ReaderPermission]
+
+    @extend_schema(responses=ClaimDetailSerializer, tags=["review"])
+    def get(self, request: Request, claim_id: int) -> Response:
+        return Response(_detail(claim_id))
+
+
+class ClaimApproveView(APIView):
+    permission_classes = [DeciderPermission]
+
+    @extend_schema(
+        request=None,
+        responses=ApproveResultSerializer,
+        tags=["review"],
+        summary="Approve a claim (the review, or the second approval above the threshold)",
+    )
+    def post(self, request: Request, claim_id: int) -> Response:
+        claim, outcome = review.claim_approve(staff=_user(request), claim_id=claim_id)
+        return Response({"outcome": outcome.value, "claim": _detail(claim.pk)})
+
+
+class ClaimRejectView(APIView):
+    permission_classes = [DeciderPermission]
+
+    @extend_schema(request=RejectSerializer, responses=ClaimDetailSerializer, tags=["review"])
+    def post(self, request: Request, claim_id: int) -> Response:
+        form = RejectSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        claim = review.claim_reject(
+            staff=_user(request), claim_id=claim_id, reason=form.validated_data["reason"]
+        )
+        return Response(_detail(claim.pk))
+
+
+class ClaimsBulkApproveView(APIView):
+    permission_classes = [DeciderPermission]
+
+    @extend_schema(
+        request=BulkApproveSerializer,
+        responses=BulkResultsSerializer,
+        tags=["review"],
+        summary="Approve up to 500 claims; says per claim what happened",
+    )
+    def post(self, request: Request) -> Response:
+        form = BulkApproveSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        results = review.claims_bulk_approve(
+            staff=_user(request), claim_ids=form.validated_data["claims"]
+        )
+        return Response(
+            BulkResultsSerializer(
+                {
+                    "results": [
+                        {
+                            "claim": r.claim_id,
+                            "outcome": r.outcome.value,
+                            "code": r.code,
+                            "detail": r.detail,
+                        }
+                        for r in results
+                    ]
+                }
+            ).data
+        )
+
+
+class ClaimReleaseView(APIView):
+    permission_classes = [ReleasePermission]
+
+    @extend_schema(
+        request=None,
+        responses=ClaimDetailSerializer,
+        tags=["review"],
+        summary="Lift a hold whose reason no longer applies; the claim is then paid",
+    )
+    def post(self, request: Request, claim_id: int) -> Response:
+        claim = review.claim_release(staff=_user(request), claim_id=claim_id)
+        return Response(_detail(claim.pk))
+
+
+class NotificationsView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
+        responses=NotificationSerializer(many=True),
+        tags=["notifications"],
+        summary="My notifications, newest first",
+    )
+    def get(self, request: Request) -> Response:
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(
+            Notification.objects.filter(user=_user(request)), request, view=self
+        )
+        return paginator.get_paginated_response(NotificationSerializer(page, many=True).data)
+
+
+class NotificationReadView(APIView):
+    @extend_schema(request=None, responses=NotificationSerializer, tags=["notifications"])
+    def post(self, request: Request, notification_id: int) -> Response:
+        with transaction.atomic():
+            notification = (
+                Notification.objects.select_for_update()
+                .filter(pk=notification_id, user=_user(request))
+                .first()
+            )
+            if notification is None:
+                raise NotFound(_("There is no such notification."))
+            if notification.read_at is None:
+                notification.read_at = timezone.now()
+                notification.save(update_fields=["read_at"])
+        return Response(NotificationSerializer(notification).data, status=status.HTTP_200_OK)
+
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("staff/review/", ReviewQueueView.as_view(), name="api-staff-review"),
+    path(
+        "staff/claims/bulk-approve/",
+        ClaimsBulkApproveView.as_view(),
+        name="api-staff-claims-bulk-approve",
+    ),
+    path("staff/claims/<int:claim_id>/", ClaimDetailView.as_view(), name="api-staff-claim"),
+    path(
+        "staff/claims/<int:claim_id>/approve/",
+        ClaimApproveView.as_view(),
+        name="api-staff-claim-approve",
+    ),
+    path(
+        "staff/claims/<int:claim_id>/reject/",
+        ClaimRejectView.as_view(),
+        name="api-staff-claim-reject",
+    ),
+    path(
+        "staff/claims/<int:claim_id>/release/",
+        ClaimReleaseView.as_view(),
+        name="api-staff-claim-release",
+    ),
+    path("notifications/", NotificationsView.as_view(), name="api-notifications"),
+    path(
+        "notifications/<int:notification_id>/read/",
+        NotificationReadView.as_view(),
+        name="api-notification-read",
+    ),
+]
