@@ -49,10 +49,12 @@ def claim_reserve(*, user: User, task_id: int, now: datetime | None = None) -> C
     _resident(user)
     now = now or timezone.now()
     with transaction.atomic():
+        # Only the task's own columns: a join would make Django update through a subquery,
+        # which PostgreSQL does not re-check after waiting for the row lock. (A published task
+        # belongs to an active campaign: closing the campaign closes its tasks.)
         taken = Task.objects.filter(
             pk=task_id,
             status=TaskStatus.PUBLISHED,
-            campaign__status=CampaignStatus.ACTIVE,
             starts_at__lte=now,
             ends_at__gt=now,
             slots_taken__lt=F("capacity"),
