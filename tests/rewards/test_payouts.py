@@ -1,0 +1,122 @@
+"""The payout service, exactly once: repeated runs, concurrent runs (real threads against
+PostgreSQL), a claim update lost after the ledger posted, the annual cap rechecked at payout."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+
+from ledger import services as ledger_services
+from ledger.models import Transfer
+from ledger.verify import ledger_verify
+from rewards import payouts
+from rewards.models import Claim, ClaimDecision, ClaimStatus
+from rewards.payouts import HOLD_ANNUAL_CAP, PayoutOutcome
+from tests.helpers import make_user
+from tests.rewards import review_fixtures as fx
+
+
+def approved(task, user, reviewer):
+    claim = fx.submitted(task, user)
+    Claim.objects.filter(pk=claim.pk).update(status=ClaimStatus.APPROVED, reviewed_by=reviewer)
+    return Claim.objects.get(pk=claim.pk)
+
+
+@pytest.fixture
+def world(db):
+    manager = make_user("manager@example.org", "task_manager")
+    reviewer = make_user("reviewer@example.org", "reviewer")
+    task = fx.task(fx.campaign(manager), manager)
+    return task, reviewer, fx.resident("anna@example.org")
+
+
+def test_paying_twice_pays_once(world):
+    task, reviewer, anna = world
+    claim = approved(task, anna, reviewer)
+    assert payouts.claim_pay(claim_id=claim.pk) == PayoutOutcome.PAID
+    assert payouts.claim_pay(claim_id=claim.pk) == PayoutOutcome.ALREADY_PAID
+    assert payouts.claims_pay_batch(claim_ids=[claim.pk]) == {claim.pk: PayoutOutcome.ALREADY_PAID}
+    assert Transfer.objects.filter(kind="payout").count() == 1
+    assert ClaimDecision.objects.filter(claim=claim, kind="pay").count() == 1
+    assert fx.balance(anna) == 500
+
+
+def test_claims_not_approved_or_held_are_not_paid(world):
+    task, reviewer, anna = world
+    submitted = fx.submitted(task, anna)
+    held = approved(task, anna, reviewer)
+    Claim.objects.filter(pk=held.pk).update(hold_reason=HOLD_ANNUAL_CAP)
+    for claim in (submitted, held):
+        assert payouts.claim_pay(claim_id=claim.pk) == PayoutOutcome.SKIPPED
+    assert payouts.claim_pay(claim_id=424242) == PayoutOutcome.SKIPPED
+    assert not Transfer.objects.filter(kind="payout").exists()
+
+
+def test_a_lost_claim_update_does_not_pay_again(world):
+    """The ledger posted, but the claim was not marked paid (as if that update were lost): the
+    next run finds the transfer by its idempotency key and marks the claim paid with it."""
+    task, reviewer, anna = world
+    claim = approved(task, anna, reviewer)
+    first = ledger_services.transfer_post(
+        kind="payout",
+        legs=ledger_services.legs_between(
+            source_id=task.campaign.budget_id, destination_id=anna.resident.wallet_id, amount=500
+        ),
+        idempotency_scope="rewards",
+        idempotency_key=f"payout:{claim.pk}",
+        metadata={"claim": claim.pk, "task": task.pk},
+    )
+    assert payouts.claim_pay(claim_id=claim.pk) == PayoutOutcome.PAID
+    claim.refresh_from_db()
+    assert claim.payout_transfer_id == first.pk
+    assert Transfer.objects.filter(kind="payout").count() == 1
+    assert fx.balance(anna) == 500
+
+
+@override_settings(REWARDS_ANNUAL_CAP=900)
+def test_the_cap_is_checked_again_when_paying(world):
+    """Two claims approved while nothing was paid yet: the second payout would pass the cap."""
+    task, reviewer, anna = world
+    first, second = approved(task, anna, reviewer), approved(task, anna, reviewer)
+    assert payouts.claims_pay_batch(claim_ids=[first.pk, second.pk]) == {
+        first.pk: PayoutOutcome.PAID,
+        second.pk: PayoutOutcome.HELD,
+    }
+    second.refresh_from_db()
+    assert (second.status, second.hold_reason) == (ClaimStatus.APPROVED, HOLD_ANNUAL_CAP)
+    assert fx.balance(anna) == 500
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_payouts_of_one_claim_pay_once():
+    manager = make_user("manager@example.org", "task_manager")
+    reviewer = make_user("reviewer@example.org", "reviewer")
+    task = fx.task(fx.campaign(manager), manager)
+    anna = fx.resident("anna@example.org")
+    claims = [approved(task, anna, reviewer) for _ in range(3)]
+    barrier = threading.Barrier(6)
+    outcomes: list[PayoutOutcome] = []
+
+    def run(claim_id: int, batch: bool) -> None:
+        try:
+            barrier.wait()
+            if batch:
+                outcomes.extend(payouts.claims_pay_batch(claim_ids=[claim_id]).values())
+            else:
+                outcomes.append(payouts.claim_pay(claim_id=claim_id))
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=(c.pk, batch)) for c in claims for batch in (False, True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == sorted([PayoutOutcome.PAID, PayoutOutcome.ALREADY_PAID] * 3)
+    assert Transfer.objects.filter(kind="payout").count() == 3
+    assert set(Claim.objects.values_list("status", flat=True)) == {ClaimStatus.PAID}
+    assert fx.balance(anna) == 1_500
+    assert ledger_verify().ok
