@@ -1,0 +1,195 @@
+"""Exactly-once payouts with a real Celery worker against the machine's Redis.
+
+Each test starts `celery -A config worker` as a subprocess on the test database (settings:
+tests/rewards/worker_settings.py, tasks queued for real, Redis database 7 of its own):
+
+- the same payouts enqueued twice at once (and a bulk batch on top) are paid once;
+- a worker killed (SIGKILL) in the middle of a payout — after the ledger transfer, before the
+  commit, held there by REWARDS_PAYOUT_TEST_DELAY — leaves nothing behind, and a restarted worker
+  (the message was never acknowledged: `acks_late`; Redis delivers it again after the
+  visibility timeout) completes it. Every approved claim is paid once; the ledger verifies.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+
+from ledger.models import Transfer
+from ledger.verify import ledger_verify
+from rewards.models import Claim, ClaimDecision, ClaimStatus
+from tests.helpers import make_user
+from tests.rewards import review_fixtures as fx
+
+redis = pytest.importorskip("redis", reason="the Redis client (kombu[redis]) is not installed")
+
+ROOT = Path(__file__).resolve().parents[2]
+BROKER = os.environ.get("REWARDS_TEST_BROKER_URL", "redis://127.0.0.1:6379/7")
+CELERY = str(Path(sys.executable).with_name("celery"))
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def broker():
+    client = redis.Redis.from_url(BROKER)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"no Redis at {BROKER}")
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+def _database_url() -> str:
+    db = settings.DATABASES["default"]
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class Worker:
+    def __init__(self, log: Path, *, pool: str = "prefork", delay: float = 0) -> None:
+        env = {
+            **os.environ,
+            "CELERY_BROKER_URL": BROKER,
+            "DATABASE_URL": _database_url(),
+            "DJANGO_SETTINGS_MODULE": "tests.rewards.worker_settings",
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "CELERY_VISIBILITY_TIMEOUT": "2",
+        }
+        env.pop("REWARDS_PAYOUT_TEST_DELAY", None)
+        if delay:
+            env["REWARDS_PAYOUT_TEST_DELAY"] = str(delay)
+        self.log = log
+        self.process = subprocess.Popen(
+            [CELERY, "-A", "config", "worker", "--pool", pool, "-c", "4", "-l", "INFO"],
+            cwd=ROOT,
+            env=env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def send(name: str, *args) -> None:
+    from celery import Celery
+
+    producer = Celery(broker=BROKER)
+    producer.send_task(name, args=list(args))
+    producer.close()
+
+
+def wait_for(condition, worker: Worker, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        if worker.process.poll() is not None:
+            break
+        time.sleep(0.2)
+    pytest.fail(f"timed out; worker log:\n{worker.log.read_text()[-4000:]}")
+
+
+def approved_claims(n: int):
+    manager = make_user("manager@example.org", "task_manager")
+    reviewer = make_user("reviewer@example.org", "reviewer")
+    task = fx.task(fx.campaign(manager), manager)
+    residents = [fx.resident(f"r{i}@example.org") for i in range(n)]
+    claims = []
+    for user in residents:
+        claim = fx.submitted(task, user)
+        Claim.objects.filter(pk=claim.pk).update(status=ClaimStatus.APPROVED, reviewed_by=reviewer)
+        claims.append(claim)
+    return claims, residents
+
+
+def assert_paid_once(claims, residents) -> None:
+    assert set(Claim.objects.values_list("status", flat=True)) == {ClaimStatus.PAID}
+    payouts = Transfer.objects.filter(kind="payout")
+    assert sorted(payouts.values_list("idempotency_key", flat=True)) == sorted(
+        f"payout:{c.pk}" for c in claims
+    )
+    for claim in claims:
+        assert ClaimDecision.objects.filter(claim=claim, kind="pay").count() == 1
+    assert [fx.balance(user) for user in residents] == [500] * len(residents)
+    assert ledger_verify().ok
+
+
+def all_paid() -> bool:
+    return not Claim.objects.exclude(status=ClaimStatus.PAID).exists()
+
+
+def test_the_same_payout_enqueued_twice_at_once_pays_once(broker, tmp_path):
+    claims, residents = approved_claims(6)
+    for claim in claims:  # each payout twice, back to back, plus one batch of them all
+        send("rewards.tasks.payout_task", claim.pk)
+        send("rewards.tasks.payout_task", claim.pk)
+    send("rewards.tasks.payout_batch_task", [c.pk for c in claims])
+    worker = Worker(tmp_path / "worker.log")
+    try:
+        wait_for(all_paid, worker)
+        # Let the duplicates run too: the queue empties and nothing stays unacknowledged.
+        wait_for(lambda: broker.llen("celery") == 0 and not broker.hlen("unacked"), worker)
+        time.sleep(1)
+    finally:
+        worker.stop()
+    assert_paid_once(claims, residents)
+
+
+def _claim_locked(claim_id: int) -> bool:
+    """True while another session holds the claim's row lock (a payout in progress)."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM rewards_claim WHERE id = %s FOR UPDATE NOWAIT", [claim_id]
+            )
+    except OperationalError:
+        return True
+    return False
+
+
+def test_a_worker_killed_mid_payout_leaves_nothing_and_a_restart_pays(broker, tmp_path):
+    claims, residents = approved_claims(3)
+    first = claims[0]
+    for claim in claims:
+        send("rewards.tasks.payout_task", claim.pk)
+    worker = Worker(tmp_path / "killed.log", pool="solo", delay=60)
+    try:
+        wait_for(lambda: _claim_locked(first.pk), worker)
+        # The transfer is posted inside the open transaction; now the worker dies.
+        worker.kill()
+    finally:
+        worker.kill()
+    wait_for(lambda: not _claim_locked(first.pk), worker, seconds=30)
+    first.refresh_from_db()
+    assert (first.status, first.payout_transfer_id) == (ClaimStatus.APPROVED, None)
+    assert not Transfer.objects.filter(kind="payout").exists()
+    assert not ClaimDecision.objects.filter(kind="pay").exists()
+
+    restarted = Worker(tmp_path / "restarted.log")
+    try:
+        wait_for(all_paid, restarted)
+        time.sleep(1)
+    finally:
+        restarted.stop()
+    assert_paid_once(claims, residents)
