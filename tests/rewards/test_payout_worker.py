@@ -126,9 +126,8 @@ def approved_claims(n: int):
 def assert_paid_once(claims, residents) -> None:
     assert set(Claim.objects.values_list("status", flat=True)) == {ClaimStatus.PAID}
     payouts = Transfer.objects.filter(kind="payout")
-    assert sorted(payouts.values_list("idempotency_key", flat=True)) == sorted(
-        f"payout:{c.pk}" for c in claims
-    )
+    keys = [str(key) for key in payouts.values_list("idempotency_key", flat=True)]
+    assert sorted(keys) == sorted(f"payout:{c.pk}" for c in claims)
     for claim in claims:
         assert ClaimDecision.objects.filter(claim=claim, kind="pay").count() == 1
     assert [fx.balance(user) for user in residents] == [500] * len(residents)
