@@ -226,6 +226,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ledger.tasks.ledger_seal_task",
         "schedule": timedelta(seconds=LEDGER_SEAL_INTERVAL),
     },
+    # Reserved claims not submitted in time free their slot.
+    "rewards-expire-claims": {
+        "task": "rewards.tasks.claims_expire_task",
+        "schedule": timedelta(minutes=env.int("REWARDS_EXPIRE_EVERY_MINUTES", default=10)),
+    },
 }
 
 # The ledger's block-signing key (Ed25519, PEM, PKCS#8). In development a key is generated under
