@@ -203,6 +203,21 @@ def campaign_close(*, actor: User, campaign_id: int) -> Campaign:
         campaign = _locked(campaign_id)
         if campaign.status != CampaignStatus.ACTIVE:
             raise CampaignBusy(_("This campaign is already closed."))
+        now = timezone.now()
+        # In this order: closing the tasks waits for reservations under way and stops new
+        # ones; expiring then waits for submissions under way (and sees what they committed);
+        # only then is the count of claims still to decide final.
+        closed_tasks = (
+            Task.objects.filter(campaign=campaign)
+            .exclude(status=TaskStatus.CLOSED)
+            .update(status=TaskStatus.CLOSED)
+        )
+        expired = claims_release_locked(
+            Claim.objects.filter(task__campaign=campaign, status=ClaimStatus.RESERVED),
+            status=ClaimStatus.EXPIRED,
+            now=now,
+            skip_locked=False,
+        )
         open_claims = Claim.objects.filter(
             task__campaign=campaign, status__in=(ClaimStatus.SUBMITTED, ClaimStatus.APPROVED)
         ).count()
@@ -214,17 +229,6 @@ def campaign_close(*, actor: User, campaign_id: int) -> Campaign:
                 )
                 % {"count": open_claims}
             )
-        now = timezone.now()
-        expired = claims_release_locked(
-            Claim.objects.filter(task__campaign=campaign, status=ClaimStatus.RESERVED),
-            status=ClaimStatus.EXPIRED,
-            now=now,
-        )
-        closed_tasks = (
-            Task.objects.filter(campaign=campaign)
-            .exclude(status=TaskStatus.CLOSED)
-            .update(status=TaskStatus.CLOSED)
-        )
         balance = ledger_selectors.account_balance(account_id=campaign.budget_id)
         returned = None
         if balance > 0:

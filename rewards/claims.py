@@ -91,10 +91,16 @@ def slot_release(claim: Claim) -> None:
     )
 
 
-def claims_release_locked(qs: QuerySet[Claim], *, status: str, now: datetime) -> int:
-    """Move the claims of `qs` (locked here, those locked elsewhere skipped) to `status` and
-    give their slots back. Inside the caller's transaction; returns how many moved."""
-    rows = list(qs.select_for_update(skip_locked=True, of=("self",)).values_list("pk", "task_id"))
+def claims_release_locked(
+    qs: QuerySet[Claim], *, status: str, now: datetime, skip_locked: bool = True
+) -> int:
+    """Move the claims of `qs` to `status` and give their slots back, inside the caller's
+    transaction; returns how many moved. The claims are locked here: with `skip_locked`, those
+    another transaction holds (a submission under way) are left alone; without, this waits and
+    the filter of `qs` is checked again on what that transaction committed."""
+    rows = list(
+        qs.select_for_update(skip_locked=skip_locked, of=("self",)).values_list("pk", "task_id")
+    )
     if not rows:
         return 0
     Claim.objects.filter(pk__in=[pk for pk, _task in rows]).update(status=status, closed_at=now)
