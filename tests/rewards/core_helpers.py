@@ -14,8 +14,6 @@ from rewards import campaigns, work
 from rewards.models import Campaign, Task
 from tests.helpers import make_user
 
-TODAY = date(2026, 6, 1)
-
 
 def resident(email: str) -> User:
     """A resident with an empty wallet (residency not verified)."""
