@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from . import claims, payouts
+from . import claims, notify, payouts
 
 
 @shared_task(acks_late=True)
@@ -47,3 +47,10 @@ def payout_batch_task(claim_ids: list[int]) -> dict[str, int]:
     for outcome in outcomes.values():
         counts[outcome.value] = counts.get(outcome.value, 0) + 1
     return counts
+
+
+@shared_task(acks_late=True, autoretry_for=_TRANSIENT, retry_backoff=True)
+def claims_mail_task(claim_ids: list[int], event: str) -> None:
+    """Mail the residents of a bulk approval or payout (their in-app notifications are written
+    with the decision itself)."""
+    notify.claims_mail(claim_ids=claim_ids, event=event)
