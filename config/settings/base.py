@@ -200,6 +200,16 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Heitje ledger API",
     "VERSION": "1",
     "DESCRIPTION": "Errors are application/problem+json (RFC 9457) with a stable `type`.",
+    # Several resources have a `status`; each set of choices gets its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ShopStatusEnum": "accounts.models.ShopStatus",
+        "ShopCategoryEnum": "accounts.models.ShopCategory",
+        "CampaignStatusEnum": "rewards.models.CampaignStatus",
+        "MintStatusEnum": "rewards.models.MintStatus",
+        "TaskStatusEnum": "rewards.models.TaskStatus",
+        "TaskCategoryEnum": "rewards.models.TaskCategory",
+        "ClaimStatusEnum": "rewards.models.ClaimStatus",
+    },
 }
 
 # Celery. With no CELERY_BROKER_URL the broker is kombu's filesystem transport under var/,
