@@ -1,11 +1,12 @@
-from django.http import HttpResponse
 from django.urls import URLPattern, URLResolver, path
 
-
-def _todo(request: object) -> HttpResponse:  # replaced by the pages
-    return HttpResponse(status=501)
-
+from . import views_wallet
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("", _todo, name="wallet-home"),
+    path("", views_wallet.wallet_home, name="wallet-home"),
+    path("statement/", views_wallet.wallet_statement, name="wallet-statement"),
+    path("residency/", views_wallet.wallet_residency, name="wallet-residency"),
+    path("manifest.webmanifest", views_wallet.manifest, name="wallet-manifest"),
+    path("sw.js", views_wallet.service_worker, name="wallet-sw"),
+    path("offline/", views_wallet.offline, name="wallet-offline"),
 ]
