@@ -4,8 +4,10 @@ so a second run finds what the first one wrote and posts nothing new."""
 
 import base64
 import hashlib
+import io
 import random
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -13,6 +15,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import (
+    Neighbourhood,
     Role,
     RoleGrant,
     Shop,
@@ -26,6 +29,9 @@ from accounts.services import resident_register
 from ledger import selectors, services
 from ledger.models import Account, AccountKind, Currency, TransferKind
 from ledger.services import TransferRequest, legs_between
+from rewards.claims import claim_reserve, claim_submit
+from rewards.models import Campaign, MintRequest, MintStatus, TaskCategory
+from rewards.work import task_create, task_publish
 
 SCOPE = "seed"
 RESIDENTS = [
@@ -188,6 +194,123 @@ def _requests(
     return requests
 
 
+# (title nl, title de, title en, category, reward in cents, minutes, capacity)
+DEMO_TASKS = [
+    (
+        "Bank schilderen in het park",
+        "Parkbank streichen",
+        "Paint a park bench",
+        TaskCategory.PAINTING,
+        1_500,
+        180,
+        6,
+    ),
+    (
+        "Speeltoestellen schoonmaken",
+        "Spielgeräte reinigen",
+        "Clean play equipment",
+        TaskCategory.PLAY_AREAS,
+        1_200,
+        150,
+        8,
+    ),
+    (
+        "Zwerfafval opruimen langs de Geleenbeek",
+        "Müll sammeln am Geleenbeek",
+        "Pick up litter along the Geleenbeek",
+        TaskCategory.LITTER,
+        500,
+        60,
+        20,
+    ),
+    (
+        "Boodschappen doen voor een buur",
+        "Einkaufen für Nachbarn",
+        "Do shopping for a neighbour",
+        TaskCategory.SOCIAL_HELP,
+        500,
+        60,
+        10,
+    ),
+]
+
+
+def _rewards(budget: Account, mint_transfer_id: int) -> None:
+    """The demo campaign around the seeded budget: its two-person mint on record, published
+    tasks, and claims in several states for the wallet and the review queue."""
+    if Campaign.objects.filter(budget=budget).exists():
+        return
+    manager = User.objects.get(email="taskmanager@heitje.example")
+    today = timezone.localdate()
+    campaign = Campaign.objects.create(
+        name="Schoon Heerlen 2026",
+        description="Samen houden we de wijk schoon, groen en gezellig.",
+        starts_on=today - timedelta(days=30),
+        ends_on=today + timedelta(days=335),
+        budget=budget,
+        created_by=manager,
+    )
+    MintRequest.objects.create(
+        campaign=campaign,
+        amount=1_000_000,
+        reason="Demo campaign budget",
+        status=MintStatus.APPROVED,
+        requested_by=User.objects.get(email="finance@heitje.example"),
+        decided_by=User.objects.get(email="approver@heitje.example"),
+        decided_at=timezone.now(),
+        transfer_id=mint_transfer_id,
+    )
+    now = timezone.now()
+    neighbourhoods = list(Neighbourhood.objects.order_by("name")[:4])
+    tasks = []
+    for n, (nl, de, en, category, reward, minutes, capacity) in enumerate(DEMO_TASKS):
+        task = task_create(
+            actor=manager,
+            campaign_id=campaign.pk,
+            fields={
+                "title_nl": nl,
+                "title_de": de,
+                "title_en": en,
+                "description_nl": f"{nl}. Materiaal ligt klaar in de klusbox.",
+                "description_de": f"{de}. Material liegt in der Klusbox bereit.",
+                "description_en": f"{en}. Materials are ready in the klusbox.",
+                "category": category,
+                "neighbourhood_id": neighbourhoods[n % len(neighbourhoods)].pk
+                if neighbourhoods
+                else None,
+                "reward": reward,
+                "estimated_minutes": minutes,
+                "capacity": capacity,
+                "starts_at": now - timedelta(days=1),
+                "ends_at": now + timedelta(days=60),
+                "photo_required": category != TaskCategory.SOCIAL_HELP,
+                "materials_where": "Wijkcentrum, Akerstraat 10",
+                "materials_when": "ma-vr 9:00-17:00",
+            },
+        )
+        tasks.append(task_publish(actor=manager, task_id=task.pk))
+    anna = User.objects.get(email="anna@heitje.example")
+    chantal = User.objects.get(email="chantal@heitje.example")
+    claim_reserve(user=chantal, task_id=tasks[2].pk)
+    submitted = claim_reserve(user=anna, task_id=tasks[0].pk)
+    claim_submit(
+        user=anna,
+        claim_id=submitted.pk,
+        photos=[_demo_photo()],
+        note="Bank bij de vijver is geschuurd en geschilderd.",
+    )
+
+
+def _demo_photo() -> io.BytesIO:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (46, 125, 50)).save(buffer, format="JPEG")
+    buffer.seek(0)
+    buffer.name = "bench.jpg"
+    return buffer
+
+
 def seed_demo() -> SeedResult:
     """Create or complete the demo town; running it again changes nothing."""
     with transaction.atomic():
@@ -207,6 +330,7 @@ def seed_demo() -> SeedResult:
         for staff_email, staff_name, role in STAFF:
             _staff(staff_email, DEMO_STAFF_PASSWORD, staff_name, role)
         _shops(shops, User.objects.get(email=email))
+        mint = next(t for t in transfers if t.kind == TransferKind.MINT)
         # Two residents are verified as living in Heerlen; the others show the unverified state.
         for user in User.objects.filter(email__in=["anna@heitje.example", "bram@heitje.example"]):
             profile = user.resident
@@ -214,6 +338,8 @@ def seed_demo() -> SeedResult:
                 profile.residency_verified_at = timezone.now()
                 profile.residency_method = "staff"
                 profile.save(update_fields=["residency_verified_at", "residency_method"])
+    # Outside the seed's transaction: claims and evidence files commit one by one.
+    _rewards(budget, mint.pk)
     logins = (
         [("admin", email, password)]
         + [(role.value, mail, DEMO_STAFF_PASSWORD) for mail, _name, role in STAFF]

@@ -10,8 +10,20 @@ from demo.seed import DEMO_TOTP_SECRET
 from ledger import selectors
 from ledger.models import Account, Block, Currency, Transfer
 from ledger.verify import ledger_verify
+from rewards.models import Campaign, Claim, Task
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _private_evidence(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "evidence": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "evidence")},
+        },
+    }
 
 
 def test_seed_demo_builds_a_whole_town_and_is_idempotent(capsys):
@@ -34,6 +46,7 @@ def test_seed_demo_builds_a_whole_town_and_is_idempotent(capsys):
     call_command("seed_demo")
     assert Transfer.objects.count() == transfers
     assert dict(Account.objects.values_list("id", "balance")) == balances
+    assert Claim.objects.count() == 2
     # the admin, four other staff, eight residents, two shop owners and a cashier, once each
     assert User.objects.count() == 16
     for role in ("admin", "task_manager", "reviewer", "approver", "finance"):
@@ -51,6 +64,16 @@ def test_seed_demo_builds_a_whole_town_and_is_idempotent(capsys):
         ("kassa@heitje.example", "cashier"),
     }
     assert User.objects.filter(email_verified_at__isnull=True).count() == 0
+    campaign = Campaign.objects.get()
+    mint = campaign.mint_requests.get()
+    assert mint.requested_by != mint.decided_by
+    assert mint.transfer.kind == "mint"
+    assert Task.objects.filter(status="published").count() == 4
+    assert set(Claim.objects.values_list("resident__email", "status")) == {
+        ("anna@heitje.example", "submitted"),
+        ("chantal@heitje.example", "reserved"),
+    }
+    assert Claim.objects.get(status="submitted").evidence.count() == 1
     report = ledger_verify()
     assert report.ok, report.problems
     assert Block.objects.exists()
