@@ -1,15 +1,26 @@
-from django.http import HttpResponse
 from django.urls import URLPattern, URLResolver, path
 
-
-def _todo(request: object) -> HttpResponse:  # replaced by the pages
-    return HttpResponse(status=501)
-
+from . import views_staff
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("", _todo, name="staff-home"),
-]
-urlpatterns += [
-    path("2fa/setup/", _todo, name="staff-2fa-setup"),
-    path("2fa/verify/", _todo, name="staff-2fa-verify"),
+    path("", views_staff.home, name="staff-home"),
+    path("2fa/setup/", views_staff.twofa_setup, name="staff-2fa-setup"),
+    path("2fa/verify/", views_staff.twofa_verify, name="staff-2fa-verify"),
+    path("residents/", views_staff.residents, name="staff-residents"),
+    path(
+        "residents/<int:user_id>/verify/",
+        views_staff.resident_verify,
+        name="staff-resident-verify",
+    ),
+    path("invite-codes/", views_staff.invite_codes, name="staff-invite-codes"),
+    path("neighbourhoods/", views_staff.neighbourhoods, name="staff-neighbourhoods"),
+    path(
+        "neighbourhoods/<int:neighbourhood_id>/",
+        views_staff.neighbourhood_edit,
+        name="staff-neighbourhood-edit",
+    ),
+    path("members/", views_staff.members, name="staff-members"),
+    path("members/<int:user_id>/", views_staff.member_roles, name="staff-member-roles"),
+    path("audit-log/", views_staff.audit_log, name="staff-audit-log"),
+    path("welcome/<str:uidb64>/<str:token>/", views_staff.welcome, name="staff-welcome"),
 ]

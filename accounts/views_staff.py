@@ -1,0 +1,468 @@
+"""The staff console (/staff/): two-factor setup and check, then the pages each role opens:
+residents, invite codes, neighbourhoods, staff members and the audit log. Every console page
+goes through `staff_page`; the two-factor pages check sign-in and a staff role themselves."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+from urllib.parse import quote
+
+import django_otp
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from . import identity, services, staff
+from .errors import AccountsError, NotFound
+from .forms_auth import form_refusal
+from .forms_staff import (
+    ROLE_NAMES,
+    AuditFilterForm,
+    InviteBatchForm,
+    NeighbourhoodForm,
+    ResidentSearchForm,
+    RolesForm,
+    StaffCreateForm,
+    TokenForm,
+    WelcomePasswordForm,
+)
+from .models import STAFF_ROLES, Neighbourhood, Role, User
+from .permissions import is_staff_member, roles_of, staff_page, two_factor_verified
+
+PAGE_SIZE = 50
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _url(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+# (URL name, label, roles that open it, what it is for)
+SECTIONS: list[tuple[str, Any, set[str], Any]] = [
+    (
+        "staff-residents",
+        gettext_lazy("Residents"),
+        set(staff.RESIDENT_ROLES),
+        gettext_lazy("Find residents and verify that they live in the municipality."),
+    ),
+    (
+        "staff-invite-codes",
+        gettext_lazy("Invite codes"),
+        set(staff.RESIDENT_ROLES),
+        gettext_lazy("Generate letter codes with which residents verify themselves."),
+    ),
+    (
+        "staff-neighbourhoods",
+        gettext_lazy("Neighbourhoods"),
+        set(staff.NEIGHBOURHOOD_ROLES),
+        gettext_lazy("The list residents and tasks choose from."),
+    ),
+    (
+        "staff-shops",
+        gettext_lazy("Shops"),
+        {Role.APPROVER, Role.FINANCE, Role.ADMIN},
+        gettext_lazy("Approve shops that want to accept tokens, or suspend them."),
+    ),
+    (
+        "rewards-staff-home",
+        gettext_lazy("Campaigns and tasks"),
+        set(STAFF_ROLES),
+        gettext_lazy("Campaigns, tasks, claims and payouts."),
+    ),
+    (
+        "staff-members",
+        gettext_lazy("Staff members"),
+        set(staff.ADMIN_ROLES),
+        gettext_lazy("Add staff members and change their roles."),
+    ),
+    (
+        "staff-audit-log",
+        gettext_lazy("Audit log"),
+        set(staff.ADMIN_ROLES),
+        gettext_lazy("Every staff action: who, what, when and from where."),
+    ),
+]
+
+
+def _sections(request: HttpRequest) -> list[dict[str, Any]]:
+    """The console's sections this person's roles open (and that exist in this build)."""
+    roles = roles_of(request.user)
+    found = []
+    for name, label, allowed, about in SECTIONS:
+        url = _url(name)
+        if url is None or not roles & {str(r) for r in allowed}:
+            continue
+        current = request.path.startswith(url)
+        found.append({"url": url, "label": label, "about": about, "id": name, "current": current})
+    return found
+
+
+def _render(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    context = {"sections": _sections(request), **context}
+    return render(request, template, context, status=status)
+
+
+# --- Two-factor authentication -------------------------------------------------------------
+
+
+def _staff_or_refuse(request: HttpRequest) -> HttpResponse | None:
+    """Sign-in and a staff role, without the two-factor check (these pages give it)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not is_staff_member(request.user):
+        raise PermissionDenied
+    return None
+
+
+def _verified(request: HttpRequest, device: TOTPDevice) -> HttpResponse:
+    """The session passed TOTP: a new session key (the old one may have been seen before the
+    second factor), then the console."""
+    old_key = request.session.session_key or ""
+    request.session.cycle_key()
+    identity.session_rekey(old_key=old_key, new_key=request.session.session_key)
+    django_otp.login(request, device)
+    return redirect("staff-home")
+
+
+def _qr_svg(data: str) -> SafeString:
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    svg = image.to_string(encoding="unicode")
+    svg = svg[svg.index("<svg") :]
+    label = _("QR code to scan with your authenticator app")
+    opening = format_html('<svg role="img" aria-label="{}" class="qr" ', label)
+    return mark_safe(svg.replace("<svg ", opening, 1))  # noqa: S308 (qrcode's own SVG)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def twofa_setup(request: HttpRequest) -> HttpResponse:
+    refusal = _staff_or_refuse(request)
+    if refusal is not None:
+        return refusal
+    user = _user(request)
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return redirect("staff-home" if two_factor_verified(user) else "staff-2fa-verify")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = staff.totp_confirm(user=user, token=form.cleaned_data["token"])
+        except AccountsError as exc:
+            form_refusal(form, exc)
+        else:
+            messages.success(request, _("Your authenticator app is set up."))
+            return _verified(request, device)
+    device = staff.totp_device_for_setup(user=user)
+    secret = device.config_url.split("secret=", 1)[1].split("&", 1)[0]
+    context = {
+        "form": form,
+        "qr": _qr_svg(device.config_url),
+        "config_url": device.config_url,
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+    }
+    return render(request, "staff/twofa_setup.html", context, status=422 if form.errors else 200)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def twofa_verify(request: HttpRequest) -> HttpResponse:
+    refusal = _staff_or_refuse(request)
+    if refusal is not None:
+        return refusal
+    user = _user(request)
+    if two_factor_verified(user):
+        return redirect("staff-home")
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return redirect("staff-2fa-setup")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = staff.totp_verify(user=user, token=form.cleaned_data["token"])
+        except AccountsError as exc:
+            form_refusal(form, exc)
+        else:
+            return _verified(request, device)
+    return render(
+        request, "staff/twofa_verify.html", {"form": form}, status=422 if form.errors else 200
+    )
+
+
+# --- The console ---------------------------------------------------------------------------
+
+
+@staff_page()
+def home(request: HttpRequest) -> HttpResponse:
+    roles = sorted(roles_of(request.user) & {str(r) for r in STAFF_ROLES})
+    return _render(request, "staff/home.html", {"role_names": [ROLE_NAMES[r] for r in roles]})
+
+
+def _page_query(request: HttpRequest, form: Any) -> str:
+    """The filter part of the query string, for the pagination links."""
+    if not form.is_valid():
+        return ""
+    return "&".join(f"{k}={quote(str(v))}" for k, v in form.cleaned_data.items() if v)
+
+
+@staff_page(*staff.RESIDENT_ROLES)
+def residents(request: HttpRequest) -> HttpResponse:
+    form = ResidentSearchForm(request.GET or None)
+    query, verified = "", None
+    if form.is_valid():
+        query = form.cleaned_data["q"]
+        verified = {"yes": True, "no": False}.get(form.cleaned_data["verified"])
+    page = Paginator(staff.residents_for_staff(query=query, verified=verified), PAGE_SIZE)
+    return _render(
+        request,
+        "staff/residents.html",
+        {
+            "form": form,
+            "page": page.get_page(request.GET.get("page")),
+            "filters": _page_query(request, form),
+        },
+    )
+
+
+@staff_page(*staff.RESIDENT_ROLES)
+@require_POST
+def resident_verify(request: HttpRequest, user_id: int) -> HttpResponse:
+    try:
+        profile = services.residency_verify_by_staff(staff=_user(request), resident_id=user_id)
+    except NotFound:
+        raise Http404 from None
+    except AccountsError as exc:
+        if exc.status == 404:
+            raise Http404 from None
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s is verified as a resident.")
+            % {"name": profile.user.display_name or profile.user.email},
+        )
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/staff/residents/") else "staff-residents")
+
+
+@never_cache
+@staff_page(*staff.RESIDENT_ROLES)
+@require_http_methods(["GET", "POST"])
+def invite_codes(request: HttpRequest) -> HttpResponse:
+    """Generate a batch of letter codes. They are shown once, here, with a CSV of the same
+    batch built into the page (only their hashes are stored)."""
+    form = InviteBatchForm(request.POST or None)
+    codes: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = services.invite_codes_generate(
+                created_by=_user(request),
+                count=form.cleaned_data["count"],
+                valid_days=form.cleaned_data["valid_days"],
+                batch=form.cleaned_data["batch"],
+            )
+        except AccountsError as exc:
+            form_refusal(form, exc)
+    context: dict[str, Any] = {"form": form, "codes": codes}
+    if codes:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(["batch", "code"])
+        writer.writerows([form.cleaned_data["batch"], code] for code in codes)
+        context["csv_href"] = "data:text/csv;charset=utf-8," + quote(out.getvalue())
+        context["csv_name"] = (
+            "".join(c if c.isalnum() else "-" for c in form.cleaned_data["batch"])[:60] + ".csv"
+        )
+        context["form"] = InviteBatchForm()
+    return _render(request, "staff/invite_codes.html", context, status=422 if form.errors else 200)
+
+
+@staff_page(*staff.NEIGHBOURHOOD_ROLES)
+@require_http_methods(["GET", "POST"])
+def neighbourhoods(request: HttpRequest) -> HttpResponse:
+    form = NeighbourhoodForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = staff.neighbourhood_create(staff=_user(request), name=form.cleaned_data["name"])
+        except AccountsError as exc:
+            form_refusal(form, exc)
+        else:
+            messages.success(request, _("%(name)s is added.") % {"name": made.name})
+            return redirect("staff-neighbourhoods")
+    return _render(
+        request,
+        "staff/neighbourhoods.html",
+        {"form": form, "neighbourhoods": Neighbourhood.objects.order_by("municipality", "name")},
+        status=422 if form.errors else 200,
+    )
+
+
+@staff_page(*staff.NEIGHBOURHOOD_ROLES)
+@require_http_methods(["GET", "POST"])
+def neighbourhood_edit(request: HttpRequest, neighbourhood_id: int) -> HttpResponse:
+    neighbourhood = Neighbourhood.objects.filter(pk=neighbourhood_id).first()
+    if neighbourhood is None:
+        raise Http404
+    form = NeighbourhoodForm(request.POST or None, initial={"name": neighbourhood.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff.neighbourhood_rename(
+                staff=_user(request),
+                neighbourhood_id=neighbourhood.pk,
+                name=form.cleaned_data["name"],
+            )
+        except NotFound:
+            raise Http404 from None
+        except AccountsError as exc:
+            form_refusal(form, exc)
+        else:
+            messages.success(request, _("The neighbourhood is renamed."))
+            return redirect("staff-neighbourhoods")
+    return _render(
+        request,
+        "staff/neighbourhood_edit.html",
+        {"form": form, "neighbourhood": neighbourhood},
+        status=422 if form.errors else 200,
+    )
+
+
+def _members_context() -> list[dict[str, Any]]:
+    return [
+        {
+            "user": member,
+            "roles": [
+                ROLE_NAMES.get(g.role, g.role)
+                for g in sorted(member.role_grants.all(), key=lambda g: g.role)
+                if g.role in STAFF_ROLES
+            ],
+        }
+        for member in staff.staff_members()
+    ]
+
+
+@staff_page(*staff.ADMIN_ROLES)
+@require_http_methods(["GET", "POST"])
+def members(request: HttpRequest) -> HttpResponse:
+    form = StaffCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = staff.staff_create(admin=_user(request), **form.cleaned_data)
+        except AccountsError as exc:
+            form_refusal(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(email)s is added and gets a mail to choose a password.")
+                % {"email": made.email},
+            )
+            return redirect("staff-members")
+    return _render(
+        request,
+        "staff/members.html",
+        {"form": form, "members": _members_context()},
+        status=422 if form.errors else 200,
+    )
+
+
+@staff_page(*staff.ADMIN_ROLES)
+@require_http_methods(["GET", "POST"])
+def member_roles(request: HttpRequest, user_id: int) -> HttpResponse:
+    member = User.objects.filter(pk=user_id, erased_at__isnull=True).first()
+    if member is None:
+        raise Http404
+    current = sorted(roles_of(member) & {str(r) for r in STAFF_ROLES})
+    form = RolesForm(request.POST or None, initial={"roles": current})
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff.staff_roles_set(
+                admin=_user(request), user_id=member.pk, roles=form.cleaned_data["roles"]
+            )
+        except NotFound:
+            raise Http404 from None
+        except AccountsError as exc:
+            form_refusal(form, exc)
+        else:
+            messages.success(
+                request, _("The roles of %(email)s are saved.") % {"email": member.email}
+            )
+            return redirect("staff-members")
+    return _render(
+        request,
+        "staff/member_roles.html",
+        {"form": form, "member": member},
+        status=422 if form.errors else 200,
+    )
+
+
+@staff_page(*staff.ADMIN_ROLES)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    action = actor = ""
+    if form.is_valid():
+        action, actor = form.cleaned_data["action"], form.cleaned_data["actor"]
+    page = Paginator(staff.audit_events(action=action, actor=actor), PAGE_SIZE)
+    return _render(
+        request,
+        "staff/audit_log.html",
+        {
+            "form": form,
+            "page": page.get_page(request.GET.get("page")),
+            "filters": _page_query(request, form),
+            "actions": staff.audit_actions(),
+        },
+    )
+
+
+# --- A new staff member's first visit ------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def welcome(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The link from the welcome mail: choose a password (the link proves the address)."""
+    try:
+        member = staff.staff_welcome_user(uidb64=uidb64, token=token)
+    except AccountsError:
+        return render(request, "staff/welcome_failed.html", status=400)
+    form = WelcomePasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff.staff_welcome_set_password(
+                uidb64=uidb64, token=token, password=form.cleaned_data["password"]
+            )
+        except AccountsError as exc:
+            form_refusal(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Your password is set. Sign in, then set up your authenticator app."),
+            )
+            return redirect("login")
+    return render(
+        request,
+        "staff/welcome.html",
+        {"form": form, "member": member},
+        status=422 if form.errors else 200,
+    )
