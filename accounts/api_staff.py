@@ -1,3 +1,264 @@
-from django.urls import URLPattern, URLResolver
+"""The staff API (/api/v1/staff/...): audit log, neighbourhoods, residents, staff members; and
+the public list of neighbourhoods that sign-up forms offer. Staff endpoints need the role and a
+session that passed TOTP (`staff_permission`)."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, path
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import staff
+from .models import STAFF_ROLES, Neighbourhood, ResidentProfile, User
+from .permissions import staff_permission
+
+STAFF_ROLE_CHOICES = sorted(str(r) for r in STAFF_ROLES)
+
+
+class StaffNeighbourhoodSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    municipality = serializers.CharField(read_only=True)
+    name = serializers.CharField(max_length=100)
+
+
+class AuditEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    actor = serializers.CharField(source="actor_label")
+    action = serializers.CharField()
+    target_type = serializers.CharField()
+    target_id = serializers.CharField()
+    detail = serializers.JSONField()
+    ip_address = serializers.IPAddressField(allow_null=True)
+    user_agent = serializers.CharField()
+
+
+class AuditQuerySerializer(serializers.Serializer):
+    action = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    actor = serializers.CharField(max_length=254, required=False, allow_blank=True)
+
+
+class StaffResidentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="user_id")
+    email = serializers.EmailField(source="user.email")
+    display_name = serializers.CharField(source="user.display_name")
+    neighbourhood = serializers.IntegerField(source="neighbourhood_id", allow_null=True)
+    residency_verified = serializers.SerializerMethodField()
+    residency_verified_at = serializers.DateTimeField(allow_null=True)
+    residency_method = serializers.CharField()
+
+    def get_residency_verified(self, profile: ResidentProfile) -> bool:
+        return profile.residency_verified_at is not None
+
+
+class ResidentQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    verified = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class StaffMemberCreateSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    display_name = serializers.CharField(max_length=100)
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=STAFF_ROLE_CHOICES), min_length=1, max_length=5
+    )
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
+
+
+class StaffRolesSerializer(serializers.Serializer):
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=STAFF_ROLE_CHOICES), max_length=5
+    )
+
+
+class StaffMemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    display_name = serializers.CharField()
+    roles = serializers.ListField(child=serializers.CharField())
+
+
+def _member(user: User, roles: set[str]) -> dict[str, Any]:
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "display_name": user.display_name,
+        "roles": sorted(roles),
+    }
+
+
+def _user(request: Request) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _page(request: Request, view: APIView, queryset: Any, serializer: type) -> Response:
+    paginator = LimitOffsetPagination()
+    rows: list[Any] = paginator.paginate_queryset(queryset, request, view=view) or []
+    return paginator.get_paginated_response(serializer(rows, many=True).data)
+
+
+class PublicNeighbourhoodsView(APIView):
+    permission_classes = (AllowAny,)
+    authentication_classes = ()
+
+    @extend_schema(responses=StaffNeighbourhoodSerializer(many=True), tags=["neighbourhoods"])
+    def get(self, request: Request) -> Response:
+        """The neighbourhoods residents and tasks choose from (anyone may read them)."""
+        return Response(StaffNeighbourhoodSerializer(Neighbourhood.objects.all(), many=True).data)
+
+
+class StaffNeighbourhoodsView(APIView):
+    permission_classes = (staff_permission(*staff.NEIGHBOURHOOD_ROLES),)
+
+    @extend_schema(responses=StaffNeighbourhoodSerializer(many=True), tags=["staff"])
+    def get(self, request: Request) -> Response:
+        """Every neighbourhood (task managers and administrators)."""
+        return Response(StaffNeighbourhoodSerializer(Neighbourhood.objects.all(), many=True).data)
+
+    @extend_schema(
+        request=StaffNeighbourhoodSerializer,
+        responses={201: StaffNeighbourhoodSerializer},
+        tags=["staff"],
+    )
+    def post(self, request: Request) -> Response:
+        """Add a neighbourhood (audited)."""
+        form = StaffNeighbourhoodSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        made = staff.neighbourhood_create(staff=_user(request), name=form.validated_data["name"])
+        return Response(StaffNeighbourhoodSerializer(made).data, status=status.HTTP_201_CREATED)
+
+
+class StaffNeighbourhoodView(APIView):
+    permission_classes = (staff_permission(*staff.NEIGHBOURHOOD_ROLES),)
+
+    @extend_schema(
+        request=StaffNeighbourhoodSerializer, responses=StaffNeighbourhoodSerializer, tags=["staff"]
+    )
+    def patch(self, request: Request, neighbourhood_id: int) -> Response:
+        """Rename a neighbourhood (audited)."""
+        form = StaffNeighbourhoodSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        renamed = staff.neighbourhood_rename(
+            staff=_user(request),
+            neighbourhood_id=neighbourhood_id,
+            name=form.validated_data["name"],
+        )
+        return Response(StaffNeighbourhoodSerializer(renamed).data)
+
+
+class AuditLogView(APIView):
+    permission_classes = (staff_permission(*staff.ADMIN_ROLES),)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("action", str, description="exact, or a prefix ending in a dot"),
+            OpenApiParameter("actor", str, description="the actor's email address"),
+            OpenApiParameter("limit", int),
+            OpenApiParameter("offset", int),
+        ],
+        responses=AuditEventSerializer(many=True),
+        tags=["staff"],
+    )
+    def get(self, request: Request) -> Response:
+        """The audit log of staff actions, newest first (administrators)."""
+        query = AuditQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        events = staff.audit_events(
+            action=query.validated_data.get("action", ""),
+            actor=query.validated_data.get("actor", ""),
+        )
+        return _page(request, self, events, AuditEventSerializer)
+
+
+class ResidentsView(APIView):
+    permission_classes = (staff_permission(*staff.RESIDENT_ROLES),)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="part of the name or email address"),
+            OpenApiParameter("verified", bool),
+            OpenApiParameter("limit", int),
+            OpenApiParameter("offset", int),
+        ],
+        responses=StaffResidentSerializer(many=True),
+        tags=["staff"],
+    )
+    def get(self, request: Request) -> Response:
+        """Residents, not yet verified first (reviewers and administrators)."""
+        query = ResidentQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        residents = staff.residents_for_staff(
+            query=query.validated_data.get("q", ""),
+            verified=query.validated_data.get("verified"),
+        )
+        return _page(request, self, residents, StaffResidentSerializer)
+
+
+class MembersView(APIView):
+    permission_classes = (staff_permission(*staff.ADMIN_ROLES),)
+
+    @extend_schema(
+        request=StaffMemberCreateSerializer, responses={201: StaffMemberSerializer}, tags=["staff"]
+    )
+    def post(self, request: Request) -> Response:
+        """Add a staff member; they get a mail to choose a password (administrators)."""
+        form = StaffMemberCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        user = staff.staff_create(
+            admin=_user(request),
+            email=data["email"],
+            display_name=data["display_name"],
+            roles=data["roles"],
+            language=data["language"],
+        )
+        body = StaffMemberSerializer(_member(user, set(data["roles"])))
+        return Response(body.data, status=status.HTTP_201_CREATED)
+
+
+class MemberRolesView(APIView):
+    permission_classes = (staff_permission(*staff.ADMIN_ROLES),)
+
+    @extend_schema(request=StaffRolesSerializer, responses=StaffMemberSerializer, tags=["staff"])
+    def put(self, request: Request, user_id: int) -> Response:
+        """Set a person's staff roles; nobody removes their own administrator role."""
+        form = StaffRolesSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        roles = staff.staff_roles_set(
+            admin=_user(request), user_id=user_id, roles=form.validated_data["roles"]
+        )
+        user = User.objects.get(pk=user_id)
+        return Response(StaffMemberSerializer(_member(user, roles)).data)
+
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("neighbourhoods/", PublicNeighbourhoodsView.as_view(), name="api-neighbourhoods"),
+    path(
+        "staff/neighbourhoods/",
+        StaffNeighbourhoodsView.as_view(),
+        name="api-staff-neighbourhoods",
+    ),
+    path(
+        "staff/neighbourhoods/<int:neighbourhood_id>/",
+        StaffNeighbourhoodView.as_view(),
+        name="api-staff-neighbourhood",
+    ),
+    path("staff/audit-log/", AuditLogView.as_view(), name="api-staff-audit-log"),
+    path("staff/residents/", ResidentsView.as_view(), name="api-staff-residents"),
+    path("staff/members/", MembersView.as_view(), name="api-staff-members"),
+    path(
+        "staff/members/<int:user_id>/roles/",
+        MemberRolesView.as_view(),
+        name="api-staff-member-roles",
+    ),
+]

@@ -1,0 +1,230 @@
+"""The staff API: audit log, neighbourhoods, residents, staff members; and the public list of
+neighbourhoods. Wrong roles and bad input are refused with problem+json and nothing changed."""
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.models import AuditEvent, Neighbourhood, ResidentProfile, RoleGrant, User
+from accounts.services import resident_register
+from tests.helpers import PASSWORD, make_user, staff_login
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    cache.clear()
+
+
+def client_for(user):
+    client = APIClient()
+    staff_login(client, user)
+    return client
+
+
+@pytest.fixture
+def admin(db):
+    return make_user("admin@example.org", "admin", display_name="Ada")
+
+
+@pytest.fixture
+def manager(db):
+    return make_user("tm@example.org", "task_manager")
+
+
+@pytest.fixture
+def reviewer(db):
+    return make_user("rob@example.org", "reviewer")
+
+
+def snapshot():
+    return (
+        list(Neighbourhood.objects.order_by("pk").values()),
+        list(User.objects.order_by("pk").values("pk", "email", "display_name")),
+        list(RoleGrant.objects.order_by("pk").values("user_id", "role")),
+        AuditEvent.objects.count(),
+    )
+
+
+def assert_problem(response, status, type_=None):
+    assert response.status_code == status, response.content[:300]
+    assert response["Content-Type"].startswith("application/problem+json")
+    if type_:
+        assert response.json()["type"] == f"/problems/{type_}"
+
+
+def test_anyone_reads_the_neighbourhoods(db):
+    Neighbourhood.objects.create(name="Proefwijk")
+    response = APIClient().get("/api/v1/neighbourhoods/")
+    assert response.status_code == 200
+    assert "Proefwijk" in [n["name"] for n in response.json()]
+
+
+def test_neighbourhoods_are_added_and_renamed(manager):
+    api = client_for(manager)
+    made = api.post("/api/v1/staff/neighbourhoods/", {"name": "Proefwijk"}, format="json")
+    assert made.status_code == 201
+    pk = made.json()["id"]
+    assert any(n["id"] == pk for n in api.get("/api/v1/staff/neighbourhoods/").json())
+    renamed = api.patch(
+        f"/api/v1/staff/neighbourhoods/{pk}/", {"name": "Proefwijk-Oost"}, format="json"
+    )
+    assert renamed.status_code == 200
+    assert Neighbourhood.objects.get(pk=pk).name == "Proefwijk-Oost"
+    assert list(AuditEvent.objects.order_by("id").values_list("action", "actor")) == [
+        ("neighbourhood.create", manager.pk),
+        ("neighbourhood.rename", manager.pk),
+    ]
+
+
+def test_bad_neighbourhoods_change_nothing(manager):
+    api = client_for(manager)
+    pk = Neighbourhood.objects.create(name="Proefwijk").pk
+    before = snapshot()
+    for body in ({}, {"name": ""}, {"name": "x" * 101}, {"name": ["a"]}, {"name": {"x": 1}}):
+        assert_problem(
+            api.post("/api/v1/staff/neighbourhoods/", body, format="json"), 400, "validation-error"
+        )
+        assert_problem(api.patch(f"/api/v1/staff/neighbourhoods/{pk}/", body, format="json"), 400)
+    assert_problem(
+        api.post("/api/v1/staff/neighbourhoods/", {"name": "PROEFWIJK"}, format="json"),
+        422,
+        "staff-refused",
+    )
+    assert_problem(
+        api.patch("/api/v1/staff/neighbourhoods/999999/", {"name": "Nieuw"}, format="json"), 404
+    )
+    assert_problem(
+        api.post("/api/v1/staff/neighbourhoods/", "not json", content_type="application/json"), 400
+    )
+    assert snapshot() == before
+
+
+def test_wrong_roles_are_refused(reviewer, manager, db):
+    resident = make_user("anna@example.org", "resident")
+    pk = Neighbourhood.objects.create(name="Proefwijk").pk
+    before = snapshot()
+    calls = [
+        (reviewer, "post", "/api/v1/staff/neighbourhoods/", {"name": "X"}),
+        (reviewer, "patch", f"/api/v1/staff/neighbourhoods/{pk}/", {"name": "X"}),
+        (manager, "get", "/api/v1/staff/residents/", None),
+        (manager, "get", "/api/v1/staff/audit-log/", None),
+        (reviewer, "get", "/api/v1/staff/audit-log/", None),
+        (
+            reviewer,
+            "post",
+            "/api/v1/staff/members/",
+            {"email": "x@example.org", "display_name": "X", "roles": ["admin"]},
+        ),
+        (manager, "put", f"/api/v1/staff/members/{reviewer.pk}/roles/", {"roles": ["admin"]}),
+        (resident, "get", "/api/v1/staff/residents/", None),
+    ]
+    for user, method, path, body in calls:
+        api = APIClient()
+        if user is resident:
+            api.force_login(user)
+        else:
+            staff_login(api, user)
+        assert_problem(getattr(api, method)(path, body, format="json"), 403, "not-allowed")
+    assert snapshot() == before
+
+
+def test_residents_are_listed_unverified_first(reviewer):
+    anna = resident_register(email="anna@example.org", password=PASSWORD, display_name="Anna")
+    bert = resident_register(email="bert@example.org", password=PASSWORD, display_name="Bert")
+    ResidentProfile.objects.filter(user=anna).update(residency_verified_at="2026-01-01T00:00Z")
+    api = client_for(reviewer)
+    rows = api.get("/api/v1/staff/residents/").json()["results"]
+    assert [r["email"] for r in rows] == ["bert@example.org", "anna@example.org"]
+    only = api.get("/api/v1/staff/residents/?verified=true").json()["results"]
+    assert [r["id"] for r in only] == [anna.pk]
+    found = api.get("/api/v1/staff/residents/?q=BER").json()["results"]
+    assert [r["id"] for r in found] == [bert.pk]
+    assert_problem(api.get("/api/v1/staff/residents/?verified=perhaps"), 400)
+    assert_problem(api.get("/api/v1/staff/residents/?q=" + "x" * 101), 400)
+
+
+def test_the_audit_log_filters(admin, manager):
+    client_for(manager).post("/api/v1/staff/neighbourhoods/", {"name": "Proefwijk"}, format="json")
+    make_user("other@example.org", "admin")
+    api = client_for(admin)
+    rows = api.get("/api/v1/staff/audit-log/").json()["results"]
+    assert [(r["action"], r["actor"]) for r in rows] == [("neighbourhood.create", "tm@example.org")]
+    assert api.get("/api/v1/staff/audit-log/?actor=nobody@example.org").json()["results"] == []
+    assert len(api.get("/api/v1/staff/audit-log/?action=neighbourhood.").json()["results"]) == 1
+    assert api.get("/api/v1/staff/audit-log/?action=shop.approve").json()["results"] == []
+    assert_problem(api.get("/api/v1/staff/audit-log/?action=" + "x" * 65), 400)
+
+
+def test_an_admin_adds_a_staff_member(admin, django_capture_on_commit_callbacks):
+    api = client_for(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            "/api/v1/staff/members/",
+            {
+                "email": "Nina@Example.org",
+                "display_name": "Nina",
+                "roles": ["reviewer"],
+                "language": "en",
+            },
+            format="json",
+            REMOTE_ADDR="192.0.2.5",
+        )
+    assert response.status_code == 201
+    assert response.json()["roles"] == ["reviewer"]
+    nina = User.objects.get(email="nina@example.org")
+    assert list(nina.role_grants.values_list("role", flat=True)) == ["reviewer"]
+    assert "/staff/welcome/" in mail.outbox[0].body
+    event = AuditEvent.objects.get(action="staff.create")
+    assert (event.actor, event.ip_address, event.target_id) == (admin, "192.0.2.5", str(nina.pk))
+
+
+def test_bad_staff_members_change_nothing(admin):
+    make_user("taken@example.org", "resident")
+    api = client_for(admin)
+    good = {"email": "x@example.org", "display_name": "X", "roles": ["reviewer"]}
+    before = snapshot()
+    for body, status in [
+        ({}, 400),
+        ({**good, "email": "nope"}, 400),
+        ({**good, "email": "a" * 250 + "@example.org"}, 400),
+        ({**good, "display_name": "x" * 101}, 400),
+        ({**good, "display_name": ["X"]}, 400),
+        ({**good, "roles": []}, 400),
+        ({**good, "roles": "reviewer"}, 400),
+        ({**good, "roles": ["resident"]}, 400),
+        ({**good, "roles": ["admin"] * 6}, 400),
+        ({**good, "language": "fr"}, 400),
+        ({**good, "email": "TAKEN@example.org"}, 422),
+        ({**good, "display_name": "   "}, 400),
+    ]:
+        assert_problem(api.post("/api/v1/staff/members/", body, format="json"), status)
+    assert snapshot() == before
+    assert len(mail.outbox) == 0
+
+
+def test_roles_are_set_and_nobody_drops_their_own_admin(admin, reviewer):
+    api = client_for(admin)
+    response = api.put(
+        f"/api/v1/staff/members/{reviewer.pk}/roles/",
+        {"roles": ["approver", "finance"]},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["roles"] == ["approver", "finance"]
+    assert set(reviewer.role_grants.values_list("role", flat=True)) == {"approver", "finance"}
+    before = snapshot()
+    assert_problem(
+        api.put(f"/api/v1/staff/members/{admin.pk}/roles/", {"roles": []}, format="json"),
+        422,
+        "staff-refused",
+    )
+    assert_problem(
+        api.put(f"/api/v1/staff/members/{reviewer.pk}/roles/", {"roles": ["boss"]}, format="json"),
+        400,
+    )
+    assert_problem(api.put(f"/api/v1/staff/members/{reviewer.pk}/roles/", {}, format="json"), 400)
+    assert_problem(
+        api.put("/api/v1/staff/members/999999/roles/", {"roles": ["finance"]}, format="json"), 404
+    )
+    assert snapshot() == before
