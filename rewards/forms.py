@@ -1,0 +1,305 @@
+"""Forms of the rewards pages (staff console and wallet). They check the shape of the input
+(types, lengths, required fields); the rules live in the services, whose refusals the views
+put on the field they name (accounts.forms_auth.form_refusal)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Neighbourhood
+
+from . import campaigns, claims, review, work
+from .models import Campaign, Task, TaskCategory
+
+CENT = Decimal("0.01")
+
+
+def to_minor(value: Decimal) -> int:
+    """Tokens as typed (12.50) to minor units (1250)."""
+    return int((value / CENT).to_integral_value())
+
+
+def from_minor(value: int) -> Decimal:
+    return (Decimal(value) * CENT).quantize(CENT)
+
+
+def _tokens_field(label: Any, help_text: Any = "", maximum: int = work.REWARD_MAX) -> Any:
+    return forms.DecimalField(
+        label=label,
+        help_text=help_text,
+        min_value=CENT,
+        max_value=from_minor(maximum),
+        decimal_places=2,
+        max_digits=14,
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+# --- staff ------------------------------------------------------------------------------------
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=campaigns.NAME_MAX)
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=campaigns.DESCRIPTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
+    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput())
+    neighbourhoods = forms.ModelMultipleChoiceField(
+        label=_("Neighbourhoods"),
+        queryset=Neighbourhood.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None chosen: every neighbourhood."),
+    )
+
+    @classmethod
+    def for_campaign(cls, campaign: Campaign, data: Any = None) -> CampaignForm:
+        return cls(
+            data,
+            initial={
+                "name": campaign.name,
+                "description": campaign.description,
+                "starts_on": campaign.starts_on,
+                "ends_on": campaign.ends_on,
+                "neighbourhoods": list(campaign.neighbourhoods.all()),
+            },
+        )
+
+    def service_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "description": data["description"],
+            "starts_on": data["starts_on"],
+            "ends_on": data["ends_on"],
+            "neighbourhood_ids": [n.pk for n in data["neighbourhoods"]],
+        }
+
+
+class MintRequestForm(forms.Form):
+    amount = _tokens_field(
+        _("Amount"), _("In tokens, for example 1000.00."), maximum=campaigns.MINT_MAX
+    )
+    reason = forms.CharField(
+        label=_("Why the budget needs it"),
+        max_length=campaigns.REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ReasonForm(forms.Form):
+    """A reason for turning something down (a mint request, a claim)."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=review.REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class TaskForm(forms.Form):
+    title_nl = forms.CharField(label=_("Title (Dutch)"), max_length=work.TITLE_MAX)
+    description_nl = forms.CharField(
+        label=_("Description (Dutch)"),
+        max_length=work.DESCRIPTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    title_de = forms.CharField(label=_("Title (German)"), max_length=work.TITLE_MAX, required=False)
+    description_de = forms.CharField(
+        label=_("Description (German)"),
+        max_length=work.DESCRIPTION_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    title_en = forms.CharField(
+        label=_("Title (English)"), max_length=work.TITLE_MAX, required=False
+    )
+    description_en = forms.CharField(
+        label=_("Description (English)"),
+        max_length=work.DESCRIPTION_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    category = forms.ChoiceField(label=_("Category"), choices=TaskCategory.choices)
+    neighbourhood = forms.ModelChoiceField(
+        label=_("Neighbourhood"),
+        queryset=Neighbourhood.objects.order_by("name"),
+        required=False,
+        empty_label=_("Any neighbourhood"),
+    )
+    latitude = forms.DecimalField(
+        label=_("Latitude"),
+        required=False,
+        min_value=-90,
+        max_value=90,
+        decimal_places=6,
+        max_digits=9,
+        help_text=_("Optional, for example 50.888100."),
+        widget=forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"),
+        required=False,
+        min_value=-180,
+        max_value=180,
+        decimal_places=6,
+        max_digits=9,
+        help_text=_("Optional, for example 5.979500."),
+        widget=forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
+    )
+    reward = _tokens_field(_("Reward"), "")
+    estimated_minutes = forms.IntegerField(
+        label=_("Estimated minutes of work"), min_value=1, max_value=work.MINUTES_MAX
+    )
+    capacity = forms.IntegerField(
+        label=_("Capacity"),
+        min_value=1,
+        max_value=work.CAPACITY_MAX,
+        help_text=_("How many completions are paid."),
+    )
+    per_resident_limit = forms.IntegerField(
+        label=_("Limit per resident"), min_value=1, max_value=work.CAPACITY_MAX, initial=1
+    )
+    starts_at = forms.DateTimeField(label=_("Open from"), widget=DateTimeInput())
+    ends_at = forms.DateTimeField(label=_("Open until"), widget=DateTimeInput())
+    photo_required = forms.BooleanField(
+        label=_("A photo is required"), required=False, initial=True
+    )
+    note_required = forms.BooleanField(label=_("A note is required"), required=False)
+    location_required = forms.BooleanField(label=_("The location is required"), required=False)
+    materials_where = forms.CharField(
+        label=_("Materials: where to pick them up"), max_length=work.MATERIALS_MAX, required=False
+    )
+    materials_when = forms.CharField(
+        label=_("Materials: when to pick them up"), max_length=work.MATERIALS_MAX, required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cap = int(settings.REWARDS_HOURLY_CAP)
+        self.fields["reward"].help_text = _(
+            "In tokens per completion; at most %(cap)s per hour of work."
+        ) % {"cap": from_minor(cap)}
+
+    @classmethod
+    def for_task(cls, task: Task, data: Any = None) -> TaskForm:
+        initial = {name: getattr(task, name) for name in work.TASK_FIELDS if hasattr(task, name)}
+        initial["neighbourhood"] = task.neighbourhood_id
+        initial["reward"] = from_minor(task.reward)
+        return cls(data, initial=initial)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("latitude") is None) != (data.get("longitude") is None) and not (
+            self.has_error("latitude") or self.has_error("longitude")
+        ):
+            self.add_error("latitude", _("Give both latitude and longitude, or neither."))
+        return data
+
+    def service_fields(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        neighbourhood = data.pop("neighbourhood")
+        data["neighbourhood_id"] = neighbourhood.pk if neighbourhood else None
+        data["reward"] = to_minor(data["reward"])
+        return data
+
+
+# --- residents --------------------------------------------------------------------------------
+
+
+class TaskFilterForm(forms.Form):
+    """Filters of the tasks list; a location (from the browser) sorts nearest first."""
+
+    neighbourhood = forms.ModelChoiceField(
+        label=_("Neighbourhood"),
+        queryset=Neighbourhood.objects.order_by("name"),
+        required=False,
+        empty_label=_("All neighbourhoods"),
+    )
+    category = forms.ChoiceField(
+        label=_("Category"),
+        choices=[("", _("All categories")), *TaskCategory.choices],
+        required=False,
+    )
+    lat = forms.DecimalField(
+        required=False, min_value=-90, max_value=90, max_digits=12, widget=forms.HiddenInput
+    )
+    lon = forms.DecimalField(
+        required=False, min_value=-180, max_value=180, max_digits=12, widget=forms.HiddenInput
+    )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Any number of uploads; what they are is decided by rewards.evidence, not here."""
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        if not data:
+            return []
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(PhotosField, self).clean(item, initial) for item in files]
+
+
+class EvidenceForm(forms.Form):
+    """Evidence for a claim. Every field is optional here: the task's rules (a photo, a note,
+    the location required) are checked by claims.claim_submit, whose message lands on the field.
+    """
+
+    photos = PhotosField(
+        label=_("Photos"),
+        required=False,
+        help_text=_("Up to %(n)d photos (JPEG, PNG or HEIC), at most %(mb)d MB each.")
+        % {
+            "n": int(settings.EVIDENCE_MAX_PHOTOS),
+            "mb": int(settings.EVIDENCE_MAX_BYTES) // (1024 * 1024),
+        },
+        widget=MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=claims.NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    latitude = forms.DecimalField(
+        label=_("Latitude"),
+        required=False,
+        min_value=-90,
+        max_value=90,
+        max_digits=12,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"),
+        required=False,
+        min_value=-180,
+        max_value=180,
+        max_digits=12,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )

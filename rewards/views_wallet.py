@@ -1,0 +1,295 @@
+"""The resident's task pages (/wallet/tasks/): tasks near me, a task and its claim button, my
+claims with their states in words, the evidence form (photos from the phone's camera), and my
+notifications. Phone first. Someone else's claim answers 404, so ids cannot be probed."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.errors import AccountsError, NotFound
+from accounts.forms_auth import form_refusal
+from accounts.models import Notification, Role, User
+from accounts.permissions import has_role
+from accounts.selectors import resident_profile
+
+from . import claims, selectors
+from .forms import EvidenceForm, TaskFilterForm
+from .models import Claim, ClaimStatus, Task
+from .review import claim_stage
+from .views_staff import evidence_response
+
+PAGE_SIZE = 30
+
+# What each state means to the resident, in words.
+STATE_WORDS = {
+    ClaimStatus.RESERVED: gettext_lazy("Reserved for you: do the task and send your evidence."),
+    ClaimStatus.SUBMITTED: gettext_lazy("Sent: waiting for a reviewer."),
+    ClaimStatus.APPROVED: gettext_lazy("Approved: the payment is on its way."),
+    ClaimStatus.PAID: gettext_lazy("Paid into your wallet."),
+    ClaimStatus.REJECTED: gettext_lazy("Not approved."),
+    ClaimStatus.WITHDRAWN: gettext_lazy("You gave this task back."),
+    ClaimStatus.EXPIRED: gettext_lazy("Expired: no evidence came in time."),
+}
+
+
+def resident_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Sign in first; only residents (with a wallet) have tasks: anyone else gets 403."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        assert isinstance(request.user, User)
+        if (
+            not has_role(request.user, (Role.RESIDENT,))
+            or resident_profile(user=request.user) is None
+        ):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _unread(user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def _render(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    """Render a tasks page; every one shows the count of unread notifications in its menu."""
+    return render(request, template, {"unread": _unread(_user(request)), **context}, status=status)
+
+
+def _places_left(task: Task) -> int:
+    return max(task.capacity - task.slots_taken, 0)
+
+
+def _task_row(task: Task) -> dict[str, Any]:
+    title, description = selectors.task_text(task)
+    return {
+        "task": task,
+        "title": title,
+        "description": description,
+        "places_left": _places_left(task),
+        "distance_km": getattr(task, "distance_km", None),
+    }
+
+
+def _claim_row(claim: Claim) -> dict[str, Any]:
+    held = claim.status == ClaimStatus.APPROVED and bool(claim.hold_reason)
+    return {
+        "claim": claim,
+        "title": selectors.task_text(claim.task)[0],
+        "words": STATE_WORDS.get(ClaimStatus(claim.status), ""),
+        "held": held,
+        "deadline": claims.reservation_deadline(claim)
+        if claim.status == ClaimStatus.RESERVED
+        else None,
+    }
+
+
+@resident_only
+def task_list(request: HttpRequest) -> HttpResponse:
+    """Published tasks open now, filtered by neighbourhood and category; nearest first when the
+    browser shared a location (lat/lon), with the distance shown."""
+    form = TaskFilterForm(request.GET or None)
+    filters: dict[str, Any] = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["neighbourhood"] is not None:
+            filters["neighbourhood_id"] = data["neighbourhood"].pk
+        if data["category"]:
+            filters["category"] = data["category"]
+        if data["lat"] is not None and data["lon"] is not None:
+            filters["latitude"], filters["longitude"] = data["lat"], data["lon"]
+    page = Paginator(selectors.tasks_for_resident(**filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    user = _user(request)
+    return _render(
+        request,
+        "rewards/wallet/tasks.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": [_task_row(task) for task in page.object_list],
+            "near": "latitude" in filters,
+            "open_claims": claims_open_count(user),
+            "query": request.GET.copy(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def claims_open_count(user: User) -> int:
+    return Claim.objects.filter(
+        resident=user, status__in=(ClaimStatus.RESERVED, ClaimStatus.SUBMITTED)
+    ).count()
+
+
+@resident_only
+def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
+    try:
+        task = selectors.task_for_resident(task_id=task_id)
+    except NotFound:
+        raise Http404 from None
+    mine = selectors.claims_of_resident(user=_user(request)).filter(task=task)
+    return _render(
+        request,
+        "rewards/wallet/task.html",
+        {**_task_row(task), "mine": [_claim_row(c) for c in mine[:10]]},
+    )
+
+
+@resident_only
+@require_POST
+def task_claim(request: HttpRequest, task_id: int) -> HttpResponse:
+    try:
+        claim = claims.claim_reserve(user=_user(request), task_id=task_id)
+    except NotFound:
+        raise Http404 from None
+    except AccountsError as exc:
+        messages.error(request, exc.message)
+        return redirect("rewards-wallet-task", task_id=task_id)
+    messages.success(request, _("The task is yours. Do it, then send your evidence here."))
+    return redirect("rewards-wallet-claim", claim_id=claim.pk)
+
+
+@resident_only
+def claim_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.claims_of_resident(user=_user(request)), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return _render(
+        request,
+        "rewards/wallet/claims.html",
+        {"page": page, "rows": [_claim_row(c) for c in page.object_list]},
+    )
+
+
+def _claim_or_404(user: User, claim_id: int) -> Claim:
+    try:
+        return selectors.claim_for_resident(user=user, claim_id=claim_id)
+    except NotFound:
+        raise Http404 from None
+
+
+@resident_only
+@require_http_methods(["GET", "POST"])
+def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
+    """One of my claims: its state in words, the task's evidence rules and materials, the
+    evidence form while it is reserved, and what was decided."""
+    user = _user(request)
+    claim = _claim_or_404(user, claim_id)
+    form = EvidenceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if claim.status != ClaimStatus.RESERVED:
+            form.add_error(None, _("Evidence can only be submitted for a reserved claim."))
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                claims.claim_submit(
+                    user=user,
+                    claim_id=claim.pk,
+                    photos=data["photos"],
+                    note=data["note"],
+                    latitude=data["latitude"],
+                    longitude=data["longitude"],
+                )
+            except NotFound:
+                raise Http404 from None
+            except AccountsError as exc:
+                form_refusal(form, exc)
+            else:
+                messages.success(request, _("Thank you! Your evidence is sent for review."))
+                return redirect("rewards-wallet-claim", claim_id=claim.pk)
+    row = _claim_row(claim)
+    return _render(
+        request,
+        "rewards/wallet/claim.html",
+        {
+            **row,
+            "row": row,
+            "description": selectors.task_text(claim.task)[1],
+            "form": form,
+            "stage": claim_stage(claim),
+            "withdrawable": claim.status in (ClaimStatus.RESERVED, ClaimStatus.SUBMITTED),
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@resident_only
+@require_POST
+def claim_withdraw(request: HttpRequest, claim_id: int) -> HttpResponse:
+    try:
+        claims.claim_withdraw(user=_user(request), claim_id=claim_id)
+    except NotFound:
+        raise Http404 from None
+    except AccountsError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("You gave the task back; the place is free for someone else."))
+    return redirect("rewards-wallet-claim", claim_id=claim_id)
+
+
+@resident_only
+def evidence_file(request: HttpRequest, claim_id: int, evidence_id: int) -> HttpResponse:
+    return evidence_response(request, claim_id, evidence_id)
+
+
+# --- notifications ----------------------------------------------------------------------------
+
+
+@resident_only
+def notification_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(Notification.objects.filter(user=_user(request)), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return _render(request, "rewards/wallet/notifications.html", {"page": page})
+
+
+@resident_only
+@require_POST
+def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    updated = Notification.objects.filter(
+        pk=notification_id, user=_user(request), read_at__isnull=True
+    ).update(read_at=timezone.now())
+    if (
+        not updated
+        and not Notification.objects.filter(pk=notification_id, user=_user(request)).exists()
+    ):
+        raise Http404
+    return redirect("rewards-wallet-notifications")
+
+
+@resident_only
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    with transaction.atomic():
+        Notification.objects.filter(user=_user(request), read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+    messages.success(request, _("All notifications are marked as read."))
+    return redirect("rewards-wallet-notifications")

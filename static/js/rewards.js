@@ -1,0 +1,36 @@
+/* "Use my location": buttons with data-geo-lat / data-geo-lon (ids of the inputs to fill) ask
+   the browser for the position; with data-geo-submit (a form id) the form is then sent, so the
+   tasks list comes back nearest first. Without JavaScript or geolocation the buttons stay
+   hidden and the pages work without them. */
+(function () {
+  "use strict";
+  if (!("geolocation" in navigator)) return;
+  document.querySelectorAll("button[data-geo-lat]").forEach(function (button) {
+    var lat = document.getElementById(button.dataset.geoLat);
+    var lon = document.getElementById(button.dataset.geoLon);
+    var error = document.getElementById(button.dataset.geoError || "");
+    if (!lat || !lon) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      if (error) error.hidden = true;
+      navigator.geolocation.getCurrentPosition(
+        function (position) {
+          lat.value = position.coords.latitude.toFixed(6);
+          lon.value = position.coords.longitude.toFixed(6);
+          button.disabled = false;
+          var form = document.getElementById(button.dataset.geoSubmit || "");
+          if (form) form.submit();
+        },
+        function () {
+          button.disabled = false;
+          if (error) {
+            error.textContent = error.dataset.denied || "";
+            error.hidden = false;
+          }
+        },
+        { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
+      );
+    });
+  });
+})();
