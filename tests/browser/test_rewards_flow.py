@@ -30,6 +30,7 @@ from tests.browser.conftest import (
 from tests.helpers import make_user
 
 LAPTOP = {"width": 1280, "height": 900}
+SMALL_PHONE = {"width": 360, "height": 740}
 
 
 def staff_sign_in(page, user):
@@ -107,7 +108,7 @@ def test_task_to_paid_claim(new_context, tmp_path, settings):
     assert task.status == TaskStatus.PUBLISHED
 
     # The resident finds it on her phone, claims it and sends a photo.
-    context = new_context()
+    context = new_context(SMALL_PHONE)
     context.grant_permissions(["geolocation"])
     context.set_geolocation({"latitude": 50.8900, "longitude": 5.9800})
     phone = context.new_page()
@@ -170,3 +171,45 @@ def test_task_to_paid_claim(new_context, tmp_path, settings):
     phone.goto("/wallet/tasks/notifications/")
     check_axe(phone)
     no_horizontal_scroll(phone)
+
+
+def test_mint_and_campaign_pages_pass_axe(new_context):
+    finance = make_user("fenna@example.org", "finance", display_name="Fenna")
+    approver = make_user("abel@example.org", "approver", display_name="Abel")
+    manager = make_user("mia@example.org", "task_manager", display_name="Mia")
+    campaign = campaigns.campaign_create(
+        actor=manager, name="Groen Heerlen", starts_on=date(2020, 1, 1), ends_on=date(2099, 1, 1)
+    )
+
+    page = new_context(LAPTOP).new_page()
+    skip_if_placeholder(page, "/staff/2fa/verify/")
+    staff_sign_in(page, manager)
+    page.goto("/staff/rewards/campaigns/new/")
+    check_axe(page)
+    # An empty form: errors on the fields, in words, and no campaign.
+    page.get_by_role("main").get_by_role("button", name=tr(page, "Create campaign")).click()
+    name = field(page.get_by_role("main"), page, "Name")
+    expect(name).to_have_attribute("aria-invalid", "true")
+    check_axe(page)
+    page.goto(f"/staff/rewards/campaigns/{campaign.pk}/close/")
+    check_axe(page)
+
+    page = new_context(LAPTOP).new_page()
+    staff_sign_in(page, finance)
+    page.goto(f"/staff/rewards/campaigns/{campaign.pk}/mint/")
+    check_axe(page)
+    main = page.get_by_role("main")
+    field(main, page, "Amount").fill("1000")
+    field(main, page, "Why the budget needs it").fill("Zomer")
+    main.get_by_role("button", name=tr(page, "Request"), exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/staff/rewards/campaigns/{campaign.pk}/$"))
+
+    page = new_context(LAPTOP).new_page()
+    staff_sign_in(page, approver)
+    page.goto("/staff/rewards/mints/")
+    check_axe(page)
+    page.get_by_role("main").get_by_role("button", name=re.compile(tr(page, "Approve"))).click()
+    expect(page.get_by_role("status")).to_be_visible()
+    check_axe(page)
+    page.goto(f"/staff/rewards/campaigns/{campaign.pk}/")
+    expect(page.locator(".figures")).to_contain_text(re.compile(r"1[.,]000[.,]00"))
