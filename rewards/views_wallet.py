@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,7 +28,6 @@ from accounts.selectors import resident_profile
 from . import claims, selectors
 from .forms import EvidenceForm, TaskFilterForm
 from .models import Claim, ClaimStatus, Task
-from .review import claim_stage
 from .views_staff import evidence_response
 
 PAGE_SIZE = 30
@@ -233,7 +231,6 @@ def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
             "row": row,
             "description": selectors.task_text(claim.task)[1],
             "form": form,
-            "stage": claim_stage(claim),
             "withdrawable": claim.status in (ClaimStatus.RESERVED, ClaimStatus.SUBMITTED),
         },
         status=422 if form.errors else 200,
@@ -287,9 +284,8 @@ def notification_read(request: HttpRequest, notification_id: int) -> HttpRespons
 @resident_only
 @require_POST
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
-    with transaction.atomic():
-        Notification.objects.filter(user=_user(request), read_at__isnull=True).update(
-            read_at=timezone.now()
-        )
+    Notification.objects.filter(user=_user(request), read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
     messages.success(request, _("All notifications are marked as read."))
     return redirect("rewards-wallet-notifications")
