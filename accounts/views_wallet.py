@@ -1,18 +1,22 @@
-"""The resident's wallet pages (/wallet/): balance, residency, statement; and the PWA shell
-(manifest, service worker, offline page) whose scope is /wallet/."""
+"""The resident's wallet (/wallet/): balance, residency, statement, and the installable shell
+(manifest, service worker, offline page). Phone first: one column, big tap targets."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -22,58 +26,64 @@ from ledger import selectors as ledger_selectors
 
 from . import selectors, services
 from .errors import AccountsError
+from .forms_auth import form_refusal
 from .models import ResidentProfile, User
 
 STATEMENT_PAGE = 20
-THEME_COLOUR = "#0b6e4f"
 
-# What each kind of transfer means to a resident looking at their own wallet.
+# What each kind of transfer means to a resident, in words.
 KIND_LABELS = {
+    "mint": gettext_lazy("Tokens issued"),
     "payout": gettext_lazy("Reward for a task"),
     "payment": gettext_lazy("Payment at a shop"),
     "refund": gettext_lazy("Refund from a shop"),
-    "voucher": gettext_lazy("Paper voucher"),
-    "expiry": gettext_lazy("Expired tokens"),
-    "donation": gettext_lazy("Donation"),
-    "reversal": gettext_lazy("Correction"),
-    "mint": gettext_lazy("Tokens issued"),
+    "voucher": gettext_lazy("Voucher"),
     "settlement": gettext_lazy("Settlement"),
+    "expiry": gettext_lazy("Tokens expired"),
     "burn": gettext_lazy("Tokens withdrawn"),
+    "donation": gettext_lazy("Donation to the community fund"),
+    "reversal": gettext_lazy("Correction"),
 }
 
 
 class ResidencyCodeForm(forms.Form):
     code = forms.CharField(
-        label=gettext_lazy("Code from your letter"),
+        label=gettext_lazy("Code from the letter"),
         max_length=40,
-        help_text=gettext_lazy(
-            "12 letters and digits, for example ABCD-EFGH-JKLM. Dashes and spaces do not matter."
-        ),
+        help_text=gettext_lazy("12 letters and digits, for example ABCD-EFGH-JKLM."),
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "autocapitalize": "characters"}
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
         ),
     )
 
 
-def _resident(request: HttpRequest) -> tuple[User, ResidentProfile]:
-    """The signed-in resident and their profile; anyone else is refused with the 403 page."""
-    user = request.user
-    if not isinstance(user, User):
-        raise PermissionDenied
-    profile = selectors.resident_profile(user=user)
-    if profile is None or "resident" not in selectors.user_roles(user=user):
-        raise PermissionDenied
-    return user, profile
+def resident_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Wallet pages: sign in first; only residents have a wallet (anyone else: 403)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        assert isinstance(request.user, User)
+        profile = selectors.resident_profile(user=request.user)
+        if profile is None:
+            raise PermissionDenied
+        return view(request, profile, *args, **kwargs)
+
+    return wrapped
+
+
+def _htmx(request: HttpRequest) -> bool:
+    """The request comes from htmx (django-htmx's middleware reads the HX-Request header)."""
+    return bool(getattr(request, "htmx", False))
 
 
 def _before(request: HttpRequest) -> int | None:
-    """The `before` cursor of the statement; anything that is not a sane version number is
-    treated as "from the newest"."""
-    raw = request.GET.get("before", "")
-    if not raw.isdigit() or len(raw) > 18:
-        return None
-    value = int(raw)
-    return value if value >= 1 else None
+    """`?before=` of the statement: a positive account version, anything else is the start."""
+    value = request.GET.get("before", "")
+    if value.isdigit() and 0 < len(value) <= 18:
+        return int(value)
+    return None
 
 
 def _statement(profile: ResidentProfile, before: int | None) -> dict[str, Any]:
@@ -83,151 +93,165 @@ def _statement(profile: ResidentProfile, before: int | None) -> dict[str, Any]:
     lines = [
         {
             "version": line.version,
-            "label": KIND_LABELS.get(line.kind, line.kind),
+            "kind": KIND_LABELS.get(line.kind, line.kind),
             "created_at": line.created_at,
             "amount": line.amount,
             "balance_after": line.balance_after,
         }
         for line in page.lines
     ]
-    return {"lines": lines, "next_before": page.next_before, "before": before}
-
-
-def _residency_context(profile: ResidentProfile, form: ResidencyCodeForm | None) -> dict[str, Any]:
     return {
+        "lines": lines,
+        "next_before": page.next_before,
+        "before": before,
+        "decimals": profile.wallet.currency.decimals,
+    }
+
+
+def _tasks_url() -> str | None:
+    try:
+        return reverse("rewards-wallet-tasks")
+    except NoReverseMatch:
+        return None
+
+
+def _page(
+    request: HttpRequest, profile: ResidentProfile, form: ResidencyCodeForm, status: int = 200
+) -> HttpResponse:
+    wallet = profile.wallet
+    context = {
         "profile": profile,
-        "verified": profile.residency_verified_at is not None,
-        "residency_form": form or ResidencyCodeForm(),
+        "balance": ledger_selectors.account_balance(account_id=wallet.pk),
+        "currency": wallet.currency,
+        "wallet": wallet,
+        "form": form,
+        "tasks_url": _tasks_url(),
+        **_statement(profile, _before(request)),
     }
+    return render(request, "wallet/home.html", context, status=status)
 
 
 @never_cache
-@login_required
 @require_GET
-def wallet_home(request: HttpRequest) -> HttpResponse:
-    """Balance, residency and the latest lines of the statement."""
-    _user, profile = _resident(request)
-    before = _before(request)
-    context = {
-        "balance": ledger_selectors.account_balance(account_id=profile.wallet_id),
-        "currency": profile.wallet.currency,
-        "statement": _statement(profile, before),
-        **_residency_context(profile, None),
-    }
-    return render(request, "wallet/home.html", context)
+@resident_page
+def wallet_home(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
+    return _page(request, profile, ResidencyCodeForm())
 
 
 @never_cache
-@login_required
 @require_GET
-def wallet_statement(request: HttpRequest) -> HttpResponse:
-    """Older statement lines: a fragment for htmx' "load more", else the whole wallet page."""
-    _user, profile = _resident(request)
-    if not request.htmx:  # type: ignore[attr-defined]
-        target = redirect("wallet-home")
-        before = _before(request)
-        if before is not None:
-            target["Location"] += f"?before={before}#statement"
-        return target
-    context = {
-        "statement": _statement(profile, _before(request)),
-        "currency": profile.wallet.currency,
-    }
-    return render(request, "wallet/_statement_lines.html", context)
+@resident_page
+def wallet_statement(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
+    """The next (older) lines of the statement: a fragment for htmx's "load more", else the
+    whole wallet page from that point."""
+    if not _htmx(request):
+        return _page(request, profile, ResidencyCodeForm())
+    return render(request, "wallet/_lines.html", _statement(profile, _before(request)))
 
 
 @never_cache
-@login_required
 @require_POST
-def wallet_residency(request: HttpRequest) -> HttpResponse:
-    """Verify residency with the code from a municipal letter. With htmx only the residency box
-    is swapped; without, the page reloads."""
-    user, profile = _resident(request)
+@resident_page
+def wallet_residency(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
+    """Verify residency with the code from the municipality's letter. htmx swaps the residency
+    box; without JavaScript the wallet page comes back (with the error on the field)."""
     form = ResidencyCodeForm(request.POST)
-    if form.is_valid():
+    verified_now = False
+    if profile.residency_verified_at is not None:
+        pass  # verified already (another tab): the box shows it, no code is spent
+    elif form.is_valid():
+        assert isinstance(request.user, User)
         try:
-            profile = services.residency_verify_with_code(user=user, code=form.cleaned_data["code"])
+            profile = services.residency_verify_with_code(
+                user=request.user, code=form.cleaned_data["code"]
+            )
         except AccountsError as exc:
-            form.add_error("code", _(exc.message))
+            form_refusal(form, exc)
         else:
-            if not request.htmx:  # type: ignore[attr-defined]
-                messages.success(request, _("Thank you: you are verified as a resident."))
-                return redirect("wallet-home")
-            form = ResidencyCodeForm()
-    context = _residency_context(profile, form)
-    if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "wallet/_residency.html", context)
-    context.update(
-        balance=ledger_selectors.account_balance(account_id=profile.wallet_id),
-        currency=profile.wallet.currency,
-        statement=_statement(profile, None),
-    )
-    return render(request, "wallet/home.html", context, status=422 if form.errors else 200)
+            verified_now = True
+    if _htmx(request):
+        # htmx swaps only 2xx answers: the refusal is in the fragment, on the field.
+        return render(
+            request,
+            "wallet/_residency.html",
+            {"profile": profile, "form": form, "verified_now": verified_now},
+        )
+    if profile.residency_verified_at is not None:
+        if verified_now:
+            messages.success(request, _("Thank you: your residency is verified."))
+        return redirect("wallet-home")
+    return _page(request, profile, form, status=422)
+
+
+# --- The installable shell --------------------------------------------------------------------
+
+ICONS = [
+    ("pwa/icon-192.png", "192x192", "any"),
+    ("pwa/icon-512.png", "512x512", "any"),
+    ("pwa/icon-maskable-192.png", "192x192", "maskable"),
+    ("pwa/icon-maskable-512.png", "512x512", "maskable"),
+]
+THEME_COLOUR = "#0b6e4f"
+
+
+def _shell_assets() -> list[str]:
+    """What the service worker keeps for offline use: styles, scripts and icons (never money
+    data: no wallet page, no API answer)."""
+    files = ["css/site.css", "css/console.css", "django_htmx/htmx-2.min.js", "js/wallet.js"]
+    return [static(f) for f in files] + [static(icon) for icon, _size, _purpose in ICONS]
 
 
 @require_GET
-def wallet_offline(request: HttpRequest) -> HttpResponse:
-    """What the installed app shows when there is no network. Holds no personal data, so the
-    service worker may keep it."""
-    return render(request, "wallet/offline.html")
-
-
-@require_GET
-def wallet_manifest(request: HttpRequest) -> HttpResponse:
-    """The web app manifest that makes the wallet installable."""
-    icons = [
-        {"src": static(f"pwa/icon-{size}.png"), "sizes": f"{size}x{size}", "type": "image/png"}
-        for size in (192, 512)
-    ] + [
-        {
-            "src": static(f"pwa/icon-maskable-{size}.png"),
-            "sizes": f"{size}x{size}",
-            "type": "image/png",
-            "purpose": "maskable",
-        }
-        for size in (192, 512)
-    ]
-    manifest = {
-        "id": "/wallet/",
+def manifest(request: HttpRequest) -> HttpResponse:
+    wallet = reverse("wallet-home")
+    body = {
         "name": _("Heitje wallet"),
         "short_name": "Heitje",
-        "description": _("Earn and spend the community currency of your neighbourhood."),
-        "lang": request.LANGUAGE_CODE if hasattr(request, "LANGUAGE_CODE") else "nl",
-        "start_url": "/wallet/",
-        "scope": "/wallet/",
+        "description": _("Your community currency: balance, tasks and payments."),
+        "lang": request.LANGUAGE_CODE,
+        "id": wallet,
+        "start_url": wallet,
+        "scope": wallet,
         "display": "standalone",
         "orientation": "portrait",
-        "background_color": "#ffffff",
         "theme_color": THEME_COLOUR,
-        "icons": icons,
+        "background_color": "#ffffff",
+        "icons": [
+            {"src": static(icon), "sizes": size, "type": "image/png", "purpose": purpose}
+            for icon, size, purpose in ICONS
+        ],
     }
     response = HttpResponse(
-        json.dumps(manifest, ensure_ascii=False), content_type="application/manifest+json"
+        json.dumps(body, ensure_ascii=False), content_type="application/manifest+json"
     )
     response["Cache-Control"] = "public, max-age=3600"
     return response
 
 
 @require_GET
-def wallet_service_worker(request: HttpRequest) -> HttpResponse:
-    """The service worker: keeps the shell (CSS, icons, htmx, the offline page) and never keeps
-    money data. Served from /wallet/ so that its scope is the wallet."""
+def service_worker(request: HttpRequest) -> HttpResponse:
+    assets = _shell_assets()
+    offline = reverse("wallet-offline")
+    # A new deploy (new asset names) gives a new cache and so a new worker.
+    version = hashlib.sha256("\n".join([offline, *assets]).encode()).hexdigest()[:12]
     response = render(
         request,
         "wallet/sw.js",
         {
-            "shell": [
-                static("css/site.css"),
-                static("js/wallet.js"),
-                static("django_htmx/htmx-2.min.js"),
-                static("pwa/icon-192.png"),
-                static("pwa/icon-512.png"),
-                "/wallet/offline/",
-            ]
+            "version": version,
+            "offline_url": json.dumps(offline),
+            "assets": json.dumps(assets),
+            "scope": json.dumps(reverse("wallet-home")),
         },
         content_type="application/javascript; charset=utf-8",
     )
-    response["Service-Worker-Allowed"] = "/wallet/"
-    # Browsers check for a new worker on navigation; no caching so a new release is seen at once.
+    response["Service-Worker-Allowed"] = reverse("wallet-home")
     response["Cache-Control"] = "no-cache"
     return response
+
+
+@require_GET
+def offline(request: HttpRequest) -> HttpResponse:
+    """Shown by the service worker when the phone has no connection. It holds no personal data:
+    the worker fetches it without cookies."""
+    return render(request, "wallet/offline.html")

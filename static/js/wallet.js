@@ -1,11 +1,6 @@
-// Registers the wallet's service worker (it caches the shell only, never money data).
+/* Installs the wallet's service worker (offline shell); the wallet works without it. */
 (function () {
-  "use strict";
   var script = document.currentScript;
   if (!script || !("serviceWorker" in navigator)) return;
-  window.addEventListener("load", function () {
-    navigator.serviceWorker
-      .register(script.dataset.sw, { scope: script.dataset.scope })
-      .catch(function () { /* the wallet works without it */ });
-  });
+  navigator.serviceWorker.register(script.dataset.sw, { scope: script.dataset.scope }).catch(function () {});
 })();
