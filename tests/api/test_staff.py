@@ -4,6 +4,7 @@ neighbourhoods. Wrong roles and bad input are refused with problem+json and noth
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import AuditEvent, Neighbourhood, ResidentProfile, RoleGrant, User
@@ -228,3 +229,33 @@ def test_roles_are_set_and_nobody_drops_their_own_admin(admin, reviewer):
         api.put("/api/v1/staff/members/999999/roles/", {"roles": ["finance"]}, format="json"), 404
     )
     assert snapshot() == before
+
+
+def test_staff_without_a_verified_session_are_refused_everywhere(admin):
+    """The right role is not enough: the session must have passed TOTP, and a token never
+    counts as such a session."""
+    pk = Neighbourhood.objects.create(name="Proefwijk").pk
+    before = snapshot()
+    calls = [
+        ("get", "/api/v1/staff/audit-log/", None),
+        ("get", "/api/v1/staff/residents/", None),
+        ("get", "/api/v1/staff/neighbourhoods/", None),
+        ("post", "/api/v1/staff/neighbourhoods/", {"name": "Nieuwe wijk"}),
+        ("patch", f"/api/v1/staff/neighbourhoods/{pk}/", {"name": "Andere naam"}),
+        (
+            "post",
+            "/api/v1/staff/members/",
+            {"email": "x@example.org", "display_name": "X", "roles": ["reviewer"]},
+        ),
+        ("put", f"/api/v1/staff/members/{admin.pk}/roles/", {"roles": ["reviewer"]}),
+    ]
+    session = APIClient()
+    session.force_login(admin)  # signed in, but no TOTP in this session
+    with_token = APIClient()
+    with_token.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=admin).key}")
+    for api in (session, with_token):
+        for method, path, body in calls:
+            response = getattr(api, method)(path, body, format="json")
+            assert_problem(response, 403, "two-factor-required")
+    assert snapshot() == before
+    assert not mail.outbox
