@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
@@ -49,9 +50,11 @@ def broker():
 
 
 def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    """The server the suite runs on (DATABASE_URL, e.g. the embedded one on a socket), with the
+    test database's name."""
+    base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/heitje"
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path="/" + settings.DATABASES["default"]["NAME"]))
 
 
 class Worker:
