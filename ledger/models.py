@@ -50,6 +50,7 @@ class AccountKind(models.TextChoices):
     SETTLEMENT = "settlement", "Settlement"
     EXPIRY = "expiry", "Expiry"
     FUND = "fund", "Community fund"
+    VOUCHER = "voucher", "Voucher escrow"
 
 
 class AccountStatus(models.TextChoices):

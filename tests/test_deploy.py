@@ -40,6 +40,10 @@ def production_env():
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
         "LEDGER_SIGNING_KEY": key.decode(),
         "SITE_URL": "https://heitje.heerlen.example",
+        "PAYMENT_SIGNING_KEY": key.decode(),
+        "SEPA_DEBTOR_NAME": "Gemeente Heerlen",
+        "SEPA_DEBTOR_IBAN": "NL02ABNA0123456789",
+        "SEPA_DEBTOR_BIC": "ABNANL2A",
     }
 
 

@@ -268,6 +268,26 @@ EVIDENCE_MAX_PHOTOS = 5
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 EVIDENCE_MAX_PIXELS = 40_000_000  # larger images are refused as decompression bombs
 
+# Payments (minor units). Payment requests shown by shops are signed with an Ed25519 key
+# (PEM, PKCS#8): PAYMENT_SIGNING_KEY in production, generated under var/ in development;
+# PAYMENT_VERIFY_KEYS lists retired public keys (PEM) so codes in flight keep verifying.
+PAYMENT_SIGNING_KEY = env.str("PAYMENT_SIGNING_KEY", default="")
+PAYMENT_SIGNING_KEY_FILE = env.str(
+    "PAYMENT_SIGNING_KEY_FILE", default=str(VAR_DIR / "payment-signing-key.pem")
+)
+PAYMENT_VERIFY_KEYS: list[str] = env.list("PAYMENT_VERIFY_KEYS", default=[])
+PAY_TOKEN_SECONDS = env.int("PAY_TOKEN_SECONDS", default=60)
+PAYMENT_REQUEST_SECONDS = env.int("PAYMENT_REQUEST_SECONDS", default=300)
+PAYMENT_MAX = env.int("PAYMENT_MAX", default=10_000)  # per payment, EUR 100
+PAYMENT_DAILY_MAX = env.int("PAYMENT_DAILY_MAX", default=30_000)  # per resident per day
+PAYMENT_CONFIRM_ABOVE = env.int("PAYMENT_CONFIRM_ABOVE", default=2_500)
+CASHIER_REFUND_MAX = env.int("CASHIER_REFUND_MAX", default=2_000)
+SETTLEMENT_FEE_PERMILLE = env.int("SETTLEMENT_FEE_PERMILLE", default=0)
+# The municipality's account that pays shops in euros (SEPA debtor).
+SEPA_DEBTOR_NAME = env.str("SEPA_DEBTOR_NAME", default="Gemeente Heerlen")
+SEPA_DEBTOR_IBAN = env.str("SEPA_DEBTOR_IBAN", default="NL02ABNA0123456789")
+SEPA_DEBTOR_BIC = env.str("SEPA_DEBTOR_BIC", default="ABNANL2A")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

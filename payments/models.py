@@ -1,0 +1,243 @@
+"""The shops' money side: residents' one-time pay codes, shops' signed payment requests, payments
+and refunds, paper vouchers, and settlement to euros. Money moves only through ledger.services;
+these rows point at the ledger's transfers and accounts (the ledger keeps no keys to them)."""
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class PayToken(models.Model):
+    """A code a resident shows at the till: a server-issued random token (>= 128 bits, only its
+    SHA-256 stored) plus a short numeric code for manual entry, bound to the wallet, valid about
+    a minute, used once. Using it and posting the payment happen in one transaction."""
+
+    wallet = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="+")
+    resident = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pay_tokens"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    short_code = models.CharField(max_length=12)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    payment = models.OneToOneField(
+        "Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="pay_token"
+    )
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["short_code", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"pay code of {self.resident}"
+
+
+class RequestStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for payment")
+    PAID = "paid", _("Paid")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class PaymentRequest(models.Model):
+    """A code a shop shows: shop, amount, currency, nonce and expiry, signed with Ed25519 over a
+    canonical, versioned payload carrying a key id (docs/qr.md). Paid at most once."""
+
+    shop = models.ForeignKey(
+        "accounts.Shop", on_delete=models.PROTECT, related_name="payment_requests"
+    )
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=16)
+    nonce = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(max_length=32)
+    expires_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=RequestStatus.choices, default="open")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payments_request_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"request of {self.amount} by {self.shop}"
+
+
+class PaymentMethod(models.TextChoices):
+    RESIDENT_CODE = "resident_code", _("Resident's code")
+    SHOP_REQUEST = "shop_request", _("Shop's code")
+    STATIC_QR = "static_qr", _("Shop poster")
+    VOUCHER = "voucher", _("Paper voucher")
+
+
+class Payment(models.Model):
+    """Tokens paid by a resident (or a voucher) to a shop; refunds never exceed it."""
+
+    shop = models.ForeignKey("accounts.Shop", on_delete=models.PROTECT, related_name="payments")
+    payer_account = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="+")
+    resident = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+    )
+    amount = models.BigIntegerField()
+    refunded = models.BigIntegerField(default=0)
+    method = models.CharField(max_length=16, choices=PaymentMethod.choices)
+    transfer = models.OneToOneField("ledger.Transfer", on_delete=models.PROTECT, related_name="+")
+    cashier = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    request = models.OneToOneField(
+        PaymentRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="payment"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payments_payment_positive"),
+            models.CheckConstraint(
+                condition=Q(refunded__gte=0) & Q(refunded__lte=F("amount")),
+                name="payments_refund_within_payment",
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["shop", "created_at"]),
+            models.Index(fields=["resident", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"payment of {self.amount} to {self.shop}"
+
+
+class Refund(models.Model):
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.BigIntegerField()
+    reason = models.CharField(max_length=300, blank=True)
+    transfer = models.OneToOneField("ledger.Transfer", on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payments_refund_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"refund of {self.amount} on payment #{self.payment_id}"
+
+
+class VoucherBatch(models.Model):
+    """Paper vouchers for residents without a smartphone, funded from a campaign budget into an
+    escrow account (ledger kind "voucher") when issued."""
+
+    name = models.CharField(max_length=100)
+    budget = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="+")
+    escrow = models.OneToOneField("ledger.Account", on_delete=models.PROTECT, related_name="+")
+    value = models.BigIntegerField()
+    count = models.PositiveIntegerField()
+    expires_at = models.DateTimeField()
+    funding_transfer = models.OneToOneField(
+        "ledger.Transfer", on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(value__gt=0), name="payments_voucher_value"),
+            models.CheckConstraint(condition=Q(count__gt=0), name="payments_voucher_count"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Voucher(models.Model):
+    batch = models.ForeignKey(VoucherBatch, on_delete=models.PROTECT, related_name="vouchers")
+    code_hash = models.CharField(max_length=64, unique=True)
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+    payment = models.OneToOneField(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="voucher"
+    )
+
+    def __str__(self) -> str:
+        return f"voucher of {self.batch}"
+
+
+class SettlementStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    EXPORTED = "exported", _("Exported to the bank")
+    PAID = "paid", _("Paid")
+    REJECTED = "rejected", _("Rejected")
+
+
+class SepaExport(models.Model):
+    """A SEPA credit transfer file (pain.001) for the municipality's bank."""
+
+    message_id = models.CharField(max_length=35, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    total_cents = models.BigIntegerField()
+    count = models.PositiveIntegerField()
+    xml = models.TextField()
+
+    def __str__(self) -> str:
+        return self.message_id
+
+
+class Settlement(models.Model):
+    """A shop's request to redeem tokens for euros: requested by the owner, approved by an
+    approver who did not request it; the tokens then move from the shop to the settlement
+    account, and finance exports the euro transfer."""
+
+    shop = models.ForeignKey("accounts.Shop", on_delete=models.PROTECT, related_name="settlements")
+    amount = models.BigIntegerField(help_text="Tokens redeemed, minor units.")
+    fee = models.BigIntegerField(default=0, help_text="Redemption fee, minor units.")
+    iban = models.CharField(max_length=34)
+    status = models.CharField(
+        max_length=16, choices=SettlementStatus.choices, default=SettlementStatus.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    transfer = models.OneToOneField(
+        "ledger.Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    export = models.ForeignKey(
+        SepaExport, on_delete=models.PROTECT, null=True, blank=True, related_name="settlements"
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payments_settlement_positive"),
+            models.CheckConstraint(
+                condition=Q(fee__gte=0) & Q(fee__lt=F("amount")), name="payments_settlement_fee"
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
+                name="payments_settlement_two_people",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"settlement of {self.amount} for {self.shop}"
