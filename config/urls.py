@@ -34,6 +34,9 @@ urlpatterns = [
     path("api/v1/", include("rewards.api")),
     path("api/v1/", include("rewards.api_review")),
     path("api/v1/", include("payments.api")),
+    path("api/v1/", include("payments.api_settlement")),
+    # Public keys of the shops' signed payment requests (docs/qr.md).
+    path(".well-known/", include("payments.urls_public")),
     path("api/v1/transparency/", ledger_api.TransparencyView.as_view(), name="api-transparency"),
     path("api/v1/transparency/keys/", ledger_api.LedgerKeysView.as_view(), name="api-ledger-keys"),
     path("api/v1/residents/", accounts_api.SignUpView.as_view(), name="api-signup"),
