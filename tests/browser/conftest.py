@@ -115,12 +115,11 @@ def axe_serious(page: Any) -> list[str]:
     ]
 
 
-def skip_if_placeholder(page: Any, *paths: str) -> None:
-    """Skip while one of `paths` is still the placeholder that answers 501 (pages are built
-    by other work in progress); the test runs as soon as the page exists."""
+def assert_pages_exist(page: Any, *paths: str) -> None:
+    """Fail at once, with the path named, when one of `paths` does not answer as a page."""
     for path in paths:
-        if page.request.get(path, max_redirects=0).status == 501:
-            pytest.skip(f"{path} is not built yet (501)")
+        status = page.request.get(path, max_redirects=0).status
+        assert status < 500, f"{path} answers {status}"
 
 
 # --- reading the page in its own language -------------------------------------------------------

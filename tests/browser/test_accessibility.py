@@ -12,13 +12,13 @@ from playwright.sync_api import expect
 from accounts import identity
 from accounts.models import STAFF_ROLES
 from tests.browser.conftest import (
+    assert_pages_exist,
     axe_serious,
     code_input,
     fund_wallet,
     make_approved_shop,
     make_resident,
     sign_in,
-    skip_if_placeholder,
     staff_device,
     totp_now,
 )
@@ -119,9 +119,9 @@ def check(page: Any, path: str, status: int = 200) -> list[str]:
 )
 def test_page_has_no_serious_accessibility_violations(page, persona, path, status):
     section = path.split("/")[1]
-    skip_if_placeholder(page, f"/{section}/" if section else "/")
+    assert_pages_exist(page, f"/{section}/" if section else "/")
     if persona in (_staff_unverified, staff_signed_in):
-        skip_if_placeholder(page, "/staff/2fa/verify/")
+        assert_pages_exist(page, "/staff/2fa/verify/")
     context = persona(page)
     assert check(page, path.format(**context), status) == []
 
@@ -140,7 +140,7 @@ def _links_under(page: Any, prefix: str) -> set[str]:
 def test_every_page_linked_from_a_front_door_is_accessible(page, persona, start):
     """Pages reached by following links from the front door (two clicks deep): those added
     after this test was written are checked too."""
-    skip_if_placeholder(page, start, "/staff/2fa/verify/")
+    assert_pages_exist(page, start, "/staff/2fa/verify/")
     persona(page)
     seen: set[str] = set()
     frontier = {start}
@@ -162,7 +162,7 @@ def test_every_page_linked_from_a_front_door_is_accessible(page, persona, start)
 
 def test_wallet_does_not_scroll_sideways_on_a_small_phone(new_context):
     page = new_context(viewport={"width": 360, "height": 740}).new_page()
-    skip_if_placeholder(page, "/wallet/")
+    assert_pages_exist(page, "/wallet/")
     user = make_resident()
     fund_wallet(user, 987_654, times=4)
     sign_in(page, user.email)

@@ -16,13 +16,13 @@ from accounts.templatetags.heitje import tokens
 from rewards import campaigns
 from rewards.models import Claim, ClaimStatus, Task, TaskStatus
 from tests.browser.conftest import (
+    assert_pages_exist,
     axe_serious,
     code_input,
     field,
     make_resident,
     page_language,
     sign_in,
-    skip_if_placeholder,
     staff_device,
     totp_now,
     tr,
@@ -78,7 +78,7 @@ def test_task_to_paid_claim(new_context, tmp_path, settings):
 
     # The task manager creates the task and publishes it.
     staff = new_context(LAPTOP).new_page()
-    skip_if_placeholder(staff, "/staff/2fa/verify/")
+    assert_pages_exist(staff, "/staff/2fa/verify/")
     staff_sign_in(staff, manager)
     staff.goto(f"/staff/rewards/campaigns/{campaign.pk}/")
     check_axe(staff)
@@ -182,7 +182,7 @@ def test_mint_and_campaign_pages_pass_axe(new_context):
     )
 
     page = new_context(LAPTOP).new_page()
-    skip_if_placeholder(page, "/staff/2fa/verify/")
+    assert_pages_exist(page, "/staff/2fa/verify/")
     staff_sign_in(page, manager)
     page.goto("/staff/rewards/campaigns/new/")
     check_axe(page)

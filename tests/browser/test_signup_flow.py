@@ -10,7 +10,7 @@ from django.utils.translation import trans_real
 from playwright.sync_api import expect
 
 from accounts.models import Neighbourhood, User
-from tests.browser.conftest import field, sign_in, skip_if_placeholder, switch_language, tr
+from tests.browser.conftest import assert_pages_exist, field, sign_in, switch_language, tr
 
 PASSWORD = "Kerkrade-bench-painter-7"
 
@@ -31,7 +31,7 @@ def _source_of(text: str, language: str) -> str | None:
 
 
 def test_resident_signs_up_confirms_signs_in_and_switches_to_german(page, new_context):
-    skip_if_placeholder(page, "/wallet/")
+    assert_pages_exist(page, "/wallet/")
     neighbourhood, _ = Neighbourhood.objects.get_or_create(name="Heerlerbaan")
 
     page.goto("/signup/")

@@ -8,10 +8,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from tests.browser.conftest import (
+    assert_pages_exist,
     code_input,
     setup_device,
     sign_in,
-    skip_if_placeholder,
     totp_now,
     wrong_code,
 )
@@ -28,7 +28,7 @@ def fast_retries(settings):
 
 
 def test_staff_set_up_totp_before_reaching_the_console(page, fast_retries):
-    skip_if_placeholder(page, "/staff/", "/staff/2fa/setup/")
+    assert_pages_exist(page, "/staff/", "/staff/2fa/setup/")
     reviewer = make_user("rob@example.org", "reviewer", "approver", display_name="Rob")
 
     sign_in(page, reviewer.email)
