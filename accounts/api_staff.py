@@ -241,6 +241,21 @@ class MemberRolesView(APIView):
         return Response(StaffMemberSerializer(_member(user, roles)).data)
 
 
+class TotpResetSerializer(serializers.Serializer):
+    devices_removed = serializers.IntegerField()
+
+
+class MemberTotpResetView(APIView):
+    permission_classes = (staff_permission(*staff.ADMIN_ROLES),)
+
+    @extend_schema(request=None, responses=TotpResetSerializer, tags=["staff"])
+    def post(self, request: Request, user_id: int) -> Response:
+        """Remove a staff member's authenticator (a lost phone): their sessions end and they set
+        up a new one at the next sign-in. Not for yourself."""
+        removed = staff.staff_totp_reset(admin=_user(request), user_id=user_id)
+        return Response(TotpResetSerializer({"devices_removed": removed}).data)
+
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("neighbourhoods/", PublicNeighbourhoodsView.as_view(), name="api-neighbourhoods"),
     path(
@@ -260,5 +275,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "staff/members/<int:user_id>/roles/",
         MemberRolesView.as_view(),
         name="api-staff-member-roles",
+    ),
+    path(
+        "staff/members/<int:user_id>/totp-reset/",
+        MemberTotpResetView.as_view(),
+        name="api-staff-member-totp-reset",
     ),
 ]

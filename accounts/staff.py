@@ -19,7 +19,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import audit
+from . import audit, identity
 from .errors import AccountsError, NotAllowed, NotFound
 from .models import STAFF_ROLES, AuditEvent, Neighbourhood, ResidentProfile, Role, RoleGrant, User
 from .tasks import mail_template
@@ -214,6 +214,23 @@ def staff_roles_set(*, admin: User, user_id: int, roles: Iterable[str]) -> set[s
                 detail={"before": sorted(before), "after": sorted(chosen)},
             )
     return chosen
+
+
+def staff_totp_reset(*, admin: User, user_id: int) -> int:
+    """An administrator removes a staff member's authenticator devices (a lost or replaced
+    phone): their sessions end, and at the next sign-in they set up a new device before any
+    staff page works. Administrators reset others only. Returns how many devices went."""
+    _require(admin, ADMIN_ROLES)
+    if user_id == admin.pk:
+        raise StaffRefused(_("Ask another administrator to reset your own two-step sign-in."))
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=user_id, erased_at__isnull=True).first()
+        if user is None:
+            raise NotFound(_("There is no such person."))
+        removed, _detail = TOTPDevice.objects.filter(user=user).delete()
+        identity.sessions_end_all(user=user)
+        audit.record(actor=admin, action="totp.reset", target=user, detail={"devices": removed})
+    return removed
 
 
 def staff_welcome_link(*, user: User) -> str:

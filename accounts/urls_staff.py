@@ -21,6 +21,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("members/", views_staff.members, name="staff-members"),
     path("members/<int:user_id>/", views_staff.member_roles, name="staff-member-roles"),
+    path(
+        "members/<int:user_id>/two-factor-reset/",
+        views_staff.member_totp_reset,
+        name="staff-member-totp-reset",
+    ),
     path("audit-log/", views_staff.audit_log, name="staff-audit-log"),
     path("welcome/<str:uidb64>/<str:token>/", views_staff.welcome, name="staff-welcome"),
 ]

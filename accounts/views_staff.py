@@ -417,6 +417,24 @@ def member_roles(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @staff_page(*staff.ADMIN_ROLES)
+@require_POST
+def member_totp_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    """An administrator resets another staff member's two-step sign-in (a lost phone)."""
+    try:
+        staff.staff_totp_reset(admin=_user(request), user_id=user_id)
+    except NotFound:
+        raise Http404 from None
+    except AccountsError as exc:
+        messages.error(request, exc.message)
+        return redirect("staff-member-roles", user_id=user_id)
+    messages.success(
+        request,
+        _("Two-step sign-in is reset: they set up a new authenticator at their next sign-in."),
+    )
+    return redirect("staff-members")
+
+
+@staff_page(*staff.ADMIN_ROLES)
 def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     action = actor = ""

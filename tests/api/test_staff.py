@@ -259,3 +259,53 @@ def test_staff_without_a_verified_session_are_refused_everywhere(admin):
             assert_problem(response, 403, "two-factor-required")
     assert snapshot() == before
     assert not mail.outbox
+
+
+def test_an_admin_resets_a_lost_authenticator_and_the_member_must_set_up_anew(admin, reviewer):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    phone = APIClient()
+    staff_login(phone, reviewer)  # a confirmed device and a verified session
+    assert phone.get("/api/v1/staff/residents/").status_code == 200
+
+    response = client_for(admin).post(f"/api/v1/staff/members/{reviewer.pk}/totp-reset/")
+    assert response.status_code == 200, response.content
+    assert response.json() == {"devices_removed": 1}
+    assert not TOTPDevice.objects.filter(user=reviewer).exists()
+    event = AuditEvent.objects.get(action="totp.reset")
+    assert (event.actor, event.target_id) == (admin, str(reviewer.pk))
+    # The session on the lost phone has ended: nothing works there any more.
+    assert phone.get("/api/v1/staff/residents/").status_code == 403
+    # At the next sign-in the staff pages send them to set up a new authenticator.
+    fresh = APIClient()
+    fresh.force_login(reviewer)
+    page = fresh.get("/staff/")
+    assert page.status_code == 302
+    assert page["Location"].endswith("/staff/2fa/setup/")
+
+
+def test_nobody_resets_their_own_authenticator_and_only_admins_reset(admin, reviewer):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    own = client_for(admin).post(f"/api/v1/staff/members/{admin.pk}/totp-reset/")
+    assert own.status_code == 422
+    assert TOTPDevice.objects.filter(user=admin).exists()
+    other = client_for(reviewer).post(f"/api/v1/staff/members/{admin.pk}/totp-reset/")
+    assert other.status_code == 403
+    assert TOTPDevice.objects.filter(user=admin).exists()
+    missing = client_for(admin).post("/api/v1/staff/members/999999/totp-reset/")
+    assert missing.status_code == 404
+    assert not AuditEvent.objects.filter(action="totp.reset").exists()
+
+
+def test_the_reset_button_on_the_member_page(admin, reviewer):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    staff_login(APIClient(), reviewer)
+    client = client_for(admin)
+    page = client.get(f"/staff/members/{reviewer.pk}/")
+    assert 'id="totp-reset"' in page.content.decode()
+    response = client.post(f"/staff/members/{reviewer.pk}/two-factor-reset/")
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=reviewer).exists()
+    assert client.get(f"/staff/members/{reviewer.pk}/two-factor-reset/").status_code == 405
