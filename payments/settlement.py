@@ -1,0 +1,406 @@
+"""Settlement: shops redeem tokens for euros.
+
+States: requested -> approved -> exported -> paid, or requested -> rejected.
+
+- The owner of an approved shop requests an amount: more than nothing, and at most the shop's
+  balance minus what its other open requests ask (the shop row is locked, so two requests at
+  once cannot together ask for more). The fee (SETTLEMENT_FEE_PERMILLE of it, rounded down) and
+  the shop's IBAN are fixed at request time.
+- An approver or administrator who did not request it (the database refuses that too)
+  approves: the ledger moves the amount from the shop to the currency's settlement account
+  (kind "settlement", key `settlement:<id>`); a shop that no longer has it is refused. Or they
+  reject it with a reason; nothing moves.
+- Finance (or an administrator) exports every approved settlement into one pain.001 file (amount
+  minus fee per shop) and later marks the file paid, which marks its settlements paid.
+Every staff action is audited in its transaction; the owner is mailed on approval, rejection
+and payment, after commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import audit
+from accounts.errors import AccountsError, NotAllowed, NotFound, ShopRefused
+from accounts.models import Role, Shop, ShopStatus, User
+from accounts.permissions import has_role
+from accounts.shops import iban_clean, shop_membership
+from accounts.tasks import mail_template
+from ledger import selectors as ledger_selectors
+from ledger import services as ledger_services
+from ledger.errors import AccountNotOpen, InsufficientFunds
+from ledger.models import Account, AccountKind, Currency, TransferKind
+
+from .models import SepaExport, Settlement, SettlementStatus
+from .sepa import CreditTransfer, pain001_build
+
+APPROVE_ROLES = (Role.APPROVER, Role.ADMIN)
+EXPORT_ROLES = (Role.FINANCE, Role.ADMIN)
+IDEMPOTENCY_SCOPE = "payments"
+REASON_MAX = 500
+AMOUNT_MAX = 10**12  # minor units; far above any shop's balance
+
+
+class SettlementRefused(AccountsError):
+    """The request cannot be made as asked (amount, shop, IBAN)."""
+
+    code = "settlement-refused"
+
+
+class SettlementStateConflict(AccountsError):
+    """The settlement (or export) is not in a state that allows this."""
+
+    code = "settlement-state-conflict"
+    status = 409
+
+
+class SettlementInsufficient(AccountsError):
+    code = "insufficient-balance"
+    status = 409
+
+
+@dataclass(frozen=True)
+class Available:
+    """What a shop may still ask to settle: its balance minus its open requests."""
+
+    balance: int
+    requested: int
+
+    @property
+    def amount(self) -> int:
+        return max(0, self.balance - self.requested)
+
+
+def _require(user: User, roles: tuple[str, ...], message: str) -> None:
+    if not has_role(user, roles):
+        raise NotAllowed(message)
+
+
+def settlement_account(*, currency: Currency) -> Account:
+    """The settlement account of a currency, opened on first use. The currency row is locked
+    while looking, so two first approvals at once open one account, not two."""
+    Currency.objects.select_for_update(no_key=True).filter(pk=currency.pk).first()
+    found = (
+        Account.objects.filter(currency=currency, kind=AccountKind.SETTLEMENT)
+        .order_by("pk")
+        .first()
+    )
+    return found or ledger_services.account_open(
+        currency=currency, kind=AccountKind.SETTLEMENT, name=f"{currency.name} settlement"
+    )
+
+
+def _owned_shop(*, owner: User, shop_id: int) -> Shop:
+    membership = shop_membership(user=owner, shop_id=shop_id)
+    if not membership.is_owner:
+        raise NotAllowed(_("Only the shop's owner settles its balance."))
+    return membership.shop
+
+
+def settlement_available(*, shop: Shop) -> Available:
+    """The shop's balance and what its open (requested) settlements already ask."""
+    if shop.account_id is None:
+        return Available(balance=0, requested=0)
+    requested = Settlement.objects.filter(shop=shop, status=SettlementStatus.REQUESTED).aggregate(
+        s=Sum("amount")
+    )["s"]
+    return Available(
+        balance=ledger_selectors.account_balance(account_id=shop.account_id),
+        requested=int(requested or 0),
+    )
+
+
+def settlement_fee(amount: int) -> int:
+    """SETTLEMENT_FEE_PERMILLE of the amount, rounded down (in the shop's favour)."""
+    return amount * settings.SETTLEMENT_FEE_PERMILLE // 1000
+
+
+def settlement_request(*, owner: User, shop_id: int, amount: int) -> Settlement:
+    """Ask to redeem `amount` minor units of the shop's tokens for euros, paid to the shop's
+    IBAN as it is now. Owner of an approved shop only; never more than the shop holds beyond
+    its other open requests."""
+    shop = _owned_shop(owner=owner, shop_id=shop_id)
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= AMOUNT_MAX:
+        raise SettlementRefused(
+            _("The amount must be a positive whole number of cents."), field="amount"
+        )
+    fee = settlement_fee(amount)
+    if fee >= amount:
+        raise SettlementRefused(
+            _("After the fee nothing would be paid out; ask for a larger amount."),
+            field="amount",
+        )
+    with transaction.atomic():
+        shop = Shop.objects.select_for_update().get(pk=shop.pk)
+        if shop.status != ShopStatus.APPROVED or shop.account_id is None:
+            raise SettlementRefused(_("Only an approved shop can settle its balance."))
+        try:
+            iban = iban_clean(shop.iban)
+        except ShopRefused:
+            raise SettlementRefused(
+                _("The shop's IBAN is not valid; correct it in the shop's details first."),
+                field="iban",
+            ) from None
+        available = settlement_available(shop=shop)
+        if amount > available.amount:
+            raise SettlementRefused(
+                _(
+                    "The shop can settle at most %(available)d cents now (its balance minus "
+                    "open requests)."
+                )
+                % {"available": available.amount},
+                field="amount",
+            )
+        return Settlement.objects.create(
+            shop=shop, amount=amount, fee=fee, iban=iban, requested_by=owner
+        )
+
+
+def shop_settlements(*, owner: User, shop_id: int) -> QuerySet[Settlement]:
+    """The shop's settlements, newest first (owner only; to others the shop does not exist)."""
+    shop = _owned_shop(owner=owner, shop_id=shop_id)
+    return Settlement.objects.filter(shop=shop).order_by("-requested_at", "-id")
+
+
+def settlements_for_staff(*, status: str | None = None) -> QuerySet[Settlement]:
+    """Settlements oldest first (the queue order), optionally of one status."""
+    qs = Settlement.objects.select_related("shop", "requested_by", "decided_by", "export")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("requested_at", "id")
+
+
+def _locked(settlement_id: int) -> Settlement:
+    found = (
+        Settlement.objects.select_for_update()
+        .select_related("shop__account__currency", "requested_by")
+        .filter(pk=settlement_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("There is no such settlement."))
+    return found
+
+
+def _decide_check(settlement: Settlement, approver: User) -> None:
+    if settlement.requested_by_id == approver.pk:
+        raise NotAllowed(_("Someone other than the requester must decide on a settlement."))
+    if settlement.status != SettlementStatus.REQUESTED:
+        raise SettlementStateConflict(_("This settlement was already decided."))
+
+
+def settlement_approve(*, approver: User, settlement_id: int) -> Settlement:
+    """Approve a requested settlement: the amount moves from the shop to the settlement
+    account, once (key `settlement:<id>`). Refused when the shop no longer holds it or its
+    account is frozen; never by the person who requested it."""
+    _require(approver, APPROVE_ROLES, _("Only approvers and administrators approve settlements."))
+    with transaction.atomic():
+        settlement = _locked(settlement_id)
+        _decide_check(settlement, approver)
+        shop_account = settlement.shop.account
+        assert shop_account is not None  # a settlement is only requested with an account
+        target = settlement_account(currency=shop_account.currency)
+        try:
+            transfer = ledger_services.transfer_post(
+                kind=TransferKind.SETTLEMENT,
+                legs=ledger_services.legs_between(
+                    source_id=shop_account.pk, destination_id=target.pk, amount=settlement.amount
+                ),
+                idempotency_scope=IDEMPOTENCY_SCOPE,
+                idempotency_key=f"settlement:{settlement.pk}",
+                metadata={
+                    "settlement": settlement.pk,
+                    "shop": settlement.shop_id,
+                    "fee": settlement.fee,
+                },
+                actor_id=approver.pk,
+            )
+        except InsufficientFunds as exc:
+            raise SettlementInsufficient(
+                _("The shop now holds %(balance)d cents, less than this settlement asks.")
+                % {"balance": exc.balance}
+            ) from None
+        except AccountNotOpen:
+            raise SettlementStateConflict(
+                _("The shop's account is frozen; it cannot be settled now.")
+            ) from None
+        settlement.status = SettlementStatus.APPROVED
+        settlement.decided_by = approver
+        settlement.decided_at = timezone.now()
+        settlement.transfer = transfer
+        try:
+            with transaction.atomic():
+                settlement.save(update_fields=["status", "decided_by", "decided_at", "transfer"])
+        except IntegrityError:
+            raise NotAllowed(
+                _("Someone other than the requester must decide on a settlement.")
+            ) from None
+        audit.record(
+            actor=approver,
+            action="settlement.approve",
+            target=settlement,
+            detail={
+                "shop": settlement.shop_id,
+                "amount": settlement.amount,
+                "fee": settlement.fee,
+                "transfer": transfer.pk,
+            },
+        )
+        _mail(settlement, "settlement_approved")
+    return settlement
+
+
+def settlement_reject(*, approver: User, settlement_id: int, reason: str) -> Settlement:
+    """Turn a requested settlement down with a reason the owner reads; nothing moves."""
+    _require(approver, APPROVE_ROLES, _("Only approvers and administrators reject settlements."))
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise SettlementRefused(_("Say why the settlement is turned down."), field="reason")
+    if len(reason) > REASON_MAX or "\x00" in reason:
+        raise SettlementRefused(
+            _("At most %(max)d characters.") % {"max": REASON_MAX}, field="reason"
+        )
+    with transaction.atomic():
+        settlement = _locked(settlement_id)
+        _decide_check(settlement, approver)
+        settlement.status = SettlementStatus.REJECTED
+        settlement.decided_by = approver
+        settlement.decided_at = timezone.now()
+        settlement.reason = reason
+        settlement.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+        audit.record(
+            actor=approver,
+            action="settlement.reject",
+            target=settlement,
+            detail={"shop": settlement.shop_id, "amount": settlement.amount, "reason": reason},
+        )
+        _mail(settlement, "settlement_rejected")
+    return settlement
+
+
+def _mail(settlement: Settlement, template: str) -> None:
+    owner = settlement.requested_by
+    if owner.erased_at is None:
+        mail_template(
+            to=owner,
+            template=template,
+            context={
+                "settlement": settlement,
+                "shop": settlement.shop,
+                "owner": owner,
+                "payout": settlement.amount - settlement.fee,
+            },
+        )
+
+
+# --- SEPA ------------------------------------------------------------------------------------
+
+
+def sepa_export_create(*, actor: User) -> SepaExport:
+    """Put every approved settlement into one validated pain.001 file (amount minus fee each,
+    to the IBAN given at request time) and mark them exported. Finance and administrators
+    only; refused when nothing is approved."""
+    _require(actor, EXPORT_ROLES, _("Only finance and administrators export transfer files."))
+    with transaction.atomic():
+        settlements = list(
+            Settlement.objects.select_for_update(of=("self",))
+            .select_related("shop__account__currency")
+            .filter(status=SettlementStatus.APPROVED)
+            .order_by("id")
+        )
+        if not settlements:
+            raise SettlementStateConflict(_("No approved settlements are waiting for export."))
+        for s in settlements:
+            assert s.shop.account is not None
+            if s.shop.account.currency.decimals != 2:
+                raise SettlementRefused(
+                    _("Settlement %(id)d is in a currency without cents.") % {"id": s.pk}
+                )
+        document = pain001_build(
+            transfers=[
+                CreditTransfer(
+                    name=s.shop.name,
+                    iban=s.iban,
+                    amount_cents=s.amount - s.fee,
+                    description=f"Heitje settlement {s.pk}",
+                    end_to_end_id=f"HEITJE-SETTLEMENT-{s.pk}",
+                )
+                for s in settlements
+            ],
+            execution_date=timezone.localdate(),
+        )
+        export = SepaExport.objects.create(
+            message_id=document.message_id,
+            created_by=actor,
+            total_cents=document.total_cents,
+            count=document.count,
+            xml=document.xml,
+        )
+        Settlement.objects.filter(pk__in=[s.pk for s in settlements]).update(
+            status=SettlementStatus.EXPORTED, export=export
+        )
+        audit.record(
+            actor=actor,
+            action="sepa_export.create",
+            target=export,
+            detail={
+                "message_id": export.message_id,
+                "total_cents": export.total_cents,
+                "count": export.count,
+                "settlements": [s.pk for s in settlements],
+            },
+        )
+    return export
+
+
+def sepa_export_get(*, actor: User, export_id: int) -> SepaExport:
+    """An export, for downloading its file (finance and administrators; the download is
+    audited, since the file names shops and their IBANs)."""
+    _require(actor, EXPORT_ROLES, _("Only finance and administrators download transfer files."))
+    export = SepaExport.objects.filter(pk=export_id).first()
+    if export is None:
+        raise NotFound(_("There is no such transfer file."))
+    audit.record(actor=actor, action="sepa_export.download", target=export)
+    return export
+
+
+def sepa_exports_for_staff() -> QuerySet[SepaExport]:
+    return SepaExport.objects.select_related("created_by").order_by("-created_at", "-id")
+
+
+def sepa_export_paid(*, actor: User, export_id: int) -> SepaExport:
+    """Record that the bank executed the file: its settlements become paid and their owners
+    are mailed. Finance and administrators; once."""
+    _require(actor, EXPORT_ROLES, _("Only finance and administrators mark transfer files paid."))
+    with transaction.atomic():
+        export = SepaExport.objects.select_for_update().filter(pk=export_id).first()
+        if export is None:
+            raise NotFound(_("There is no such transfer file."))
+        settlements = list(
+            Settlement.objects.select_for_update(of=("self",))
+            .select_related("shop", "requested_by")
+            .filter(export=export, status=SettlementStatus.EXPORTED)
+            .order_by("id")
+        )
+        if not settlements:
+            raise SettlementStateConflict(_("This transfer file is already marked paid."))
+        now = timezone.now()
+        Settlement.objects.filter(pk__in=[s.pk for s in settlements]).update(
+            status=SettlementStatus.PAID, paid_at=now
+        )
+        audit.record(
+            actor=actor,
+            action="sepa_export.paid",
+            target=export,
+            detail={"settlements": [s.pk for s in settlements]},
+        )
+        for s in settlements:
+            s.status, s.paid_at = SettlementStatus.PAID, now
+            _mail(s, "settlement_paid")
+    return export
