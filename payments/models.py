@@ -27,9 +27,19 @@ class PayToken(models.Model):
     payment = models.OneToOneField(
         "Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="pay_token"
     )
+    confirm_up_to = models.BigIntegerField(
+        default=0,
+        help_text="Amount (minor units) the resident confirmed in advance when asking for the "
+        "code; charges above PAYMENT_CONFIRM_ABOVE need it to be at least the amount.",
+    )
 
     class Meta:
         indexes: ClassVar = [models.Index(fields=["short_code", "expires_at"])]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(confirm_up_to__gte=0), name="payments_paytoken_confirm_up_to"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"pay code of {self.resident}"

@@ -1,0 +1,98 @@
+"""Domain errors of payments. Each has a stable `code` (the problem+json `type` is
+/problems/<code>) and an HTTP status; when one is raised, nothing has been written.
+
+422: the request can never succeed as it is (a malformed or tampered code, a limit).
+409: the state refuses it now (a code already used, a request already paid, too few tokens).
+"""
+
+from accounts.errors import AccountsError
+
+
+class PaymentError(AccountsError):
+    code = "payment-refused"
+    status = 422
+
+
+class CodeMalformed(PaymentError):
+    """Not a code this app issues: wrong prefix, version, encoding or fields."""
+
+    code = "code-malformed"
+
+
+class CodeUnknown(PaymentError):
+    """A well-formed resident code that matches no code we issued (or was ended)."""
+
+    code = "code-unknown"
+
+
+class CodeExpired(PaymentError):
+    code = "code-expired"
+
+
+class CodeUsed(PaymentError):
+    code = "code-used"
+    status = 409
+
+
+class SignatureInvalid(PaymentError):
+    code = "signature-invalid"
+
+
+class UnknownKey(PaymentError):
+    """The payment request names a key id that is neither the active key nor a retired one."""
+
+    code = "unknown-key"
+
+
+class WrongCurrency(PaymentError):
+    code = "wrong-currency"
+
+
+class RequestNotOpen(PaymentError):
+    """The payment request has been paid (a replay) or cancelled."""
+
+    code = "request-not-open"
+    status = 409
+
+
+class LimitExceeded(PaymentError):
+    code = "limit-exceeded"
+
+
+class ConfirmationRequired(PaymentError):
+    """Above PAYMENT_CONFIRM_ABOVE a resident's code must carry their confirmation."""
+
+    code = "confirmation-required"
+
+
+class InsufficientBalance(PaymentError):
+    code = "insufficient-balance"
+    status = 409
+
+
+class ShopNotAccepting(PaymentError):
+    """The shop is not approved (pending or suspended) or its account is frozen."""
+
+    code = "shop-not-accepting"
+    status = 409
+
+
+class WalletNotOpen(PaymentError):
+    code = "wallet-not-open"
+    status = 409
+
+
+class OwnShop(PaymentError):
+    """Nobody pays a shop they belong to (it would turn their wallet into euros)."""
+
+    code = "own-shop"
+    status = 403
+
+
+class TooManyAttempts(PaymentError):
+    code = "too-many-attempts"
+    status = 429
+
+
+class RefundRefused(PaymentError):
+    code = "refund-refused"
