@@ -1,0 +1,39 @@
+"""Helpers of the voucher and settlement tests (pay-settle): an approved shop, tokens put in a
+shop, balances."""
+
+from django.conf import settings
+
+from accounts import shops
+from accounts.models import Shop, User
+from ledger import selectors as ledger_selectors
+from ledger import services as ledger_services
+
+SHOP = {
+    "name": "Bakkerij Kerkrade",
+    "address": "Saroleastraat 1, 6411 Heerlen",
+    "category": "bakery",
+    "iban": "NL91ABNA0417164300",
+}
+
+
+def approved_shop(owner: User, approver: User, **changes) -> Shop:
+    shop = shops.shop_apply(owner=owner, **{**SHOP, **changes})
+    return shops.shop_approve(staff=approver, shop_id=shop.pk)
+
+
+def shop_fund(shop: Shop, amount: int) -> None:
+    """Put tokens in a shop's account straight from the issuer (set-up only)."""
+    currency = ledger_services.currency_get_or_create(
+        code=settings.CURRENCY_CODE, name=settings.CURRENCY_NAME
+    )
+    issuer = ledger_selectors.issuer_account(currency=currency)
+    ledger_services.transfer_post(
+        kind="mint",
+        legs=ledger_services.legs_between(
+            source_id=issuer.pk, destination_id=shop.account_id, amount=amount
+        ),
+    )
+
+
+def balance(account_id: int) -> int:
+    return ledger_selectors.account_balance(account_id=account_id)
