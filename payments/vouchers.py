@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit
-from accounts.errors import AccountsError, NotAllowed, NotFound
+from accounts.errors import NotAllowed, NotFound
 from accounts.models import Role, ShopStatus, User
 from accounts.permissions import has_role
 from accounts.shops import shop_membership
@@ -45,7 +45,9 @@ from ledger.errors import AccountNotOpen, InsufficientFunds
 from ledger.models import AccountKind, AccountStatus, TransferKind
 from rewards.models import Campaign, CampaignStatus
 
+from .errors import PaymentError, ShopNotAccepting
 from .models import Payment, PaymentMethod, Voucher, VoucherBatch
+from .services import payment_post
 
 logger = logging.getLogger(__name__)
 
@@ -59,32 +61,25 @@ CODE_GROUP = 4
 QR_PREFIX = "HEITJE-VOUCHER:"
 
 
-class VoucherRefused(AccountsError):
+class VoucherRefused(PaymentError):
     """A batch that cannot be issued as asked (bad value, count, expiry, campaign, budget)."""
 
     code = "voucher-refused"
 
 
-class VoucherInvalid(AccountsError):
+class VoucherInvalid(PaymentError):
     """Not a voucher code we issued."""
 
     code = "voucher-invalid"
 
 
-class VoucherUsed(AccountsError):
+class VoucherUsed(PaymentError):
     code = "voucher-used"
     status = 409
 
 
-class VoucherExpired(AccountsError):
+class VoucherExpired(PaymentError):
     code = "voucher-expired"
-    status = 409
-
-
-class VoucherShopRefused(AccountsError):
-    """The shop cannot take vouchers now (not approved, or its account frozen)."""
-
-    code = "shop-not-accepting"
     status = 409
 
 
@@ -281,29 +276,6 @@ def voucher_batches_for_staff() -> QuerySet[VoucherBatch]:
 # --- redeeming -----------------------------------------------------------------------------
 
 
-def _payment_post(
-    *, batch: VoucherBatch, voucher: Voucher, shop_account_id: int, cashier: User, shop_id: int
-) -> Payment:
-    transfer = ledger_services.transfer_post(
-        kind=TransferKind.PAYMENT,
-        legs=ledger_services.legs_between(
-            source_id=batch.escrow_id, destination_id=shop_account_id, amount=batch.value
-        ),
-        idempotency_scope=IDEMPOTENCY_SCOPE,
-        idempotency_key=f"voucher:{voucher.pk}",
-        metadata={"shop": shop_id, "method": PaymentMethod.VOUCHER, "voucher": voucher.pk},
-        actor_id=cashier.pk,
-    )
-    return Payment.objects.create(
-        shop_id=shop_id,
-        payer_account_id=batch.escrow_id,
-        amount=batch.value,
-        method=PaymentMethod.VOUCHER,
-        transfer=transfer,
-        cashier=cashier,
-    )
-
-
 def voucher_redeem(*, cashier: User, shop_id: int, code: str) -> Payment:
     """Redeem a paper voucher at the till of one's own approved shop: the voucher's value moves
     from the batch's escrow to the shop, once. Refused, with nothing written, for an unknown,
@@ -312,7 +284,7 @@ def voucher_redeem(*, cashier: User, shop_id: int, code: str) -> Payment:
     membership = shop_membership(user=cashier, shop_id=shop_id)
     shop = membership.shop
     if shop.status != ShopStatus.APPROVED or shop.account_id is None:
-        raise VoucherShopRefused(_("This shop cannot take payments now."))
+        raise ShopNotAccepting(_("This shop cannot take payments at the moment."))
     normalised = code_normalise(code)
     if not normalised:
         raise VoucherInvalid(_("This is not a voucher code."), field="code")
@@ -327,7 +299,7 @@ def voucher_redeem(*, cashier: User, shop_id: int, code: str) -> Payment:
         voucher_id, batch_id = found
         # The batch first (expiry takes only that lock), then the voucher: two tills with one
         # voucher queue here, and the second finds it redeemed.
-        batch = VoucherBatch.objects.select_for_update().get(pk=batch_id)
+        batch = VoucherBatch.objects.select_for_update().select_related("escrow").get(pk=batch_id)
         voucher = Voucher.objects.select_for_update().get(pk=voucher_id)
         if voucher.redeemed_at is not None:
             raise VoucherUsed(
@@ -337,16 +309,16 @@ def voucher_redeem(*, cashier: User, shop_id: int, code: str) -> Payment:
             )
         if batch.expired_at is not None or batch.expires_at <= timezone.now():
             raise VoucherExpired(_("This voucher has expired."), field="code")
-        try:
-            payment = _payment_post(
-                batch=batch,
-                voucher=voucher,
-                shop_account_id=shop.account_id,
-                cashier=cashier,
-                shop_id=shop.pk,
-            )
-        except AccountNotOpen:
-            raise VoucherShopRefused(_("This shop cannot take payments now.")) from None
+        payment = payment_post(
+            shop=shop,
+            payer_account=batch.escrow,
+            amount=batch.value,
+            method=PaymentMethod.VOUCHER,
+            idempotency_key=f"voucher:{voucher.pk}",
+            cashier=cashier,
+            metadata={"voucher": voucher.pk, "voucher_batch": batch.pk},
+            actor_id=cashier.pk,
+        )
         voucher.redeemed_at = timezone.now()
         voucher.payment = payment
         voucher.save(update_fields=["redeemed_at", "payment"])
