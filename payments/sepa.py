@@ -111,9 +111,9 @@ def pain001_build(*, transfers: Sequence[CreditTransfer], execution_date: date) 
     try:
         xml = document.export(validate=True)
     except SepaValidationError as exc:
+        reason = str(exc.__cause__ or exc).strip().splitlines()[0]
         raise SepaRefused(
-            _("The transfer file does not pass the pain.001 schema: %(error)s")
-            % {"error": exc.__cause__ or exc}
+            _("The transfer file does not pass the pain.001 schema: %(error)s") % {"error": reason}
         ) from exc
     return Pain001(
         message_id=str(document.msg_id),

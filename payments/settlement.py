@@ -178,7 +178,7 @@ def settlements_for_staff(*, status: str | None = None) -> QuerySet[Settlement]:
 
 def _locked(settlement_id: int) -> Settlement:
     found = (
-        Settlement.objects.select_for_update()
+        Settlement.objects.select_for_update(of=("self",))
         .select_related("shop__account__currency", "requested_by")
         .filter(pk=settlement_id)
         .first()
