@@ -1,0 +1,139 @@
+"""Fixtures of the paying tests (pay-core): an approved shop with its owner and a cashier, and
+residents with funded wallets. Test modules load them with
+`pytest_plugins = ["tests.payments.pay_fixtures"]`."""
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.conf import settings
+from django.utils import timezone
+
+from accounts import shops
+from accounts.models import Role, Shop, ShopMember, ShopRole, User
+from accounts.services import resident_register
+from ledger import selectors as ledger_selectors
+from ledger import services as ledger_services
+from ledger.models import Transfer
+from payments.models import Payment
+from tests.helpers import PASSWORD, make_user
+
+SHOP = {
+    "name": "Bakkerij Kerkrade",
+    "address": "Saroleastraat 1, 6411 Heerlen",
+    "category": "bakery",
+    "iban": "NL91ABNA0417164300",
+}
+
+
+def approved_shop(owner: User, approver: User, **changes) -> Shop:
+    shop = shops.shop_apply(owner=owner, **{**SHOP, **changes})
+    return shops.shop_approve(staff=approver, shop_id=shop.pk)
+
+
+def fund(account_id: int, amount: int) -> None:
+    currency = ledger_services.currency_get_or_create(
+        code=settings.CURRENCY_CODE, name=settings.CURRENCY_NAME
+    )
+    issuer = ledger_selectors.issuer_account(currency=currency)
+    ledger_services.transfer_post(
+        kind="mint",
+        legs=ledger_services.legs_between(
+            source_id=issuer.pk, destination_id=account_id, amount=amount
+        ),
+    )
+
+
+def balance(account_id: int) -> int:
+    return ledger_selectors.account_balance(account_id=account_id)
+
+
+def resident(email: str, funded: int = 0) -> User:
+    user = resident_register(email=email, password=PASSWORD, display_name=email.split("@")[0])
+    user.email_verified_at = timezone.now()
+    user.save(update_fields=["email_verified_at"])
+    if funded:
+        fund(user.resident.wallet_id, funded)
+    return user
+
+
+def new_pem() -> str:
+    return (
+        Ed25519PrivateKey.generate()
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+
+
+def public_pem(private_pem: str) -> str:
+    key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+
+
+def money_snapshot() -> tuple[int, int]:
+    """Payments and transfers on record: a refusal leaves both as they were."""
+    return Payment.objects.count(), Transfer.objects.count()
+
+
+@pytest.fixture
+def signing_key(settings) -> str:
+    """A fresh signing key for the test (not the development key under var/)."""
+    pem = new_pem()
+    settings.PAYMENT_SIGNING_KEY = pem
+    settings.PAYMENT_VERIFY_KEYS = []
+    return pem
+
+
+@pytest.fixture
+def approver(db) -> User:
+    return make_user("approver@example.org", Role.APPROVER)
+
+
+@pytest.fixture
+def owner(db) -> User:
+    return make_user("owner@example.org", Role.RESIDENT)
+
+
+@pytest.fixture
+def shop(owner, approver, signing_key) -> Shop:
+    return approved_shop(owner, approver)
+
+
+@pytest.fixture
+def cashier(shop) -> User:
+    user = make_user("cashier@example.org")
+    ShopMember.objects.create(shop=shop, user=user, role=ShopRole.CASHIER)
+    return user
+
+
+@pytest.fixture
+def other_shop(approver) -> Shop:
+    other_owner = make_user("other-owner@example.org", Role.RESIDENT)
+    return approved_shop(other_owner, approver, name="Slagerij Hoensbroek")
+
+
+@pytest.fixture
+def anna(db) -> User:
+    return resident("anna@example.org", funded=20_000)
+
+
+@pytest.fixture
+def bert(db) -> User:
+    return resident("bert@example.org", funded=5_000)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The till's failure counters live in the cache: start each test with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
