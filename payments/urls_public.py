@@ -1,3 +1,7 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from . import views_public
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("heitje-payment-keys.json", views_public.payment_keys, name="payment-keys-well-known"),
+]

@@ -5,21 +5,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ledger', '0003_alter_account_kind'),
-        ('payments', '0001_initial'),
+        ("ledger", "0003_alter_account_kind"),
+        ("payments", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='paytoken',
-            name='confirm_up_to',
-            field=models.BigIntegerField(default=0, help_text='Amount (minor units) the resident confirmed in advance when asking for the code; charges above PAYMENT_CONFIRM_ABOVE need it to be at least the amount.'),
+            model_name="paytoken",
+            name="confirm_up_to",
+            field=models.BigIntegerField(
+                default=0,
+                help_text="Amount (minor units) the resident confirmed in advance when asking for the code; charges above PAYMENT_CONFIRM_ABOVE need it to be at least the amount.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='paytoken',
-            constraint=models.CheckConstraint(condition=models.Q(('confirm_up_to__gte', 0)), name='payments_paytoken_confirm_up_to'),
+            model_name="paytoken",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("confirm_up_to__gte", 0)),
+                name="payments_paytoken_confirm_up_to",
+            ),
         ),
     ]
