@@ -27,6 +27,7 @@ def shop_fund(shop: Shop, amount: int) -> None:
         code=settings.CURRENCY_CODE, name=settings.CURRENCY_NAME
     )
     issuer = ledger_selectors.issuer_account(currency=currency)
+    assert shop.account_id is not None, "only an approved shop has an account"
     ledger_services.transfer_post(
         kind="mint",
         legs=ledger_services.legs_between(
