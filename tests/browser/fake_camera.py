@@ -38,7 +38,8 @@ def y4m_write(path: Path, frame: Image.Image, *, frames: int = 10, fps: int = 10
     """Write `frame` (greyscale, even width and height) `frames` times as a C420 YUV4MPEG2 file."""
     grey = frame.convert("L")
     width, height = grey.size
-    assert width % 2 == 0 and height % 2 == 0, "4:2:0 needs even sides"
+    if width % 2 or height % 2:
+        raise ValueError("4:2:0 needs even sides")
     luma = grey.tobytes()
     chroma = bytes([128]) * ((width // 2) * (height // 2))
     with path.open("wb") as out:

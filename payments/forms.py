@@ -1,0 +1,205 @@
+"""Forms of the payment pages: the till, the wallet's Pay and Scan, the owner's settlements and
+the staff's vouchers and settlements. They check the shape of the input (types, lengths,
+required fields); the rules (limits, expiry, signatures, who may) live in the services, whose
+refusals the views put on the field they name."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+CODE_MAX = 2000  # a signed payment request as text stays well below this
+REASON_MAX = 300
+DECISION_REASON_MAX = 500
+VOUCHERS_MAX = 500
+_AMOUNT = re.compile(r"^(\d{1,12})(?:[.,](\d{1,2}))?$")
+
+
+def minor_units(text: str) -> int | None:
+    """'12', '12.5', '12,50' -> 1250; None for anything else (signs, letters, 3 decimals)."""
+    found = _AMOUNT.match("".join((text or "").split()))
+    if not found:
+        return None
+    whole, cents = found.group(1), (found.group(2) or "").ljust(2, "0")
+    return int(whole) * 100 + int(cents)
+
+
+def tokens_text(minor: int) -> str:
+    """1250 -> '12.50' (what an amount field shows again)."""
+    return str((Decimal(minor) / 100).quantize(Decimal("0.01")))
+
+
+class TokensField(forms.CharField):
+    """An amount of tokens as a person types it (12, 12.50 or 12,50), cleaned to minor units.
+    A text input with the decimal keyboard: number inputs reject the comma in some browsers."""
+
+    def __init__(self, *, maximum: int | None = None, **kwargs: Any) -> None:
+        self.maximum = maximum
+        kwargs.setdefault("max_length", 20)
+        attrs = {"inputmode": "decimal", "autocomplete": "off", "class": "amount-input"}
+        kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> int | None:
+        text = super().clean(value)
+        if text in (None, ""):
+            return None
+        minor = minor_units(str(text))
+        if minor is None:
+            raise forms.ValidationError(
+                _("Type an amount such as 12 or 12.50."), code="invalid_amount"
+            )
+        if minor <= 0:
+            raise forms.ValidationError(_("The amount must be more than 0."), code="zero")
+        if self.maximum is not None and minor > self.maximum:
+            raise forms.ValidationError(
+                _("At most %(max)s tokens at a time.") % {"max": tokens_text(self.maximum)},
+                code="too_much",
+            )
+        return minor
+
+
+def _code_field(label: Any, help_text: Any = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        max_length=CODE_MAX,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "off",
+                "spellcheck": "false",
+                "inputmode": "text",
+            }
+        ),
+    )
+
+
+# --- the till ---------------------------------------------------------------------------------
+
+
+class ChargeForm(forms.Form):
+    """Charge a resident: the amount and their code (scanned QR text or the short code)."""
+
+    amount = TokensField(label=_("Amount"), maximum=settings.PAYMENT_MAX)
+    code = _code_field(
+        _("Resident's code"),
+        _("Scan the QR code in the resident's wallet, or type the short code under it."),
+    )
+
+
+class RequestForm(forms.Form):
+    """Show a payment request (a signed QR) for the resident to scan."""
+
+    amount = TokensField(label=_("Amount"), maximum=settings.PAYMENT_MAX)
+
+
+class RefundForm(forms.Form):
+    amount = TokensField(label=_("Amount to refund"), maximum=settings.PAYMENT_MAX)
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        max_length=REASON_MAX,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class VoucherRedeemForm(forms.Form):
+    code = _code_field(
+        _("Voucher code"), _("Scan the QR code on the paper voucher, or type the code under it.")
+    )
+
+
+class SettlementRequestForm(forms.Form):
+    amount = TokensField(
+        label=_("Amount to redeem"),
+        required=False,
+        help_text=_("Leave empty to redeem the whole balance."),
+    )
+
+
+# --- the wallet -------------------------------------------------------------------------------
+
+
+class ScanForm(forms.Form):
+    """What the wallet's camera read (or what the resident typed): a shop's code."""
+
+    payload = _code_field(
+        _("Shop's code"),
+        _("Point the camera at the shop's QR code, or type the text printed under it."),
+    )
+
+
+class ConfirmForm(forms.Form):
+    """The payment the resident saw and confirms (the code travels again, checked again)."""
+
+    payload = forms.CharField(max_length=CODE_MAX, widget=forms.HiddenInput)
+    amount = forms.IntegerField(min_value=1, max_value=10**15, widget=forms.HiddenInput)
+
+
+class PosterPayForm(forms.Form):
+    """A shop's poster names the shop only: the resident types the amount."""
+
+    payload = forms.CharField(max_length=CODE_MAX, widget=forms.HiddenInput)
+    amount = TokensField(label=_("Amount"), maximum=settings.PAYMENT_MAX)
+
+
+# --- staff -----------------------------------------------------------------------------------
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class VoucherBatchForm(forms.Form):
+    name = forms.CharField(label=_("Name of the batch"), max_length=100)
+    campaign = forms.TypedChoiceField(
+        label=_("Campaign that pays for them"), coerce=int, choices=()
+    )
+    value = TokensField(label=_("Value of each voucher"), maximum=settings.PAYMENT_MAX)
+    count = forms.IntegerField(
+        label=_("Number of vouchers"),
+        min_value=1,
+        max_value=VOUCHERS_MAX,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    expires_on = forms.DateField(
+        label=_("Valid until"),
+        widget=DateInput(),
+        help_text=_("Unused vouchers return their value to the campaign after this day."),
+    )
+
+    def __init__(self, *args: Any, campaigns: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["campaign"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", _("Choose a campaign")), *campaigns]
+        if not self.is_bound:
+            self.initial.setdefault("expires_on", timezone.localdate() + timedelta(days=90))
+
+    def clean_expires_on(self) -> date:
+        value: date = self.cleaned_data["expires_on"]
+        if value <= timezone.localdate():
+            raise forms.ValidationError(_("Choose a day after today."), code="past")
+        if value > timezone.localdate() + timedelta(days=3 * 366):
+            raise forms.ValidationError(_("At most three years ahead."), code="far")
+        return value
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        help_text=_("The shop's owner reads this."),
+        max_length=DECISION_REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -1,0 +1,250 @@
+"""Staff pages of payments (/staff/payments/): paper voucher batches (issue, and the printable
+sheet shown once), settlements to approve or reject, and SEPA transfer files to download and
+mark paid. Every page goes through `staff_page`; the services check the roles again and audit
+each action."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.errors import AccountsError, NotAllowed, NotFound
+from accounts.forms_auth import form_refusal
+from accounts.models import User
+from accounts.permissions import roles_of, staff_page
+from rewards.models import Campaign, CampaignStatus
+
+from . import qr, settlement, vouchers
+from .forms import RejectForm, VoucherBatchForm
+from .models import SettlementStatus
+
+VOUCHER_ROLES = tuple(str(r) for r in vouchers.ISSUE_ROLES)
+APPROVE_ROLES = tuple(str(r) for r in settlement.APPROVE_ROLES)
+EXPORT_ROLES = tuple(str(r) for r in settlement.EXPORT_ROLES)
+SETTLEMENT_ROLES = tuple(sorted({*APPROVE_ROLES, *EXPORT_ROLES}))
+ALL_ROLES = tuple(sorted({*VOUCHER_ROLES, *SETTLEMENT_ROLES}))
+LIST_MAX = 200
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _can(request: HttpRequest) -> dict[str, bool]:
+    roles = roles_of(request.user)
+    return {
+        "vouchers": bool(roles & set(VOUCHER_ROLES)),
+        "approve": bool(roles & set(APPROVE_ROLES)),
+        "export": bool(roles & set(EXPORT_ROLES)),
+    }
+
+
+def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> Any:
+    return render(request, template, {"can": _can(request), **context}, status=status)
+
+
+def _refusal_message(request: HttpRequest, exc: AccountsError) -> None:
+    if isinstance(exc, NotFound):
+        raise Http404 from None
+    messages.error(request, exc.message)
+
+
+@staff_page(*ALL_ROLES)
+def staff_home(request: HttpRequest) -> HttpResponse:
+    can = _can(request)
+    if can["approve"] or can["export"]:
+        return redirect("payments-staff-settlements")
+    return redirect("payments-staff-vouchers")
+
+
+# --- vouchers --------------------------------------------------------------------------------
+
+
+def _campaign_choices() -> list[tuple[int, str]]:
+    return list(
+        Campaign.objects.filter(status=CampaignStatus.ACTIVE)
+        .order_by("name", "pk")
+        .values_list("pk", "name")
+    )
+
+
+def _vouchers_page(request: HttpRequest, form: VoucherBatchForm, status: int = 200) -> Any:
+    batches = list(vouchers.voucher_batches_for_staff()[:LIST_MAX])
+    return _page(
+        request, "payments/staff/vouchers.html", {"form": form, "batches": batches}, status
+    )
+
+
+@staff_page(*VOUCHER_ROLES)
+def voucher_batches(request: HttpRequest) -> HttpResponse:
+    return _vouchers_page(request, VoucherBatchForm(campaigns=_campaign_choices()))
+
+
+@never_cache
+@staff_page(*VOUCHER_ROLES)
+@require_POST
+def voucher_batch_issue(request: HttpRequest) -> HttpResponse:
+    """Issue a batch and show its printable sheet at once: the codes are not kept, so this
+    answer is the only time they can be printed."""
+    form = VoucherBatchForm(request.POST, campaigns=_campaign_choices())
+    if form.is_valid():
+        data = form.cleaned_data
+        expires_at = timezone.make_aware(datetime.combine(data["expires_on"], time(23, 59, 59)))
+        try:
+            issued = vouchers.voucher_batch_issue(
+                actor=_user(request),
+                campaign_id=data["campaign"],
+                name=data["name"],
+                value=data["value"],
+                count=data["count"],
+                expires_at=expires_at,
+            )
+        except NotAllowed:
+            raise Http404 from None
+        except NotFound:
+            form.add_error("campaign", _("There is no such campaign."))
+        except AccountsError as exc:
+            form_refusal(form, exc, fields={"expires_at": "expires_on"})
+        else:
+            sheet = [
+                {"code": v.code, "qr": qr.svg_inline(v.qr_payload), "payload": v.qr_payload}
+                for v in issued.vouchers
+            ]
+            return _page(
+                request,
+                "payments/staff/voucher_sheet.html",
+                {"batch": issued.batch, "campaign": issued.campaign, "sheet": sheet},
+                status=201,
+            )
+    return _vouchers_page(request, form, status=422)
+
+
+# --- settlements -----------------------------------------------------------------------------
+
+
+@staff_page(*SETTLEMENT_ROLES)
+def settlements(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", SettlementStatus.REQUESTED)
+    if status not in SettlementStatus.values:
+        status = ""
+    rows = list(settlement.settlements_for_staff(status=status or None)[:LIST_MAX])
+    return _page(
+        request,
+        "payments/staff/settlements.html",
+        {
+            "settlements": rows,
+            "status": status,
+            "statuses": SettlementStatus.choices,
+            "me": request.user.pk,
+        },
+    )
+
+
+@staff_page(*APPROVE_ROLES)
+@require_POST
+def settlement_approve(request: HttpRequest, settlement_id: int) -> HttpResponse:
+    try:
+        done = settlement.settlement_approve(approver=_user(request), settlement_id=settlement_id)
+    except AccountsError as exc:
+        _refusal_message(request, exc)
+    else:
+        messages.success(
+            request, _("Settlement %(id)d is approved; the tokens left the shop.") % {"id": done.pk}
+        )
+    return redirect("payments-staff-settlements")
+
+
+@staff_page(*APPROVE_ROLES)
+@require_http_methods(["GET", "POST"])
+def settlement_reject(request: HttpRequest, settlement_id: int) -> HttpResponse:
+    found = settlement.settlements_for_staff().filter(pk=settlement_id).first()
+    if found is None:
+        raise Http404
+    form = RejectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            settlement.settlement_reject(
+                approver=_user(request),
+                settlement_id=settlement_id,
+                reason=form.cleaned_data["reason"],
+            )
+        except NotFound:
+            raise Http404 from None
+        except AccountsError as exc:
+            form_refusal(form, exc)
+        else:
+            messages.success(request, _("The settlement was turned down."))
+            return redirect("payments-staff-settlements")
+    return _page(
+        request,
+        "payments/staff/settlement_reject.html",
+        {"settlement": found, "form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+# --- SEPA transfer files ---------------------------------------------------------------------
+
+
+@staff_page(*EXPORT_ROLES)
+def exports(request: HttpRequest) -> HttpResponse:
+    waiting = settlement.settlements_for_staff(status=SettlementStatus.APPROVED).count()
+    rows = list(
+        settlement.sepa_exports_for_staff().annotate(
+            unpaid=Count("settlements", filter=Q(settlements__status=SettlementStatus.EXPORTED))
+        )[:LIST_MAX]
+    )
+    return _page(request, "payments/staff/exports.html", {"exports": rows, "waiting": waiting})
+
+
+@staff_page(*EXPORT_ROLES)
+@require_POST
+def export_create(request: HttpRequest) -> HttpResponse:
+    try:
+        export = settlement.sepa_export_create(actor=_user(request))
+    except AccountsError as exc:
+        _refusal_message(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Transfer file %(name)s is ready: %(count)d transfers.")
+            % {"name": export.message_id, "count": export.count},
+        )
+    return redirect("payments-staff-exports")
+
+
+@staff_page(*EXPORT_ROLES)
+def export_download(request: HttpRequest, export_id: int) -> HttpResponse:
+    try:
+        export = settlement.sepa_export_get(actor=_user(request), export_id=export_id)
+    except AccountsError:
+        raise Http404 from None
+    response = HttpResponse(export.xml, content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export.message_id}.xml"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@staff_page(*EXPORT_ROLES)
+@require_POST
+def export_paid(request: HttpRequest, export_id: int) -> HttpResponse:
+    try:
+        export = settlement.sepa_export_paid(actor=_user(request), export_id=export_id)
+    except AccountsError as exc:
+        _refusal_message(request, exc)
+    else:
+        messages.success(
+            request, _("Transfer file %(name)s is marked paid.") % {"name": export.message_id}
+        )
+    return redirect("payments-staff-exports")

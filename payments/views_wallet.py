@@ -1,0 +1,254 @@
+"""The wallet's payment pages (/wallet/pay/), phone first and one-handed:
+- Pay: a one-time code as a QR and a short code, replaced before it expires while the page is
+  open (a screenshot is useless a minute later), with a countdown; it turns into "paid" when the
+  shop has charged it.
+- Scan: the camera (or typing) reads a shop's code. A signed payment request shows the shop's
+  name and the amount, checked on the server (format, key, signature, expiry, currency, open),
+  and is paid on confirmation; a shop's poster names the shop and the resident types the amount.
+- History: payments with the shops' names and what was refunded."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.errors import AccountsError, NotFound
+from accounts.forms_auth import form_refusal
+from accounts.models import ResidentProfile, User
+from accounts.views_wallet import resident_page
+
+from . import codes, qr, selectors, services
+from .errors import PaymentError
+from .forms import ConfirmForm, PosterPayForm, RequestForm, ScanForm
+from .models import Payment, PayToken
+
+REFRESH_BEFORE = 10  # seconds before expiry at which the page fetches a new code
+POLL_SECONDS = 2
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+def _confirm_up_to(request: HttpRequest) -> int:
+    """`?confirm=` (minor units) the resident confirmed for a larger payment; else 0."""
+    value = request.GET.get("confirm", "")
+    if value.isdigit() and len(value) <= 12:
+        return min(int(value), settings.PAYMENT_MAX)
+    return 0
+
+
+def _code_context(request: HttpRequest, confirm_up_to: int) -> dict[str, Any]:
+    issued = services.pay_token_issue(user=_user(request), confirm_up_to=confirm_up_to)
+    seconds = max(1, int((issued.expires_at - timezone.now()).total_seconds()))
+    return {
+        "code": issued,
+        "qr_svg": mark_safe(qr.svg_inline(issued.payload)),  # noqa: S308
+        "seconds_left": seconds,
+        "confirm_up_to": confirm_up_to,
+        "poll_seconds": POLL_SECONDS,
+    }
+
+
+def _pay_page(
+    request: HttpRequest, profile: ResidentProfile, form: RequestForm, confirm_up_to: int
+) -> HttpResponse:
+    context: dict[str, Any] = {
+        "profile": profile,
+        "form": form,
+        "confirm_above": settings.PAYMENT_CONFIRM_ABOVE,
+        "refusal": "",
+    }
+    try:
+        context.update(_code_context(request, confirm_up_to))
+    except AccountsError as exc:  # a frozen wallet: no code, and the page says why
+        context["refusal"] = exc.message
+    return render(request, "payments/wallet/pay.html", context, status=422 if form.errors else 200)
+
+
+@never_cache
+@resident_page
+@require_http_methods(["GET", "POST"])
+def wallet_pay(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
+    """Show a fresh code. Above PAYMENT_CONFIRM_ABOVE the resident first confirms the amount
+    (the form), and the code carries that confirmation."""
+    if request.method == "POST":
+        form = RequestForm(request.POST)
+        if form.is_valid():
+            return redirect(f"{request.path}?confirm={form.cleaned_data['amount']}")
+        return _pay_page(request, profile, form, 0)
+    return _pay_page(request, profile, RequestForm(), _confirm_up_to(request))
+
+
+@never_cache
+@resident_page
+@require_GET
+def wallet_pay_code(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
+    """htmx's poll of the Pay page: nothing (204) while the code on screen is open and not about
+    to expire; "paid" once a shop charged it; else a fresh code."""
+    newest = PayToken.objects.filter(resident_id=profile.user_id).order_by("-created_at").first()
+    now = timezone.now()
+    if newest is not None and newest.payment_id is not None:
+        paid = Payment.objects.select_related("shop").get(pk=newest.payment_id)
+        return render(request, "payments/wallet/_paid.html", {"payment": paid})
+    if (
+        newest is not None
+        and _htmx(request)
+        and newest.used_at is None
+        and (newest.expires_at - now).total_seconds() > REFRESH_BEFORE
+    ):
+        return HttpResponse(status=204)
+    try:
+        context = _code_context(request, _confirm_up_to(request))
+    except AccountsError as exc:
+        return render(request, "payments/wallet/_code.html", {"refusal": exc.message})
+    return render(request, "payments/wallet/_code.html", context)
+
+
+# --- scanning a shop's code -----------------------------------------------------------------
+
+
+def _form_key() -> str:
+    """A key for one payment form, so that sending it twice pays once."""
+    return secrets.token_urlsafe(16)
+
+
+def _scan_page(request: HttpRequest, form: ScanForm, status: int = 200) -> HttpResponse:
+    return render(request, "payments/wallet/scan.html", {"form": form}, status=status)
+
+
+@never_cache
+@resident_page
+@require_http_methods(["GET", "POST"])
+def wallet_scan(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
+    """Read a shop's code and show what it asks, before anything is paid."""
+    if request.method == "GET":
+        return _scan_page(request, ScanForm())
+    form = ScanForm(request.POST)
+    if not form.is_valid():
+        return _scan_page(request, form, 422)
+    payload = form.cleaned_data["payload"].strip()
+    try:
+        if payload.startswith(codes.REQUEST_PREFIX):
+            preview = services.payment_request_preview(user=_user(request), payload=payload)
+            return render(
+                request,
+                "payments/wallet/confirm.html",
+                {
+                    "preview": preview,
+                    "form": ConfirmForm(initial={"payload": payload, "amount": preview.amount}),
+                },
+            )
+        if payload.startswith(codes.SHOP_PREFIX):
+            shop = services.static_shop(payload)
+            return _poster_page(
+                request, shop.name, PosterPayForm(initial={"payload": payload}), _form_key()
+            )
+    except NotFound:
+        form.add_error("payload", _("This code names no shop that takes payments."))
+        return _scan_page(request, form, 422)
+    except AccountsError as exc:  # whatever is wrong with the code, it is the code's fault
+        form.add_error("payload", exc.message)
+        return _scan_page(request, form, 422)
+    form.add_error("payload", _("This is not a shop's code. Scan the code the shop shows you."))
+    return _scan_page(request, form, 422)
+
+
+def _poster_page(
+    request: HttpRequest, shop_name: str, form: PosterPayForm, key: str, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "payments/wallet/poster_pay.html",
+        {"shop_name": shop_name, "form": form, "key": key},
+        status=status,
+    )
+
+
+@never_cache
+@resident_page
+@require_POST
+def wallet_confirm(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
+    """Pay the shop's request the resident saw and confirmed. The signed code is checked again
+    (it may have expired or been paid meanwhile); the amount paid is the signed one, and a
+    changed amount field is refused rather than silently ignored."""
+    form = ConfirmForm(request.POST)
+    if not form.is_valid():
+        return _scan_page(request, ScanForm(), 422)
+    payload = form.cleaned_data["payload"]
+    try:
+        preview = services.payment_request_preview(user=_user(request), payload=payload)
+        if preview.amount != form.cleaned_data["amount"]:
+            raise PaymentError(_("The amount changed. Scan the shop's code again."))
+        payment = services.payment_request_pay(user=_user(request), payload=payload)
+    except AccountsError as exc:
+        scan = ScanForm(initial={"payload": ""})
+        return render(
+            request, "payments/wallet/scan.html", {"form": scan, "refusal": exc.message}, status=422
+        )
+    return redirect("payments-wallet-paid", payment_id=payment.pk)
+
+
+@never_cache
+@resident_page
+@require_POST
+def wallet_poster_pay(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
+    form = PosterPayForm(request.POST)
+    key = request.POST.get("key", "")
+    if not services.CLIENT_KEY.fullmatch(key):
+        key = _form_key()
+    try:
+        shop_name = services.static_shop(request.POST.get("payload", "")[:200]).name
+    except AccountsError:
+        return _scan_page(request, ScanForm(), 422)
+    if form.is_valid():
+        try:
+            payment = services.pay_static_shop(
+                user=_user(request),
+                shop=form.cleaned_data["payload"],
+                amount=form.cleaned_data["amount"],
+                idempotency_key=key,
+            )
+        except AccountsError as exc:
+            form_refusal(form, exc, fields={"payload": "amount"})
+        else:
+            return redirect("payments-wallet-paid", payment_id=payment.pk)
+    return _poster_page(request, shop_name, form, key, 422)
+
+
+# --- receipts and history -------------------------------------------------------------------
+
+
+@resident_page
+@require_GET
+def wallet_paid(request: HttpRequest, profile: ResidentProfile, payment_id: int) -> HttpResponse:
+    payment = (
+        Payment.objects.filter(pk=payment_id, resident_id=profile.user_id)
+        .select_related("shop")
+        .first()
+    )
+    if payment is None:
+        raise Http404
+    return render(request, "payments/wallet/paid.html", {"payment": payment})
+
+
+@resident_page
+@require_GET
+def wallet_history(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
+    payments = list(selectors.resident_payments(user=_user(request), limit=100))
+    return render(request, "payments/wallet/history.html", {"payments": payments})
