@@ -209,6 +209,8 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "rewards.models.TaskStatus",
         "TaskCategoryEnum": "rewards.models.TaskCategory",
         "ClaimStatusEnum": "rewards.models.ClaimStatus",
+        "SettlementStatusEnum": "payments.models.SettlementStatus",
+        "PaymentRequestStatusEnum": "payments.models.RequestStatus",
     },
 }
 
@@ -237,6 +239,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=LEDGER_SEAL_INTERVAL),
     },
     # Reserved claims not submitted in time free their slot.
+    # Expired unredeemed paper vouchers return their value to the budget.
+    "payments-expire-vouchers": {
+        "task": "payments.tasks.vouchers_expire_task",
+        "schedule": timedelta(hours=1),
+    },
     "rewards-expire-claims": {
         "task": "rewards.tasks.claims_expire_task",
         "schedule": timedelta(minutes=env.int("REWARDS_EXPIRE_EVERY_MINUTES", default=10)),
