@@ -268,3 +268,21 @@ def test_the_poster_code_names_the_shop_only():
     for bad in ["HEITJE:1:S:042", "HEITJE:1:S:-1", "HEITJE:1:S:", "HEITJE:1:P:42", "4" * 30]:
         with pytest.raises(CodeMalformed):
             codes.shop_decode(bad)
+
+
+def test_the_example_in_the_docs_verifies(settings):
+    key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    settings.PAYMENT_SIGNING_KEY = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    settings.PAYMENT_VERIFY_KEYS = []
+    example = (
+        "HEITJE:1:R:eyJhbW91bnQiOjg3NSwiY3VyIjoiSEVJVEpFIiwiZXhwIjoxNzk1MzQ5MTAwLCJraWQiOiI1NjQ3NWFh"
+        "NzU0NjM0NzRjIiwibm9uY2UiOiJxM04wYlc5eVoyVnVMV0p5YjI5a0FBIiwic2hvcCI6MTJ9.5JC5NiHn26goTnilav9B"
+        "1mj5oZ-1y1ExGbGqkpV2fkaEtP6zwwx0bSnyRZ6Q314lq96C9kYLQC4meweT1saYDg"
+    )
+    request = codes.request_verify(example, now=NOW)
+    assert (request.key_id, request.shop_id, request.amount) == ("56475aa75463474c", 12, 875)
+    assert keys.public_keys()[0].raw_b64url == "A6EHv_POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg"
