@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from django.http import HttpResponse
-from django.urls import URLPattern, URLResolver, path, re_path
+from django.urls import URLPattern, URLResolver, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -207,6 +207,9 @@ def _refund(refund: Refund) -> dict[str, Any]:
     ).data
 
 
+IMAGE_KINDS = ("svg", "png")
+
+
 def _image(payload: str, kind: str, filename: str) -> HttpResponse:
     if kind == "svg":
         response = HttpResponse(qr.qr_svg(payload), content_type="image/svg+xml")
@@ -395,6 +398,8 @@ class PaymentRequestImageView(APIView):
     def get(self, request: Request, shop_id: int, request_id: int, kind: str) -> HttpResponse:
         """The request's QR as an image (while its signing key is the active one)."""
         shop = shop_membership(user=_user(request), shop_id=shop_id).shop
+        if kind not in IMAGE_KINDS:
+            raise NotFound(_("There is nothing at this address."))
         made = PaymentRequest.objects.filter(pk=request_id, shop=shop).first()
         if made is None:
             raise NotFound(_("There is no such payment request."))
@@ -448,6 +453,8 @@ class PosterView(APIView):
         """The shop's poster QR (HEITJE:1:S:<id>) to print: residents scan it and type the
         amount."""
         shop = shop_membership(user=_user(request), shop_id=shop_id).shop
+        if kind not in IMAGE_KINDS:
+            raise NotFound(_("There is nothing at this address."))
         return _image(codes.shop_encode(shop.pk), kind, f"shop-{shop.pk}-poster")
 
 
@@ -473,8 +480,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
         PaymentRequestCancelView.as_view(),
         name="api-shop-payment-request-cancel",
     ),
-    re_path(
-        r"^shops/(?P<shop_id>[0-9]+)/payment-requests/(?P<request_id>[0-9]+)/qr\.(?P<kind>svg|png)$",
+    path(
+        "shops/<int:shop_id>/payment-requests/<int:request_id>/qr.<str:kind>",
         PaymentRequestImageView.as_view(),
         name="api-shop-payment-request-qr",
     ),
@@ -484,9 +491,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
         RefundsView.as_view(),
         name="api-shop-refunds",
     ),
-    re_path(
-        r"^shops/(?P<shop_id>[0-9]+)/poster\.(?P<kind>svg|png)$",
-        PosterView.as_view(),
-        name="api-shop-poster",
-    ),
+    path("shops/<int:shop_id>/poster.<str:kind>", PosterView.as_view(), name="api-shop-poster"),
 ]

@@ -559,6 +559,8 @@ def pay_static_shop(
             transfer__idempotency_scope=IDEMPOTENCY_SCOPE, transfer__idempotency_key=key
         ).first()
         if existing is not None:
+            if (existing.shop_id, existing.amount) != (target.pk, amount):
+                raise PaymentError(_("This idempotency key was used for another payment."))
             return existing
         locked = _lock_profile(profile.user_id)
         _daily_check(user_id=user.pk, amount=amount)

@@ -476,6 +476,8 @@ def test_a_poster_payment_goes_to_the_shop_it_names(shop, anna):
         services.pay_static_shop(user=anna, shop=shop.pk, amount=300, idempotency_key="k-1")
         == again
     )
+    with pytest.raises(PaymentError):
+        services.pay_static_shop(user=anna, shop=shop.pk, amount=301, idempotency_key="k-1")
     assert balance(shop.account_id) == 600
 
 
