@@ -93,6 +93,12 @@ SECTIONS: list[tuple[str, Any, set[str], Any]] = [
         gettext_lazy("Campaigns, tasks, claims and payouts."),
     ),
     (
+        "payments-staff-home",
+        gettext_lazy("Payments"),
+        {Role.APPROVER, Role.FINANCE, Role.TASK_MANAGER, Role.ADMIN},
+        gettext_lazy("Paper vouchers, shops' settlements and the SEPA files for the bank."),
+    ),
+    (
         "staff-members",
         gettext_lazy("Staff members"),
         set(staff.ADMIN_ROLES),

@@ -38,6 +38,7 @@ def production_env():
         "ALLOWED_HOSTS": "heitje.example.org",
         "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/heitje"),
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+        "CACHE_URL": "redis://127.0.0.1:6379/1",
         "LEDGER_SIGNING_KEY": key.decode(),
         "SITE_URL": "https://heitje.heerlen.example",
         "PAYMENT_SIGNING_KEY": key.decode(),

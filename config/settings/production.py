@@ -8,6 +8,8 @@ SECRET_KEY = env.str("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": database(env.db_url("DATABASE_URL"))}
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")
+# Shared by every web process: throttles and guess limits must count across all of them.
+CACHES = {"default": env.cache_url("CACHE_URL")}
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 LEDGER_SIGNING_KEY = env.str("LEDGER_SIGNING_KEY")
 PAYMENT_SIGNING_KEY = env.str("PAYMENT_SIGNING_KEY")
