@@ -44,11 +44,19 @@ def _api_endpoints():
         )
         if view is None:
             continue
-        path = "/" + re.sub(r"<(?:\w+:)?\w+>", "1", route)
+        path = "/" + _example_path(route)
         for method in METHODS:
             if hasattr(view, method):
                 found.append((pattern.name or route, route, path, method))
     return found
+
+
+def _example_path(route: str) -> str:
+    """A concrete path for a route: 1 for every id, the first choice of a regex alternative."""
+    path = re.sub(r"\(\?P<\w+>\[0-9\]\+\)", "1", route)
+    path = re.sub(r"\(\?P<\w+>([\w-]+)(?:\|[^)]*)?\)", r"\1", path)
+    path = re.sub(r"<(?:\w+:)?\w+>", "1", path)
+    return path.replace("^", "").replace("$", "").replace("\\", "")
 
 
 ENDPOINTS = _api_endpoints()
