@@ -31,6 +31,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("voucher/", views_till.till_voucher, name="payments-till-voucher"),
     path("poster/", views_till.till_poster, name="payments-till-poster"),
+    path("statement/", views_till.till_statement, name="payments-till-statement"),
     path("settlements/", views_till.till_settlements, name="payments-till-settlements"),
     path(
         "settlements/request/",

@@ -8,6 +8,8 @@ cashier asking for an owner's page gets a 403. The services check all of it agai
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from django import forms
@@ -20,12 +22,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.errors import AccountsError, NotAllowed, NotFound
 from accounts.models import ShopStatus, User
 from accounts.shops import Membership, shop_membership
+from ledger import selectors as ledger_selectors
 
 from . import codes, qr, selectors, services, settlement, vouchers
 from .forms import ChargeForm, RefundForm, RequestForm, SettlementRequestForm, VoucherRedeemForm
@@ -358,3 +362,84 @@ def till_settlement_request(request: HttpRequest, shop_id: int) -> HttpResponse:
             )
             return redirect("payments-till-settlements", shop_id=shop_id)
     return _settlements_page(request, membership, form)
+
+
+# What each kind of transfer means on a shop's statement, in words.
+SHOP_KIND_LABELS = {
+    "payment": gettext_lazy("Payment by a resident"),
+    "voucher": gettext_lazy("Paper voucher"),
+    "refund": gettext_lazy("Refund to a resident"),
+    "settlement": gettext_lazy("Redeemed for euros"),
+    "reversal": gettext_lazy("Correction"),
+}
+STATEMENT_PAGE = 50
+
+
+def _statement_lines(account_id: int, before: int | None, limit: int) -> Any:
+    return ledger_selectors.account_statement(
+        account_id=account_id, before_version=before, limit=limit
+    )
+
+
+@never_cache
+@login_required
+@require_GET
+def till_statement(request: HttpRequest, shop_id: int) -> HttpResponse:
+    """The owner's statement of the shop account, newest first, a page at a time; `?format=csv`
+    downloads the whole history for the bookkeeping."""
+    membership = _owner(request, shop_id)
+    shop = membership.shop
+    if shop.account_id is None:
+        return render(
+            request, "payments/till/statement.html", _context(membership, lines=[], csv=False)
+        )
+    decimals = shop.account.currency.decimals if shop.account else 2
+    if request.GET.get("format") == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["version", "date", "kind", "amount", "balance_after", "transfer"])
+        before: int | None = None
+        while True:
+            page = _statement_lines(shop.account_id, before, 500)
+            for line in page.lines:
+                writer.writerow(
+                    [
+                        line.version,
+                        line.created_at.isoformat(),
+                        line.kind,
+                        f"{line.amount / 10**decimals:.{decimals}f}",
+                        f"{line.balance_after / 10**decimals:.{decimals}f}",
+                        line.transfer_id,
+                    ]
+                )
+            if page.next_before is None:
+                break
+            before = page.next_before
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="shop-{shop.pk}-statement.csv"'
+        return response
+    value = request.GET.get("before", "")
+    before = int(value) if value.isdigit() and 0 < len(value) <= 18 else None
+    page = _statement_lines(shop.account_id, before, STATEMENT_PAGE)
+    lines = [
+        {
+            "version": line.version,
+            "kind": SHOP_KIND_LABELS.get(line.kind, line.kind),
+            "created_at": line.created_at,
+            "amount": line.amount,
+            "balance_after": line.balance_after,
+        }
+        for line in page.lines
+    ]
+    return render(
+        request,
+        "payments/till/statement.html",
+        _context(
+            membership,
+            lines=lines,
+            next_before=page.next_before,
+            before=before,
+            decimals=decimals,
+            csv=True,
+        ),
+    )

@@ -516,3 +516,25 @@ def test_a_settlement_is_approved_exported_downloaded_and_paid(client, shop, own
     settlement.refresh_from_db()
     assert settlement.status == "paid"
     assert client.get("/staff/payments/exports/999999/download/").status_code == 404
+
+
+def test_the_owner_reads_the_shop_statement_and_downloads_it(client, shop, owner, cashier, ria):
+    code = pay_code(ria)
+    client.force_login(cashier)
+    assert (
+        client.post(till(shop, "charge/"), {"amount": "3", "code": code.payload}).status_code == 201
+    )
+    assert client.get(till(shop, "statement/")).status_code == 403  # owners only
+    client.force_login(owner)
+    page = client.get(till(shop, "statement/"))
+    assert page.status_code == 200
+    body = text(page)
+    assert "Payment by a resident" in body
+    assert "+3.00" in body
+    download = client.get(till(shop, "statement/") + "?format=csv")
+    assert download["Content-Type"].startswith("text/csv")
+    rows = download.content.decode().splitlines()
+    assert rows[0] == "version,date,kind,amount,balance_after,transfer"
+    assert rows[1].split(",")[2:5] == ["payment", "3.00", "3.00"]
+    client.force_login(ria)
+    assert client.get(till(shop, "statement/")).status_code == 404
