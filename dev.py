@@ -105,10 +105,11 @@ def cmd_run() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     compile_translations()
     ensure_database()  # its handle stops the server when this process exits
-    manage("migrate", "--no-input", "-v", "0")
-    manage("seed_demo")
+    # The filesystem broker's folders first: seeding queues mail.
     for folder in ("broker/queue", "broker/processed", "broker/control"):
         (VAR / folder).mkdir(parents=True, exist_ok=True)
+    manage("migrate", "--no-input", "-v", "0")
+    manage("seed_demo")
     port = os.environ.get("PORT", "8000")
     bin_dir = VENV / "bin"
     children = [

@@ -22,7 +22,9 @@ def mail_send_task(to: str, subject: str, body: str) -> None:
 
 def mail_send(*, to: str, subject: str, body: str) -> None:
     """Queue a mail once the current transaction commits (at once outside a transaction)."""
-    transaction.on_commit(lambda: mail_send_task.delay(to, str(subject), str(body)))
+    # robust: a broker that is down costs the mail (logged; the person can ask again), never
+    # the request that committed.
+    transaction.on_commit(lambda: mail_send_task.delay(to, str(subject), str(body)), robust=True)
 
 
 def mail_template(

@@ -105,7 +105,7 @@ def claims_notify(*, claims: Sequence[Claim], event: ClaimEvent) -> None:
     # Imported here: rewards.tasks imports the services that import this module.
     from .tasks import claims_mail_task
 
-    transaction.on_commit(lambda: claims_mail_task.delay(ids, event.value))
+    transaction.on_commit(lambda: claims_mail_task.delay(ids, event.value), robust=True)
 
 
 def claims_mail(*, claim_ids: Sequence[int], event: str) -> None:

@@ -271,3 +271,29 @@ def claims_pay_batch(*, claim_ids: Sequence[int]) -> dict[int, PayoutOutcome]:
     except (InsufficientFunds, AccountNotOpen) as exc:
         logger.info("rewards: a payout batch falls back to single payouts (%s)", exc)
         return {claim_id: claim_pay(claim_id=claim_id) for claim_id in sorted(set(claim_ids))}
+
+
+SWEEP_BATCH = 500
+
+
+def payouts_sweep() -> int:
+    """Pay finally approved claims that are neither paid nor held: the safety net for a payout
+    whose message never reached the broker (it was down when the approval committed) or was
+    lost. Paying is exactly once and locks each claim, so running beside the normal payout
+    tasks is harmless. Returns how many claims it paid."""
+    paid = 0
+    while True:
+        ids = list(
+            Claim.objects.filter(
+                status=ClaimStatus.APPROVED, hold_reason="", payout_transfer__isnull=True
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)[:SWEEP_BATCH]
+        )
+        if not ids:
+            return paid
+        outcomes = claims_pay_batch(claim_ids=ids)
+        done = sum(1 for outcome in outcomes.values() if outcome == PayoutOutcome.PAID)
+        paid += done
+        if len(ids) < SWEEP_BATCH or not done:
+            return paid

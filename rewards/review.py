@@ -230,7 +230,9 @@ def claim_approve(*, staff: User, claim_id: int) -> tuple[Claim, Outcome]:
         if approval.notify is not None:
             claim_notify(claim=claim, event=approval.notify)
         if approval.outcome == Outcome.APPROVED:
-            transaction.on_commit(lambda: payout_task.delay(claim.pk))
+            # robust: a broker that is down never fails the approval that committed; the
+            # periodic payouts sweep pays the claim instead.
+            transaction.on_commit(lambda: payout_task.delay(claim.pk), robust=True)
     return claim, approval.outcome
 
 
@@ -284,7 +286,7 @@ def claims_bulk_approve(*, staff: User, claim_ids: Sequence[int]) -> list[BulkRe
         for event, decided in events.items():
             claims_notify(claims=decided, event=event)
         if to_pay:
-            transaction.on_commit(lambda: payout_batch_task.delay(to_pay))
+            transaction.on_commit(lambda: payout_batch_task.delay(to_pay), robust=True)
     missing = NotFound(_("There is no such claim."))
     return [
         results.get(i) or BulkResult(i, Outcome.REFUSED, missing.code, missing.message) for i in ids
@@ -358,7 +360,7 @@ def claim_release(*, staff: User, claim_id: int) -> Claim:
         audit.record(
             actor=staff, action="claim.release", target=claim, detail={"hold_reason": previous}
         )
-        transaction.on_commit(lambda: payout_task.delay(claim.pk))
+        transaction.on_commit(lambda: payout_task.delay(claim.pk), robust=True)
     return claim
 
 
@@ -395,5 +397,5 @@ def claims_release_verified(*, user_id: int) -> list[int]:
             paid += claim.amount
             released.append(claim.pk)
         if released:
-            transaction.on_commit(lambda: payout_batch_task.delay(released))
+            transaction.on_commit(lambda: payout_batch_task.delay(released), robust=True)
     return released

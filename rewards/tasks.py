@@ -49,6 +49,12 @@ def payout_batch_task(claim_ids: list[int]) -> dict[str, int]:
     return counts
 
 
+@shared_task(acks_late=True)
+def payouts_sweep_task() -> int:
+    """Periodic safety net (beat): pay approved claims whose payout task never ran."""
+    return payouts.payouts_sweep()
+
+
 @shared_task(acks_late=True, autoretry_for=_TRANSIENT, retry_backoff=True)
 def claims_mail_task(claim_ids: list[int], event: str) -> None:
     """Mail the residents of a bulk approval or payout (their in-app notifications are written

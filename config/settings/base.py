@@ -248,6 +248,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.vouchers_expire_task",
         "schedule": timedelta(hours=1),
     },
+    # The safety net for payouts whose task never reached the broker.
+    "rewards-payouts-sweep": {
+        "task": "rewards.tasks.payouts_sweep_task",
+        "schedule": timedelta(minutes=5),
+    },
     "rewards-expire-claims": {
         "task": "rewards.tasks.claims_expire_task",
         "schedule": timedelta(minutes=env.int("REWARDS_EXPIRE_EVERY_MINUTES", default=10)),

@@ -120,3 +120,41 @@ def test_concurrent_payouts_of_one_claim_pay_once():
     assert set(Claim.objects.values_list("status", flat=True)) == {ClaimStatus.PAID}
     assert fx.balance(anna) == 1_500
     assert ledger_verify().ok
+
+
+def test_the_sweep_pays_approved_claims_whose_task_never_ran_once(world):
+    task, reviewer, anna = world
+    lost = [approved(task, anna, reviewer) for _ in range(3)]
+    held = approved(task, anna, reviewer)
+    Claim.objects.filter(pk=held.pk).update(hold_reason=HOLD_ANNUAL_CAP)
+    assert payouts.payouts_sweep() == 3
+    assert payouts.payouts_sweep() == 0  # nothing left: a second sweep pays nothing
+    for claim in lost:
+        claim.refresh_from_db()
+        assert claim.status == ClaimStatus.PAID
+    held.refresh_from_db()
+    assert held.status == ClaimStatus.APPROVED  # a held claim waits for its release
+    assert fx.balance(anna) == 3 * 500
+    assert Transfer.objects.filter(kind="payout").count() == 3
+
+
+def test_a_broker_down_at_approval_never_fails_the_approval_and_the_sweep_pays(
+    world, monkeypatch, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError as BrokerDown
+
+    from rewards import review, tasks
+
+    task, reviewer, anna = world
+    claim = fx.submitted(task, anna)
+
+    def broker_down(*args, **kwargs):
+        raise BrokerDown("the broker is unreachable")
+
+    monkeypatch.setattr(tasks.payout_task, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        decided, _outcome = review.claim_approve(staff=reviewer, claim_id=claim.pk)
+    assert decided.status == ClaimStatus.APPROVED
+    assert fx.balance(anna) == 0  # not paid yet: the payout message never left
+    assert payouts.payouts_sweep() == 1
+    assert fx.balance(anna) == 500
