@@ -105,12 +105,14 @@ def cmd_run() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     compile_translations()
     ensure_database()  # its handle stops the server when this process exits
+    port = os.environ.get("PORT", "8000")
+    # Links in mail (sign-up, invitations) point at this server.
+    os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
     # The filesystem broker's folders first: seeding queues mail.
     for folder in ("broker/queue", "broker/processed", "broker/control"):
         (VAR / folder).mkdir(parents=True, exist_ok=True)
     manage("migrate", "--no-input", "-v", "0")
     manage("seed_demo")
-    port = os.environ.get("PORT", "8000")
     bin_dir = VENV / "bin"
     children = [
         subprocess.Popen(
