@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import audit
 from accounts.models import Neighbourhood, Role, User
@@ -223,9 +224,12 @@ def campaign_close(*, actor: User, campaign_id: int) -> Campaign:
         ).count()
         if open_claims:
             raise CampaignBusy(
-                _(
+                ngettext(
+                    "%(count)d claim is still submitted or approved but unpaid: review and pay "
+                    "it before closing the campaign.",
                     "%(count)d claims are still submitted or approved but unpaid: review and pay "
-                    "them before closing the campaign."
+                    "them before closing the campaign.",
+                    open_claims,
                 )
                 % {"count": open_claims}
             )

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.errors import AccountsError, NotFound
@@ -438,7 +439,11 @@ def review_bulk_approve(request: HttpRequest) -> HttpResponse:
         return _back_to_queue(stage)
     done = [r for r in results if r.outcome != review.Outcome.REFUSED]
     if done:
-        messages.success(request, _("%(count)d claims approved.") % {"count": len(done)})
+        messages.success(
+            request,
+            ngettext("%(count)d claim approved.", "%(count)d claims approved.", len(done))
+            % {"count": len(done)},
+        )
     for result in results:
         if result.outcome == review.Outcome.REFUSED:
             messages.error(

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import audit
 from accounts.models import Neighbourhood, User
@@ -139,7 +140,11 @@ def _validate(task: Task, campaign: Campaign) -> None:
         )
     if task.capacity < task.slots_taken:
         raise TaskRefused(
-            _("%(taken)d slots are already taken; the capacity cannot be lower.")
+            ngettext(
+                "%(taken)d place is already taken; the capacity cannot be lower.",
+                "%(taken)d places are already taken; the capacity cannot be lower.",
+                task.slots_taken,
+            )
             % {"taken": task.slots_taken},
             field="capacity",
         )

@@ -182,7 +182,7 @@ def test_closing_waits_for_submitted_or_unpaid_claims(manager, campaign, task, a
     claim = claims.claim_reserve(user=anna, task_id=task.pk)
     claim.status = ClaimStatus.SUBMITTED
     claim.save()
-    with pytest.raises(CampaignBusy, match="1 claims"):
+    with pytest.raises(CampaignBusy, match="1 claim is still"):
         campaigns.campaign_close(actor=manager, campaign_id=campaign.pk)
     campaign.refresh_from_db()
     task.refresh_from_db()

@@ -156,7 +156,7 @@ def test_publishing_checks_the_budget_again(manager, finance, approver):
 def test_updating_a_published_task_counts_its_claims(manager, campaign, task, anna, bram):
     claims.claim_reserve(user=anna, task_id=task.pk)
     claims.claim_reserve(user=bram, task_id=task.pk)
-    with pytest.raises(TaskRefused, match="2 slots are already taken"):
+    with pytest.raises(TaskRefused, match="2 places are already taken"):
         work.task_update(actor=manager, task_id=task.pk, changes={"capacity": 1})
     updated = work.task_update(
         actor=manager, task_id=task.pk, changes={"capacity": 20, "title_en": "Paint a bench"}
