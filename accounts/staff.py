@@ -68,7 +68,8 @@ def _check_token(device: TOTPDevice, token: str) -> None:
             )
         raise TwoFactorRefused(_("Too many wrong codes. Try again later."), field="token")
     token = "".join(token.split())
-    if not (token.isdigit() and len(token) == device.digits) or not device.verify_token(token):
+    well_formed = token.isascii() and token.isdigit() and len(token) == device.digits
+    if not well_formed or not device.verify_token(token):
         raise TwoFactorRefused(
             _("That code is not right. Enter the 6 digits your app shows now."), field="token"
         )

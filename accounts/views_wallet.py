@@ -81,7 +81,7 @@ def _htmx(request: HttpRequest) -> bool:
 def _before(request: HttpRequest) -> int | None:
     """`?before=` of the statement: a positive account version, anything else is the start."""
     value = request.GET.get("before", "")
-    if value.isdigit() and 0 < len(value) <= 18:
+    if value.isascii() and value.isdigit() and 0 < len(value) <= 18:
         return int(value)
     return None
 

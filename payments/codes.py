@@ -190,7 +190,8 @@ def request_decode(payload: str) -> tuple[SignedRequest, str, bytes]:
         or not isinstance(fields["cur"], str)
         or not _CURRENCY.fullmatch(fields["cur"])
         or not _is_int(fields["exp"])
-        or not 0 < fields["exp"] < 2**40
+        # Up to the end of year 9999: later ones cannot be dates.
+        or not 0 < fields["exp"] < 253_402_300_800
         or not isinstance(fields["kid"], str)
         or not _KEY_ID.fullmatch(fields["kid"])
         or not isinstance(fields["nonce"], str)

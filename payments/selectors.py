@@ -18,6 +18,8 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
     """Midnight to midnight of `day` in the project's time zone (Europe/Amsterdam)."""
     zone = timezone.get_current_timezone()
     start = datetime.combine(day, time.min, tzinfo=zone)
+    if day == date.max:  # the last day there is: it ends when the calendar does
+        return start, datetime.combine(day, time.max, tzinfo=zone)
     end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
     return start, end
 

@@ -21,6 +21,7 @@ from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 from sepaxml import SepaTransfer
 from sepaxml.validation import ValidationError as SepaValidationError
+from text_unidecode import unidecode  # what sepaxml itself cleans names with
 
 from accounts.errors import AccountsError
 
@@ -84,6 +85,16 @@ def _debtor() -> dict[str, object]:
     return config
 
 
+def _creditor_name(transfer: CreditTransfer) -> str:
+    """The creditor's name as sepaxml will write it (transliterated to ASCII). A name with
+    nothing left after that (emoji, say) must not stop the whole file for every shop, so it
+    falls back to the end-to-end id; the bank pays to the IBAN."""
+    kept = unidecode(transfer.name).strip()
+    if not any(ch.isalnum() for ch in kept):
+        kept = transfer.end_to_end_id
+    return kept[:NAME_MAX]
+
+
 def pain001_build(*, transfers: Sequence[CreditTransfer], execution_date: date) -> Pain001:
     """A validated pain.001 document paying each transfer from the municipality's account
     (settings SEPA_DEBTOR_NAME / _IBAN / _BIC), in one batch, on `execution_date`."""
@@ -100,7 +111,7 @@ def pain001_build(*, transfers: Sequence[CreditTransfer], execution_date: date) 
             raise SepaRefused(_("An end-to-end id has 1 to 35 characters."))
         document.add_payment(
             {
-                "name": transfer.name[:NAME_MAX],
+                "name": _creditor_name(transfer),
                 "IBAN": iban_checked(transfer.iban, whose=transfer.name),
                 "amount": amount,
                 "execution_date": execution_date,

@@ -19,10 +19,12 @@ Rules kept here (pages and the API only call these):
   transaction that posts the payment.
 - Refunds: against a payment to the same shop, never above what is left of it (a CHECK in the
   database too); cashiers up to CASHIER_REFUND_MAX per refund, owners any amount.
-Lock order: the code's or request's or payment's row, then the resident's profile, then the
-ledger accounts (ledger.services, in id order).
+Lock order: a request's or payment's row, then the resident's profile, then the resident's
+code rows, then the ledger accounts (ledger.services, in id order). Codes come after the
+profile because issuing a code (the wallet renews it every minute) locks the profile first.
 """
 
+import contextlib
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -283,70 +285,71 @@ def _failures_key(shop_id: int, cashier_id: int) -> str:
     return f"payments:code-failures:{shop_id}:{cashier_id}"
 
 
-def _failure_count(shop_id: int, cashier_id: int) -> None:
+def _attempt_take(shop_id: int, cashier_id: int) -> None:
+    """Count this code lookup against the till's limit *before* looking (an atomic increment,
+    so parallel requests cannot all pass a check made before any of them failed); refuse once
+    the limit is reached. A lookup that finds a valid code gives its attempt back."""
     key = _failures_key(shop_id, cashier_id)
     cache.add(key, 0, SHORT_CODE_WINDOW)
     try:
-        cache.incr(key)
+        taken = cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, SHORT_CODE_WINDOW)
+        taken = 1
+    if taken > SHORT_CODE_FAILURES_MAX:
+        raise TooManyAttempts(
+            _("Too many wrong codes. Wait a few minutes before trying again."), field="code"
+        )
 
 
-def _code_refused(shop_id: int, cashier_id: int, error: PaymentError) -> PaymentError:
-    _failure_count(shop_id, cashier_id)
-    return error
+def _attempt_give_back(shop_id: int, cashier_id: int) -> None:
+    with contextlib.suppress(ValueError):
+        cache.decr(_failures_key(shop_id, cashier_id))
+
+
+def _token_find(entered: codes.ResidentCode, now: datetime) -> PayToken | None:
+    """The code's row, unlocked (the caller locks the resident's profile first, then the row)."""
+    if entered.token is not None:
+        return PayToken.objects.filter(token_hash=codes.token_hash(entered.token)).first()
+    matches = list(
+        PayToken.objects.filter(
+            short_code=entered.short_code, used_at__isnull=True, expires_at__gt=now
+        )[:2]
+    )
+    return matches[0] if len(matches) == 1 else None
 
 
 def charge_with_token(*, cashier: User, shop_id: int, amount: int, code: str) -> Payment:
     """Charge `amount` to the wallet behind a resident's code (scanned token or short code).
 
-    The cashier or owner acts for their own, approved shop. The code's row is locked, checked
-    unused and unexpired, the payment posted wallet -> shop (idempotency `paytoken:<id>`) and the
-    code marked used, in one transaction. Refused charges post nothing and leave the code as it
-    was. Unknown, expired or used codes count towards the till's failure limit."""
+    The cashier or owner acts for their own, approved shop. Locks are taken in one order
+    everywhere: the resident's profile, then the code's row (as `pay_token_issue` does). The
+    code is checked unused and unexpired under its lock, the payment posted wallet -> shop
+    (idempotency `paytoken:<id>`) and the code marked used, in one transaction. Refused charges
+    post nothing and leave the code as it was. Every lookup counts towards the till's limit of
+    wrong codes until it finds a valid one."""
     membership = shop_membership(user=cashier, shop_id=shop_id)
     shop = membership.shop
-    failures = cache.get(_failures_key(shop.pk, cashier.pk), 0)
-    if failures >= SHORT_CODE_FAILURES_MAX:
-        raise TooManyAttempts(
-            _("Too many wrong codes. Wait a few minutes before trying again."), field="code"
-        )
     amount = _amount_check(amount)
     entered = codes.resident_code_parse(code)
     _accepting(shop)
+    _attempt_take(shop.pk, cashier.pk)
     with transaction.atomic():
         now = timezone.now()
-        if entered.token is not None:
-            token = (
-                PayToken.objects.select_for_update()
-                .filter(token_hash=codes.token_hash(entered.token))
-                .first()
-            )
-        else:
-            matches = list(
-                PayToken.objects.select_for_update().filter(
-                    short_code=entered.short_code, used_at__isnull=True, expires_at__gt=now
-                )[:2]
-            )
-            token = matches[0] if len(matches) == 1 else None
+        found = _token_find(entered, now)
+        token = None
+        if found is not None:
+            _lock_profile(found.resident_id)
+            token = PayToken.objects.select_for_update().filter(pk=found.pk).first()
         if token is None:
-            raise _code_refused(
-                shop.pk,
-                cashier.pk,
-                CodeUnknown(_("This code is unknown or no longer valid."), field="code"),
-            )
+            raise CodeUnknown(_("This code is unknown or no longer valid."), field="code")
         if token.used_at is not None:
-            raise _code_refused(
-                shop.pk, cashier.pk, CodeUsed(_("This code has already been used."), field="code")
-            )
+            raise CodeUsed(_("This code has already been used."), field="code")
         if token.expires_at <= timezone.now():
-            raise _code_refused(
-                shop.pk,
-                cashier.pk,
-                CodeExpired(
-                    _("This code has expired. Ask the resident to show a new one."), field="code"
-                ),
+            raise CodeExpired(
+                _("This code has expired. Ask the resident to show a new one."), field="code"
             )
+        _attempt_give_back(shop.pk, cashier.pk)
         _not_own_shop(user_id=token.resident_id, shop_id=shop.pk)
         if amount > settings.PAYMENT_CONFIRM_ABOVE and token.confirm_up_to < amount:
             raise ConfirmationRequired(
@@ -357,7 +360,6 @@ def charge_with_token(*, cashier: User, shop_id: int, amount: int, code: str) ->
                 % {"limit": tokens(settings.PAYMENT_CONFIRM_ABOVE), "amount": tokens(amount)},
                 field="amount",
             )
-        _lock_profile(token.resident_id)
         _daily_check(user_id=token.resident_id, amount=amount)
         payment = payment_post(
             shop=shop,
@@ -591,7 +593,7 @@ def refund(
     came from (kind "refund"). Never above what is left of the payment (the payment row is
     locked; a CHECK keeps `refunded <= amount`); a cashier refunds at most CASHIER_REFUND_MAX at
     a time, the owner any amount. Paper-voucher payments are not refunded in tokens.
-    Idempotency: the client's key (`refund:<shop>:<key>`) if given, else
+    Idempotency: the client's key (`refund-client:<shop>:<key>`) if given, else
     `refund:<payment>:<refunded before>`, unique under the row lock."""
     membership = shop_membership(user=actor, shop_id=shop_id)
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
@@ -621,7 +623,8 @@ def refund(
         if payment is None:
             raise NotFound(_("There is no such payment."))
         if idempotency_key is not None:
-            key = f"refund:{shop_id}:{idempotency_key}"
+            # Its own namespace: never the same as a default key below.
+            key = f"refund-client:{shop_id}:{idempotency_key}"
             earlier = Refund.objects.filter(
                 transfer__idempotency_scope=IDEMPOTENCY_SCOPE, transfer__idempotency_key=key
             ).first()

@@ -419,7 +419,7 @@ def till_statement(request: HttpRequest, shop_id: int) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="shop-{shop.pk}-statement.csv"'
         return response
     value = request.GET.get("before", "")
-    before = int(value) if value.isdigit() and 0 < len(value) <= 18 else None
+    before = int(value) if value.isascii() and value.isdigit() and 0 < len(value) <= 18 else None
     page = _statement_lines(shop.account_id, before, STATEMENT_PAGE)
     lines = [
         {

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from typing import Any
 
 from django.conf import settings
@@ -45,12 +46,25 @@ def _htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
 
 
+CONFIRM_KEY = "payments_confirm_up_to"
+CONFIRM_SECONDS = 5 * 60
+
+
 def _confirm_up_to(request: HttpRequest) -> int:
-    """`?confirm=` (minor units) the resident confirmed for a larger payment; else 0."""
-    value = request.GET.get("confirm", "")
-    if value.isdigit() and len(value) <= 12:
-        return min(int(value), settings.PAYMENT_MAX)
-    return 0
+    """The amount (minor units) the resident confirmed for a larger payment, else 0. It is set
+    only by the resident's own POST of the confirm form (CSRF-protected), kept in the session
+    for a few minutes, and never taken from a link: a link someone else made cannot raise it."""
+    if request.GET.get("reset"):
+        request.session.pop(CONFIRM_KEY, None)
+        return 0
+    saved = request.session.get(CONFIRM_KEY)
+    if not isinstance(saved, list) or len(saved) != 2:
+        return 0
+    amount, until = saved
+    if not isinstance(amount, int) or not isinstance(until, int | float) or until < time.time():
+        request.session.pop(CONFIRM_KEY, None)
+        return 0
+    return min(amount, settings.PAYMENT_MAX)
 
 
 def _code_context(request: HttpRequest, confirm_up_to: int) -> dict[str, Any]:
@@ -90,7 +104,11 @@ def wallet_pay(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
     if request.method == "POST":
         form = RequestForm(request.POST)
         if form.is_valid():
-            return redirect(f"{request.path}?confirm={form.cleaned_data['amount']}")
+            request.session[CONFIRM_KEY] = [
+                int(form.cleaned_data["amount"]),
+                time.time() + CONFIRM_SECONDS,
+            ]
+            return redirect(request.path)
         return _pay_page(request, profile, form, 0)
     return _pay_page(request, profile, RequestForm(), _confirm_up_to(request))
 

@@ -343,6 +343,10 @@ def voucher_batch_expire(*, batch_id: int, now: datetime | None = None) -> int |
         )
         if batch is None or batch.expired_at is not None or batch.expires_at > now:
             return None
+        if batch.budget.status == AccountStatus.FROZEN:
+            # The budget is only paused: the remainder waits for it (the next run), rather than
+            # leaving the campaign for good. Redemptions are refused from expiry on anyway.
+            return None
         remainder = ledger_selectors.account_balance(account_id=batch.escrow_id)
         unredeemed = batch.vouchers.filter(redeemed_at__isnull=True).count()
         if remainder != batch.value * unredeemed:
@@ -355,7 +359,7 @@ def voucher_batch_expire(*, batch_id: int, now: datetime | None = None) -> int |
         transfer_id = None
         if remainder > 0:
             destination = batch.budget_id
-            if batch.budget.status != AccountStatus.OPEN:
+            if batch.budget.status == AccountStatus.CLOSED:
                 destination = ledger_selectors.issuer_account(currency=batch.escrow.currency).pk
             transfer = ledger_services.transfer_post(
                 kind=TransferKind.EXPIRY,

@@ -428,7 +428,11 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 def review_bulk_approve(request: HttpRequest) -> HttpResponse:
     stage = _stage(request)
     raw = request.POST.getlist("claims")
-    ids = [int(value) for value in raw if value.isdigit() and 0 < int(value) < 2**63]
+    ids = [
+        int(value)
+        for value in raw
+        if value.isascii() and value.isdigit() and 0 < int(value) < 2**63
+    ]
     if not ids or len(ids) != len(raw):
         messages.error(request, _("Choose the claims to approve."))
         return _back_to_queue(stage)

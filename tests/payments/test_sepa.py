@@ -116,11 +116,26 @@ def test_an_empty_file_is_refused():
         pain001_build(transfers=[], execution_date=date(2026, 12, 1))
 
 
-def test_the_schema_check_is_on():
-    """A value the schema refuses (a creditor name that cleans to nothing) fails the export
-    instead of producing a file."""
-    odd = CreditTransfer("", "NL91ABNA0417164300", 100, "x", "E2E-9")
+def test_the_schema_check_is_on(monkeypatch):
+    """A value the schema refuses (an empty creditor name, which the name fallback otherwise
+    prevents) fails the export instead of producing a file."""
+    from payments import sepa
+
+    monkeypatch.setattr(sepa, "_creditor_name", lambda transfer: "")
+    odd = CreditTransfer("Bakkerij", "NL91ABNA0417164300", 100, "x", "E2E-9")
     with pytest.raises(SepaRefused) as refused:
         pain001_build(transfers=[odd], execution_date=date(2026, 12, 1))
     assert "pain.001 schema" in refused.value.message
     assert "\n" not in refused.value.message
+
+
+def test_a_name_of_emoji_only_does_not_stop_the_file_for_every_shop():
+    """A shop may rename itself to anything; the file still validates, naming the creditor by
+    its end-to-end id (the bank pays to the IBAN), and the other shops are paid."""
+    emoji = CreditTransfer("\U0001f950\U0001f35e", "NL91ABNA0417164300", 500, "x", "HEITJE-1")
+    plain = CreditTransfer("Bäckerei Müller", "DE89370400440532013000", 700, "y", "HEITJE-2")
+    built = pain001_build(transfers=[emoji, plain], execution_date=date(2026, 12, 1))
+    assert built.count == 2
+    assert built.total_cents == 1200
+    assert "<Nm>HEITJE-1</Nm>" in built.xml
+    assert "<Nm>Backerei Muller</Nm>" in built.xml

@@ -222,6 +222,22 @@ def test_expiry_after_the_campaign_closed_returns_the_rest_to_the_issuer(manager
     assert ledger_verify().ok
 
 
+def test_expiry_waits_while_the_budget_is_only_frozen(manager, campaign, issuer):
+    """A frozen budget is paused, not gone: the remainder waits for it rather than leaving the
+    campaign for the issuer."""
+    from ledger import services as ledger_services
+
+    issued = issue(manager, campaign, count=4)
+    ledger_services.account_freeze(account_id=campaign.budget_id, reason="audit")
+    later = timezone.now() + timedelta(days=31)
+    assert vouchers.voucher_batches_expire(now=later) == 0
+    assert balance(issued.batch.escrow_id) == 4 * 1_000
+    ledger_services.account_unfreeze(account_id=campaign.budget_id, reason="audit done")
+    assert vouchers.voucher_batches_expire(now=later) == 1
+    assert balance(campaign.budget_id) == 100_000
+    assert ledger_verify().ok
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_tills_redeeming_one_voucher_at_once_make_one_payment(manager, campaign, shop, cashier):
     issued = issue(manager, campaign, count=1)

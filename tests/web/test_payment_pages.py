@@ -340,12 +340,27 @@ def test_a_larger_payment_is_confirmed_first(client, ria):
     client.force_login(ria)
     response = client.post("/wallet/pay/", {"amount": "40"})
     assert response.status_code == 302
-    assert response["Location"] == "/wallet/pay/?confirm=4000"
+    assert response["Location"] == "/wallet/pay/"
     client.get(response["Location"])
     assert PayToken.objects.latest("created_at").confirm_up_to == 4000
+    client.get("/wallet/pay/code/")  # the page's renewal keeps the confirmation
+    assert PayToken.objects.latest("created_at").confirm_up_to == 4000
+    client.get("/wallet/pay/?reset=1")
+    assert PayToken.objects.latest("created_at").confirm_up_to == 0
     bad = client.post("/wallet/pay/", {"amount": "lots"})
     assert bad.status_code == 422
     assert "Type an amount" in bad.content.decode()
+
+
+def test_a_link_cannot_confirm_a_larger_payment_for_the_resident(client, ria):
+    """Only the resident's own form raises what a code may be charged: a link made by someone
+    else (a shop's poster, a message) that names an amount changes nothing."""
+    client.force_login(ria)
+    client.get("/wallet/pay/?confirm=10000")
+    assert PayToken.objects.latest("created_at").confirm_up_to == 0
+    client.get("/wallet/pay/code/?confirm=10000")
+    assert PayToken.objects.latest("created_at").confirm_up_to == 0
+    assert client.get("/wallet/pay/?confirm=%C2%B2").status_code == 200
 
 
 def test_the_wallet_scans_a_request_sees_shop_and_amount_and_pays(client, shop, cashier, ria):
