@@ -161,6 +161,10 @@ def residency_verify_with_code(*, user: User, code: str) -> ResidentProfile:
             )
         if invite.used_by_id is not None:
             raise ResidencyRefused(_("That code has already been used."), field="code")
+        if invite.created_by_id == user.pk:
+            # Staff who generate letter codes never verify themselves with one (as with
+            # verification by staff, nobody confirms their own residency).
+            raise NotAllowed(_("Nobody can verify their own residency."))
         now = timezone.now()
         if invite.expires_at <= now:
             raise ResidencyRefused(

@@ -545,6 +545,15 @@ def account_open(*, currency: Currency, kind: str, name: str = "") -> Account:
     return Account.objects.create(currency=currency, kind=kind, name=name[:200])
 
 
+def account_lock(*, account_id: int) -> None:
+    """Hold an account as posting does (FOR NO KEY UPDATE) until the caller's transaction ends,
+    so that a decision resting on its balance cannot be overtaken by a concurrent post."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("account_lock needs a transaction")
+    if not Account.objects.select_for_update(no_key=True).filter(pk=account_id).exists():
+        raise UnknownAccount([account_id])
+
+
 def _account_set_status(
     *, account_id: int, status: str, actor_id: int | None, reason: str
 ) -> Account:

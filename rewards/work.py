@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 
 from accounts import audit
 from accounts.models import Neighbourhood, User
+from ledger import services as ledger_services
 
 from . import selectors
 from .campaigns import CAMPAIGN_ROLES, _locked, _require
@@ -181,7 +182,10 @@ def _validate(task: Task, campaign: Campaign) -> None:
 
 
 def _check_budget(task: Task, campaign: Campaign) -> None:
-    """What this task can still pay must fit in what the budget can still pay for it."""
+    """What this task can still pay must fit in what the budget can still pay for it. The
+    budget account is held first, as a payout holds it: a payout committing between reading
+    the balance and reading what is still owed would otherwise make the budget look larger."""
+    ledger_services.account_lock(account_id=campaign.budget_id)
     figures = selectors.campaign_budget(campaign=campaign, exclude_task_id=task.pk)
     own_claims = selectors.task_unpaid_claims_total(task_id=task.pk) if task.pk else 0
     needed = own_claims + task.reward * (task.capacity - task.slots_taken)

@@ -203,3 +203,18 @@ def test_one_code_used_by_two_residents_at_once_verifies_one():
         t.join()
     assert sorted(outcomes) == ["refused"] * 5 + ["verified"]
     assert ResidentProfile.objects.filter(residency_verified_at__isnull=False).count() == 1
+
+
+def test_a_reviewer_cannot_verify_themselves_with_a_code_of_their_own_batch(api, reviewer):
+    RoleGrant.objects.create(user=reviewer, role=Role.RESIDENT)
+    from ledger import services as ledger_services
+
+    currency = ledger_services.currency_get_or_create(code="HEITJE", name="Heitje")
+    wallet = ledger_services.account_open(currency=currency, kind="wallet")
+    ResidentProfile.objects.create(user=reviewer, wallet=wallet)
+    codes = new_codes(api, reviewer, count=1)
+    staff_login(api, reviewer)
+    response = api.post("/api/v1/wallet/residency/", {"code": codes[0]}, format="json")
+    assert response.status_code == 403
+    assert not verified(reviewer)
+    assert InviteCode.objects.get().used_by is None

@@ -224,3 +224,60 @@ def test_two_publishes_at_once_that_together_overspend_one_is_refused():
         t.join()
     assert sorted(outcomes) == ["published", "refused"]
     assert Task.objects.filter(status=TaskStatus.PUBLISHED).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_payout_committing_during_the_budget_check_cannot_make_room(monkeypatch):
+    """The budget check holds the budget account: a payout that tries to commit between the
+    balance read and the owed-claims read waits, so the check never pairs an old balance with
+    a new total (which made a 1,000 task fit a budget with 500 free)."""
+    import threading
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from accounts.models import ResidentProfile
+    from ledger import selectors as ledger_selectors
+    from rewards import claims, payouts, review
+    from rewards.errors import BudgetExceeded
+    from tests.helpers import make_user
+    from tests.rewards.core_helpers import funded_campaign, published_task, resident, task_fields
+
+    manager = make_user("m@example.org", "task_manager")
+    finance = make_user("f@example.org", "finance")
+    approver = make_user("a@example.org", "approver")
+    reviewer = make_user("r@example.org", "reviewer")
+    campaign = funded_campaign(manager, finance, approver, amount=1000)
+    draft = work.task_create(
+        actor=manager,
+        campaign_id=campaign.pk,
+        fields=task_fields(reward=500, capacity=2, title_nl="B"),
+    )
+    task = published_task(manager, campaign, reward=500, capacity=1, photo_required=False)
+    anna = resident("anna@example.org")
+    ResidentProfile.objects.filter(user=anna).update(residency_verified_at=timezone.now())
+    claim = claims.claim_reserve(user=anna, task_id=task.pk)
+    claims.claim_submit(user=anna, claim_id=claim.pk)
+    monkeypatch.setattr("rewards.review.payout_task.delay", lambda *args, **kwargs: None)
+    review.claim_approve(staff=reviewer, claim_id=claim.pk)
+
+    real_balance = ledger_selectors.account_balance
+    payout = threading.Thread(
+        target=lambda: (payouts.claim_pay(claim_id=claim.pk), connection.close())
+    )
+
+    def balance_then_payout(*, account_id):
+        value = real_balance(account_id=account_id)
+        if not payout.is_alive() and payout.ident is None:
+            payout.start()
+            payout.join(timeout=1)  # it waits for the budget lock instead of committing now
+        return value
+
+    monkeypatch.setattr("rewards.selectors.ledger_selectors.account_balance", balance_then_payout)
+    with pytest.raises(BudgetExceeded):
+        work.task_publish(actor=manager, task_id=draft.pk)
+    payout.join(timeout=30)
+    claim.refresh_from_db()
+    assert claim.status == "paid"
+    draft.refresh_from_db()
+    assert draft.status == "draft"
