@@ -194,6 +194,16 @@ def staff_roles_set(*, admin: User, user_id: int, roles: Iterable[str]) -> set[s
     _require(admin, ADMIN_ROLES)
     chosen = _clean_roles(roles)
     with transaction.atomic():
+        # Every administrator grant is held while roles change, and the actor must still be an
+        # administrator under that lock: two administrators taking each other's role at the same
+        # moment cannot leave the municipality with none.
+        admins = set(
+            RoleGrant.objects.select_for_update()
+            .filter(role=Role.ADMIN)
+            .values_list("user_id", flat=True)
+        )
+        if admin.pk not in admins:
+            raise NotAllowed(_("Your role does not allow this."))
         user = User.objects.select_for_update().filter(pk=user_id, erased_at__isnull=True).first()
         if user is None:
             raise NotFound(_("There is no such person."))

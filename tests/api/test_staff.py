@@ -309,3 +309,39 @@ def test_the_reset_button_on_the_member_page(admin, reviewer):
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=reviewer).exists()
     assert client.get(f"/staff/members/{reviewer.pk}/two-factor-reset/").status_code == 405
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_admins_removing_each_other_at_once_leave_one_admin(admin):
+    """Each holds every administrator grant while changing roles, so the second to commit finds
+    it is no longer an administrator and is refused."""
+    import threading
+
+    from django.db import connection
+
+    from accounts import staff
+
+    other = make_user("other-admin@example.org", "admin")
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def remove(actor, target):
+        barrier.wait(timeout=10)
+        try:
+            staff.staff_roles_set(admin=actor, user_id=target.pk, roles=[])
+            outcomes.append("removed")
+        except Exception as exc:  # noqa: BLE001 - the refusal is the point
+            outcomes.append(type(exc).__name__)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=remove, args=(admin, other)),
+        threading.Thread(target=remove, args=(other, admin)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["NotAllowed", "removed"]
+    assert RoleGrant.objects.filter(role="admin").count() == 1
