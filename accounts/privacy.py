@@ -4,11 +4,16 @@ Deleting does not delete rows the ledger's history needs. The person's row stays
 personal data erased (a pseudonymous address, no name, no password), their wallet is emptied
 into the community fund through the ledger, closed, and renamed, so every past transfer still
 balances and points at an account that no longer says whose it was.
+
+Other apps hold data about people too; accounts does not import them (imports point down).
+They take part through accounts.signals: `account_erasing` (sent inside the deletion's
+transaction: rewards withdraws the person's open claims and erases notes, locations and photos)
+and `data_exporting` (each receiver returns its part of the export: rewards, the claims).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
@@ -27,6 +32,7 @@ from .models import (
     AuditEvent,
     CashierInvite,
     InviteCode,
+    Notification,
     ResidentProfile,
     RoleGrant,
     SessionRecord,
@@ -34,6 +40,7 @@ from .models import (
     ShopRole,
     User,
 )
+from .signals import account_erasing, data_exporting
 
 STATEMENT_PAGE = 500
 
@@ -78,15 +85,16 @@ def _wallet(profile: ResidentProfile) -> dict[str, Any]:
 def data_export(*, user: User) -> dict[str, Any]:
     """Everything held about the person, as plain JSON-ready data: profile, roles, resident
     profile and residency, wallet with its full statement, shop memberships, sessions, the use
-    of an invitation code, cashier invitations to their address, and the audit events of what
-    they did."""
+    of an invitation code, cashier invitations to their address, notifications, the audit
+    events of what they did, and what other apps hold (the `data_exporting` signal: rewards
+    adds the claims)."""
     profile = (
         ResidentProfile.objects.select_related("wallet__currency", "neighbourhood")
         .filter(user=user)
         .first()
     )
     invite = InviteCode.objects.filter(used_by=user).first()
-    return {
+    data: dict[str, Any] = {
         "exported_at": _when(timezone.now()),
         "profile": {
             "id": user.pk,
@@ -156,7 +164,27 @@ def data_export(*, user: User) -> dict[str, Any]:
             }
             for e in AuditEvent.objects.filter(actor=user).order_by("created_at", "id")
         ],
+        "notifications": [
+            {
+                "kind": n.kind,
+                "title": n.title,
+                "body": n.body,
+                "link": n.link,
+                "created_at": _when(n.created_at),
+                "read_at": _when(n.read_at),
+            }
+            for n in Notification.objects.filter(user=user).order_by("created_at", "id")
+        ],
     }
+    for receiver, response in data_exporting.send(sender=User, user=user):
+        fragment = cast("dict[str, Any] | None", response)
+        if not fragment:
+            continue
+        clash = set(fragment) & set(data)
+        if clash:
+            raise RuntimeError(f"{receiver!r} exports keys already taken: {sorted(clash)}")
+        data.update(fragment)
+    return data
 
 
 def community_fund(*, currency: Currency) -> Account:
@@ -180,15 +208,20 @@ def account_delete(
 
     All or nothing, in one transaction: tokens left in the wallet are donated to the community
     fund through the ledger (idempotency key `erase:<user id>`), the wallet is closed and
-    renamed, and the person's data is erased or pseudonymised; every session, API token and
-    authenticator device ends. Someone who still owns a shop must hand it over first. The
+    renamed, and the person's data is erased or pseudonymised; their notifications are
+    deleted; every session, API token and authenticator device ends; other apps erase their
+    part in the same transaction (`account_erasing`: rewards ends the open claims and erases
+    notes, locations and photos). Someone who still owns a shop must hand it over first. The
     ledger's history stays whole.
     """
     if confirm is not True:
         raise ProfileRefused(_("Confirm that you want to delete your account."), field="confirm")
     identity.reauthenticate(user=user, password=password, request=request)
     with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user.pk)
+        # FOR NO KEY UPDATE: rows that point at the person (a payout's notification, an audit
+        # event) can still be written meanwhile, so a payout holding a claim that the erasure
+        # below waits for can finish instead of deadlocking with it.
+        user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
         if user.erased_at is not None:
             raise DeletionRefused(_("This account has already been deleted."))
         if ShopMember.objects.filter(user=user, role=ShopRole.OWNER).exists():
@@ -198,6 +231,10 @@ def account_delete(
                     "municipality to close it, before you delete your account."
                 )
             )
+        # Before the wallet is touched: rewards withdraws the open claims (an approved claim
+        # can no longer be paid in) and erases notes, locations and photos. Claim rows are
+        # locked there before the profile row is locked here, the order payouts lock them in.
+        account_erasing.send(sender=User, user=user)
         old_email = user.email
         profile = (
             ResidentProfile.objects.select_for_update()
@@ -237,6 +274,7 @@ def account_delete(
 
         identity.sessions_end_all(user=user)
         SessionRecord.objects.filter(user=user).delete()
+        Notification.objects.filter(user=user).delete()
         ShopMember.objects.filter(user=user, role=ShopRole.CASHIER).delete()
         RoleGrant.objects.filter(user=user).delete()
         user.groups.clear()

@@ -5,10 +5,12 @@ class RewardsConfig(AppConfig):
     name = "rewards"
 
     def ready(self) -> None:
-        from accounts.signals import residency_verified
+        from accounts.signals import account_erasing, data_exporting, residency_verified
 
-        from . import receivers
+        from . import privacy, receivers
 
         residency_verified.connect(
             receivers.residency_verified, dispatch_uid="rewards.residency_verified"
         )
+        account_erasing.connect(privacy.account_erasing, dispatch_uid="rewards.account_erasing")
+        data_exporting.connect(privacy.data_exporting, dispatch_uid="rewards.data_exporting")

@@ -17,6 +17,7 @@ from accounts.errors import DeletionRefused
 from accounts.models import (
     AuditEvent,
     InviteCode,
+    Notification,
     Role,
     RoleGrant,
     SessionRecord,
@@ -25,6 +26,7 @@ from accounts.models import (
     User,
 )
 from accounts.services import invite_codes_generate, residency_verify_with_code, resident_register
+from accounts.signals import account_erasing, data_exporting
 from ledger import selectors, services
 from ledger.models import Account, AccountKind, Transfer, TransferKind
 from ledger.verify import ledger_verify
@@ -155,7 +157,115 @@ def test_the_statement_in_my_data_is_complete(db, monkeypatch):
     assert [line["amount"] for line in lines] == [500, 400, 300, 200, 100]
 
 
+def test_my_notifications_are_in_my_data_and_nobody_elses(db):
+    anna = resident()
+    bram = resident("bram@example.org", "Bram")
+    read = Notification.objects.create(
+        user=anna, kind="claim.paid", title="You were paid", body="5.00 Heitje", link="/wallet/"
+    )
+    Notification.objects.filter(pk=read.pk).update(read_at="2026-02-01T10:00Z")
+    Notification.objects.create(user=anna, kind="claim.approved", title="Approved", body="Yes")
+    Notification.objects.create(user=bram, kind="claim.paid", title="Bram was paid", body="7.00")
+
+    data = signed_in(anna).get("/api/v1/me/data/").json()
+
+    read.refresh_from_db()
+    assert data["notifications"] == [
+        {
+            "kind": "claim.paid",
+            "title": "You were paid",
+            "body": "5.00 Heitje",
+            "link": "/wallet/",
+            "created_at": read.created_at.isoformat(),
+            "read_at": read.read_at.isoformat(),
+        },
+        {
+            "kind": "claim.approved",
+            "title": "Approved",
+            "body": "Yes",
+            "link": "",
+            "created_at": data["notifications"][1]["created_at"],
+            "read_at": None,
+        },
+    ]
+    assert "Bram" not in json.dumps(data)
+
+
+def test_other_apps_add_their_part_of_my_data(db):
+    anna = resident()
+
+    def extra(sender, *, user, **kwargs):
+        return {"elsewhere": {"who": user.pk}}
+
+    data_exporting.connect(extra, dispatch_uid="test.extra")
+    try:
+        assert privacy.data_export(user=anna)["elsewhere"] == {"who": anna.pk}
+    finally:
+        data_exporting.disconnect(dispatch_uid="test.extra")
+
+
+def test_an_app_cannot_overwrite_a_part_of_my_data(db):
+    anna = resident()
+
+    def clash(sender, *, user, **kwargs):
+        return {"profile": {"email": "someone-else@example.org"}}
+
+    data_exporting.connect(clash, dispatch_uid="test.clash")
+    try:
+        with pytest.raises(RuntimeError, match="profile"):
+            privacy.data_export(user=anna)
+    finally:
+        data_exporting.disconnect(dispatch_uid="test.clash")
+
+
 # --- deletion ------------------------------------------------------------------------------
+
+
+def test_deleting_deletes_my_notifications_only(db):
+    anna = resident()
+    bram = resident("bram@example.org", "Bram")
+    Notification.objects.create(user=anna, kind="claim.paid", title="You were paid")
+    Notification.objects.create(user=bram, kind="claim.paid", title="Bram was paid")
+    privacy.account_delete(user=anna, password=PASSWORD, confirm=True)
+    assert not Notification.objects.filter(user=anna).exists()
+    assert Notification.objects.filter(user=bram).count() == 1
+
+
+def test_other_apps_erase_their_part_inside_the_deletion(db):
+    anna = resident()
+    pay(anna, 900)
+    seen = []
+
+    def erase(sender, *, user, **kwargs):
+        wallet = Account.objects.get(pk=user.resident.wallet_id)
+        seen.append((user.pk, user.email, connection.in_atomic_block, wallet.status))
+
+    account_erasing.connect(erase, dispatch_uid="test.erase")
+    try:
+        privacy.account_delete(user=anna, password=PASSWORD, confirm=True)
+    finally:
+        account_erasing.disconnect(dispatch_uid="test.erase")
+    # Told once, inside the transaction, before the wallet closed.
+    assert seen == [(anna.pk, "anna@example.org", True, "open")]
+
+
+def test_an_app_that_fails_to_erase_its_part_stops_the_deletion(db):
+    anna = resident()
+    pay(anna, 900)
+    Notification.objects.create(user=anna, kind="claim.paid", title="You were paid")
+    before = state(anna)
+
+    def broken(sender, *, user, **kwargs):
+        raise RuntimeError("storage down")
+
+    account_erasing.connect(broken, dispatch_uid="test.broken")
+    try:
+        with pytest.raises(RuntimeError):
+            privacy.account_delete(user=anna, password=PASSWORD, confirm=True)
+    finally:
+        account_erasing.disconnect(dispatch_uid="test.broken")
+    assert state(anna) == before
+    assert Notification.objects.filter(user=anna).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
