@@ -13,6 +13,11 @@ from .errors import AccountsError
 from .models import Neighbourhood
 
 
+def form_status(form: forms.Form) -> int:
+    """The status of a page that shows `form`: 422 once it was refused, else 200."""
+    return 422 if form.errors else 200
+
+
 def form_refusal(
     form: forms.Form, exc: AccountsError, *, fields: dict[str, str] | None = None
 ) -> None:

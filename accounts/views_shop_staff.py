@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import shops
 from .errors import AccountsError, NotFound
+from .forms_auth import form_status
 from .forms_shop import SuspendForm
 from .models import Shop, ShopStatus, User
 from .permissions import staff_page
@@ -87,5 +88,5 @@ def shop_suspend(request: HttpRequest, shop_id: int) -> HttpResponse:
         request,
         "staff_shops/suspend.html",
         {"shop": shop, "form": form, "status": _status_filter(request)},
-        status=422 if form.errors else 200,
+        status=form_status(form),
     )

@@ -29,7 +29,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import identity, services, staff
 from .errors import AccountsError, NotFound
-from .forms_auth import form_refusal
+from .forms_auth import form_refusal, form_status
 from .forms_staff import (
     ROLE_NAMES,
     AuditFilterForm,
@@ -190,7 +190,7 @@ def twofa_setup(request: HttpRequest) -> HttpResponse:
         "config_url": device.config_url,
         "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
     }
-    return render(request, "staff/twofa_setup.html", context, status=422 if form.errors else 200)
+    return render(request, "staff/twofa_setup.html", context, status=form_status(form))
 
 
 @never_cache
@@ -212,9 +212,7 @@ def twofa_verify(request: HttpRequest) -> HttpResponse:
             form_refusal(form, exc)
         else:
             return _verified(request, device)
-    return render(
-        request, "staff/twofa_verify.html", {"form": form}, status=422 if form.errors else 200
-    )
+    return render(request, "staff/twofa_verify.html", {"form": form}, status=form_status(form))
 
 
 # --- The console ---------------------------------------------------------------------------
@@ -302,7 +300,7 @@ def invite_codes(request: HttpRequest) -> HttpResponse:
             "".join(c if c.isalnum() else "-" for c in form.cleaned_data["batch"])[:60] + ".csv"
         )
         context["form"] = InviteBatchForm()
-    return _render(request, "staff/invite_codes.html", context, status=422 if form.errors else 200)
+    return _render(request, "staff/invite_codes.html", context, status=form_status(form))
 
 
 @staff_page(*staff.NEIGHBOURHOOD_ROLES)
@@ -321,7 +319,7 @@ def neighbourhoods(request: HttpRequest) -> HttpResponse:
         request,
         "staff/neighbourhoods.html",
         {"form": form, "neighbourhoods": Neighbourhood.objects.order_by("municipality", "name")},
-        status=422 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -350,7 +348,7 @@ def neighbourhood_edit(request: HttpRequest, neighbourhood_id: int) -> HttpRespo
         request,
         "staff/neighbourhood_edit.html",
         {"form": form, "neighbourhood": neighbourhood},
-        status=422 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -388,7 +386,7 @@ def members(request: HttpRequest) -> HttpResponse:
         request,
         "staff/members.html",
         {"form": form, "members": _members_context()},
-        status=422 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -418,7 +416,7 @@ def member_roles(request: HttpRequest, user_id: int) -> HttpResponse:
         request,
         "staff/member_roles.html",
         {"form": form, "member": member},
-        status=422 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -488,5 +486,5 @@ def welcome(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
         request,
         "staff/welcome.html",
         {"form": form, "member": member},
-        status=422 if form.errors else 200,
+        status=form_status(form),
     )

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.errors import AccountsError, NotAllowed, NotFound
-from accounts.forms_auth import form_refusal
+from accounts.forms_auth import form_refusal, form_status
 from accounts.models import User
 from accounts.permissions import roles_of, staff_page
 from rewards.models import Campaign, CampaignStatus
@@ -190,7 +190,7 @@ def settlement_reject(request: HttpRequest, settlement_id: int) -> HttpResponse:
         request,
         "payments/staff/settlement_reject.html",
         {"settlement": found, "form": form},
-        status=422 if form.errors else 200,
+        status=form_status(form),
     )
 
 

@@ -27,6 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.errors import AccountsError, NotAllowed, NotFound
+from accounts.forms_auth import form_status
 from accounts.models import ShopStatus, User
 from accounts.shops import Membership, shop_membership
 from ledger import selectors as ledger_selectors
@@ -147,7 +148,7 @@ def till_request(request: HttpRequest, shop_id: int) -> HttpResponse:
         request,
         "payments/till/request.html",
         _context(membership, form=form),
-        status=422 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -261,7 +262,7 @@ def till_refund(request: HttpRequest, shop_id: int, payment_id: int) -> HttpResp
             refundable=selectors.payment_refundable(payment=payment),
             refund_max=(None if membership.is_owner else settings.CASHIER_REFUND_MAX),
         ),
-        status=422 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -332,7 +333,7 @@ def _settlements_page(
             available=settlement.settlement_available(shop=membership.shop),
             fee_permille=settings.SETTLEMENT_FEE_PERMILLE,
         ),
-        status=422 if form.errors else 200,
+        status=form_status(form),
     )
 
 

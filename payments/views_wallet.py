@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.errors import AccountsError, NotFound
-from accounts.forms_auth import form_refusal
+from accounts.forms_auth import form_refusal, form_status
 from accounts.models import ResidentProfile, User
 from accounts.views_wallet import resident_page
 
@@ -92,7 +92,7 @@ def _pay_page(
         context.update(_code_context(request, confirm_up_to))
     except AccountsError as exc:  # a frozen wallet: no code, and the page says why
         context["refusal"] = exc.message
-    return render(request, "payments/wallet/pay.html", context, status=422 if form.errors else 200)
+    return render(request, "payments/wallet/pay.html", context, status=form_status(form))
 
 
 @never_cache

@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.errors import AccountsError, NotFound
-from accounts.forms_auth import form_refusal
+from accounts.forms_auth import form_refusal, form_status
 from accounts.models import Role, User
 from accounts.permissions import roles_of, staff_page
 
@@ -145,7 +145,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
         request,
         "rewards/staff/campaign_form.html",
         {"form": form, "campaign": None},
-        status=422 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -185,7 +185,7 @@ def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
         request,
         "rewards/staff/campaign_form.html",
         {"form": form, "campaign": campaign},
-        status=422 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -246,7 +246,7 @@ def mint_request(request: HttpRequest, campaign_id: int) -> HttpResponse:
         request,
         "rewards/staff/mint_request.html",
         {"form": form, "campaign": campaign},
-        status=422 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -294,7 +294,7 @@ def mint_reject(request: HttpRequest, request_id: int) -> HttpResponse:
         request,
         "rewards/staff/mint_reject.html",
         {"form": form, "mint": mint},
-        status=422 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -322,7 +322,7 @@ def task_create(request: HttpRequest, campaign_id: int) -> HttpResponse:
         request,
         "rewards/staff/task_form.html",
         {"form": form, "campaign": campaign, "task": None},
-        status=422 if form.errors else 200,
+        status=form_status(form),
     )
 
 
@@ -363,7 +363,7 @@ def task_edit(request: HttpRequest, task_id: int) -> HttpResponse:
         request,
         "rewards/staff/task_form.html",
         {"form": form, "campaign": task.campaign, "task": task},
-        status=422 if form.errors else 200,
+        status=form_status(form),
     )
 
 

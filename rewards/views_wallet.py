@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.errors import AccountsError, NotFound
-from accounts.forms_auth import form_refusal
+from accounts.forms_auth import form_refusal, form_status
 from accounts.models import Notification, Role, User
 from accounts.permissions import has_role
 from accounts.selectors import resident_profile
@@ -233,7 +233,7 @@ def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
             "form": form,
             "withdrawable": claim.status in (ClaimStatus.RESERVED, ClaimStatus.SUBMITTED),
         },
-        status=422 if form.errors else 200,
+        status=form_status(form),
     )
 
 
