@@ -79,22 +79,30 @@ def compile_translations() -> None:
             polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
 
 
-def find_chromium() -> str | None:
-    """The browser tests drive Debian's Chromium through Playwright (no browser download).
-    Install it when missing and this machine can (root with apt-get); say so when it cannot."""
-    for name in ("chromium", "chromium-browser", "google-chrome"):
+def ensure_tool(commands: tuple[str, ...], package: str, purpose: str) -> str | None:
+    """The path of the first of `commands` found, installing Debian's `package` with apt-get when
+    none is and this machine can (root with apt-get). The suite needs these tools; a fresh
+    machine has only Python, so the test command installs them as it does everything else."""
+    for name in commands:
         found = shutil.which(name)
         if found:
             return found
     if shutil.which("apt-get") and os.geteuid() == 0:
-        print("Installing Chromium for the browser tests (apt-get) ...", flush=True)
+        print(f"Installing {package} for {purpose} (apt-get) ...", flush=True)
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"]
+        install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", package]
         if subprocess.run(install, env=env, check=False).returncode != 0:
             subprocess.run(["apt-get", "update", "-q"], env=env, check=False)
             subprocess.run(install, env=env, check=False)
-        return shutil.which("chromium")
+        return shutil.which(commands[0])
     return None
+
+
+# Tools the test suite drives: (commands, Debian package, what for).
+TEST_TOOLS: list[tuple[tuple[str, ...], str, str]] = [
+    (("chromium", "chromium-browser", "google-chrome"), "chromium", "the browser tests"),
+    (("hledger",), "hledger", "the hledger cross-check of the ledger export"),
+]
 
 
 def manage(*args: str) -> None:
@@ -161,15 +169,16 @@ def cmd_test(args: list[str]) -> int:
     compile_translations()
     ensure_database()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
-    chromium = os.environ.get("CHROMIUM") or find_chromium()
-    if chromium:
-        env["CHROMIUM"] = chromium
-    else:
-        print(
-            "WARNING: no Chromium and no way to install it here (needs root and apt-get);"
-            " the browser tests will be skipped. Install Debian's chromium package.",
-            file=sys.stderr,
-        )
+    for commands, package, purpose in TEST_TOOLS:
+        found = ensure_tool(commands, package, purpose)
+        if found is None:
+            print(
+                f"WARNING: no {commands[0]} and no way to install it here (needs root and"
+                f" apt-get); {purpose} will fail. Install Debian's {package} package.",
+                file=sys.stderr,
+            )
+        elif package == "chromium":
+            env.setdefault("CHROMIUM", found)
     bin_dir = VENV / "bin"
     steps: list[tuple[str, list[str]]] = [
         ("ruff check", [str(bin_dir / "ruff"), "check", "."]),

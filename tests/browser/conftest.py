@@ -59,7 +59,8 @@ def compiled_translations() -> None:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not CHROMIUM:
-        pytest.skip("Chromium is not installed: `python3 dev.py test` installs it where it can")
+        # A skipped browser test checks nothing: missing Chromium is a failure that says why.
+        pytest.fail("Chromium is not installed: `python3 dev.py test` installs it (apt-get, root)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
