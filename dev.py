@@ -185,6 +185,7 @@ def cmd_test(args: list[str]) -> int:
         ("ruff format", [str(bin_dir / "ruff"), "format", "--check", "."]),
         ("migrations", [str(VENV_PYTHON), "manage.py", "makemigrations", "--check", "--dry-run"]),
         ("mypy", [str(bin_dir / "mypy"), "."]),
+        ("import contract", [str(bin_dir / "lint-imports"), "--no-cache"]),
         ("pytest", [str(bin_dir / "pytest"), *args]),
     ]
     if args:  # a focused run (`dev.py test tests/ledger -k x`) skips the whole-tree checks
