@@ -23,7 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-VAR = ROOT / "var"
+# Data of the embedded PostgreSQL, the filesystem broker and keys; VAR_DIR moves it (the settings
+# read the same variable).
+VAR = Path(os.environ.get("VAR_DIR") or ROOT / "var").resolve()
 VENV_PYTHON = VENV / "bin" / "python"
 DB_NAME = "heitje"
 
@@ -207,7 +209,15 @@ def cmd_bench(args: list[str]) -> int:
     ).returncode
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM (systemd, `docker stop`, `timeout`) stops like Ctrl-C: the children are ended and
+    the embedded PostgreSQL is stopped by its exit handler, so the next start finds its port and
+    data directory free."""
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     if len(sys.argv) < 2 or sys.argv[1] not in {"run", "test", "bench"}:
         print(__doc__, file=sys.stderr)
         return 2
