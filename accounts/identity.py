@@ -168,8 +168,8 @@ def sign_in(*, request: HttpRequest, email: str, password: str) -> User:
     Goes through django.contrib.auth.authenticate with the Django request, so django-axes counts
     failures per email address and IP and refuses a locked-out pair even with the right
     password; attempts for one email address from anywhere are slowed down after a while
-    (signin_slowdown). Only a person whose email address is verified may sign in; that is said only to
-    someone who gave the right password.
+    (signin_slowdown). Only a person whose email address is verified may sign in; that is
+    said only to someone who gave the right password.
     """
     email = str(email or "").strip().lower()
     user = _password_check(request=request, email=email, password=password)

@@ -59,10 +59,10 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         code_status = exc.status
         fields: dict[str, Any] = {"errors": {exc.field: [exc.message]}} if exc.field else {}
         body = problem_body(code=exc.code, status_code=code_status, title=exc.message, **fields)
-        response = Response(body, status=code_status, content_type=CONTENT_TYPE)
-        if isinstance(exc, SignInSlowedDown):
-            response["Retry-After"] = str(exc.retry_after)
-        return response
+        headers = (
+            {"Retry-After": str(exc.retry_after)} if isinstance(exc, SignInSlowedDown) else None
+        )
+        return Response(body, status=code_status, content_type=CONTENT_TYPE, headers=headers)
     response = exception_handler(exc, context)
     if response is None:
         return None
