@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.urls import URLPattern, URLResolver, path
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authentication import TokenAuthentication
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -174,7 +174,12 @@ class LoginView(APIView):
     @extend_schema(request=CredentialsSerializer, responses=MeSerializer, tags=AUTH_TAGS)
     def post(self, request: Request) -> Response:
         """Sign in with email and password; the session cookie carries it from here. Five
-        failures for one email address from one address lock it for 15 minutes (429)."""
+        failures for one email address from one address lock it for 15 minutes (429); many
+        from anywhere make the email address wait (429 with Retry-After). Like any session
+        request, it needs the CSRF token (cookie `csrftoken`, header `X-CSRFToken`) and, over
+        HTTPS, a same-origin `Origin` or `Referer`: another site cannot sign a browser in to
+        an account of its choosing. API clients without a browser use `auth/token/`."""
+        SessionAuthentication().enforce_csrf(request)
         data = _validated(CredentialsSerializer, request)
         user = identity.sign_in(
             request=_django(request), email=data["email"], password=data["password"]

@@ -75,3 +75,14 @@ class DeletionRefused(AccountsError):
 class LockedOut(AccountsError):
     code = "locked-out"
     status = 429
+
+
+class SignInSlowedDown(LockedOut):
+    """Too many attempts for one email address from anywhere: the next one waits `retry_after`
+    seconds (accounts.signin_slowdown)."""
+
+    code = "sign-in-slowed-down"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -34,6 +34,11 @@ from .errors import (
     VerificationRefused,
 )
 from .models import Neighbourhood, ResidentProfile, SessionRecord, User
+from .signin_slowdown import (
+    signin_attempt_give_back,
+    signin_attempt_succeeded,
+    signin_attempt_take,
+)
 from .tasks import mail_template
 
 VERIFY_SALT = "accounts.identity.verify-email"
@@ -140,21 +145,35 @@ def email_verification_resend(*, email: str) -> None:
 # --- Signing in ----------------------------------------------------------------------------
 
 
+def _password_check(*, request: HttpRequest, email: str, password: str) -> User | None:
+    """The person with this email address and password, or None; raises LockedOut while
+    django-axes locks the (email address, IP) pair or the email address must wait
+    (signin_slowdown)."""
+    signin_attempt_take(email=email)
+    # django-axes reads the username from the credential named AXES_USERNAME_FORM_FIELD
+    # ("email"); ModelBackend falls back to USERNAME_FIELD ("email") too.
+    user = authenticate(request=request, email=email, password=password)
+    if getattr(request, "axes_locked_out", False):
+        signin_attempt_give_back(email=email)
+        raise _locked_out()
+    if not isinstance(user, User):
+        return None
+    signin_attempt_succeeded(email=email)
+    return user
+
+
 def sign_in(*, request: HttpRequest, email: str, password: str) -> User:
     """Check an email address and password, for the page and the API alike.
 
     Goes through django.contrib.auth.authenticate with the Django request, so django-axes counts
     failures per email address and IP and refuses a locked-out pair even with the right
-    password. Only a person whose email address is verified may sign in; that is said only to
-    someone who gave the right password.
+    password; attempts for one email address from anywhere are slowed down after a while
+    (signin_slowdown). Only a person whose email address is verified may sign in; that is
+    said only to someone who gave the right password.
     """
     email = str(email or "").strip().lower()
-    # django-axes reads the username from the credential named AXES_USERNAME_FORM_FIELD
-    # ("email"); ModelBackend falls back to USERNAME_FIELD ("email") too.
-    user = authenticate(request=request, email=email, password=password)
-    if getattr(request, "axes_locked_out", False):
-        raise _locked_out()
-    if not isinstance(user, User):
+    user = _password_check(request=request, email=email, password=password)
+    if user is None:
         raise InvalidCredentials(_("The email address or the password is not right."))
     if user.email_verified_at is None:
         raise EmailNotVerified(
@@ -173,9 +192,7 @@ def reauthenticate(
     """The person types their password again before a sensitive change. With a request it goes
     through authenticate(), so wrong guesses count towards the sign-in lockout."""
     if request is not None:
-        checked = authenticate(request=request, email=user.email, password=password)
-        if getattr(request, "axes_locked_out", False):
-            raise _locked_out()
+        checked = _password_check(request=request, email=user.email, password=password)
         ok = checked is not None and checked.pk == user.pk
     else:
         ok = user.check_password(password)

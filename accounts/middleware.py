@@ -14,23 +14,14 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
+from config.client_address import client_address
+
 from . import audit
 from .models import SessionRecord, User
 
 AUTH_AT = "heitje_auth_at"
 REAUTH_AT = "heitje_reauth_at"
 _TOUCH_EVERY = timedelta(minutes=1)
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    from ipware import get_client_ip  # django-axes' dependency, which also reads proxies right
-
-    ip, _routable = get_client_ip(
-        request,
-        proxy_count=settings.AXES_IPWARE_PROXY_COUNT,
-        request_header_order=settings.AXES_IPWARE_META_PRECEDENCE_ORDER,
-    )
-    return ip or None
 
 
 @receiver(user_logged_in)
@@ -46,7 +37,7 @@ def _on_login(sender: object, request: HttpRequest | None, user: User, **kwargs:
         session_key=request.session.session_key,
         defaults={
             "user": user,
-            "ip_address": client_ip(request),
+            "ip_address": client_address(request),
             "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
             "ended_at": None,
         },
@@ -111,7 +102,7 @@ class AuditOriginMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = audit.origin_set(
             audit.Origin(
-                ip_address=client_ip(request),
+                ip_address=client_address(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
             )
         )

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import identity, services
-from .errors import LockedOut, RegistrationRefused, VerificationRefused
+from .errors import LockedOut, RegistrationRefused, SignInSlowedDown, VerificationRefused
 from .forms_auth import LoginForm, ResendForm, SignUpForm, form_refusal
 from .models import ShopMember, User
 from .permissions import is_staff_member, roles_of
@@ -40,7 +40,10 @@ def _safe_next(request: HttpRequest) -> str:
 
 
 def lockout_page(request: HttpRequest, exc: LockedOut) -> HttpResponse:
-    return render(request, "lockout.html", {"message": exc.message}, status=429)
+    response = render(request, "lockout.html", {"message": exc.message}, status=429)
+    if isinstance(exc, SignInSlowedDown):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @require_http_methods(["GET", "POST"])

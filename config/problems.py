@@ -10,7 +10,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from accounts.errors import AccountsError
+from accounts.errors import AccountsError, SignInSlowedDown
 from ledger.errors import LedgerError
 
 CONTENT_TYPE = "application/problem+json"
@@ -59,7 +59,10 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         code_status = exc.status
         fields: dict[str, Any] = {"errors": {exc.field: [exc.message]}} if exc.field else {}
         body = problem_body(code=exc.code, status_code=code_status, title=exc.message, **fields)
-        return Response(body, status=code_status, content_type=CONTENT_TYPE)
+        headers = (
+            {"Retry-After": str(exc.retry_after)} if isinstance(exc, SignInSlowedDown) else None
+        )
+        return Response(body, status=code_status, content_type=CONTENT_TYPE, headers=headers)
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from ledger import selectors, services
 from ledger.models import Account, Currency
@@ -45,3 +46,10 @@ def make_user(db):
 def staff_login(db):
     """Sign a staff member in on a test client with a session that passed TOTP."""
     return helpers.staff_login
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The cache (API throttles, guess limits, the sign-in slowdown) outlives a test's
+    transaction: every test starts with an empty one."""
+    cache.clear()

@@ -45,6 +45,7 @@ def production_env():
         "SEPA_DEBTOR_NAME": "Gemeente Heerlen",
         "SEPA_DEBTOR_IBAN": "NL02ABNA0123456789",
         "SEPA_DEBTOR_BIC": "ABNANL2A",
+        "TRUSTED_PROXY_COUNT": "1",
     }
 
 
@@ -60,3 +61,11 @@ def test_production_refuses_to_start_without_a_signing_key():
     result = run_check(env)
     assert result.returncode != 0
     assert "LEDGER_SIGNING_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_the_number_of_trusted_proxies():
+    env = production_env()
+    del env["TRUSTED_PROXY_COUNT"]
+    result = run_check(env)
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT" in result.stderr

@@ -113,6 +113,12 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 
+# How many proxies of our own stand in front of the web processes, each appending the address it
+# was connected from to X-Forwarded-For. 0 (no proxy): the header is ignored and REMOTE_ADDR is
+# the client. Every use of the client's address goes through config.client_address
+# (docs/access.md, "Client addresses and proxies"); production must set it.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 # Lockout after repeated failures, keyed by username *and* IP: an attacker elsewhere cannot
 # lock a resident out, and a lockout cools off by itself.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -122,9 +128,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "email"
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
 AXES_VERBOSE = False
-# Behind a proxy, production sets the number of trusted proxies (see production.py).
-AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
+# And per email address alone, from any IP: after SIGNIN_SLOWDOWN_AFTER attempts without a
+# success (forgotten after an hour without attempts), one more attempt is let through per delay,
+# which doubles from a minute up to SIGNIN_SLOWDOWN_MAX_MINUTES (accounts.signin_slowdown).
+SIGNIN_SLOWDOWN_AFTER = env.int("SIGNIN_SLOWDOWN_AFTER", default=10)
+SIGNIN_SLOWDOWN_MAX_MINUTES = env.int("SIGNIN_SLOWDOWN_MAX_MINUTES", default=15)
 
 # Sessions: an idle timeout (the cookie age, renewed on every request) and an absolute one
 # (enforced by accounts.middleware.SessionControlMiddleware from the time of sign-in).
@@ -191,10 +200,13 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.problems.problem_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
+    # DRF's throttles, counting anonymous requests per config.client_address; NUM_PROXIES too,
+    # for any other DRF throttle a view may name.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "config.client_address.AnonRateThrottle",
+        "config.client_address.UserRateThrottle",
     ],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
         "user": env.str("API_THROTTLE_USER", default="600/minute"),

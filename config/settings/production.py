@@ -1,7 +1,9 @@
 """Production: every secret comes from the environment; `manage.py check --deploy` is clean."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
-from .base import database, env
+from .base import REST_FRAMEWORK, database, env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")
@@ -16,6 +18,12 @@ PAYMENT_SIGNING_KEY = env.str("PAYMENT_SIGNING_KEY")
 SEPA_DEBTOR_NAME = env.str("SEPA_DEBTOR_NAME")
 SEPA_DEBTOR_IBAN = env.str("SEPA_DEBTOR_IBAN")
 SEPA_DEBTOR_BIC = env.str("SEPA_DEBTOR_BIC")
+# No default: behind a proxy, 0 would make every client the proxy (one lockout and one throttle
+# for everybody); without one, a wrong count would let clients choose their address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT")
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT is the number of proxies: 0 or more.")
+REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": TRUSTED_PROXY_COUNT}
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
