@@ -14,7 +14,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
-from config.client_address import client_address
+from core.http import client_address
 
 from . import audit
 from .models import SessionRecord, User

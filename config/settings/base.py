@@ -115,7 +115,7 @@ LOGIN_REDIRECT_URL = "/"
 
 # How many proxies of our own stand in front of the web processes, each appending the address it
 # was connected from to X-Forwarded-For. 0 (no proxy): the header is ignored and REMOTE_ADDR is
-# the client. Every use of the client's address goes through config.client_address
+# the client. Every use of the client's address goes through core.http
 # (docs/access.md, "Client addresses and proxies"); production must set it.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
@@ -128,7 +128,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "email"
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
 AXES_VERBOSE = False
-AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
+AXES_CLIENT_IP_CALLABLE = "core.http.client_address"
 # And per email address alone, from any IP: after SIGNIN_SLOWDOWN_AFTER attempts without a
 # success (forgotten after an hour without attempts), one more attempt is let through per delay,
 # which doubles from a minute up to SIGNIN_SLOWDOWN_MAX_MINUTES (accounts.signin_slowdown).
@@ -200,11 +200,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.problems.problem_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
-    # DRF's throttles, counting anonymous requests per config.client_address; NUM_PROXIES too,
+    # DRF's throttles, counting anonymous requests per core.http; NUM_PROXIES too,
     # for any other DRF throttle a view may name.
     "DEFAULT_THROTTLE_CLASSES": [
-        "config.client_address.AnonRateThrottle",
-        "config.client_address.UserRateThrottle",
+        "core.http.AnonRateThrottle",
+        "core.http.UserRateThrottle",
     ],
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
