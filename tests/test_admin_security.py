@@ -57,7 +57,9 @@ def _urls(**values) -> Iterator[None]:
 def test_the_admins_own_login_form_does_not_open_it_with_a_password(client, administrator):
     TOTPDevice.objects.create(user=administrator, name="phone", confirmed=True)
 
-    client.post("/admin/login/?next=/admin/", {"username": administrator.email, "password": PASSWORD})
+    client.post(
+        "/admin/login/?next=/admin/", {"username": administrator.email, "password": PASSWORD}
+    )
     response = client.get("/admin/accounts/user/")
 
     assert response.status_code == 302
