@@ -68,6 +68,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 # The Django admin (accounts.admin_site): where it answers, and whether at all. Production may
 # move it off the well-known path or switch it off (no route: 404).
@@ -97,7 +98,6 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
-WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
