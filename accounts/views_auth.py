@@ -30,7 +30,8 @@ def home_for(user: User) -> str:
     return reverse("account-home")
 
 
-def _safe_next(request: HttpRequest) -> str:
+def safe_next(request: HttpRequest) -> str:
+    """The `next` the request asks for, when it stays on this site; else ""."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -48,7 +49,7 @@ def lockout_page(request: HttpRequest, exc: LockedOut) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
-    next_url = _safe_next(request)
+    next_url = safe_next(request)
     form = LoginForm(request.POST) if request.method == "POST" else LoginForm()
     unverified = False
     if request.method == "POST" and form.is_valid():

@@ -43,6 +43,7 @@ from .forms_staff import (
 )
 from .models import STAFF_ROLES, Neighbourhood, Role, User
 from .permissions import is_staff_member, roles_of, staff_page, two_factor_verified
+from .views_auth import safe_next
 
 PAGE_SIZE = 50
 
@@ -147,12 +148,12 @@ def _staff_or_refuse(request: HttpRequest) -> HttpResponse | None:
 
 def _verified(request: HttpRequest, device: TOTPDevice) -> HttpResponse:
     """The session passed TOTP: a new session key (the old one may have been seen before the
-    second factor), then the console."""
+    second factor), then the page that asked for it (the admin) or the console."""
     old_key = request.session.session_key or ""
     request.session.cycle_key()
     identity.session_rekey(old_key=old_key, new_key=request.session.session_key)
     django_otp.login(request, device)
-    return redirect("staff-home")
+    return redirect(safe_next(request) or "staff-home")
 
 
 def _qr_svg(data: str) -> SafeString:

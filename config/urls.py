@@ -1,6 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import URLPattern, URLResolver, include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import api as accounts_api
 from ledger import api as ledger_api
@@ -11,10 +12,15 @@ handler403 = "config.problems.permission_denied"
 handler404 = "config.problems.page_not_found"
 handler500 = "config.problems.server_error"
 
+# The Django admin where ADMIN_URL says, or nowhere when ADMIN_ENABLED is off.
+admin_urls: list[URLPattern | URLResolver] = (
+    [path(settings.ADMIN_URL, admin.site.urls)] if settings.ADMIN_ENABLED else []
+)
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("admin/", admin.site.urls),
+    *admin_urls,
     # Pages: sign-in and sign-up, the person's own account, and the three front doors.
     path("", include("accounts.urls_auth")),
     path("account/", include("accounts.urls_account")),
@@ -60,5 +66,6 @@ urlpatterns = [
         name="api-resident-verify",
     ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

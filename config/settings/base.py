@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -21,7 +23,8 @@ SECRET_KEY = env.str(
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin on accounts.admin_site: staff two-factor, no keys or tokens shown.
+    "accounts.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -31,10 +34,12 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
     "django_htmx",
+    "csp",
     "accounts",
     "ledger",
     "rewards",
@@ -44,6 +49,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -63,6 +69,35 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+
+# The Django admin (accounts.admin_site): where it answers, and whether at all. Production may
+# move it off the well-known path or switch it off (no route: 404).
+ADMIN_ENABLED = env.bool("ADMIN_ENABLED", default=True)
+ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"
+if ADMIN_URL == "/":
+    raise ImproperlyConfigured("ADMIN_URL must not be empty: the site's home page is at /.")
+
+# Content-Security-Policy (django-csp) on every response, in every environment so that
+# development and the browser tests meet the same policy as production: scripts, styles and
+# everything else only from this origin, no inline script or style, no eval, never framed.
+# Images may also be data: URIs (Swagger UI's icons).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "manifest-src": [SELF],
+        "worker-src": [SELF],
+        "media-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 TEMPLATES = [
     {
@@ -216,6 +251,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Heitje ledger API",
     "VERSION": "1",
     "DESCRIPTION": "Errors are application/problem+json (RFC 9457) with a stable `type`.",
+    # Swagger UI's files come from this app's static files (drf-spectacular-sidecar): no CDN
+    # runs script on the API's origin, and the CSP allows nothing but this origin.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Several resources have a `status`; each set of choices gets its own name in the schema.
     "ENUM_NAME_OVERRIDES": {
         "ShopStatusEnum": "accounts.models.ShopStatus",

@@ -82,8 +82,11 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def new_context(browser: Any, live_server: Any, transactional_db: None) -> Iterator[Any]:
-    """Open further browser contexts (a second device: no cookies shared) on the live server."""
+    """Open further browser contexts (a second device: no cookies shared) on the live server.
+    Every browser test also fails when the Content-Security-Policy refused anything a page
+    wanted: a page that needs more than the policy allows is broken in production."""
     contexts: list[Any] = []
+    refused: list[str] = []
 
     def _open(viewport: dict[str, int] | None = None) -> Any:
         context = browser.new_context(
@@ -91,11 +94,20 @@ def new_context(browser: Any, live_server: Any, transactional_db: None) -> Itera
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
+        context.on("console", lambda message: csp_watch(message, refused))
         return context
 
     yield _open
     for context in contexts:
         context.close()
+    assert refused == [], "the Content-Security-Policy refused what a page needs"
+
+
+def csp_watch(message: Any, refused: list[str]) -> None:
+    """Chromium reports what the Content-Security-Policy refuses (an inline script or style,
+    an eval, another host) as a console error."""
+    if message.type == "error" and "Content Security Policy" in message.text:
+        refused.append(f"{message.location.get('url')}: {message.text}")
 
 
 @pytest.fixture
