@@ -11,7 +11,10 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from accounts.errors import AccountsError, SignInSlowedDown
+from core.requests import request_id
 from ledger.errors import LedgerError
+
+from .metrics import problem_counted
 
 CONTENT_TYPE = "application/problem+json"
 
@@ -46,6 +49,10 @@ def problem_body(
     if detail:
         body["detail"] = detail
     body.update(extra)
+    problem_counted(code)
+    reference = request_id()
+    if reference:  # the same id as the response header and the log lines (docs/operations.md)
+        body["request_id"] = reference
     return body
 
 

@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import api as accounts_api
 from ledger import api as ledger_api
 
-from . import views
+from . import metrics, views
 
 handler403 = "config.problems.permission_denied"
 handler404 = "config.problems.page_not_found"
@@ -20,6 +20,8 @@ admin_urls: list[URLPattern | URLResolver] = (
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     *admin_urls,
     # Pages: sign-in and sign-up, the person's own account, and the three front doors.
     path("", include("accounts.urls_auth")),

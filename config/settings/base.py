@@ -45,9 +45,14 @@ INSTALLED_APPS = [
     "rewards",
     "payments",
     "demo",
+    "config.apps.SiteConfig",
+    "django_prometheus",
 ]
 
 MIDDLEWARE = [
+    # First: every later middleware, view and log line knows the request's id.
+    "core.requests.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -63,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -356,12 +362,40 @@ SEPA_DEBTOR_NAME = env.str("SEPA_DEBTOR_NAME", default="Gemeente Heerlen")
 SEPA_DEBTOR_IBAN = env.str("SEPA_DEBTOR_IBAN", default="NL02ABNA0123456789")
 SEPA_DEBTOR_BIC = env.str("SEPA_DEBTOR_BIC", default="ABNANL2A")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# Logs go to standard output, one line per record: JSON in production (LOG_FORMAT=json, its
+# default there) for the log collector, plain text elsewhere. Every line carries the request id.
+# No personal data is logged: no email addresses, names or IBANs, only ids.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+# Who may read /metrics (by client address, see TRUSTED_PROXY_COUNT): the machine itself unless
+# the Prometheus server's network is named.
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+
+
+def logging_config(log_format: str) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": "core.requests.RequestIdLogFilter"}},
+        "formatters": {
+            "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+            "json": {
+                "()": "pythonjsonlogger.json.JsonFormatter",
+                "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            },
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "filters": ["request_id"],
+                "formatter": log_format,
+            }
+        },
+        "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    }
+
+
+LOGGING = logging_config(LOG_FORMAT)
 
 # `manage.py seed_demo` creates logins with published passwords: never in production.
 DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=True)

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import REST_FRAMEWORK, database, env
+from .base import REST_FRAMEWORK, database, env, logging_config
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")
@@ -41,3 +41,5 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 SITE_URL = env.str("SITE_URL")
 DEMO_DATA_ALLOWED = False
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+LOGGING = logging_config(LOG_FORMAT)

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class SiteConfig(AppConfig):
+    """The site itself (settings, URLs, problem+json, metrics): no models of its own."""
+
+    name = "config"
+    label = "site_config"
+
+    def ready(self) -> None:
+        from . import metrics
+
+        metrics.register()
