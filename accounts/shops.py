@@ -7,9 +7,12 @@ Rules kept here (pages and the API only call these):
 - Approvers, finance and administrators approve (which opens the shop's ledger account, once,
   even under concurrent approvals: the shop row is locked first) or suspend (which freezes it).
   Nobody approves a shop they belong to. Every staff action is audited.
-- Only the owner invites and removes cashiers. An invitation is a random token of which only
-  the SHA-256 is kept; it works once, for the person whose email it was sent to, until it
-  expires or is revoked.
+- A new IBAN needs the owner's password again and is dated (settlements asked soon after wait
+  for staff, payments.settlement). An approved shop's new name or address waits for staff
+  review; meanwhile it keeps the ones staff approved. Names are one line (accounts.text).
+- Only the owner invites and removes cashiers, at most CASHIER_INVITES_PER_DAY a day. An
+  invitation is a random token of which only the SHA-256 is kept; it works once, for the
+  person whose email it was sent to, until it expires or is revoked.
 - Only members see a shop; to anyone else it does not exist (NotFound, never "forbidden").
 """
 
