@@ -39,7 +39,14 @@ from ledger import services as ledger_services
 from ledger.models import AccountKind
 
 from . import audit, identity
-from .errors import AccountsError, InviteRefused, NotAllowed, NotFound, ShopRefused
+from .errors import (
+    AccountsError,
+    InviteRefused,
+    NotAllowed,
+    NotFound,
+    ReauthenticationRequired,
+    ShopRefused,
+)
 from .models import (
     CashierInvite,
     Role,
@@ -268,11 +275,15 @@ def shop_update(
     name, address, category = _details_clean(name=name, address=address, category=category)
     iban = iban_clean(iban)
     chamber_of_commerce = _chamber_clean(chamber_of_commerce)
+    # Before the transaction, so that a wrong password counted by the lockout stays counted.
+    reauthenticated = _owned_shop(owner=owner, shop_id=shop_id).iban != iban
+    if reauthenticated:
+        identity.reauthenticate(user=owner, password=password, request=request)
     with transaction.atomic():
         shop = _owned_shop(owner=owner, shop_id=shop_id, lock=True)
         old_iban = shop.iban
-        if old_iban != iban:
-            identity.reauthenticate(user=owner, password=password, request=request)
+        if old_iban != iban and not reauthenticated:  # changed back meanwhile
+            raise ReauthenticationRequired(_("That password is not right."), field="password")
         fields = ["category", "iban", "chamber_of_commerce"]
         shop.category, shop.iban, shop.chamber_of_commerce = category, iban, chamber_of_commerce
         renamed = (name, address) != (shop.name, shop.address)

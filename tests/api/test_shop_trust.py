@@ -60,6 +60,18 @@ def test_an_api_token_alone_cannot_change_the_iban(shop, owner):
     assert AuditEvent.objects.filter(action="shop.iban_change", actor=owner).count() == 1
 
 
+def test_guessing_the_password_for_an_iban_change_locks_out(settings, shop, owner):
+    api = token_client(owner)
+    url = f"/api/v1/shops/{shop.pk}/"
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        api.patch(url, {"iban": NEW_IBAN, "password": "a-wrong-guess"}, format="json")
+    locked = api.patch(url, {"iban": NEW_IBAN, "password": PASSWORD}, format="json")
+    assert locked.status_code == 429
+    assert problem_type(locked) == "locked-out"
+    shop.refresh_from_db()
+    assert shop.iban == "NL91ABNA0417164300"
+
+
 def test_other_details_change_without_the_password(shop, owner):
     api = token_client(owner)
     response = api.patch(f"/api/v1/shops/{shop.pk}/", {"category": "services"}, format="json")
