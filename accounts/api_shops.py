@@ -31,7 +31,14 @@ class ShopApplySerializer(serializers.Serializer):
 
 
 class ShopUpdateSerializer(ShopApplySerializer):
-    """Any of the details; those left out keep their value."""
+    """Any of the details; those left out keep their value. A new IBAN needs `password`."""
+
+    password = serializers.CharField(
+        max_length=128,
+        required=False,
+        write_only=True,
+        help_text="Your password, typed again: needed to change the IBAN.",
+    )
 
 
 class ShopSerializer(serializers.Serializer):
@@ -47,6 +54,13 @@ class ShopSerializer(serializers.Serializer):
     balance = serializers.IntegerField(
         allow_null=True, help_text="Minor units; null until the shop has an account."
     )
+    pending_name = serializers.CharField(
+        allow_null=True, help_text="A new name waiting for staff review (owner only)."
+    )
+    pending_address = serializers.CharField(
+        allow_null=True, help_text="A new address waiting for staff review (owner only)."
+    )
+    iban_changed_at = serializers.DateTimeField(allow_null=True, help_text="Owner only.")
     created_at = serializers.DateTimeField()
 
 
@@ -90,10 +104,17 @@ class StaffShopSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     reviewed_at = serializers.DateTimeField(allow_null=True)
     account_id = serializers.IntegerField(allow_null=True)
+    pending_name = serializers.CharField(help_text="A new name waiting for review, or empty.")
+    pending_address = serializers.CharField(help_text="A new address waiting, or empty.")
+    change_requested_at = serializers.DateTimeField(allow_null=True)
+    iban_changed_at = serializers.DateTimeField(allow_null=True)
 
 
 class StaffListQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ShopStatus.choices, required=False)
+    change_pending = serializers.BooleanField(
+        required=False, default=False, help_text="Only shops whose new name or address waits."
+    )
 
 
 class SuspendSerializer(serializers.Serializer):
@@ -125,6 +146,9 @@ def _shop_body(shop: Shop, role: str) -> dict[str, Any]:
             "iban": shop.iban if owner else None,
             "chamber_of_commerce": shop.chamber_of_commerce if owner else None,
             "balance": balance,
+            "pending_name": shop.pending_name if owner and shop.change_pending else None,
+            "pending_address": shop.pending_address if owner and shop.change_pending else None,
+            "iban_changed_at": shop.iban_changed_at if owner else None,
             "created_at": shop.created_at,
         }
     ).data
@@ -169,9 +193,12 @@ class ShopView(APIView):
 
     @extend_schema(request=ShopUpdateSerializer, responses=ShopSerializer, tags=["shops"])
     def patch(self, request: Request, shop_id: int) -> Response:
-        """Change the shop's details (owner only). A new IBAN is checked and recorded."""
+        """Change the shop's details (owner only). A new IBAN needs your password, is checked
+        and recorded; a new name or address of an approved shop waits for staff review."""
         form = ShopUpdateSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        password = data.pop("password", "")
         shop = shops.shop_membership(user=_user(request), shop_id=shop_id).shop
         current = {
             "name": shop.name,
@@ -181,7 +208,11 @@ class ShopView(APIView):
             "chamber_of_commerce": shop.chamber_of_commerce,
         }
         updated = shops.shop_update(
-            owner=_user(request), shop_id=shop_id, **{**current, **form.validated_data}
+            owner=_user(request),
+            shop_id=shop_id,
+            password=password,
+            request=request._request,
+            **{**current, **data},
         )
         return Response(_shop_body(updated, "owner"))
 
@@ -247,6 +278,7 @@ class StaffShopsView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, enum=ShopStatus.values),
+            OpenApiParameter("change_pending", bool),
             OpenApiParameter("limit", int),
             OpenApiParameter("offset", int),
         ],
@@ -262,13 +294,17 @@ class StaffShopsView(APIView):
         tags=["staff"],
     )
     def get(self, request: Request) -> Response:
-        """Shops oldest first, optionally of one status: `?status=pending` is the queue."""
+        """Shops oldest first, optionally of one status: `?status=pending` is the queue;
+        `?change_pending=true` lists the new names and addresses waiting for review."""
         query = StaffListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         paginator = LimitOffsetPagination()
-        page = paginator.paginate_queryset(
-            shops.shops_for_staff(status=query.validated_data.get("status")), request, view=self
+        rows = (
+            shops.shops_with_pending_changes()
+            if query.validated_data["change_pending"]
+            else shops.shops_for_staff(status=query.validated_data.get("status"))
         )
+        page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(StaffShopSerializer(page, many=True).data)
 
 
@@ -291,6 +327,30 @@ class StaffShopSuspendView(APIView):
         form = SuspendSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         shop = shops.shop_suspend(
+            staff=_user(request), shop_id=shop_id, reason=form.validated_data["reason"]
+        )
+        return Response(StaffShopSerializer(shop).data)
+
+
+class StaffShopChangeApproveView(APIView):
+    permission_classes = (StaffShopPermission,)
+
+    @extend_schema(request=None, responses=StaffShopSerializer, tags=["staff"])
+    def post(self, request: Request, shop_id: int) -> Response:
+        """Accept a shop's new name and address (not by its own members)."""
+        shop = shops.shop_change_approve(staff=_user(request), shop_id=shop_id)
+        return Response(StaffShopSerializer(shop).data)
+
+
+class StaffShopChangeRejectView(APIView):
+    permission_classes = (StaffShopPermission,)
+
+    @extend_schema(request=SuspendSerializer, responses=StaffShopSerializer, tags=["staff"])
+    def post(self, request: Request, shop_id: int) -> Response:
+        """Turn a shop's new name and address down with a reason; it keeps its current ones."""
+        form = SuspendSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        shop = shops.shop_change_reject(
             staff=_user(request), shop_id=shop_id, reason=form.validated_data["reason"]
         )
         return Response(StaffShopSerializer(shop).data)
@@ -326,5 +386,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "staff/shops/<int:shop_id>/suspend/",
         StaffShopSuspendView.as_view(),
         name="api-staff-shop-suspend",
+    ),
+    path(
+        "staff/shops/<int:shop_id>/change/approve/",
+        StaffShopChangeApproveView.as_view(),
+        name="api-staff-shop-change-approve",
+    ),
+    path(
+        "staff/shops/<int:shop_id>/change/reject/",
+        StaffShopChangeRejectView.as_view(),
+        name="api-staff-shop-change-reject",
     ),
 ]

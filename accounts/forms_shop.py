@@ -32,6 +32,17 @@ class ShopForm(forms.Form):
     )
 
 
+class ShopEditForm(ShopForm):
+    password = forms.CharField(
+        label=_("Your password"),
+        max_length=128,
+        required=False,
+        strip=False,
+        help_text=_("Needed only when you change the IBAN."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
 class CashierInviteForm(forms.Form):
     email = forms.EmailField(
         label=_("Email address of the new cashier"),

@@ -40,6 +40,7 @@ from .signin_slowdown import (
     signin_attempt_take,
 )
 from .tasks import mail_template
+from .text import line_clean
 
 VERIFY_SALT = "accounts.identity.verify-email"
 EMAIL_CHANGE_SALT = "accounts.identity.change-email"
@@ -213,7 +214,7 @@ def profile_update(*, user: User, data: Mapping[str, Any]) -> User:
         raise ProfileRefused(_("These cannot be changed here."), field=sorted(unknown)[0])
     changes: dict[str, Any] = {}
     if "display_name" in data:
-        changes["display_name"] = str(data["display_name"] or "").strip()
+        changes["display_name"] = line_clean(data["display_name"])
         if not 0 < len(changes["display_name"]) <= 100:
             raise ProfileRefused(_("A display name has 1 to 100 characters."), field="display_name")
     if "preferred_language" in data:

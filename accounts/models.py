@@ -6,6 +6,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -200,6 +201,16 @@ class Shop(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     status_reason = models.CharField(max_length=500, blank=True)
+    iban_changed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the owner last changed the IBAN."
+    )
+    pending_name = models.CharField(
+        max_length=100, blank=True, help_text="A new name waiting for staff review."
+    )
+    pending_address = models.CharField(
+        max_length=200, blank=True, help_text="A new address waiting for staff review."
+    )
+    change_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints: ClassVar = [
@@ -211,6 +222,16 @@ class Shop(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name with the shop's stable number, which no other shop can share: what the
+        wallet shows whenever a resident is about to pay or has paid."""
+        return gettext("%(name)s · shop %(number)d") % {"name": self.name, "number": self.pk}
+
+    @property
+    def change_pending(self) -> bool:
+        return self.change_requested_at is not None
 
 
 class ShopRole(models.TextChoices):

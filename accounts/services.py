@@ -24,6 +24,7 @@ from .errors import (
     UnknownResident,
 )
 from .models import InviteCode, Neighbourhood, ResidentProfile, Role, RoleGrant, User
+from .text import line_clean
 
 
 def resident_register(
@@ -46,7 +47,7 @@ def resident_register(
         validate_email(email)
     except ValidationError:
         raise RegistrationRefused(_("That is not a valid email address."), field="email") from None
-    display_name = (display_name or "").strip()
+    display_name = line_clean(display_name)
     if not 0 < len(display_name) <= 100:
         raise RegistrationRefused(
             _("A display name has 1 to 100 characters."), field="display_name"

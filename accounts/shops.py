@@ -7,9 +7,12 @@ Rules kept here (pages and the API only call these):
 - Approvers, finance and administrators approve (which opens the shop's ledger account, once,
   even under concurrent approvals: the shop row is locked first) or suspend (which freezes it).
   Nobody approves a shop they belong to. Every staff action is audited.
-- Only the owner invites and removes cashiers. An invitation is a random token of which only
-  the SHA-256 is kept; it works once, for the person whose email it was sent to, until it
-  expires or is revoked.
+- A new IBAN needs the owner's password again and is dated (settlements asked soon after wait
+  for staff, payments.settlement). An approved shop's new name or address waits for staff
+  review; meanwhile it keeps the ones staff approved. Names are one line (accounts.text).
+- Only the owner invites and removes cashiers, at most CASHIER_INVITES_PER_DAY a day. An
+  invitation is a random token of which only the SHA-256 is kept; it works once, for the
+  person whose email it was sent to, until it expires or is revoked.
 - Only members see a shop; to anyone else it does not exist (NotFound, never "forbidden").
 """
 
@@ -26,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from schwifty import IBAN
@@ -34,8 +38,15 @@ from schwifty.exceptions import InvalidCountryCode, SchwiftyException
 from ledger import services as ledger_services
 from ledger.models import AccountKind
 
-from . import audit
-from .errors import AccountsError, InviteRefused, NotAllowed, NotFound, ShopRefused
+from . import audit, identity
+from .errors import (
+    AccountsError,
+    InviteRefused,
+    NotAllowed,
+    NotFound,
+    ReauthenticationRequired,
+    ShopRefused,
+)
 from .models import (
     CashierInvite,
     Role,
@@ -48,6 +59,7 @@ from .models import (
     User,
 )
 from .tasks import mail_template
+from .text import line_clean
 
 SHOP_STAFF_ROLES = (Role.APPROVER, Role.FINANCE, Role.ADMIN)
 NAME_MAX = 100
@@ -55,6 +67,11 @@ ADDRESS_MAX = 200
 REASON_MAX = 500
 OPEN_INVITES_MAX = 20
 _KVK = re.compile(r"\d{8}")
+
+
+class TooManyInvites(InviteRefused):
+    code = "too-many-invites"
+    status = 429
 
 
 class ShopStateConflict(AccountsError):
@@ -105,7 +122,7 @@ def iban_clean(iban: str) -> str:
 
 
 def _text(value: str, *, field: str, maximum: int, message: str) -> str:
-    cleaned = " ".join((value or "").split())
+    cleaned = line_clean(value)
     if not 0 < len(cleaned) <= maximum:
         raise ShopRefused(message, field=field)
     return cleaned
@@ -244,19 +261,56 @@ def shop_update(
     category: str,
     iban: str,
     chamber_of_commerce: str = "",
+    password: str = "",
+    request: HttpRequest | None = None,
 ) -> Shop:
-    """The owner changes the shop's details. A new IBAN is validated like at onboarding and,
-    since it decides where settlements go, the change is written to the audit log and the
-    owner gets a mail about it."""
+    """The owner changes the shop's details.
+
+    A new IBAN decides where settlements go, so it needs the owner's password, typed again
+    (identity.reauthenticate, as for a new email address; wrong guesses count towards the
+    sign-in lockout), is validated like at onboarding, dated (settlements asked soon after wait
+    for staff), audited and mailed to the owner. A shop that has been approved keeps its name
+    and address until staff approve a new one: the change waits, audited, and residents keep
+    seeing the name staff approved."""
     name, address, category = _details_clean(name=name, address=address, category=category)
     iban = iban_clean(iban)
     chamber_of_commerce = _chamber_clean(chamber_of_commerce)
+    # Before the transaction, so that a wrong password counted by the lockout stays counted.
+    reauthenticated = _owned_shop(owner=owner, shop_id=shop_id).iban != iban
+    if reauthenticated:
+        identity.reauthenticate(user=owner, password=password, request=request)
     with transaction.atomic():
         shop = _owned_shop(owner=owner, shop_id=shop_id, lock=True)
         old_iban = shop.iban
-        shop.name, shop.address, shop.category = name, address, category
-        shop.iban, shop.chamber_of_commerce = iban, chamber_of_commerce
-        shop.save(update_fields=["name", "address", "category", "iban", "chamber_of_commerce"])
+        if old_iban != iban and not reauthenticated:  # changed back meanwhile
+            raise ReauthenticationRequired(_("That password is not right."), field="password")
+        fields = ["category", "iban", "chamber_of_commerce"]
+        shop.category, shop.iban, shop.chamber_of_commerce = category, iban, chamber_of_commerce
+        renamed = (name, address) != (shop.name, shop.address)
+        if shop.account_id is None:
+            shop.name, shop.address = name, address
+            fields += ["name", "address"]
+        elif renamed and (name, address) != (shop.pending_name, shop.pending_address):
+            shop.pending_name, shop.pending_address = name, address
+            shop.change_requested_at = timezone.now()
+            fields += ["pending_name", "pending_address", "change_requested_at"]
+            audit.record(
+                actor=owner,
+                action="shop.details_change_request",
+                target=shop,
+                detail={
+                    "name": {"from": shop.name, "to": name},
+                    "address": {"from": shop.address, "to": address},
+                },
+            )
+        elif not renamed and shop.change_pending:
+            _pending_clear(shop)
+            fields += ["pending_name", "pending_address", "change_requested_at"]
+            audit.record(actor=owner, action="shop.details_change_withdraw", target=shop)
+        if old_iban != iban:
+            shop.iban_changed_at = timezone.now()
+            fields.append("iban_changed_at")
+        shop.save(update_fields=fields)
         if old_iban != iban:
             audit.record(
                 actor=owner,
@@ -273,6 +327,10 @@ def shop_update(
     return shop
 
 
+def _pending_clear(shop: Shop) -> None:
+    shop.pending_name, shop.pending_address, shop.change_requested_at = "", "", None
+
+
 def _invite_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -280,7 +338,9 @@ def _invite_hash(token: str) -> str:
 def cashier_invite(*, owner: User, shop_id: int, email: str) -> tuple[CashierInvite, str]:
     """The owner of an approved shop invites someone by email to become a cashier. Returns the
     invitation and its token (mailed, never stored). A new invitation to the same address
-    replaces the open one."""
+    replaces the open one. A shop sends at most CASHIER_INVITES_PER_DAY invitations in 24 hours
+    (counted under the shop's lock), and the mail names the shop as staff approved it, never
+    text the owner typed freely, since it may go to any address."""
     email = (email or "").strip().lower()
     try:
         if len(email) > 254:
@@ -298,6 +358,12 @@ def cashier_invite(*, owner: User, shop_id: int, email: str) -> tuple[CashierInv
         open_invites = shop.cashier_invites.filter(
             accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
         )
+        sent_today = shop.cashier_invites.filter(created_at__gt=now - timedelta(days=1)).count()
+        if sent_today >= settings.CASHIER_INVITES_PER_DAY:
+            raise TooManyInvites(
+                _("The shop sent %(max)d invitations in the last 24 hours; try again tomorrow.")
+                % {"max": settings.CASHIER_INVITES_PER_DAY}
+            )
         open_invites.filter(email__iexact=email).update(revoked_at=now)
         if open_invites.count() >= OPEN_INVITES_MAX:
             raise InviteRefused(
@@ -318,7 +384,6 @@ def cashier_invite(*, owner: User, shop_id: int, email: str) -> tuple[CashierInv
             template="shop_cashier_invite",
             context={
                 "shop": shop,
-                "owner": owner,
                 "link": f"{settings.SITE_URL.rstrip('/')}/shop/invite/{token}/",
                 "days": settings.CASHIER_INVITE_DAYS,
             },
@@ -506,5 +571,72 @@ def shop_suspend(*, staff: User, shop_id: int, reason: str) -> Shop:
         if owner is not None:
             mail_template(
                 to=owner, template="shop_suspended", context={"shop": shop, "owner": owner}
+            )
+    return shop
+
+
+def shops_with_pending_changes() -> QuerySet[Shop]:
+    """Shops whose new name or address waits for review, oldest request first."""
+    return (
+        Shop.objects.filter(change_requested_at__isnull=False)
+        .select_related("created_by", "account")
+        .order_by("change_requested_at", "id")
+    )
+
+
+def _pending_locked(*, staff: User, shop_id: int) -> Shop:
+    _require_shop_staff(staff)
+    shop = _locked_shop(shop_id)
+    if not shop.change_pending:
+        raise ShopStateConflict(_("This shop has no change of name or address waiting."))
+    if shop.members.filter(user=staff).exists():
+        raise NotAllowed(_("Nobody reviews a shop they belong to."))
+    return shop
+
+
+def shop_change_approve(*, staff: User, shop_id: int) -> Shop:
+    """Staff accept a shop's new name and address: residents see them from now on. Approvers,
+    finance and administrators who do not belong to the shop; audited."""
+    with transaction.atomic():
+        shop = _pending_locked(staff=staff, shop_id=shop_id)
+        detail = {
+            "name": {"from": shop.name, "to": shop.pending_name},
+            "address": {"from": shop.address, "to": shop.pending_address},
+        }
+        shop.name, shop.address = shop.pending_name, shop.pending_address
+        _pending_clear(shop)
+        shop.save(
+            update_fields=[
+                "name",
+                "address",
+                "pending_name",
+                "pending_address",
+                "change_requested_at",
+            ]
+        )
+        audit.record(actor=staff, action="shop.details_change_approve", target=shop, detail=detail)
+    return shop
+
+
+def shop_change_reject(*, staff: User, shop_id: int, reason: str) -> Shop:
+    """Staff turn a shop's new name and address down with a reason the owner is mailed; the
+    shop keeps the name and address it had. Same people as approving; audited."""
+    reason = line_clean(reason)
+    if not 0 < len(reason) <= REASON_MAX:
+        raise ShopRefused(
+            _("Give a reason of 1 to %(max)d characters.") % {"max": REASON_MAX}, field="reason"
+        )
+    with transaction.atomic():
+        shop = _pending_locked(staff=staff, shop_id=shop_id)
+        detail = {"name": shop.pending_name, "address": shop.pending_address, "reason": reason}
+        _pending_clear(shop)
+        shop.save(update_fields=["pending_name", "pending_address", "change_requested_at"])
+        audit.record(actor=staff, action="shop.details_change_reject", target=shop, detail=detail)
+        owner = _owner_of(shop)
+        if owner is not None:
+            mail_template(
+                to=owner,
+                template="shop_change_rejected",
+                context={"shop": shop, "name": detail["name"], "reason": reason},
             )
     return shop

@@ -23,6 +23,7 @@ from . import audit, identity
 from .errors import AccountsError, NotAllowed, NotFound
 from .models import STAFF_ROLES, AuditEvent, Neighbourhood, ResidentProfile, Role, RoleGrant, User
 from .tasks import mail_template
+from .text import line_clean
 
 NEIGHBOURHOOD_ROLES = {Role.TASK_MANAGER, Role.ADMIN}
 RESIDENT_ROLES = {Role.REVIEWER, Role.ADMIN}
@@ -146,7 +147,7 @@ def staff_create(
         raise StaffRefused(_("That is not a valid email address."), field="email") from None
     if len(email) > 254:
         raise StaffRefused(_("That is not a valid email address."), field="email")
-    display_name = (display_name or "").strip()
+    display_name = line_clean(display_name)
     if not 0 < len(display_name) <= 100:
         raise StaffRefused(_("A display name has 1 to 100 characters."), field="display_name")
     chosen = _clean_roles(roles)

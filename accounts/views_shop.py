@@ -17,7 +17,8 @@ from ledger import selectors as ledger_selectors
 
 from . import shops
 from .errors import AccountsError, NotAllowed, NotFound
-from .forms_shop import CashierInviteForm, ShopForm
+from .forms_auth import form_status
+from .forms_shop import CashierInviteForm, ShopEditForm, ShopForm
 from .models import User
 
 
@@ -89,17 +90,30 @@ def shop_edit(request: HttpRequest, shop_id: int) -> HttpResponse:
         "iban": shop.iban,
         "chamber_of_commerce": shop.chamber_of_commerce,
     }
-    form = ShopForm(request.POST or None, initial=initial)
+    form = ShopEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            shops.shop_update(owner=_user(request), shop_id=shop_id, **form.cleaned_data)
+            updated = shops.shop_update(
+                owner=_user(request), shop_id=shop_id, request=request, **form.cleaned_data
+            )
         except AccountsError as exc:
             _refusal_on(form, exc)
         else:
             messages.success(request, _("The shop's details are saved."))
+            if updated.change_pending:
+                messages.info(
+                    request,
+                    _(
+                        "The new name and address are shown once the municipality has checked "
+                        "them; until then the shop keeps its current ones."
+                    ),
+                )
             return redirect("shop-detail", shop_id=shop_id)
     return render(
-        request, "shop/form.html", {"form": form, "email_verified": True, "editing": shop}
+        request,
+        "shop/form.html",
+        {"form": form, "email_verified": True, "editing": shop},
+        status=form_status(form),
     )
 
 

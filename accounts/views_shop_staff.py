@@ -27,10 +27,14 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+CHANGES = "changes"
+
+
 def _status_filter(request: HttpRequest) -> str:
-    """`?status=` of the list: pending by default, "all" for every shop."""
+    """`?status=` of the list: pending by default, "all" for every shop, "changes" for the new
+    names and addresses waiting for review."""
     value = request.GET.get("status", request.POST.get("status", ShopStatus.PENDING))
-    return value if value in ShopStatus.values or value == "all" else ShopStatus.PENDING
+    return value if value in ShopStatus.values or value in ("all", CHANGES) else ShopStatus.PENDING
 
 
 def _back_to_list(status: str) -> HttpResponse:
@@ -40,10 +44,13 @@ def _back_to_list(status: str) -> HttpResponse:
 @shop_staff_page
 def shop_list(request: HttpRequest) -> HttpResponse:
     status = _status_filter(request)
-    page = Paginator(
-        shops.shops_for_staff(status=None if status == "all" else status), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    choices = [*ShopStatus.choices, ("all", _("All"))]
+    rows = (
+        shops.shops_with_pending_changes()
+        if status == CHANGES
+        else shops.shops_for_staff(status=None if status == "all" else status)
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    choices = [*ShopStatus.choices, ("all", _("All")), (CHANGES, _("New names and addresses"))]
     return render(
         request,
         "staff_shops/list.html",
@@ -87,6 +94,52 @@ def shop_suspend(request: HttpRequest, shop_id: int) -> HttpResponse:
     return render(
         request,
         "staff_shops/suspend.html",
+        {"shop": shop, "form": form, "status": _status_filter(request)},
+        status=form_status(form),
+    )
+
+
+@shop_staff_page
+@require_POST
+def shop_change_approve(request: HttpRequest, shop_id: int) -> HttpResponse:
+    try:
+        shop = shops.shop_change_approve(staff=_user(request), shop_id=shop_id)
+    except NotFound:
+        raise Http404 from None
+    except AccountsError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("%(shop)s now has its new name and address.") % {"shop": shop.label}
+        )
+    return _back_to_list(_status_filter(request))
+
+
+@shop_staff_page
+@require_http_methods(["GET", "POST"])
+def shop_change_reject(request: HttpRequest, shop_id: int) -> HttpResponse:
+    shop = Shop.objects.filter(pk=shop_id).first()
+    if shop is None:
+        raise Http404
+    form = SuspendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            shops.shop_change_reject(
+                staff=_user(request), shop_id=shop_id, reason=form.cleaned_data["reason"]
+            )
+        except NotFound:
+            raise Http404 from None
+        except AccountsError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("The new name and address of %(shop)s were turned down.") % {"shop": shop.label},
+            )
+            return _back_to_list(_status_filter(request))
+    return render(
+        request,
+        "staff_shops/change_reject.html",
         {"shop": shop, "form": form, "status": _status_filter(request)},
         status=form_status(form),
     )

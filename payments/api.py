@@ -75,6 +75,9 @@ class PreviewSerializer(serializers.Serializer):
     request_id = serializers.IntegerField()
     shop_id = serializers.IntegerField()
     shop_name = serializers.CharField()
+    shop_label = serializers.CharField(
+        help_text='Name and stable shop number to show, e.g. "Bakkerij Bemelmans · shop 12".'
+    )
     amount = serializers.IntegerField()
     currency = serializers.CharField()
     expires_at = serializers.DateTimeField()
@@ -95,6 +98,9 @@ class ShopQuerySerializer(serializers.Serializer):
 class ShopCardSerializer(serializers.Serializer):
     shop_id = serializers.IntegerField()
     shop_name = serializers.CharField()
+    shop_label = serializers.CharField(
+        help_text='Name and stable shop number to show, e.g. "Bakkerij Bemelmans · shop 12".'
+    )
     address = serializers.CharField()
 
 
@@ -301,7 +307,12 @@ class PayShopView(APIView):
         shop = services.static_shop(query.validated_data["shop"])
         return Response(
             ShopCardSerializer(
-                {"shop_id": shop.pk, "shop_name": shop.name, "address": shop.address}
+                {
+                    "shop_id": shop.pk,
+                    "shop_name": shop.name,
+                    "shop_label": shop.label,
+                    "address": shop.address,
+                }
             ).data
         )
 

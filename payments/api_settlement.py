@@ -30,6 +30,7 @@ from .models import Payment, SepaExport, Settlement, SettlementStatus, VoucherBa
 VoucherIssuePermission = staff_permission(*vouchers.ISSUE_ROLES)
 SettlementReadPermission = staff_permission(Role.APPROVER, Role.FINANCE, Role.ADMIN)
 SettlementDecidePermission = staff_permission(*settlement.APPROVE_ROLES)
+IbanConfirmPermission = staff_permission(*settlement.IBAN_CONFIRM_ROLES)
 SepaPermission = staff_permission(*settlement.EXPORT_ROLES)
 
 
@@ -109,9 +110,21 @@ class SettlementSerializer(serializers.Serializer):
     transfer = serializers.IntegerField(source="transfer_id", allow_null=True)
     export = serializers.IntegerField(source="export_id", allow_null=True)
     paid_at = serializers.DateTimeField(allow_null=True)
+    iban_changed_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the shop last changed its IBAN before asking."
+    )
+    held = serializers.SerializerMethodField(
+        help_text="Asked soon after an IBAN change and not yet confirmed: cannot be approved."
+    )
+    iban_confirmed_at = serializers.DateTimeField(
+        allow_null=True, help_text="When staff confirmed the new IBAN of a held settlement."
+    )
 
     def get_payout_cents(self, obj: Settlement) -> int:
         return obj.amount - obj.fee
+
+    def get_held(self, obj: Settlement) -> bool:
+        return settlement.settlement_is_held(obj)
 
 
 class ShopSettlementsSerializer(serializers.Serializer):
@@ -226,6 +239,17 @@ class StaffSettlementApproveView(APIView):
         """Approve a requested settlement: the tokens leave the shop for the settlement
         account. Not by the person who requested it."""
         done = settlement.settlement_approve(approver=_user(request), settlement_id=settlement_id)
+        return Response(SettlementSerializer(done).data)
+
+
+class StaffSettlementIbanConfirmView(APIView):
+    permission_classes = (IbanConfirmPermission,)
+
+    @extend_schema(request=None, responses=SettlementSerializer, tags=["settlement"])
+    def post(self, request: Request, settlement_id: int) -> Response:
+        """Confirm the new IBAN of a held settlement, after checking it with the shop another
+        way; it can then be approved. Not by a member of the shop."""
+        done = settlement.settlement_iban_confirm(staff=_user(request), settlement_id=settlement_id)
         return Response(SettlementSerializer(done).data)
 
 
@@ -360,6 +384,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "staff/settlements/<int:settlement_id>/approve/",
         StaffSettlementApproveView.as_view(),
         name="api-staff-settlement-approve",
+    ),
+    path(
+        "staff/settlements/<int:settlement_id>/confirm-iban/",
+        StaffSettlementIbanConfirmView.as_view(),
+        name="api-staff-settlement-confirm-iban",
     ),
     path(
         "staff/settlements/<int:settlement_id>/reject/",

@@ -236,10 +236,26 @@ class Settlement(models.Model):
         SepaExport, on_delete=models.PROTECT, null=True, blank=True, related_name="settlements"
     )
     paid_at = models.DateTimeField(null=True, blank=True)
+    iban_changed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the shop last changed its IBAN, as at request time."
+    )
+    iban_held = models.BooleanField(
+        default=False, help_text="Requested soon after an IBAN change: staff confirm it first."
+    )
+    iban_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    iban_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints: ClassVar = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payments_settlement_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=["requested", "rejected"])
+                | Q(iban_held=False)
+                | Q(iban_confirmed_at__isnull=False),
+                name="payments_settlement_held_until_iban_confirmed",
+            ),
             models.CheckConstraint(
                 condition=Q(fee__gte=0) & Q(fee__lt=F("amount")), name="payments_settlement_fee"
             ),

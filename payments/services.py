@@ -444,6 +444,7 @@ class RequestPreview:
     request_id: int
     shop_id: int
     shop_name: str
+    shop_label: str
     amount: int
     currency: str
     expires_at: datetime
@@ -489,6 +490,7 @@ def payment_request_preview(*, user: User, payload: str) -> RequestPreview:
         request_id=request.pk,
         shop_id=request.shop_id,
         shop_name=request.shop.name,
+        shop_label=request.shop.label,
         amount=request.amount,
         currency=request.currency,
         expires_at=request.expires_at,
@@ -530,13 +532,12 @@ def payment_request_pay(*, user: User, payload: str) -> Payment:
 
 def static_shop(payload: str | int) -> Shop:
     """The approved shop a poster code (or a bare shop id) names, for the wallet to show its
-    name before the resident types an amount."""
+    name before the resident types an amount. An unknown, pending or suspended shop gets one
+    and the same answer (NotFound), so that shop ids cannot be probed for which exist."""
     shop_id = payload if isinstance(payload, int) else codes.shop_decode(payload)
-    shop = Shop.objects.filter(pk=shop_id).first()
+    shop = Shop.objects.filter(pk=shop_id, status=ShopStatus.APPROVED).first()
     if shop is None:
-        raise NotFound(_("There is no such shop."))
-    if shop.status != ShopStatus.APPROVED:
-        raise ShopNotAccepting(_("This shop cannot take payments at the moment."))
+        raise NotFound(_("This code names no shop that takes payments."))
     return shop
 
 

@@ -6,10 +6,14 @@ States: requested -> approved -> exported -> paid, or requested -> rejected.
   balance minus what its other open requests ask (the shop row is locked, so two requests at
   once cannot together ask for more). The fee (SETTLEMENT_FEE_PERMILLE of it, rounded down) and
   the shop's IBAN are fixed at request time.
-- An approver or administrator who did not request it (the database refuses that too)
-  approves: the ledger moves the amount from the shop to the currency's settlement account
-  (kind "settlement", key `settlement:<id>`); a shop that no longer has it is refused. Or they
-  reject it with a reason; nothing moves.
+- A settlement requested within SETTLEMENT_IBAN_HOLD_DAYS (14) of a change of the shop's IBAN
+  is held: nobody approves it until a staff member who does not belong to the shop confirms the
+  new IBAN (audited; the database refuses approving a held settlement too). The approver's
+  queue shows when the IBAN changed.
+- An approver or administrator who did not request it (the database refuses that too) and
+  does not belong to the shop approves: the ledger moves the amount from the shop to the
+  currency's settlement account (kind "settlement", key `settlement:<id>`); a shop that no
+  longer has it is refused. Or they reject it with a reason; nothing moves.
 - Finance (or an administrator) exports every approved settlement into one pain.001 file (amount
   minus fee per shop) and later marks the file paid, which marks its settlements paid.
 Every staff action is audited in its transaction; the owner is mailed on approval, rejection
@@ -19,6 +23,7 @@ and payment, after commit.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -41,6 +46,7 @@ from .models import SepaExport, Settlement, SettlementStatus
 from .sepa import CreditTransfer, pain001_build
 
 APPROVE_ROLES = (Role.APPROVER, Role.ADMIN)
+IBAN_CONFIRM_ROLES = (Role.APPROVER, Role.FINANCE, Role.ADMIN)
 EXPORT_ROLES = (Role.FINANCE, Role.ADMIN)
 IDEMPOTENCY_SCOPE = "payments"
 REASON_MAX = 500
@@ -57,6 +63,13 @@ class SettlementStateConflict(AccountsError):
     """The settlement (or export) is not in a state that allows this."""
 
     code = "settlement-state-conflict"
+    status = 409
+
+
+class SettlementHeld(AccountsError):
+    """Requested soon after the shop's IBAN changed: staff confirm the new IBAN first."""
+
+    code = "settlement-held"
     status = 409
 
 
@@ -124,7 +137,8 @@ def settlement_fee(amount: int) -> int:
 def settlement_request(*, owner: User, shop_id: int, amount: int) -> Settlement:
     """Ask to redeem `amount` minor units of the shop's tokens for euros, paid to the shop's
     IBAN as it is now. Owner of an approved shop only; never more than the shop holds beyond
-    its other open requests."""
+    its other open requests. Within SETTLEMENT_IBAN_HOLD_DAYS of an IBAN change the request is
+    held until staff confirm the new IBAN."""
     shop = _owned_shop(owner=owner, shop_id=shop_id)
     if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= AMOUNT_MAX:
         raise SettlementRefused(
@@ -157,8 +171,18 @@ def settlement_request(*, owner: User, shop_id: int, amount: int) -> Settlement:
                 % {"available": available.amount},
                 field="amount",
             )
+        changed = shop.iban_changed_at
+        held = changed is not None and changed > timezone.now() - timedelta(
+            days=settings.SETTLEMENT_IBAN_HOLD_DAYS
+        )
         return Settlement.objects.create(
-            shop=shop, amount=amount, fee=fee, iban=iban, requested_by=owner
+            shop=shop,
+            amount=amount,
+            fee=fee,
+            iban=iban,
+            requested_by=owner,
+            iban_changed_at=changed,
+            iban_held=held,
         )
 
 
@@ -170,7 +194,9 @@ def shop_settlements(*, owner: User, shop_id: int) -> QuerySet[Settlement]:
 
 def settlements_for_staff(*, status: str | None = None) -> QuerySet[Settlement]:
     """Settlements oldest first (the queue order), optionally of one status."""
-    qs = Settlement.objects.select_related("shop", "requested_by", "decided_by", "export")
+    qs = Settlement.objects.select_related(
+        "shop", "requested_by", "decided_by", "export", "iban_confirmed_by"
+    )
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("requested_at", "id")
@@ -188,21 +214,73 @@ def _locked(settlement_id: int) -> Settlement:
     return found
 
 
+def _not_a_member(settlement: Settlement, staff: User) -> None:
+    if settlement.shop.members.filter(user=staff).exists():
+        raise NotAllowed(_("Nobody decides on a settlement of a shop they belong to."))
+
+
 def _decide_check(settlement: Settlement, approver: User) -> None:
     if settlement.requested_by_id == approver.pk:
         raise NotAllowed(_("Someone other than the requester must decide on a settlement."))
+    _not_a_member(settlement, approver)
     if settlement.status != SettlementStatus.REQUESTED:
         raise SettlementStateConflict(_("This settlement was already decided."))
+
+
+def settlement_is_held(settlement: Settlement) -> bool:
+    return settlement.iban_held and settlement.iban_confirmed_at is None
+
+
+def settlement_iban_confirm(*, staff: User, settlement_id: int) -> Settlement:
+    """A staff member checked, outside the app, that the new IBAN of a held settlement is the
+    shop's: the settlement may now be approved. Approvers, finance and administrators who do
+    not belong to the shop; once; audited."""
+    _require(
+        staff,
+        IBAN_CONFIRM_ROLES,
+        _("Only approvers, finance and administrators confirm a new IBAN."),
+    )
+    with transaction.atomic():
+        settlement = _locked(settlement_id)
+        _not_a_member(settlement, staff)
+        if settlement.status != SettlementStatus.REQUESTED:
+            raise SettlementStateConflict(_("This settlement was already decided."))
+        if not settlement_is_held(settlement):
+            raise SettlementStateConflict(_("This settlement is not waiting for an IBAN check."))
+        settlement.iban_confirmed_by = staff
+        settlement.iban_confirmed_at = timezone.now()
+        settlement.save(update_fields=["iban_confirmed_by", "iban_confirmed_at"])
+        audit.record(
+            actor=staff,
+            action="settlement.iban_confirm",
+            target=settlement,
+            detail={
+                "shop": settlement.shop_id,
+                "iban": settlement.iban,
+                "iban_changed_at": settlement.iban_changed_at.isoformat()
+                if settlement.iban_changed_at
+                else None,
+            },
+        )
+    return settlement
 
 
 def settlement_approve(*, approver: User, settlement_id: int) -> Settlement:
     """Approve a requested settlement: the amount moves from the shop to the settlement
     account, once (key `settlement:<id>`). Refused when the shop no longer holds it or its
-    account is frozen; never by the person who requested it."""
+    account is frozen, or while it is held for an IBAN check; never by the person who
+    requested it nor by a member of the shop."""
     _require(approver, APPROVE_ROLES, _("Only approvers and administrators approve settlements."))
     with transaction.atomic():
         settlement = _locked(settlement_id)
         _decide_check(settlement, approver)
+        if settlement_is_held(settlement):
+            raise SettlementHeld(
+                _(
+                    "The shop changed its IBAN shortly before asking. A staff member confirms "
+                    "the new IBAN first."
+                )
+            )
         shop_account = settlement.shop.account
         assert shop_account is not None  # a settlement is only requested with an account
         target = settlement_account(currency=shop_account.currency)

@@ -15,6 +15,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="payments-staff-settlement-approve",
     ),
     path(
+        "settlements/<int:settlement_id>/confirm-iban/",
+        views_staff.settlement_iban_confirm,
+        name="payments-staff-settlement-confirm-iban",
+    ),
+    path(
         "settlements/<int:settlement_id>/reject/",
         views_staff.settlement_reject,
         name="payments-staff-settlement-reject",

@@ -165,6 +165,22 @@ def settlement_approve(request: HttpRequest, settlement_id: int) -> HttpResponse
     return redirect("payments-staff-settlements")
 
 
+@staff_page(*(str(r) for r in settlement.IBAN_CONFIRM_ROLES))
+@require_POST
+def settlement_iban_confirm(request: HttpRequest, settlement_id: int) -> HttpResponse:
+    try:
+        done = settlement.settlement_iban_confirm(staff=_user(request), settlement_id=settlement_id)
+    except AccountsError as exc:
+        _refusal_message(request, exc)
+    else:
+        messages.success(
+            request,
+            _("The new IBAN of settlement %(id)d is confirmed; it can be approved now.")
+            % {"id": done.pk},
+        )
+    return redirect("payments-staff-settlements")
+
+
 @staff_page(*APPROVE_ROLES)
 @require_http_methods(["GET", "POST"])
 def settlement_reject(request: HttpRequest, settlement_id: int) -> HttpResponse:

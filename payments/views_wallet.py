@@ -175,7 +175,7 @@ def wallet_scan(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
         if payload.startswith(codes.SHOP_PREFIX):
             shop = services.static_shop(payload)
             return _poster_page(
-                request, shop.name, PosterPayForm(initial={"payload": payload}), _form_key()
+                request, shop.label, PosterPayForm(initial={"payload": payload}), _form_key()
             )
     except NotFound:
         form.add_error("payload", _("This code names no shop that takes payments."))
@@ -231,7 +231,7 @@ def wallet_poster_pay(request: HttpRequest, profile: ResidentProfile) -> HttpRes
     if not services.CLIENT_KEY.fullmatch(key):
         key = _form_key()
     try:
-        shop_name = services.static_shop(request.POST.get("payload", "")[:200]).name
+        shop_name = services.static_shop(request.POST.get("payload", "")[:200]).label
     except AccountsError:
         return _scan_page(request, ScanForm(), 422)
     if form.is_valid():

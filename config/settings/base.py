@@ -198,6 +198,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Heitje <no-reply@hei
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 EMAIL_VERIFICATION_MAX_AGE = env.int("EMAIL_VERIFICATION_MAX_AGE", default=3 * 24 * 60 * 60)
 CASHIER_INVITE_DAYS = env.int("CASHIER_INVITE_DAYS", default=7)
+# Invitations one shop may send in 24 hours (re-invitations of one address included).
+CASHIER_INVITES_PER_DAY = env.int("CASHIER_INVITES_PER_DAY", default=10)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -357,6 +359,8 @@ PAYMENT_DAILY_MAX = env.int("PAYMENT_DAILY_MAX", default=30_000)  # per resident
 PAYMENT_CONFIRM_ABOVE = env.int("PAYMENT_CONFIRM_ABOVE", default=2_500)
 CASHIER_REFUND_MAX = env.int("CASHIER_REFUND_MAX", default=2_000)
 SETTLEMENT_FEE_PERMILLE = env.int("SETTLEMENT_FEE_PERMILLE", default=0)
+# A settlement requested this many days after an IBAN change waits for staff to confirm it.
+SETTLEMENT_IBAN_HOLD_DAYS = env.int("SETTLEMENT_IBAN_HOLD_DAYS", default=14)
 # The municipality's account that pays shops in euros (SEPA debtor).
 SEPA_DEBTOR_NAME = env.str("SEPA_DEBTOR_NAME", default="Gemeente Heerlen")
 SEPA_DEBTOR_IBAN = env.str("SEPA_DEBTOR_IBAN", default="NL02ABNA0123456789")

@@ -13,7 +13,7 @@ from accounts import shops
 from accounts.errors import InviteRefused, NotAllowed, NotFound, ShopRefused
 from accounts.models import AuditEvent, CashierInvite, Role, Shop, ShopMember, ShopStatus
 from ledger.models import Account, AccountKind, AccountStatus
-from tests.helpers import make_user
+from tests.helpers import PASSWORD, make_user
 
 GOOD = {
     "name": "Bakkerij Kerkrade",
@@ -168,7 +168,7 @@ def test_the_owner_edits_details_and_an_iban_change_is_audited(
     assert not AuditEvent.objects.exists()
     renamed_new_iban = {**GOOD, "name": "Bakkerij Heerlen", "iban": "DE89370400440532013000"}
     with django_capture_on_commit_callbacks(execute=True):
-        shops.shop_update(owner=owner, shop_id=shop.pk, **renamed_new_iban)
+        shops.shop_update(owner=owner, shop_id=shop.pk, password=PASSWORD, **renamed_new_iban)
     (notice,) = mail.outbox
     assert notice.to == [owner.email]
     assert "DE89…3000" in notice.body

@@ -33,6 +33,7 @@ from tests.browser.conftest import (
     sign_in,
     staff_device,
     totp_now,
+    tr,
 )
 from tests.browser.fake_camera import qr_video
 from tests.payments.pay_fixtures import new_pem
@@ -150,11 +151,12 @@ def test_the_wallet_scans_the_tills_code_and_the_till_sees_it_paid(
     sign_in(phone, ria.email)
     phone.goto("/wallet/pay/scan/")
     phone.locator("#id_payload_scan").click()
-    expect(phone.locator("#confirm-shop")).to_have_text(shop.name)
+    shop_label = tr(phone, "%(name)s · shop %(number)d") % {"name": shop.name, "number": shop.pk}
+    expect(phone.locator("#confirm-shop")).to_have_text(shop_label)
     expect(phone.locator("#confirm-amount data")).to_have_attribute("value", "875")
     assert not Payment.objects.exists()  # nothing paid before the resident confirms
     phone.locator("#confirm-pay").click()
-    expect(phone.locator("#paid-shop")).to_have_text(shop.name)
+    expect(phone.locator("#paid-shop")).to_have_text(shop_label)
 
     # The till, untouched since it opened, turns to paid by itself.
     expect(counter.locator("#request-paid")).to_be_visible(timeout=5_000)

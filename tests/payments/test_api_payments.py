@@ -219,7 +219,12 @@ def test_tampered_and_foreign_payloads_are_refused_over_http(settings, shop, cas
 def test_the_poster_names_the_shop_and_takes_a_typed_amount(shop, anna):
     wallet = client_for(anna)
     card = wallet.get("/api/v1/wallet/pay-shop/", {"shop": codes.shop_encode(shop.pk)})
-    assert card.json() == {"shop_id": shop.pk, "shop_name": shop.name, "address": shop.address}
+    assert card.json() == {
+        "shop_id": shop.pk,
+        "shop_name": shop.name,
+        "shop_label": f"{shop.name} · shop {shop.pk}",
+        "address": shop.address,
+    }
     body = {"shop": codes.shop_encode(shop.pk), "amount": 450, "idempotency_key": "tap-1"}
     first = wallet.post("/api/v1/wallet/pay-shop/", body, format="json")
     second = wallet.post("/api/v1/wallet/pay-shop/", body, format="json")

@@ -16,7 +16,7 @@ from ledger.models import Account, AccountKind, Transfer
 from ledger.verify import ledger_verify
 from payments import settlement as svc
 from payments.models import Settlement
-from tests.helpers import make_user
+from tests.helpers import PASSWORD, make_user
 from tests.payments.settle_helpers import approved_shop, balance, shop_fund
 
 pytest_plugins = ["tests.payments.settle_fixtures"]
@@ -52,6 +52,7 @@ def test_a_request_fixes_amount_fee_and_iban(settings, owner, funded):
         category=funded.category,
         iban="DE89 3704 0044 0532 0130 00",
         chamber_of_commerce="",
+        password=PASSWORD,
     )
     settlement.refresh_from_db()
     assert settlement.iban == "NL91ABNA0417164300"

@@ -163,7 +163,9 @@ def test_the_owner_edits_the_details(client, approved, owner):
     assert Shop.objects.get(pk=approved.pk).iban == APPLY["iban"]
     good = client.post(f"/shop/{approved.pk}/edit/", {**APPLY, "name": "Boekhandel Centrum"})
     assert good.status_code == 302
-    assert Shop.objects.get(pk=approved.pk).name == "Boekhandel Centrum"
+    # An approved shop's new name waits for staff (tests/web/test_shop_trust_pages.py).
+    assert Shop.objects.get(pk=approved.pk).pending_name == "Boekhandel Centrum"
+    assert "Boekhandel Centrum" in client.get(f"/shop/{approved.pk}/").content.decode()
 
 
 def test_a_cashier_sees_the_shop_but_not_its_iban_or_cashiers(client, approved, cashier):
