@@ -26,6 +26,7 @@ from accounts.permissions import has_role
 from accounts.selectors import resident_profile
 
 from . import claims, selectors
+from .errors import TooManySubmissions
 from .forms import EvidenceForm, TaskFilterForm
 from .models import Claim, ClaimStatus, Task
 from .views_staff import evidence_response
@@ -201,10 +202,14 @@ def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
     user = _user(request)
     claim = _claim_or_404(user, claim_id)
     form = EvidenceForm(request.POST or None, request.FILES or None)
+    status = None
     if request.method == "POST":
         if claim.status != ClaimStatus.RESERVED:
-            form.add_error(None, _("Evidence can only be submitted for a reserved claim."))
-        elif form.is_valid():
+            # Checked before the form, so no upload is looked at; said above the claim, since
+            # the evidence form is shown for reserved claims only.
+            messages.error(request, _("Evidence can only be submitted for a reserved claim."))
+            return redirect("rewards-wallet-claim", claim_id=claim.pk)
+        if form.is_valid():
             data = form.cleaned_data
             try:
                 claims.claim_submit(
@@ -217,6 +222,9 @@ def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
                 )
             except NotFound:
                 raise Http404 from None
+            except TooManySubmissions as exc:
+                form_refusal(form, exc)
+                status = exc.status
             except AccountsError as exc:
                 form_refusal(form, exc)
             else:
@@ -233,7 +241,7 @@ def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
             "form": form,
             "withdrawable": claim.status in (ClaimStatus.RESERVED, ClaimStatus.SUBMITTED),
         },
-        status=form_status(form),
+        status=status or form_status(form),
     )
 
 
