@@ -205,11 +205,8 @@ def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
     status = None
     if request.method == "POST":
         if claim.status != ClaimStatus.RESERVED:
-            # Checked before the form, so no upload is looked at; said above the claim, since
-            # the evidence form is shown for reserved claims only.
-            messages.error(request, _("Evidence can only be submitted for a reserved claim."))
-            return redirect("rewards-wallet-claim", claim_id=claim.pk)
-        if form.is_valid():
+            form.add_error(None, _("Evidence can only be submitted for a reserved claim."))
+        elif form.is_valid():
             data = form.cleaned_data
             try:
                 claims.claim_submit(
