@@ -229,15 +229,14 @@ def _work_free_at(*, amount: int, minutes: int, others: Sequence[_Work], now: da
         total = amount + sum(other.amount for other in overlapping)
         needed = timedelta(seconds=math.ceil(total * 3600 / cap))
         first = min(other.start for other in overlapping)
-        if first <= start:
-            if moment - first >= needed:
-                return moment
-            moment = first + needed
-        else:
-            # Every overlapping claim lies inside this claim's own work time.
-            if work >= needed:
-                return moment
-            moment = first + work
+        covered = moment - min(first, start)
+        if covered >= needed:
+            return moment
+        # Wait until these claims cover enough time together, or until the first of them no
+        # longer overlaps, whichever comes first (or, while they all lie inside this claim's
+        # work time, until the earliest of them starts it); then look again.
+        drops = min(other.end for other in overlapping) + work
+        moment = min(first + needed if first <= start else first + work, drops)
 
 
 def _hourly_cap_check(claim: Claim, now: datetime) -> None:
@@ -273,6 +272,13 @@ def _hourly_cap_check(claim: Claim, now: datetime) -> None:
                 "time": date_format(timezone.localtime(shown), "SHORT_DATETIME_FORMAT"),
             }
         )
+
+
+def _resident_lock(user_id: int) -> None:
+    """Hold the resident's user row until commit (FOR NO KEY UPDATE, taken before any claim, as
+    deleting the account does): the resident's submissions queue, so the hourly cap each one
+    checks sees the others; rows that only point at the person can still be written."""
+    list(User.objects.select_for_update(no_key=True).filter(pk=user_id).values_list("pk"))
 
 
 def _check_submittable(claim: Claim, now: datetime) -> None:
@@ -322,7 +328,7 @@ def claim_submit(
     written: list[str] = []
     try:
         with transaction.atomic():
-            list(User.objects.select_for_update(no_key=True).filter(pk=user.pk).values("pk"))
+            _resident_lock(user.pk)
             claim = _locked_claim(user, claim_id)
             now = timezone.now()
             _check_submittable(claim, now)
