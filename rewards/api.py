@@ -749,8 +749,10 @@ class ClaimSubmitView(APIView):
         tags=["claims"],
     )
     def post(self, request: Request, claim_id: int) -> Response:
-        """Submit evidence for a reserved claim: up to 5 photos (JPEG, PNG or HEIC, 10 MB each;
-        stored without EXIF or GPS), a note and an optional location."""
+        """Submit evidence for a reserved claim: up to 5 photos (JPEG, PNG or HEIC, 10 MB and
+        24 megapixels each; stored without EXIF or GPS), a note and an optional location.
+        409 when the claim is not reserved or the hourly cap across your claims refuses it
+        (checked before any photo is decoded); 429 after too many submissions in an hour."""
         form = SubmitSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         photos = request.FILES.getlist("photos[]") + request.FILES.getlist("photos")

@@ -18,13 +18,13 @@ from accounts.errors import NotFound
 from accounts.models import Notification, User
 from accounts.permissions import staff_permission
 
-from . import review
+from . import review, roles
 from .models import Claim, ClaimStatus
 from .selectors import task_text
 
-ReaderPermission = staff_permission(*review.READER_ROLES)
-DeciderPermission = staff_permission(*(review.REVIEWER_ROLES | review.APPROVER_ROLES))
-ReleasePermission = staff_permission(*review.RELEASE_ROLES)
+ReaderPermission = staff_permission(*roles.READER_ROLES)
+DeciderPermission = staff_permission(*(roles.REVIEWER_ROLES | roles.APPROVER_ROLES))
+ReleasePermission = staff_permission(*roles.RELEASE_ROLES)
 
 
 class DecisionSerializer(serializers.Serializer):

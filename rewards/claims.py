@@ -7,30 +7,59 @@ until commit, so the per-resident count that follows is serialised per task: fif
 claiming ten slots at once get exactly ten reservations, and one resident clicking twice gets
 no more than the task's per-resident limit. Ending a claim that held a slot gives it back
 with `slot_release` in the same transaction.
+
+Submitting evidence is the expensive request (photos are decoded), so everything cheap comes
+first: the resident's submission limit (REWARDS_SUBMITS_PER_HOUR, counted before anything is
+looked at), then that the claim is theirs, still reserved and not expired, and the hourly cap
+across their claims; only then are photos decoded, outside any lock. Under the resident's lock
+(their user row, FOR NO KEY UPDATE, taken before the claim's as deleting an account does) the
+state and the hourly cap are checked again, so two submissions at once cannot both use the
+same hour.
+
+The hourly cap across claims: a claim stands for its task's estimated minutes of work, ending
+when its evidence was sent. Claims of one resident whose work times overlap (sent, approved or
+paid) may together pay at most REWARDS_HOURLY_CAP per hour of the time they cover together. A
+claim alone is held to its task's own rule (reward <= cap x estimated minutes / 60, see
+rewards.work); fourteen places reserved at once must be sent one work time apart.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import IO, Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import ResidentProfile, Role, User
 from accounts.permissions import has_role
+from accounts.templatetags.heitje import tokens
 
 from . import evidence as evidence_module
-from .errors import ClaimRefused, EvidenceRefused, NotAllowed, NotFound, TaskFull
+from .errors import (
+    ClaimRefused,
+    EvidenceRefused,
+    NotAllowed,
+    NotFound,
+    TaskFull,
+    TooManySubmissions,
+)
 from .models import SLOT_HOLDING, CampaignStatus, Claim, ClaimStatus, Task, TaskStatus
 
 NOTE_MAX = 2000
+SUBMIT_WINDOW_SECONDS = 3600  # REWARDS_SUBMITS_PER_HOUR counts per hour
+# The claims whose work counts towards the hourly cap: sent, and paid or on the way to it.
+WORK_COUNTED = (ClaimStatus.SUBMITTED, ClaimStatus.APPROVED, ClaimStatus.PAID)
 
 
 def _resident(user: User) -> None:
@@ -153,6 +182,114 @@ def _coordinate(value: Any, *, field: str, limit: int) -> Decimal | None:
     return number
 
 
+def _submit_attempt_take(user_id: int) -> None:
+    """Count this submission against the resident's hourly limit before anything is looked at
+    or decoded (an atomic increment, so parallel uploads cannot all pass a check made before
+    any of them counted); refuse once REWARDS_SUBMITS_PER_HOUR is passed."""
+    key = f"rewards:submits:{user_id}"
+    cache.add(key, 0, SUBMIT_WINDOW_SECONDS)
+    try:
+        taken = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, SUBMIT_WINDOW_SECONDS)
+        taken = 1
+    limit = int(settings.REWARDS_SUBMITS_PER_HOUR)
+    if taken > limit:
+        raise TooManySubmissions(
+            _(
+                "You have sent evidence %(n)d times in the past hour, as often as one person "
+                "may. Try again later."
+            )
+            % {"n": limit}
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Work:
+    """A claim's work as the hourly cap sees it: what it pays, and the time it stands for."""
+
+    amount: int
+    start: datetime
+    end: datetime
+
+
+def _work_free_at(*, amount: int, minutes: int, others: Sequence[_Work], now: datetime) -> datetime:
+    """The first moment from `now` at which sending a claim that pays `amount` for `minutes` of
+    work keeps the hourly cap: the claims of `others` that overlap its work time (the minutes
+    before sending it), together with it, pay at most REWARDS_HOURLY_CAP per hour of the time
+    they cover. Sending later only moves its work time later, so fewer claims overlap."""
+    cap = int(settings.REWARDS_HOURLY_CAP)
+    work = timedelta(minutes=minutes)
+    moment = now
+    while True:
+        start = moment - work
+        overlapping = [other for other in others if other.end > start]
+        if not overlapping:
+            return moment
+        total = amount + sum(other.amount for other in overlapping)
+        needed = timedelta(seconds=math.ceil(total * 3600 / cap))
+        first = min(other.start for other in overlapping)
+        covered = moment - min(first, start)
+        if covered >= needed:
+            return moment
+        # Wait until these claims cover enough time together, or until the first of them no
+        # longer overlaps, whichever comes first (or, while they all lie inside this claim's
+        # work time, until the earliest of them starts it); then look again.
+        drops = min(other.end for other in overlapping) + work
+        moment = min(first + needed if first <= start else first + work, drops)
+
+
+def _hourly_cap_check(claim: Claim, now: datetime) -> None:
+    """Refuse (saying from when it can be sent) a claim whose work time overlaps the resident's
+    other sent, approved or paid claims by more than REWARDS_HOURLY_CAP allows."""
+    minutes = claim.task.estimated_minutes
+    rows = (
+        Claim.objects.filter(
+            resident_id=claim.resident_id,
+            status__in=WORK_COUNTED,
+            submitted_at__gt=now - timedelta(minutes=minutes),
+        )
+        .exclude(pk=claim.pk)
+        .values_list("amount", "submitted_at", "task__estimated_minutes")
+    )
+    others = [
+        _Work(amount=amount, start=end - timedelta(minutes=length), end=end)
+        for amount, end, length in rows
+        if end is not None  # every claim in these states was sent
+    ]
+    free_at = _work_free_at(amount=claim.amount, minutes=minutes, others=others, now=now)
+    if free_at > now:
+        # Shown to the minute, rounded up: sending at the minute shown passes.
+        shown = (free_at + timedelta(seconds=59)).replace(second=0, microsecond=0)
+        raise ClaimRefused(
+            _(
+                "You sent evidence for other tasks shortly before. Together with this one, that "
+                "would pay more than %(cap)s tokens per hour of work. You can send this "
+                "evidence at %(time)s or later."
+            )
+            % {
+                "cap": tokens(int(settings.REWARDS_HOURLY_CAP)),
+                "time": date_format(timezone.localtime(shown), "SHORT_DATETIME_FORMAT"),
+            }
+        )
+
+
+def _resident_lock(user_id: int) -> None:
+    """Hold the resident's user row until commit (FOR NO KEY UPDATE, taken before any claim, as
+    deleting the account does): the resident's submissions queue, so the hourly cap each one
+    checks sees the others; rows that only point at the person can still be written."""
+    list(User.objects.select_for_update(no_key=True).filter(pk=user_id).values_list("pk"))
+
+
+def _check_submittable(claim: Claim, now: datetime) -> None:
+    """Evidence may be sent for a reserved claim that has not expired, within the hourly cap."""
+    if claim.status != ClaimStatus.RESERVED:
+        raise ClaimRefused(_("Evidence can only be submitted for a reserved claim."))
+    if now >= reservation_deadline(claim):
+        raise ClaimRefused(_("Your reservation has expired."))
+    _hourly_cap_check(claim, now)
+
+
 def claim_submit(
     *,
     user: User,
@@ -165,7 +302,10 @@ def claim_submit(
     """Submit evidence for a reserved claim: photos (decoded and re-encoded without metadata,
     see rewards.evidence), a note of at most 2000 characters and an optional location, as the
     task's evidence rules require. All photos and the state change commit together; when
-    anything fails nothing is kept, files included."""
+    anything fails nothing is kept, files included. At most REWARDS_SUBMITS_PER_HOUR attempts
+    per resident; who owns the claim, its state and the hourly cap are checked before any photo
+    is decoded, and again under the resident's lock."""
+    _submit_attempt_take(user.pk)
     note = (note or "").strip()
     if len(note) > NOTE_MAX or "\x00" in note:
         raise EvidenceRefused(_("At most %(max)d characters.") % {"max": NOTE_MAX}, field="note")
@@ -176,6 +316,7 @@ def claim_submit(
     claim = Claim.objects.select_related("task").filter(pk=claim_id, resident=user).first()
     if claim is None:
         raise NotFound(_("There is no such claim."))
+    _check_submittable(claim, timezone.now())
     task = claim.task
     if task.photo_required and not photos:
         raise EvidenceRefused(_("This task asks for at least one photo."), field="photos")
@@ -187,12 +328,10 @@ def claim_submit(
     written: list[str] = []
     try:
         with transaction.atomic():
+            _resident_lock(user.pk)
             claim = _locked_claim(user, claim_id)
-            if claim.status != ClaimStatus.RESERVED:
-                raise ClaimRefused(_("Evidence can only be submitted for a reserved claim."))
             now = timezone.now()
-            if now >= reservation_deadline(claim):
-                raise ClaimRefused(_("Your reservation has expired."))
+            _check_submittable(claim, now)
             evidence_module.photos_store(claim=claim, photos=processed, written=written)
             claim.status = ClaimStatus.SUBMITTED
             claim.submitted_at = now

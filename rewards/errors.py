@@ -15,6 +15,7 @@ __all__ = [
     "RewardsError",
     "TaskFull",
     "TaskRefused",
+    "TooManySubmissions",
 ]
 
 
@@ -66,3 +67,10 @@ class EvidenceRefused(RewardsError):
     """The evidence itself is wrong: not an image, too large, too many photos, a missing note."""
 
     code = "evidence-refused"
+
+
+class TooManySubmissions(RewardsError):
+    """The resident sent evidence more often than REWARDS_SUBMITS_PER_HOUR allows."""
+
+    code = "too-many-submissions"
+    status = 429

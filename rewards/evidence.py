@@ -2,7 +2,11 @@
 image (or is too large, truncated or a decompression bomb), turn it upright by its EXIF
 orientation and re-encode it without any metadata (no EXIF, no GPS, no ICC or text chunks);
 store it in the private "evidence" storage and serve it only to the claim's resident and to
-staff whose session passed TOTP.
+staff who may read the claim, in a session that passed TOTP.
+
+Decoding costs CPU and memory, so rewards.claims checks who submits, the claim's state and the
+resident's submission limit before any photo is decoded, and this module refuses images above
+EVIDENCE_MAX_PIXELS from their header, before decoding a pixel.
 
 Files are written by `photos_store` before the database rows commit; the caller deletes them
 (`photos_discard`) when its transaction fails, so no file outlives a refused submission.
@@ -26,16 +30,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from accounts.models import Role, User
+from accounts.models import User
 from accounts.permissions import has_role, two_factor_verified
 
 from .errors import EvidenceRefused, NotFound
 from .models import Claim, Evidence, evidence_storage
+from .roles import READER_ROLES
 
 pillow_heif.register_heif_opener()
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "HEIF")
-STAFF_ROLES = (Role.REVIEWER, Role.APPROVER, Role.TASK_MANAGER, Role.ADMIN)
 LONGEST_SIDE = 2560  # enough to judge the work; keeps stored photos small
 JPEG_QUALITY = 85
 
@@ -83,28 +87,53 @@ def _not_an_image(index: int) -> EvidenceRefused:
 
 def _bomb(index: int) -> EvidenceRefused:
     return EvidenceRefused(
-        _("Photo %(n)d has too many pixels to be a photo (at most %(mp)d megapixels).")
+        _(
+            "Photo %(n)d has more than %(mp)d megapixels. Take it at a lower resolution, or "
+            "send a smaller copy."
+        )
         % {"n": index, "mp": int(settings.EVIDENCE_MAX_PIXELS) // 1_000_000},
         field="photos",
     )
 
 
+def _target_size(width: int, height: int) -> tuple[int, int]:
+    """The stored size: the longest side at most LONGEST_SIDE, the aspect ratio kept."""
+    scale = min(1.0, LONGEST_SIDE / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 def photo_process(upload: IO[bytes] | Any, *, index: int = 1) -> Photo:
     """Decode one upload and re-encode it clean. JPEG and HEIC become JPEG; PNG stays PNG when
     it has transparency, else JPEG. Raises EvidenceRefused for anything else, for files above
-    EVIDENCE_MAX_BYTES, images above EVIDENCE_MAX_PIXELS and truncated or damaged files."""
+    EVIDENCE_MAX_BYTES, images above EVIDENCE_MAX_PIXELS and truncated or damaged files.
+
+    Decoding is the expensive part, so the pixel count is read from the header (Image.open
+    decodes nothing) and refused before any pixel is decoded; a JPEG is then decoded straight
+    at the smallest of 1/1, 1/2, 1/4 or 1/8 scale that still covers the stored size (draft),
+    and everything else is shrunk right after decoding, before turning or converting it."""
     data = _read(upload, index=index)
     max_pixels = int(settings.EVIDENCE_MAX_PIXELS)
     Image.MAX_IMAGE_PIXELS = max_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+            image: Image.Image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
             source_format = image.format
             width, height = image.size
             if width * height > max_pixels:
                 raise _bomb(index)
-            image.load()
+            keep_alpha = source_format == "PNG" and (
+                image.mode in ("RGBA", "LA", "PA")
+                or (image.mode == "P" and "transparency" in image.info)
+            )
+            mode = "RGBA" if keep_alpha else "RGB"
+            target = _target_size(width, height)
+            if source_format == "JPEG":
+                image.draft(None, target)
+            if image.mode not in ("RGB", "RGBA", "L", "LA"):
+                # Palettes, CMYK and 16-bit images are resampled in the mode they are stored in.
+                image = image.convert(mode)
+            image.thumbnail(target)
             upright = ImageOps.exif_transpose(image)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _bomb(index) from None
@@ -112,13 +141,7 @@ def photo_process(upload: IO[bytes] | Any, *, index: int = 1) -> Photo:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, TypeError):
         raise _not_an_image(index) from None
-    keep_alpha = source_format == "PNG" and (
-        upright.mode in ("RGBA", "LA", "PA")
-        or (upright.mode == "P" and "transparency" in upright.info)
-    )
-    mode = "RGBA" if keep_alpha else "RGB"
     converted = upright.convert(mode)
-    converted.thumbnail((LONGEST_SIDE, LONGEST_SIDE))
     # A fresh image carries pixels only: nothing of the original's info (EXIF, GPS, ICC, text).
     clean = Image.new(mode, converted.size)
     clean.paste(converted)
@@ -184,13 +207,13 @@ def photos_discard(names: Iterable[str]) -> None:
 
 
 def may_see_evidence(*, user: Any, claim: Claim) -> bool:
-    """The claim's resident, or staff (reviewer, approver, task manager, admin) in a session
-    that passed TOTP."""
+    """The claim's resident, or staff who may read the claim itself (rewards.roles.READER_ROLES:
+    reviewer, approver, finance, admin; not task managers) in a session that passed TOTP."""
     if not getattr(user, "is_authenticated", False):
         return False
     if claim.resident_id == user.pk:
         return True
-    return has_role(user, STAFF_ROLES) and two_factor_verified(user)
+    return has_role(user, READER_ROLES) and two_factor_verified(user)
 
 
 def evidence_open(

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_noop
 
 from accounts import audit
 from accounts.errors import AccountsError, NotAllowed, NotFound
-from accounts.models import ResidentProfile, Role, User
+from accounts.models import ResidentProfile, User
 from accounts.permissions import roles_of
 
 from .claims import slot_release
@@ -44,13 +44,9 @@ from .payouts import (
     hold_reason_for,
     paid_this_year,
 )
+from .roles import APPROVER_ROLES, RELEASE_ROLES, REVIEWER_ROLES
 from .tasks import payout_batch_task, payout_task
 
-REVIEWER_ROLES = frozenset({Role.REVIEWER, Role.ADMIN})
-APPROVER_ROLES = frozenset({Role.APPROVER, Role.ADMIN})
-RELEASE_ROLES = frozenset({Role.APPROVER, Role.FINANCE, Role.ADMIN})
-# Who may read the queues and claims: the deciders and finance (who sees budget holds).
-READER_ROLES = REVIEWER_ROLES | APPROVER_ROLES | RELEASE_ROLES
 REASON_MAX = 500
 BULK_MAX = 500
 RELEASED_ON_VERIFICATION = gettext_noop("The resident's residency was verified.")

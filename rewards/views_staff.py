@@ -23,7 +23,7 @@ from accounts.forms_auth import form_refusal, form_status
 from accounts.models import Role, User
 from accounts.permissions import roles_of, staff_page
 
-from . import campaigns, evidence, review, selectors, work
+from . import campaigns, evidence, review, roles, selectors, work
 from .forms import CampaignForm, MintRequestForm, ReasonForm, TaskForm, to_minor
 from .models import Campaign, CampaignStatus, MintRequest, MintStatus, Task, TaskStatus
 
@@ -34,10 +34,9 @@ PAGE_SIZE = 50
 READ_ROLES = (Role.TASK_MANAGER, Role.REVIEWER, Role.APPROVER, Role.FINANCE, Role.ADMIN)
 MANAGE_ROLES = campaigns.CAMPAIGN_ROLES
 MINT_ROLES = (*campaigns.MINT_REQUEST_ROLES, *campaigns.MINT_APPROVE_ROLES)
-REVIEW_READ_ROLES = tuple(sorted(review.READER_ROLES))
-DECIDE_ROLES = tuple(sorted(review.REVIEWER_ROLES | review.APPROVER_ROLES))
-RELEASE_ROLES = tuple(sorted(review.RELEASE_ROLES))
-EVIDENCE_ROLES = tuple(sorted(set(evidence.STAFF_ROLES)))
+REVIEW_READ_ROLES = tuple(sorted(roles.READER_ROLES))
+DECIDE_ROLES = tuple(sorted(roles.REVIEWER_ROLES | roles.APPROVER_ROLES))
+RELEASE_ROLES = tuple(sorted(roles.RELEASE_ROLES))
 
 
 def _user(request: HttpRequest) -> User:
@@ -545,7 +544,7 @@ def claim_release(request: HttpRequest, claim_id: int) -> HttpResponse:
     return redirect("rewards-staff-claim", claim_id=claim_id)
 
 
-@staff_page(*EVIDENCE_ROLES)
+@staff_page(*REVIEW_READ_ROLES)
 def evidence_file(request: HttpRequest, claim_id: int, evidence_id: int) -> HttpResponse:
     return evidence_response(request, claim_id, evidence_id)
 

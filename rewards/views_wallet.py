@@ -26,6 +26,7 @@ from accounts.permissions import has_role
 from accounts.selectors import resident_profile
 
 from . import claims, selectors
+from .errors import TooManySubmissions
 from .forms import EvidenceForm, TaskFilterForm
 from .models import Claim, ClaimStatus, Task
 from .views_staff import evidence_response
@@ -201,6 +202,7 @@ def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
     user = _user(request)
     claim = _claim_or_404(user, claim_id)
     form = EvidenceForm(request.POST or None, request.FILES or None)
+    status = None
     if request.method == "POST":
         if claim.status != ClaimStatus.RESERVED:
             form.add_error(None, _("Evidence can only be submitted for a reserved claim."))
@@ -217,6 +219,9 @@ def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
                 )
             except NotFound:
                 raise Http404 from None
+            except TooManySubmissions as exc:
+                form_refusal(form, exc)
+                status = exc.status
             except AccountsError as exc:
                 form_refusal(form, exc)
             else:
@@ -233,7 +238,7 @@ def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
             "form": form,
             "withdrawable": claim.status in (ClaimStatus.RESERVED, ClaimStatus.SUBMITTED),
         },
-        status=form_status(form),
+        status=status or form_status(form),
     )
 
 

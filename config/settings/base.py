@@ -334,6 +334,8 @@ CURRENCY_NAME = env.str("CURRENCY_NAME", default="Heitje")
 
 # Rewards (amounts in minor units: cents of a token). The volunteer-allowance rules: at most
 # EUR 5 per hour of work and EUR 1,500 per person per calendar year.
+# The hourly cap holds per task (reward <= cap x estimated minutes / 60) and across a resident's
+# claims: claims whose work times overlap may together pay at most this per hour (docs/access.md).
 REWARDS_HOURLY_CAP = env.int("REWARDS_HOURLY_CAP", default=500)
 REWARDS_ANNUAL_CAP = env.int("REWARDS_ANNUAL_CAP", default=150_000)
 # Above this reward a second approver (not the reviewer) must approve the claim.
@@ -342,7 +344,11 @@ REWARDS_SECOND_APPROVAL_ABOVE = env.int("REWARDS_SECOND_APPROVAL_ABOVE", default
 REWARDS_RESERVATION_HOURS = env.int("REWARDS_RESERVATION_HOURS", default=72)
 EVIDENCE_MAX_PHOTOS = 5
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
-EVIDENCE_MAX_PIXELS = 40_000_000  # larger images are refused as decompression bombs
+# Larger images are refused from their header, before any pixel is decoded (24 MP: a 6000 x
+# 4000 phone photo; decoding one costs about 70 MB).
+EVIDENCE_MAX_PIXELS = env.int("EVIDENCE_MAX_PIXELS", default=24_000_000)
+# Evidence submissions (attempts, refused ones included) one resident may make per hour.
+REWARDS_SUBMITS_PER_HOUR = env.int("REWARDS_SUBMITS_PER_HOUR", default=12)
 
 # Payments (minor units). Payment requests shown by shops are signed with an Ed25519 key
 # (PEM, PKCS#8): PAYMENT_SIGNING_KEY in production, generated under var/ in development;
