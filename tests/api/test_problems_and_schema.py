@@ -52,6 +52,7 @@ def test_unknown_api_address_is_problem_json(api, db):
         "type": "/problems/not-found",
         "title": "There is nothing at this address.",
         "status": 404,
+        "request_id": response["X-Request-ID"],
     }
 
 
