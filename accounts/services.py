@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -103,7 +104,8 @@ def resident_sign_up(
     The input is checked the same way for both (a weak password is refused either way). A new
     address gets an account and the link to confirm it (`resident_register`); the owner of a
     taken address gets a mail that someone tried to sign up with it, with a way to sign in
-    (and the link to confirm it, if they never did), and nothing changes. Returns the address
+    (and the link to confirm it, if they never did): at most one an hour. Nothing else changes
+    for a taken address. Returns the address
     as normalised, to tell the caller where to look.
     """
     try:
@@ -121,10 +123,17 @@ def resident_sign_up(
     return user.email
 
 
+SIGN_UP_ATTEMPT_NOTICE_EVERY = 60 * 60  # seconds: one notice per address, however many tries
+
+
 def _sign_up_attempt_notify(*, email: str) -> None:
     owner = User.objects.filter(email__iexact=email, is_active=True, erased_at__isnull=True).first()
     if owner is None:
         return  # an erased or deactivated account: nobody to tell
+    # Repeated sign-ups with someone's address must not flood their inbox.
+    key = "sign-up-attempt:" + hashlib.sha256(owner.email.encode()).hexdigest()
+    if not cache.add(key, 1, timeout=SIGN_UP_ATTEMPT_NOTICE_EVERY):
+        return
     context = {"login_link": f"{settings.SITE_URL}/login/"}
     if owner.email_verified_at is None:
         context["verify_link"] = identity.email_verification_link(user=owner)

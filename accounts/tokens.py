@@ -48,7 +48,7 @@ def api_token_create(
     device_name = " ".join(str(device_name or "").split())[:100]
     with transaction.atomic():
         # The person's row serialises their token sign-ins, so two at once cannot pass the limit.
-        User.objects.select_for_update().filter(pk=user.pk).first()
+        User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
         ApiToken.objects.filter(user=user, expiry__lte=timezone.now()).delete()
         if ApiToken.objects.filter(_live(user)).count() >= settings.API_TOKEN_LIMIT:
             raise TooManyTokens(

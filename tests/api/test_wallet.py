@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -13,6 +14,11 @@ from ledger import selectors, services
 from ledger.models import Account, TransferKind
 
 PASSWORD = "Bench-painter-2026!"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()  # throttles and the sign-up notices count in the cache, which outlives a test
 
 
 @pytest.fixture
@@ -123,6 +129,19 @@ def test_sign_up_answers_alike_for_a_new_and_a_taken_address(
     else:  # the owner may have lost the first mail: here is the link again
         token = re.search(r"http://testserver/verify-email/(\S+)/", to_anna.body).group(1)
         assert api.post("/api/v1/auth/verify-email/", {"token": token}).status_code == 200
+
+
+def test_repeated_sign_ups_with_a_taken_address_mail_its_owner_once_an_hour(
+    db, django_capture_on_commit_callbacks
+):
+    resident_register(
+        email="anna@example.org", password=PASSWORD, display_name="Anna", language="en"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = {signup(APIClient(), display_name=f"Try {n}").status_code for n in range(5)}
+    assert answers == {202}
+    assert [m.to for m in mail.outbox] == [["anna@example.org"]]
+    assert User.objects.count() == 1
 
 
 def test_bad_input_is_refused_alike_for_a_new_and_a_taken_address(
