@@ -77,6 +77,13 @@ class DeletionRefused(AccountsError):
     status = 409
 
 
+class TooManyTokens(AccountsError):
+    """A person already holds as many live API tokens as allowed (API_TOKEN_LIMIT)."""
+
+    code = "too-many-tokens"
+    status = 409
+
+
 class LockedOut(AccountsError):
     code = "locked-out"
     status = 429

@@ -105,8 +105,7 @@ def resident_sign_up(
     address gets an account and the link to confirm it (`resident_register`); the owner of a
     taken address gets a mail that someone tried to sign up with it, with a way to sign in
     (and the link to confirm it, if they never did): at most one an hour. Nothing else changes
-    for a taken address. Returns the address
-    as normalised, to tell the caller where to look.
+    for a taken address. Returns the address as normalised, to tell the caller where to look.
     """
     try:
         user = resident_register(

@@ -14,13 +14,8 @@ from django.utils.translation import gettext as _
 from knox.models import get_digest_token
 from knox.settings import CONSTANTS
 
-from .errors import AccountsError, NotFound
+from .errors import NotFound, TooManyTokens
 from .models import ApiToken, User
-
-
-class TooManyTokens(AccountsError):
-    code = "too-many-tokens"
-    status = 409
 
 
 @dataclass(frozen=True)
