@@ -1,6 +1,7 @@
 """Residents' API: sign up, and see their own wallet (only their own)."""
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
@@ -26,10 +27,9 @@ class SignUpSerializer(serializers.Serializer):
     language = serializers.ChoiceField(choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
 
 
-class ResidentSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    email = serializers.EmailField()
-    display_name = serializers.CharField()
+class SignUpAcceptedSerializer(serializers.Serializer):
+    email = serializers.EmailField(help_text="Where the mail with the next step went.")
+    detail = serializers.CharField()
 
 
 class WalletSerializer(serializers.Serializer):
@@ -78,24 +78,34 @@ class SignUpView(APIView):
     permission_classes = (AllowAny,)
 
     @extend_schema(
-        request=SignUpSerializer, responses={201: ResidentSerializer}, tags=["residents"]
+        request=SignUpSerializer, responses={202: SignUpAcceptedSerializer}, tags=["residents"]
     )
     def post(self, request: Request) -> Response:
-        """Sign up as a resident; a wallet is opened at once."""
+        """Sign up as a resident: the account (with its wallet) is made and a link to confirm
+        the address is mailed. The answer is the same, 202, when the address already has an
+        account: its owner is told by mail instead, so sign-up tells nobody who has one."""
         form = SignUpSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        user = services.resident_register(
+        email = services.resident_sign_up(
             email=data["email"],
             password=data["password"],
             display_name=data["display_name"],
             neighbourhood_id=data.get("neighbourhood"),
             language=data["language"],
         )
-        body = ResidentSerializer(
-            {"id": user.pk, "email": user.email, "display_name": user.display_name}
+        body = SignUpAcceptedSerializer(
+            {
+                "email": email,
+                # The sentence of the sign-up page.
+                "detail": _(
+                    "We sent a link to %(email)s. Open it to confirm your address; then you "
+                    "can sign in."
+                )
+                % {"email": email},
+            }
         )
-        return Response(body.data, status=status.HTTP_201_CREATED)
+        return Response(body.data, status=status.HTTP_202_ACCEPTED)
 
 
 class WalletView(APIView):

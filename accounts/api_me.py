@@ -10,14 +10,16 @@ from django.http import HttpRequest
 from django.urls import URLPattern, URLResolver, path
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.authtoken.models import Token
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import identity, privacy
+from core.http import client_address
+
+from . import identity, privacy, tokens
+from .authentication import request_token
 from .models import ResidentProfile, ShopMember, ShopRole, User
 from .permissions import roles_of
 
@@ -50,8 +52,21 @@ class CredentialsSerializer(StrictSerializer):
     password = _password()
 
 
+class TokenRequestSerializer(CredentialsSerializer):
+    device_name = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="What the token is for (a till, an app), shown in the list of sessions.",
+    )
+
+
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    id = serializers.IntegerField(help_text="Its id in the list of sessions (kind `token`).")
+    token = serializers.CharField(help_text="Shown once: only its hash is kept.")
+    device_name = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
 
 
 class LinkTokenSerializer(StrictSerializer):
@@ -103,9 +118,17 @@ class EmailChangeSerializer(StrictSerializer):
 
 
 class SessionSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(help_text="Unique within its kind.")
+    kind = serializers.CharField(
+        help_text="`session`: a browser, ended with DELETE /me/sessions/{id}/; `token`: an API "
+        "token, revoked with DELETE /me/sessions/tokens/{id}/.",
+    )
+    device_name = serializers.CharField(help_text="Tokens: the name given when it was made.")
     created_at = serializers.DateTimeField()
-    last_seen_at = serializers.DateTimeField()
+    last_seen_at = serializers.DateTimeField(
+        allow_null=True, help_text="Tokens: null until first used."
+    )
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="Tokens only.")
     ip_address = serializers.IPAddressField(allow_null=True)
     user_agent = serializers.CharField()
     current = serializers.BooleanField()
@@ -150,13 +173,9 @@ def _django(request: Request) -> HttpRequest:
 
 
 def _session_key(request: Request) -> str | None:
-    if isinstance(request.successful_authenticator, TokenAuthentication):
+    if request_token(request) is not None:
         return None
     return _django(request).session.session_key
-
-
-def _uses_token(request: Request) -> bool:
-    return isinstance(request.successful_authenticator, TokenAuthentication)
 
 
 def _validated(serializer_class: type[serializers.Serializer], request: Request) -> Any:
@@ -193,7 +212,10 @@ class LogoutView(APIView):
 
     @extend_schema(request=None, responses={204: None}, tags=AUTH_TAGS)
     def post(self, request: Request) -> Response:
-        """Sign out of this session."""
+        """Sign out of this session, or revoke the API token this request uses."""
+        token = request_token(request)
+        if token is not None:
+            tokens.api_token_revoke(user=_user(request), token_id=token.pk)
         key = _session_key(request)
         if key:
             identity.session_mark_ended(session_key=key)
@@ -204,16 +226,34 @@ class LogoutView(APIView):
 class TokenView(APIView):
     permission_classes = (AllowAny,)
 
-    @extend_schema(request=CredentialsSerializer, responses=TokenSerializer, tags=AUTH_TAGS)
+    @extend_schema(request=TokenRequestSerializer, responses=TokenSerializer, tags=AUTH_TAGS)
     def post(self, request: Request) -> Response:
-        """An API token for email and password (the same rules as signing in). Send it as
-        `Authorization: Token <token>`."""
-        data = _validated(CredentialsSerializer, request)
+        """A new API token for this device, for email and password (the same rules as signing
+        in); every call makes another. Send it as `Authorization: Token <token>`. It expires
+        after API_TOKEN_TTL_HOURS (12 by default), is listed under /me/sessions/ and can be
+        revoked there; a password change ends it."""
+        data = _validated(TokenRequestSerializer, request)
         user = identity.sign_in(
             request=_django(request), email=data["email"], password=data["password"]
         )
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response(TokenSerializer({"token": token.key}).data)
+        issued = tokens.api_token_create(
+            user=user,
+            device_name=data.get("device_name", ""),
+            ip_address=client_address(_django(request)),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+        record = issued.record
+        return Response(
+            TokenSerializer(
+                {
+                    "id": record.pk,
+                    "token": issued.key,
+                    "device_name": record.device_name,
+                    "created_at": record.created,
+                    "expires_at": record.expiry,
+                }
+            ).data
+        )
 
 
 class VerifyEmailView(APIView):
@@ -272,7 +312,7 @@ class PasswordView(APIView):
             new_password=data["new_password"],
             request=_django(request),
             current_key=old_key,
-            keep_token=_uses_token(request),
+            current_token=request_token(request),
         )
         if old_key:
             update_session_auth_hash(_django(request), user)
@@ -309,24 +349,37 @@ class EmailConfirmView(APIView):
 
 
 def _sessions(request: Request) -> Response:
-    current = _session_key(request)
-    records = identity.session_list(user=_user(request))
-    return Response(
-        SessionSerializer(
-            [
-                {
-                    "id": r.pk,
-                    "created_at": r.created_at,
-                    "last_seen_at": r.last_seen_at,
-                    "ip_address": r.ip_address,
-                    "user_agent": r.user_agent,
-                    "current": r.session_key == current,
-                }
-                for r in records
-            ],
-            many=True,
-        ).data
-    )
+    user = _user(request)
+    current_key, current_token = _session_key(request), request_token(request)
+    sessions = [
+        {
+            "id": r.pk,
+            "kind": "session",
+            "device_name": "",
+            "created_at": r.created_at,
+            "last_seen_at": r.last_seen_at,
+            "expires_at": None,
+            "ip_address": r.ip_address,
+            "user_agent": r.user_agent,
+            "current": r.session_key == current_key,
+        }
+        for r in identity.session_list(user=user)
+    ]
+    api_tokens = [
+        {
+            "id": t.pk,
+            "kind": "token",
+            "device_name": t.device_name,
+            "created_at": t.created,
+            "last_seen_at": t.last_used_at,
+            "expires_at": t.expiry,
+            "ip_address": t.ip_address,
+            "user_agent": t.user_agent,
+            "current": current_token is not None and t.pk == current_token.pk,
+        }
+        for t in tokens.api_token_list(user=user)
+    ]
+    return Response(SessionSerializer(sessions + api_tokens, many=True).data)
 
 
 class SessionsView(APIView):
@@ -334,7 +387,8 @@ class SessionsView(APIView):
 
     @extend_schema(responses=SessionSerializer(many=True), tags=TAGS)
     def get(self, request: Request) -> Response:
-        """Where I am signed in (sessions that have not ended), the current one marked."""
+        """Where I am signed in: browser sessions that have not ended, then API tokens that
+        still work (newest first); the current one marked."""
         return _sessions(request)
 
 
@@ -350,6 +404,17 @@ class SessionView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class TokenRevokeView(APIView):
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(request=None, responses={204: None, 404: OpenApiResponse()}, tags=TAGS)
+    def delete(self, request: Request, token_id: int) -> Response:
+        """Revoke one of my API tokens: it stops working at once (someone else's answers
+        404)."""
+        tokens.api_token_revoke(user=_user(request), token_id=token_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class SessionsEndOthersView(APIView):
     permission_classes = (IsAuthenticated,)
 
@@ -359,11 +424,11 @@ class SessionsEndOthersView(APIView):
         tags=TAGS,
     )
     def post(self, request: Request) -> Response:
-        """End every session of mine except this one."""
+        """End every session and revoke every API token of mine except this one."""
         ended = identity.sessions_end_others(
             user=_user(request),
             current_key=_session_key(request),
-            keep_token=_uses_token(request),
+            current_token=request_token(request),
         )
         return Response({"ended": ended})
 
@@ -417,6 +482,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("me/email/", EmailView.as_view(), name="api-me-email"),
     path("me/sessions/", SessionsView.as_view(), name="api-me-sessions"),
     path("me/sessions/<int:session_id>/", SessionView.as_view(), name="api-me-session"),
+    path("me/sessions/tokens/<int:token_id>/", TokenRevokeView.as_view(), name="api-me-token"),
     path(
         "me/sessions/end-others/",
         SessionsEndOthersView.as_view(),

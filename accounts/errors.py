@@ -15,6 +15,11 @@ class RegistrationRefused(AccountsError):
     code = "registration-refused"
 
 
+class EmailTaken(RegistrationRefused):
+    """The address already has an account. Never shown to whoever signs up: sign-up answers
+    alike for a new and a taken address (`services.resident_sign_up`)."""
+
+
 class NotAResident(AccountsError):
     code = "not-a-resident"
     status = 403
@@ -69,6 +74,13 @@ class ProfileRefused(AccountsError):
 
 class DeletionRefused(AccountsError):
     code = "deletion-refused"
+    status = 409
+
+
+class TooManyTokens(AccountsError):
+    """A person already holds as many live API tokens as allowed (API_TOKEN_LIMIT)."""
+
+    code = "too-many-tokens"
     status = 409
 
 

@@ -3,7 +3,9 @@ password and email changes (with the password typed again), and their sessions.
 
 Links in mail carry a token signed with the SECRET_KEY (django.core.signing) instead of a row
 in the database: it names the person and the address it was sent to, so a link for an address
-that has since changed no longer works, and it expires after EMAIL_VERIFICATION_MAX_AGE.
+that has since changed no longer works, and it expires after EMAIL_VERIFICATION_MAX_AGE. An
+email-change link is also bound to when the current address was confirmed, which its use moves:
+it works once, even if the address is later changed back.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user
-from rest_framework.authtoken.models import Token
 
+from . import tokens
 from .errors import (
     AccountsError,
     LockedOut,
@@ -33,7 +36,7 @@ from .errors import (
     ReauthenticationRequired,
     VerificationRefused,
 )
-from .models import Neighbourhood, ResidentProfile, SessionRecord, User
+from .models import ApiToken, Neighbourhood, ResidentProfile, SessionRecord, User
 from .signin_slowdown import (
     signin_attempt_give_back,
     signin_attempt_succeeded,
@@ -77,14 +80,17 @@ def email_verification_token(*, user: User) -> str:
     return signing.dumps({"u": user.pk, "e": user.email}, salt=VERIFY_SALT)
 
 
+def email_verification_link(*, user: User) -> str:
+    return f"{settings.SITE_URL}/verify-email/{email_verification_token(user=user)}/"
+
+
 def email_verification_send(*, user: User) -> None:
     """Mail the person a link that confirms their address (once the transaction commits)."""
-    token = email_verification_token(user=user)
     mail_to(
         user=user,
         template="verify_email",
         context={
-            "link": f"{settings.SITE_URL}/verify-email/{token}/",
+            "link": email_verification_link(user=user),
             "days": max(1, settings.EMAIL_VERIFICATION_MAX_AGE // 86400),
         },
     )
@@ -300,24 +306,27 @@ def session_end(*, user: User, session_id: int) -> SessionRecord:
     return record
 
 
-def sessions_end_others(*, user: User, current_key: str | None, keep_token: bool = False) -> int:
-    """End every session of the person except the current one; API tokens go too unless the
-    current request uses one. Returns how many sessions ended."""
+def sessions_end_others(
+    *, user: User, current_key: str | None, current_token: ApiToken | None = None
+) -> int:
+    """End every session and revoke every API token of the person except the current one (the
+    session `current_key`, or the token `current_token` the request uses). Returns how many
+    sessions and tokens ended."""
     with transaction.atomic():
         records = list(
             SessionRecord.objects.select_for_update()
             .filter(user=user, ended_at__isnull=True)
             .exclude(session_key=current_key or "")
         )
-        if not keep_token:
-            Token.objects.filter(user=user).delete()
-        return _sessions_end(records)
+        revoked = tokens.api_tokens_revoke_all(user=user, keep=current_token)
+        return _sessions_end(records) + revoked
 
 
 def sessions_end_all(*, user: User) -> None:
-    """End every session and delete API tokens and authenticator devices (account erasure)."""
+    """End every session and revoke every API token and authenticator device (account
+    erasure)."""
     _sessions_end(list(SessionRecord.objects.filter(user=user, ended_at__isnull=True)))
-    Token.objects.filter(user=user).delete()
+    tokens.api_tokens_revoke_all(user=user)
     for device in devices_for_user(user, confirmed=None):
         device.delete()
 
@@ -332,10 +341,11 @@ def password_change(
     new_password: str,
     request: HttpRequest | None = None,
     current_key: str | None = None,
-    keep_token: bool = False,
+    current_token: ApiToken | None = None,
 ) -> User:
     """Change one's password: the current one first, a strong new one, and every other session
-    ends (the caller keeps the current one with update_session_auth_hash)."""
+    and API token ends (the caller keeps the current session with update_session_auth_hash, or
+    the token `current_token` it used)."""
     reauthenticate(user=user, password=current_password, request=request, field="current_password")
     try:
         validate_password(new_password, user=user)
@@ -344,7 +354,7 @@ def password_change(
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        sessions_end_others(user=user, current_key=current_key, keep_token=keep_token)
+        sessions_end_others(user=user, current_key=current_key, current_token=current_token)
         mail_to(user=user, template="password_changed", context={})
     return user
 
@@ -369,16 +379,28 @@ def email_change_request(
         raise ProfileRefused(
             _("Another account already uses this email address."), field="new_email"
         )
-    token = signing.dumps({"u": user.pk, "o": user.email, "n": new_email}, salt=EMAIL_CHANGE_SALT)
+    token = signing.dumps(
+        {"u": user.pk, "o": user.email, "n": new_email, "s": _email_stamp(user)},
+        salt=EMAIL_CHANGE_SALT,
+    )
     link = f"{settings.SITE_URL}/account/email/confirm/{token}/"
     mail_to(user=user, to=new_email, template="email_change", context={"link": link})
     mail_to(user=user, template="email_change_notice", context={"new_email": new_email})
 
 
+def _email_stamp(user: User) -> str:
+    """What an email-change link is bound to besides the address: when the current address was
+    confirmed. Every confirmed change moves it, so a link works once: after the address changed
+    (even back to the one the link was asked from) the link is dead."""
+    confirmed = user.email_verified_at.isoformat() if user.email_verified_at else ""
+    return salted_hmac(EMAIL_CHANGE_SALT, f"{user.pk}:{user.email}:{confirmed}").hexdigest()[:32]
+
+
 def email_change_confirm(*, token: str) -> User:
     """Follow the link sent to the new address: the address changes (and counts as verified)
-    if the account still has the address the request was made from and the new one is free."""
-    data = _token_load(token, salt=EMAIL_CHANGE_SALT, keys=("o", "n"))
+    if the account still has the address the request was made from, unchanged since (a link
+    works once), and the new one is free. Following it again right away changes nothing."""
+    data = _token_load(token, salt=EMAIL_CHANGE_SALT, keys=("o", "n", "s"))
     try:
         with transaction.atomic():
             user = (
@@ -388,7 +410,11 @@ def email_change_confirm(*, token: str) -> User:
             )
             if user is not None and user.email == data["n"]:
                 return user  # followed before
-            if user is None or user.email != data["o"]:
+            if (
+                user is None
+                or user.email != data["o"]
+                or not constant_time_compare(_email_stamp(user), data["s"])
+            ):
                 raise VerificationRefused(
                     _("This link is for an email address that is no longer on the account."),
                     field="token",

@@ -8,6 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from knox.settings import CONSTANTS
 
 
 def default_language() -> str:
@@ -313,6 +314,31 @@ class SessionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"session of {self.user} from {self.created_at:%Y-%m-%d}"
+
+
+class ApiToken(models.Model):
+    """An API token of one device (a till, an app), from `POST /api/v1/auth/token/`: the token
+    model of django-rest-knox (KNOX_TOKEN_MODEL), which reads the fields it knows. Only the
+    token's hash is kept (`digest`, SHA-512); `token_key`, its first characters, finds the row.
+    It expires (`expiry`, API_TOKEN_TTL_HOURS after it was made; knox refuses and deletes it
+    then) and is revoked by deleting it. Listed with the person's sessions."""
+
+    digest = models.CharField(max_length=CONSTANTS.DIGEST_LENGTH, unique=True)
+    token_key = models.CharField(
+        max_length=CONSTANTS.MAXIMUM_TOKEN_PREFIX_LENGTH + CONSTANTS.TOKEN_KEY_LENGTH,
+        db_index=True,
+    )
+    # knox finds a person's other tokens under this name (and deletes the expired ones).
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="auth_token_set")
+    created = models.DateTimeField(auto_now_add=True)
+    expiry = models.DateTimeField()
+    device_name = models.CharField(max_length=100, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"API token of {self.user} ({self.device_name or 'unnamed device'})"
 
 
 class Notification(models.Model):

@@ -29,6 +29,7 @@ from ledger.models import Account, AccountKind, AccountStatus, Currency, Transfe
 from . import identity
 from .errors import DeletionRefused, ProfileRefused
 from .models import (
+    ApiToken,
     AuditEvent,
     CashierInvite,
     InviteCode,
@@ -84,10 +85,10 @@ def _wallet(profile: ResidentProfile) -> dict[str, Any]:
 
 def data_export(*, user: User) -> dict[str, Any]:
     """Everything held about the person, as plain JSON-ready data: profile, roles, resident
-    profile and residency, wallet with its full statement, shop memberships, sessions, the use
-    of an invitation code, cashier invitations to their address, notifications, the audit
-    events of what they did, and what other apps hold (the `data_exporting` signal: rewards
-    adds the claims)."""
+    profile and residency, wallet with its full statement, shop memberships, sessions and API
+    tokens (never a token itself: only its hash is kept), the use of an invitation code, cashier
+    invitations to their address, notifications, the audit events of what they did, and what
+    other apps hold (the `data_exporting` signal: rewards adds the claims)."""
     profile = (
         ResidentProfile.objects.select_related("wallet__currency", "neighbourhood")
         .filter(user=user)
@@ -148,6 +149,17 @@ def data_export(*, user: User) -> dict[str, Any]:
                 "user_agent": s.user_agent,
             }
             for s in SessionRecord.objects.filter(user=user).order_by("created_at", "id")
+        ],
+        "api_tokens": [
+            {
+                "device_name": t.device_name,
+                "created_at": _when(t.created),
+                "expires_at": _when(t.expiry),
+                "last_used_at": _when(t.last_used_at),
+                "ip_address": t.ip_address,
+                "user_agent": t.user_agent,
+            }
+            for t in ApiToken.objects.filter(user=user).order_by("created", "id")
         ],
         "invite_code": None
         if invite is None

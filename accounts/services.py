@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -17,6 +18,7 @@ from ledger.models import AccountKind
 
 from . import audit, identity, signals
 from .errors import (
+    EmailTaken,
     NotAllowed,
     NotAResident,
     RegistrationRefused,
@@ -83,10 +85,59 @@ def resident_register(
         constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "") or ""
         if "email" not in constraint:
             raise
-        raise RegistrationRefused(
+        raise EmailTaken(
             _("An account with this email address already exists."), field="email"
         ) from None
     return user
+
+
+def resident_sign_up(
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    neighbourhood_id: int | None = None,
+    language: str | None = None,
+) -> str:
+    """Sign-up as the public asks for it, on the page and in the API: it answers alike whether
+    or not the address already has an account, so it cannot be used to find out who has one.
+
+    The input is checked the same way for both (a weak password is refused either way). A new
+    address gets an account and the link to confirm it (`resident_register`); the owner of a
+    taken address gets a mail that someone tried to sign up with it, with a way to sign in
+    (and the link to confirm it, if they never did): at most one an hour. Nothing else changes
+    for a taken address. Returns the address as normalised, to tell the caller where to look.
+    """
+    try:
+        user = resident_register(
+            email=email,
+            password=password,
+            display_name=display_name,
+            neighbourhood_id=neighbourhood_id,
+            language=language,
+        )
+    except EmailTaken:
+        email = email.strip().lower()
+        _sign_up_attempt_notify(email=email)
+        return email
+    return user.email
+
+
+SIGN_UP_ATTEMPT_NOTICE_EVERY = 60 * 60  # seconds: one notice per address, however many tries
+
+
+def _sign_up_attempt_notify(*, email: str) -> None:
+    owner = User.objects.filter(email__iexact=email, is_active=True, erased_at__isnull=True).first()
+    if owner is None:
+        return  # an erased or deactivated account: nobody to tell
+    # Repeated sign-ups with someone's address must not flood their inbox.
+    key = "sign-up-attempt:" + hashlib.sha256(owner.email.encode()).hexdigest()
+    if not cache.add(key, 1, timeout=SIGN_UP_ATTEMPT_NOTICE_EVERY):
+        return
+    context = {"login_link": f"{settings.SITE_URL}/login/"}
+    if owner.email_verified_at is None:
+        context["verify_link"] = identity.email_verification_link(user=owner)
+    identity.mail_to(user=owner, template="sign_up_attempt", context=context)
 
 
 # Letters and digits that cannot be mistaken for one another on a printed letter.

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ledger.errors import LedgerError
 
-from . import identity, privacy
+from . import identity, privacy, tokens
 from .errors import AccountsError, LockedOut, NotFound, VerificationRefused
 from .forms_auth import DeleteForm, EmailChangeForm, PasswordChangeForm, ProfileForm, form_refusal
 from .models import ResidentProfile, User
@@ -139,6 +139,14 @@ def sessions_view(request: HttpRequest) -> HttpResponse:
             ended = identity.sessions_end_others(user=user, current_key=current)
             messages.success(request, _("Other sessions ended: %(count)d.") % {"count": ended})
             return redirect("account-sessions")
+        if "revoke" in request.POST:
+            try:
+                tokens.api_token_revoke(user=user, token_id=int(request.POST["revoke"]))
+            except (ValueError, NotFound):
+                messages.error(request, _("That API token does not exist or has already ended."))
+            else:
+                messages.success(request, _("The API token is revoked."))
+            return redirect("account-sessions")
         try:
             session_id = int(request.POST.get("end", ""))
             record = identity.session_end(user=user, session_id=session_id)
@@ -151,7 +159,11 @@ def sessions_view(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("The session is ended."))
         return redirect("account-sessions")
     sessions = [(r, r.session_key == current) for r in identity.session_list(user=user)]
-    return render(request, "account/sessions.html", {"sessions": sessions})
+    return render(
+        request,
+        "account/sessions.html",
+        {"sessions": sessions, "api_tokens": tokens.api_token_list(user=user)},
+    )
 
 
 @login_required

@@ -91,7 +91,7 @@ def signup_view(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                user = services.resident_register(
+                email = services.resident_sign_up(
                     email=data["email"],
                     password=data["password"],
                     display_name=data["display_name"],
@@ -101,7 +101,8 @@ def signup_view(request: HttpRequest) -> HttpResponse:
             except RegistrationRefused as exc:
                 form_refusal(form, exc)
             else:
-                return render(request, "auth/signup_done.html", {"email": user.email})
+                # The same page whether or not the address already had an account.
+                return render(request, "auth/signup_done.html", {"email": email})
     else:
         form = SignUpForm(initial={"language": (get_language() or "nl")[:2]})
     return render(request, "auth/signup.html", {"form": form})

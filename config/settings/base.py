@@ -32,7 +32,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_otp",
@@ -236,8 +236,10 @@ STORAGES = {
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that a refused token answers 401 (with `WWW-Authenticate: Token`); a
+        # request without one still gets 403 as before (accounts.authentication).
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "config.problems.problem_exception_handler",
@@ -254,6 +256,26 @@ REST_FRAMEWORK = {
         "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
         "user": env.str("API_THROTTLE_USER", default="600/minute"),
     },
+}
+# API tokens (django-rest-knox): one per sign-in of a device, stored hashed, expiring after
+# API_TOKEN_TTL_HOURS. 12 hours by default: a till signs in when the shop opens and its token
+# lasts the longest shop day (the same as a browser session's absolute limit); a lost or stolen
+# device's token is dead by the next morning. Never renewed by use, so a stolen token cannot be
+# kept alive.
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=12)
+if API_TOKEN_TTL_HOURS < 1:
+    raise ImproperlyConfigured("API_TOKEN_TTL_HOURS must be at least 1.")
+# Live tokens a person may hold at once: enough for every till and phone, not an endless table.
+API_TOKEN_LIMIT = env.int("API_TOKEN_LIMIT", default=20)
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 (a model's name, not a secret)
+# knox's own migrations would make a table for its default token model even though ours
+# replaces it; without them, the swapped-out model gets no table.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Heitje ledger API",

@@ -9,12 +9,12 @@ from django.db import connection
 from django.db.models import Sum
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts import privacy
 from accounts.errors import DeletionRefused
 from accounts.models import (
+    ApiToken,
     AuditEvent,
     InviteCode,
     Notification,
@@ -27,6 +27,7 @@ from accounts.models import (
 )
 from accounts.services import invite_codes_generate, residency_verify_with_code, resident_register
 from accounts.signals import account_erasing, data_exporting
+from accounts.tokens import api_token_create
 from ledger import selectors, services
 from ledger.models import Account, AccountKind, Transfer, TransferKind
 from ledger.verify import ledger_verify
@@ -274,7 +275,7 @@ def test_deleting_donates_the_wallet_and_erases_me_but_keeps_the_ledger_whole():
     pay(anna, 1_250)
     phone = signed_in(anna)
     laptop = signed_in(anna)
-    Token.objects.create(user=anna)
+    api_token_create(user=anna, device_name="Till")
     TOTPDevice.objects.create(user=anna, name="phone", confirmed=True)
     make_shop(resident("bram@example.org", "Bram"), cashier=anna)
     RoleGrant.objects.create(user=anna, role=Role.REVIEWER)
@@ -295,7 +296,7 @@ def test_deleting_donates_the_wallet_and_erases_me_but_keeps_the_ledger_whole():
     assert anna.erased_at is not None
     assert not RoleGrant.objects.filter(user=anna).exists()
     assert not ShopMember.objects.filter(user=anna).exists()
-    assert not Token.objects.filter(user=anna).exists()
+    assert not ApiToken.objects.filter(user=anna).exists()
     assert not TOTPDevice.objects.filter(user=anna).exists()
     assert not SessionRecord.objects.filter(user=anna).exists()
     assert phone.get("/api/v1/me/").status_code == 403

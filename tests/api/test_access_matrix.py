@@ -70,7 +70,7 @@ def _snapshot():
     return {
         model._meta.label: model.objects.count()
         for model in apps.get_models()
-        if model._meta.app_label in {"accounts", "ledger", "authtoken", "otp_totp", "axes"}
+        if model._meta.app_label in {"accounts", "ledger", "otp_totp", "axes"}
     }
 
 

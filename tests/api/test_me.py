@@ -5,11 +5,11 @@ import re
 import pytest
 from django.core import mail
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.models import Neighbourhood, SessionRecord
+from accounts.models import ApiToken, Neighbourhood, SessionRecord
 from accounts.services import resident_register
+from accounts.tokens import api_token_create
 from tests.helpers import PASSWORD
 
 NEW_PASSWORD = "Orchard-ladder-2027?"
@@ -114,7 +114,7 @@ def test_a_token_works_like_a_session(api, anna):
     )
     assert response.status_code == 200
     token = response.json()["token"]
-    assert Token.objects.get(user=anna).key == token
+    assert ApiToken.objects.get(user=anna).pk == response.json()["id"]
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert api.get("/api/v1/me/").json()["id"] == anna.pk
 
@@ -124,7 +124,7 @@ def test_no_token_for_a_wrong_password(api, anna):
         "/api/v1/auth/token/", {"email": "anna@example.org", "password": "nope-nope-1"}
     )
     assert response.status_code == 400
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 # --- sign-up and verification --------------------------------------------------------------
@@ -142,7 +142,7 @@ def test_sign_up_verify_then_sign_in(api, db, django_capture_on_commit_callbacks
             },
             format="json",
         )
-    assert response.status_code == 201
+    assert response.status_code == 202
     (message,) = mail.outbox
     assert message.to == ["bram@example.org"]
     token = link_token(message.body, "http://testserver/verify-email/")
@@ -152,7 +152,7 @@ def test_sign_up_verify_then_sign_in(api, db, django_capture_on_commit_callbacks
     assert refused.json()["type"] == "/problems/email-not-verified"
     no_token = api.post("/api/v1/auth/token/", {"email": "bram@example.org", "password": PASSWORD})
     assert no_token.status_code == 403
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
     verified = api.post("/api/v1/auth/verify-email/", {"token": token}, format="json")
     assert verified.status_code == 200
@@ -282,7 +282,7 @@ def test_password_change_ends_other_sessions_and_keeps_this_one(
     anna, django_capture_on_commit_callbacks
 ):
     other, _ = sign_in()
-    Token.objects.create(user=anna)
+    api_token_create(user=anna, device_name="Till")
     this, _ = sign_in()
     with django_capture_on_commit_callbacks(execute=True):
         response = this.post(
@@ -296,7 +296,7 @@ def test_password_change_ends_other_sessions_and_keeps_this_one(
     assert this.get("/api/v1/me/").status_code == 200
     assert [s["current"] for s in this.get("/api/v1/me/sessions/").json()] == [True]
     assert other.get("/api/v1/me/").status_code == 403
-    assert not Token.objects.filter(user=anna).exists()
+    assert not ApiToken.objects.filter(user=anna).exists()
     assert [m.to for m in mail.outbox] == [["anna@example.org"]]
     _, old = sign_in(password=PASSWORD)
     assert old.status_code == 400
@@ -374,6 +374,33 @@ def test_an_email_change_link_dies_when_the_address_changes_another_way(
     assert stale.json()["type"] == "/problems/verification-refused"
     anna.refresh_from_db()
     assert anna.email == "second@example.org"
+
+
+def test_a_used_email_change_link_is_refused_after_changing_back(
+    anna, django_capture_on_commit_callbacks
+):
+    client, _ = sign_in()
+    links = []
+    for new in ("new@example.org", "anna@example.org"):
+        with django_capture_on_commit_callbacks(execute=True):
+            asked = client.post(
+                "/api/v1/me/email/", {"password": PASSWORD, "new_email": new}, format="json"
+            )
+        assert asked.status_code == 202
+        token = link_token(mail.outbox[-2].body, "/account/email/confirm/")
+        confirmed = APIClient().post("/api/v1/auth/confirm-email/", {"token": token})
+        assert confirmed.status_code == 200
+        links.append(token)
+    anna.refresh_from_db()
+    assert anna.email == "anna@example.org"
+
+    replayed = APIClient().post("/api/v1/auth/confirm-email/", {"token": links[0]})
+    assert replayed.status_code == 422
+    assert replayed.json()["type"] == "/problems/verification-refused"
+    anna.refresh_from_db()
+    assert anna.email == "anna@example.org"
+    _, signed_in = sign_in("anna@example.org")
+    assert signed_in.status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -4,11 +4,11 @@ neighbourhoods. Wrong roles and bad input are refused with problem+json and noth
 import pytest
 from django.core import mail
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import AuditEvent, Neighbourhood, ResidentProfile, RoleGrant, User
 from accounts.services import resident_register
+from accounts.tokens import api_token_create
 from tests.helpers import PASSWORD, make_user, staff_login
 
 
@@ -252,7 +252,7 @@ def test_staff_without_a_verified_session_are_refused_everywhere(admin):
     session = APIClient()
     session.force_login(admin)  # signed in, but no TOTP in this session
     with_token = APIClient()
-    with_token.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=admin).key}")
+    with_token.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=admin).key}")
     for api in (session, with_token):
         for method, path, body in calls:
             response = getattr(api, method)(path, body, format="json")

@@ -1,0 +1,69 @@
+"""API token authentication: django-rest-knox's per-device tokens (`Authorization: Token <key>`),
+which records when a token was last used, and answers a refused token with 401."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from knox.auth import TokenAuthentication
+from knox.settings import knox_settings
+from rest_framework.authentication import get_authorization_header
+from rest_framework.request import Request
+
+from .models import ApiToken, User
+
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+def carries_token(request: Request) -> bool:
+    """True when the request names a token (`Authorization: Token ...`), valid or not."""
+    scheme = get_authorization_header(request).split(b" ", 1)[0]
+    return scheme.lower() == knox_settings.AUTH_HEADER_PREFIX.lower().encode()
+
+
+class ApiTokenAuthentication(TokenAuthentication):
+    """knox's token check (hash compared in constant time, expired tokens refused and deleted,
+    inactive people refused). A token request never counts as two-factor verified: the user
+    it yields comes from the token, not from a session django-otp has checked."""
+
+    def authenticate(self, request: Request) -> tuple[User, ApiToken] | None:
+        if not carries_token(request):
+            return None  # a session, or nobody: the next authenticator's turn
+        return super().authenticate(request)
+
+    def authenticate_header(self, request: Request) -> str | None:
+        # DRF asks the first authenticator how to challenge: a caller that sent a token learns
+        # it was refused (401, `WWW-Authenticate: Token`); one without stays at 403, as the
+        # session-based API always answered.
+        return knox_settings.AUTH_HEADER_PREFIX if carries_token(request) else None
+
+    def validate_user(self, auth_token: ApiToken) -> tuple[User, ApiToken]:
+        user, token = super().validate_user(auth_token)
+        now = timezone.now()
+        # At most one write a minute per token, as for sessions (last_seen_at).
+        if token.last_used_at is None or token.last_used_at < now - _TOUCH_EVERY:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
+        return user, token
+
+
+def request_token(request: Request) -> ApiToken | None:
+    """The token the request was authenticated with, if any."""
+    auth: Any = request.auth
+    return auth if isinstance(auth, ApiToken) else None
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema describes the token: `Authorization: Token <token>`."""
+
+    target_class = ApiTokenAuthentication
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return build_bearer_security_scheme_object(
+            header_name="Authorization", token_prefix=knox_settings.AUTH_HEADER_PREFIX
+        )
