@@ -521,6 +521,31 @@ def test_staff_ask_approve_and_print_vouchers_once(client, campaign, approver):
     assert Voucher.objects.count() == 3
 
 
+def test_the_requester_cannot_approve_their_own_batch_on_the_page(client, campaign):
+    both = make_user("both@example.org", Role.TASK_MANAGER, Role.APPROVER)
+    staff_login(client, both)
+    client.post(
+        "/staff/payments/vouchers/request/",
+        {
+            "name": "Winter",
+            "campaign": campaign.pk,
+            "value": "5",
+            "count": "3",
+            "expires_on": (timezone.localdate() + timedelta(days=30)).isoformat(),
+        },
+    )
+    batch = VoucherBatch.objects.get()
+    page = client.get("/staff/payments/vouchers/")
+    assert "You asked for it: someone else decides." in text(page)
+    assert f'id="approve-{batch.pk}"' not in text(page)
+    refused = client.post(f"/staff/payments/vouchers/{batch.pk}/approve/", follow=True)
+    assert "Someone other than the requester must decide" in text(refused)
+    batch.refresh_from_db()
+    assert (batch.status, batch.decided_by_id) == ("requested", None)
+    assert balance(campaign.budget_id) == 50_000
+    assert not Voucher.objects.exists()
+
+
 def test_an_approver_turns_a_batch_down_with_a_reason(client, campaign, approver):
     manager = User.objects.get(email="manager@example.org")
     staff_login(client, manager)
