@@ -23,8 +23,8 @@ from payments import services as pay
 from payments import settlement, vouchers
 from payments.models import Settlement
 from rewards import campaigns
-from tests.payments.settle_helpers import vouchers_issued
 from tests.helpers import make_user, staff_login
+from tests.payments.settle_helpers import vouchers_issued
 from tests.rewards.core_helpers import resident
 
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}

@@ -21,8 +21,8 @@ from payments.models import (
     VoucherBatch,
 )
 from tests.helpers import make_user, staff_login
-from tests.payments.settle_helpers import vouchers_issued
 from tests.payments.pay_fixtures import balance, fund, money_snapshot, resident
+from tests.payments.settle_helpers import vouchers_issued
 from tests.rewards.core_helpers import funded_campaign
 
 pytest_plugins = ["tests.payments.pay_fixtures"]
