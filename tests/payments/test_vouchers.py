@@ -275,3 +275,35 @@ def test_two_tills_redeeming_one_voucher_at_once_make_one_payment(
     assert Payment.objects.count() == 1
     assert balance(shop.account_id) == 1_000
     assert balance(issued.batch.escrow_id) == 0
+
+
+def test_a_batch_never_printed_returns_all_of_it_at_expiry_and_a_request_nothing(
+    manager, approver, campaign, caplog
+):
+    later = timezone.now() + timedelta(days=31)
+    fields = {
+        "name": "Unprinted",
+        "value": 1_000,
+        "count": 5,
+        "expires_at": later - timedelta(days=1),
+    }
+    unprinted = voucher_batches.voucher_batch_request(
+        actor=manager, campaign_id=campaign.pk, **fields
+    )
+    voucher_batches.voucher_batch_approve(actor=approver, batch_id=unprinted.pk)
+    waiting = voucher_batches.voucher_batch_request(
+        actor=manager, campaign_id=campaign.pk, **{**fields, "name": "Waiting"}
+    )
+    assert balance(campaign.budget_id) == 100_000 - 5_000
+    assert vouchers.voucher_batches_expire(now=later) == 1
+    assert balance(campaign.budget_id) == 100_000
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.expired_at) == ("requested", None)
+    # Once its expiry has passed, the request can no longer be approved.
+    VoucherBatch.objects.filter(pk=waiting.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    with pytest.raises(voucher_batches.VoucherRefused):
+        voucher_batches.voucher_batch_approve(actor=approver, batch_id=waiting.pk)
+    assert ledger_verify().ok
