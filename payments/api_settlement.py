@@ -1,10 +1,11 @@
 """API of paper vouchers and settlement (tags "vouchers" and "settlement").
 
-Staff (TOTP-verified session): issue and list voucher batches; list, approve and reject
+Staff (TOTP-verified session): voucher batches, four eyes (a task manager requests, a different
+approver approves or rejects, the requester fetches the codes once); list, approve and reject
 settlements; export approved settlements into a pain.001 file, download it, mark it paid.
 Shops: redeem a voucher at the till (owner or cashier); the owner requests and lists
 settlements. Someone else's shop answers 404. The views only validate input and call
-payments.vouchers / payments.settlement.
+payments.voucher_batches / payments.vouchers / payments.settlement.
 """
 
 from typing import Any
@@ -24,10 +25,21 @@ from accounts.models import Role, User
 from accounts.permissions import staff_permission
 from accounts.shops import shop_membership
 
-from . import settlement, vouchers
-from .models import Payment, SepaExport, Settlement, SettlementStatus, VoucherBatch
+from . import settlement, voucher_batches, vouchers
+from .models import (
+    Payment,
+    SepaExport,
+    Settlement,
+    SettlementStatus,
+    VoucherBatch,
+    VoucherBatchStatus,
+)
 
-VoucherIssuePermission = staff_permission(*vouchers.ISSUE_ROLES)
+VoucherRequestPermission = staff_permission(*voucher_batches.REQUEST_ROLES)
+VoucherDecidePermission = staff_permission(*voucher_batches.APPROVE_ROLES)
+VoucherReadPermission = staff_permission(
+    *sorted({*voucher_batches.REQUEST_ROLES, *voucher_batches.APPROVE_ROLES})
+)
 SettlementReadPermission = staff_permission(Role.APPROVER, Role.FINANCE, Role.ADMIN)
 SettlementDecidePermission = staff_permission(*settlement.APPROVE_ROLES)
 IbanConfirmPermission = staff_permission(*settlement.IBAN_CONFIRM_ROLES)
@@ -43,11 +55,11 @@ def _user(request: Request) -> User:
 # --- serializers -----------------------------------------------------------------------------
 
 
-class VoucherBatchIssueSerializer(serializers.Serializer):
+class VoucherBatchRequestSerializer(serializers.Serializer):
     campaign = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-    name = serializers.CharField(max_length=vouchers.NAME_MAX)
+    name = serializers.CharField(max_length=voucher_batches.NAME_MAX)
     value = serializers.IntegerField(min_value=1, help_text="Minor units (cents) per voucher.")
-    count = serializers.IntegerField(min_value=1, max_value=vouchers.COUNT_MAX)
+    count = serializers.IntegerField(min_value=1, max_value=voucher_batches.COUNT_MAX)
     expires_at = serializers.DateTimeField()
 
 
@@ -57,23 +69,38 @@ class VoucherBatchSerializer(serializers.Serializer):
     campaign = serializers.IntegerField(source="budget.campaign.pk")
     value = serializers.IntegerField(help_text="Minor units per voucher.")
     count = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=VoucherBatchStatus.choices)
     redeemed = serializers.IntegerField(help_text="Vouchers redeemed so far.")
     expires_at = serializers.DateTimeField()
     expired_at = serializers.DateTimeField(allow_null=True)
-    escrow_account = serializers.IntegerField(source="escrow_id")
-    funding_transfer = serializers.IntegerField(source="funding_transfer_id")
-    created_by = serializers.EmailField(source="created_by.email")
-    created_at = serializers.DateTimeField()
+    escrow_account = serializers.IntegerField(source="escrow_id", allow_null=True)
+    funding_transfer = serializers.IntegerField(source="funding_transfer_id", allow_null=True)
+    requested_by = serializers.EmailField(source="requested_by.email")
+    requested_at = serializers.DateTimeField()
+    decided_by = serializers.EmailField(source="decided_by.email", allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decision_reason = serializers.CharField(help_text="Why it was turned down, if it was.")
+    sheet_printed_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the requester fetched the codes (once)."
+    )
 
 
-class IssuedVoucherSerializer(serializers.Serializer):
+class VoucherBatchQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=VoucherBatchStatus.choices, required=False)
+
+
+class VoucherBatchRejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=voucher_batches.REASON_MAX)
+
+
+class SheetVoucherSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField(help_text="Printed on the voucher, in groups of four.")
     qr_payload = serializers.CharField(help_text="What the voucher's QR code encodes.")
 
 
-class IssuedBatchSerializer(VoucherBatchSerializer):
-    vouchers = IssuedVoucherSerializer(
+class VoucherSheetSerializer(VoucherBatchSerializer):
+    vouchers = SheetVoucherSerializer(
         many=True, help_text="The codes, shown this once: only their hashes are kept."
     )
 
@@ -159,43 +186,51 @@ def _page(view: APIView, request: Request, rows: Any, serializer: type) -> Respo
     return paginator.get_paginated_response(serializer(page, many=True).data)
 
 
-def _batch_body(batch: VoucherBatch, redeemed: int = 0) -> dict[str, Any]:
-    batch.redeemed = redeemed  # type: ignore[attr-defined]
-    return dict(VoucherBatchSerializer(batch).data)
+def _batch_body(batch: VoucherBatch) -> dict[str, Any]:
+    """A batch just written, with its redeemed count (as the listing annotates it)."""
+    found = voucher_batches.voucher_batches_for_staff().get(pk=batch.pk)
+    return dict(VoucherBatchSerializer(found).data)
 
 
 # --- staff: vouchers ---------------------------------------------------------------------------
 
 
 class StaffVoucherBatchesView(APIView):
-    permission_classes = (VoucherIssuePermission,)
+    def get_permissions(self) -> list[Any]:
+        if self.request.method == "POST":
+            return [VoucherRequestPermission()]
+        return [VoucherReadPermission()]
 
     @extend_schema(
-        parameters=[OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
+        parameters=[
+            OpenApiParameter("status", str, enum=VoucherBatchStatus.values),
+            OpenApiParameter("limit", int),
+            OpenApiParameter("offset", int),
+        ],
         responses=VoucherBatchSerializer(many=True),
         tags=["vouchers"],
     )
     def get(self, request: Request) -> Response:
-        """Voucher batches, newest first, with how many were redeemed."""
-        return _page(
-            self,
-            request,
-            vouchers.voucher_batches_for_staff().select_related("budget__campaign"),
-            VoucherBatchSerializer,
-        )
+        """Voucher batches, newest first, with how many were redeemed; `?status=requested` is
+        the approval queue."""
+        query = VoucherBatchQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = voucher_batches.voucher_batches_for_staff(status=query.validated_data.get("status"))
+        return _page(self, request, rows, VoucherBatchSerializer)
 
     @extend_schema(
-        request=VoucherBatchIssueSerializer,
-        responses={201: IssuedBatchSerializer},
+        request=VoucherBatchRequestSerializer,
+        responses={201: VoucherBatchSerializer},
         tags=["vouchers"],
     )
     def post(self, request: Request) -> Response:
-        """Issue a batch of paper vouchers funded from a campaign's budget. The response holds
-        the codes for the printable sheet; they are not kept and cannot be fetched again."""
-        form = VoucherBatchIssueSerializer(data=request.data)
+        """Ask for a batch of paper vouchers paid from a campaign's budget (task manager or
+        administrator). Nothing is paid and no codes exist until a different approver
+        approves; then the requester fetches the codes once (`.../sheet/`)."""
+        form = VoucherBatchRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        issued = vouchers.voucher_batch_issue(
+        batch = voucher_batches.voucher_batch_request(
             actor=_user(request),
             campaign_id=data["campaign"],
             name=data["name"],
@@ -203,9 +238,50 @@ class StaffVoucherBatchesView(APIView):
             count=data["count"],
             expires_at=data["expires_at"],
         )
-        body = _batch_body(issued.batch)
-        body["vouchers"] = IssuedVoucherSerializer(issued.vouchers, many=True).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return Response(_batch_body(batch), status=status.HTTP_201_CREATED)
+
+
+class StaffVoucherBatchApproveView(APIView):
+    permission_classes = (VoucherDecidePermission,)
+
+    @extend_schema(request=None, responses=VoucherBatchSerializer, tags=["vouchers"])
+    def post(self, request: Request, batch_id: int) -> Response:
+        """Approve a requested batch (approver or administrator, not the requester): its value
+        moves from the budget into escrow if the budget has it available after its published
+        tasks."""
+        batch = voucher_batches.voucher_batch_approve(actor=_user(request), batch_id=batch_id)
+        return Response(_batch_body(batch))
+
+
+class StaffVoucherBatchRejectView(APIView):
+    permission_classes = (VoucherDecidePermission,)
+
+    @extend_schema(
+        request=VoucherBatchRejectSerializer, responses=VoucherBatchSerializer, tags=["vouchers"]
+    )
+    def post(self, request: Request, batch_id: int) -> Response:
+        """Turn a requested batch down with a reason the requester reads; nothing moves."""
+        form = VoucherBatchRejectSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        batch = voucher_batches.voucher_batch_reject(
+            actor=_user(request), batch_id=batch_id, reason=form.validated_data["reason"]
+        )
+        return Response(_batch_body(batch))
+
+
+class StaffVoucherBatchSheetView(APIView):
+    permission_classes = (VoucherRequestPermission,)
+
+    @extend_schema(request=None, responses={201: VoucherSheetSerializer}, tags=["vouchers"])
+    def post(self, request: Request, batch_id: int) -> Response:
+        """The codes of an approved batch, for its printable sheet: made now and shown this
+        once, to the person who requested the batch (audited). A second call is refused."""
+        sheet = voucher_batches.voucher_batch_sheet(actor=_user(request), batch_id=batch_id)
+        body = _batch_body(sheet.batch)
+        body["vouchers"] = SheetVoucherSerializer(sheet.vouchers, many=True).data
+        response = Response(body, status=status.HTTP_201_CREATED)
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 # --- staff: settlement -------------------------------------------------------------------------
@@ -378,6 +454,21 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "staff/voucher-batches/",
         StaffVoucherBatchesView.as_view(),
         name="api-staff-voucher-batches",
+    ),
+    path(
+        "staff/voucher-batches/<int:batch_id>/approve/",
+        StaffVoucherBatchApproveView.as_view(),
+        name="api-staff-voucher-batch-approve",
+    ),
+    path(
+        "staff/voucher-batches/<int:batch_id>/reject/",
+        StaffVoucherBatchRejectView.as_view(),
+        name="api-staff-voucher-batch-reject",
+    ),
+    path(
+        "staff/voucher-batches/<int:batch_id>/sheet/",
+        StaffVoucherBatchSheetView.as_view(),
+        name="api-staff-voucher-batch-sheet",
     ),
     path("staff/settlements/", StaffSettlementsView.as_view(), name="api-staff-settlements"),
     path(

@@ -203,3 +203,12 @@ class RejectForm(forms.Form):
         max_length=DECISION_REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class VoucherRejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        help_text=_("The person who asked for the batch reads this."),
+        max_length=DECISION_REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

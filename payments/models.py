@@ -143,29 +143,68 @@ class Refund(models.Model):
         return f"refund of {self.amount} on payment #{self.payment_id}"
 
 
+class VoucherBatchStatus(models.TextChoices):
+    REQUESTED = "requested", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
 class VoucherBatch(models.Model):
-    """Paper vouchers for residents without a smartphone, funded from a campaign budget into an
-    escrow account (ledger kind "voucher") when issued."""
+    """Paper vouchers for residents without a smartphone, paid from a budget account. One
+    person requests a batch; a different approver approves it (the database refuses the same
+    person), which moves value x count from the budget into an escrow account (ledger kind
+    "voucher"). The requester then prints the sheet once: only then are the codes made, and
+    only their hashes are kept."""
 
     name = models.CharField(max_length=100)
     budget = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="+")
-    escrow = models.OneToOneField("ledger.Account", on_delete=models.PROTECT, related_name="+")
     value = models.BigIntegerField()
     count = models.PositiveIntegerField()
     expires_at = models.DateTimeField()
-    funding_transfer = models.OneToOneField(
-        "ledger.Transfer", on_delete=models.PROTECT, related_name="+"
+    status = models.CharField(
+        max_length=16, choices=VoucherBatchStatus.choices, default=VoucherBatchStatus.REQUESTED
     )
-    created_by = models.ForeignKey(
+    requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=500, blank=True)
+    escrow = models.OneToOneField(
+        "ledger.Account", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    funding_transfer = models.OneToOneField(
+        "ledger.Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    sheet_printed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    sheet_printed_at = models.DateTimeField(null=True, blank=True)
     expired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints: ClassVar = [
             models.CheckConstraint(condition=Q(value__gt=0), name="payments_voucher_value"),
             models.CheckConstraint(condition=Q(count__gt=0), name="payments_voucher_count"),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
+                name="payments_voucher_two_people",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="approved")
+                | (Q(escrow__isnull=False) & Q(funding_transfer__isnull=False)),
+                name="payments_voucher_approved_funded",
+            ),
+            models.CheckConstraint(
+                condition=Q(sheet_printed_at__isnull=True) | Q(status="approved"),
+                name="payments_voucher_sheet_after_approval",
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["status", "requested_at"], name="payments_vo_status_4f1c2e_idx")
         ]
 
     def __str__(self) -> str:

@@ -6,8 +6,27 @@ from . import views_staff
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views_staff.staff_home, name="payments-staff-home"),
-    path("vouchers/", views_staff.voucher_batches, name="payments-staff-vouchers"),
-    path("vouchers/issue/", views_staff.voucher_batch_issue, name="payments-staff-voucher-issue"),
+    path("vouchers/", views_staff.voucher_batches_page, name="payments-staff-vouchers"),
+    path(
+        "vouchers/request/",
+        views_staff.voucher_batch_request,
+        name="payments-staff-voucher-request",
+    ),
+    path(
+        "vouchers/<int:batch_id>/approve/",
+        views_staff.voucher_batch_approve,
+        name="payments-staff-voucher-approve",
+    ),
+    path(
+        "vouchers/<int:batch_id>/reject/",
+        views_staff.voucher_batch_reject,
+        name="payments-staff-voucher-reject",
+    ),
+    path(
+        "vouchers/<int:batch_id>/sheet/",
+        views_staff.voucher_batch_sheet,
+        name="payments-staff-voucher-sheet",
+    ),
     path("settlements/", views_staff.settlements, name="payments-staff-settlements"),
     path(
         "settlements/<int:settlement_id>/approve/",

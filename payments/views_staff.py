@@ -1,7 +1,7 @@
-"""Staff pages of payments (/staff/payments/): paper voucher batches (issue, and the printable
-sheet shown once), settlements to approve or reject, and SEPA transfer files to download and
-mark paid. Every page goes through `staff_page`; the services check the roles again and audit
-each action."""
+"""Staff pages of payments (/staff/payments/): paper voucher batches (a task manager requests,
+a different approver approves or turns down, the requester prints the sheet once), settlements
+to approve or reject, and SEPA transfer files to download and mark paid. Every page goes
+through `staff_page`; the services check the roles again and audit each action."""
 
 from __future__ import annotations
 
@@ -23,15 +23,17 @@ from accounts.models import User
 from accounts.permissions import roles_of, staff_page
 from rewards.models import Campaign, CampaignStatus
 
-from . import qr, settlement, vouchers
-from .forms import RejectForm, VoucherBatchForm
-from .models import SettlementStatus
+from . import qr, settlement, voucher_batches
+from .forms import RejectForm, VoucherBatchForm, VoucherRejectForm
+from .models import SettlementStatus, VoucherBatchStatus
 
-VOUCHER_ROLES = tuple(str(r) for r in vouchers.ISSUE_ROLES)
+VOUCHER_ROLES = tuple(str(r) for r in voucher_batches.REQUEST_ROLES)
+VOUCHER_DECIDE_ROLES = tuple(str(r) for r in voucher_batches.APPROVE_ROLES)
+VOUCHER_PAGE_ROLES = tuple(sorted({*VOUCHER_ROLES, *VOUCHER_DECIDE_ROLES}))
 APPROVE_ROLES = tuple(str(r) for r in settlement.APPROVE_ROLES)
 EXPORT_ROLES = tuple(str(r) for r in settlement.EXPORT_ROLES)
 SETTLEMENT_ROLES = tuple(sorted({*APPROVE_ROLES, *EXPORT_ROLES}))
-ALL_ROLES = tuple(sorted({*VOUCHER_ROLES, *SETTLEMENT_ROLES}))
+ALL_ROLES = tuple(sorted({*VOUCHER_PAGE_ROLES, *SETTLEMENT_ROLES}))
 LIST_MAX = 200
 
 
@@ -44,7 +46,9 @@ def _user(request: HttpRequest) -> User:
 def _can(request: HttpRequest) -> dict[str, bool]:
     roles = roles_of(request.user)
     return {
-        "vouchers": bool(roles & set(VOUCHER_ROLES)),
+        "vouchers": bool(roles & set(VOUCHER_PAGE_ROLES)),
+        "request_vouchers": bool(roles & set(VOUCHER_ROLES)),
+        "decide_vouchers": bool(roles & set(VOUCHER_DECIDE_ROLES)),
         "approve": bool(roles & set(APPROVE_ROLES)),
         "export": bool(roles & set(EXPORT_ROLES)),
     }
@@ -80,29 +84,31 @@ def _campaign_choices() -> list[tuple[int, str]]:
 
 
 def _vouchers_page(request: HttpRequest, form: VoucherBatchForm, status: int = 200) -> Any:
-    batches = list(vouchers.voucher_batches_for_staff()[:LIST_MAX])
+    batches = list(voucher_batches.voucher_batches_for_staff()[:LIST_MAX])
+    pending = [b for b in batches if b.status == VoucherBatchStatus.REQUESTED]
     return _page(
-        request, "payments/staff/vouchers.html", {"form": form, "batches": batches}, status
+        request,
+        "payments/staff/vouchers.html",
+        {"form": form, "batches": batches, "pending": pending, "me": request.user.pk},
+        status,
     )
 
 
-@staff_page(*VOUCHER_ROLES)
-def voucher_batches(request: HttpRequest) -> HttpResponse:
+@staff_page(*VOUCHER_PAGE_ROLES)
+def voucher_batches_page(request: HttpRequest) -> HttpResponse:
     return _vouchers_page(request, VoucherBatchForm(campaigns=_campaign_choices()))
 
 
-@never_cache
 @staff_page(*VOUCHER_ROLES)
 @require_POST
-def voucher_batch_issue(request: HttpRequest) -> HttpResponse:
-    """Issue a batch and show its printable sheet at once: the codes are not kept, so this
-    answer is the only time they can be printed."""
+def voucher_batch_request(request: HttpRequest) -> HttpResponse:
+    """Ask for a batch: nothing is paid and no codes exist until someone else approves it."""
     form = VoucherBatchForm(request.POST, campaigns=_campaign_choices())
     if form.is_valid():
         data = form.cleaned_data
         expires_at = timezone.make_aware(datetime.combine(data["expires_on"], time(23, 59, 59)))
         try:
-            issued = vouchers.voucher_batch_issue(
+            batch = voucher_batches.voucher_batch_request(
                 actor=_user(request),
                 campaign_id=data["campaign"],
                 name=data["name"],
@@ -117,17 +123,82 @@ def voucher_batch_issue(request: HttpRequest) -> HttpResponse:
         except AccountsError as exc:
             form_refusal(form, exc, fields={"expires_at": "expires_on"})
         else:
-            sheet = [
-                {"code": v.code, "qr": qr.svg_inline(v.qr_payload), "payload": v.qr_payload}
-                for v in issued.vouchers
-            ]
-            return _page(
+            messages.success(
                 request,
-                "payments/staff/voucher_sheet.html",
-                {"batch": issued.batch, "campaign": issued.campaign, "sheet": sheet},
-                status=201,
+                _(
+                    "Batch “%(name)s” is requested. An approver decides on it; once approved, "
+                    "you print its sheet here."
+                )
+                % {"name": batch.name},
             )
+            return redirect("payments-staff-vouchers")
     return _vouchers_page(request, form, status=422)
+
+
+@staff_page(*VOUCHER_DECIDE_ROLES)
+@require_POST
+def voucher_batch_approve(request: HttpRequest, batch_id: int) -> HttpResponse:
+    try:
+        batch = voucher_batches.voucher_batch_approve(actor=_user(request), batch_id=batch_id)
+    except AccountsError as exc:
+        _refusal_message(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Batch “%(name)s” is approved; its value left the campaign's budget.")
+            % {"name": batch.name},
+        )
+    return redirect("payments-staff-vouchers")
+
+
+@staff_page(*VOUCHER_DECIDE_ROLES)
+@require_http_methods(["GET", "POST"])
+def voucher_batch_reject(request: HttpRequest, batch_id: int) -> HttpResponse:
+    found = voucher_batches.voucher_batches_for_staff().filter(pk=batch_id).first()
+    if found is None:
+        raise Http404
+    form = VoucherRejectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            voucher_batches.voucher_batch_reject(
+                actor=_user(request), batch_id=batch_id, reason=form.cleaned_data["reason"]
+            )
+        except NotFound:
+            raise Http404 from None
+        except AccountsError as exc:
+            form_refusal(form, exc)
+        else:
+            messages.success(request, _("The voucher batch was turned down."))
+            return redirect("payments-staff-vouchers")
+    return _page(
+        request,
+        "payments/staff/voucher_reject.html",
+        {"batch": found, "form": form},
+        status=form_status(form),
+    )
+
+
+@never_cache
+@staff_page(*VOUCHER_ROLES)
+@require_POST
+def voucher_batch_sheet(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """The printable sheet of an approved batch, for the person who requested it, once: the
+    codes are made now and not kept, so this answer is the only time they can be printed."""
+    try:
+        sheet = voucher_batches.voucher_batch_sheet(actor=_user(request), batch_id=batch_id)
+    except AccountsError as exc:
+        _refusal_message(request, exc)
+        return redirect("payments-staff-vouchers")
+    rows = [
+        {"code": v.code, "qr": qr.svg_inline(v.qr_payload), "payload": v.qr_payload}
+        for v in sheet.vouchers
+    ]
+    return _page(
+        request,
+        "payments/staff/voucher_sheet.html",
+        {"batch": sheet.batch, "sheet": rows},
+        status=201,
+    )
 
 
 # --- settlements -----------------------------------------------------------------------------

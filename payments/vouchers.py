@@ -1,14 +1,10 @@
 """Paper vouchers for residents without a smartphone.
 
-Rules kept here (pages, the API and the Celery task only call these):
-- Task managers and administrators issue a batch (name, value, count, expiry) funded from an
-  active campaign's budget: a new escrow account (ledger kind "voucher") receives value * count
-  from the budget in one transfer (kind "voucher", key `voucherbatch:<batch id>`). A budget
-  that cannot pay refuses the batch and nothing is created. The campaign row is locked first,
-  the lock closing a campaign takes, so a batch cannot slip in beside a returned budget.
+Rules kept here (pages, the API and the Celery task only call these; a batch is requested,
+approved and printed in voucher_batches.py):
 - Each voucher carries a random code of 140 bits (28 characters of an alphabet without 0/O and
-  1/I, printed in groups of four and as a QR). Only its SHA-256 is kept; the codes are returned
-  once, when the batch is issued, for the printable sheet.
+  1/I, printed in groups of four and as a QR). Only its SHA-256 is kept; the codes are made
+  when the batch's sheet is printed, and shown that once.
 - A cashier or owner of an approved shop redeems a voucher once: in one transaction the batch
   and the voucher rows are locked, the voucher is checked (known, not redeemed, not expired),
   the escrow pays the shop (a Payment with method "voucher", key `voucher:<voucher id>`) and the
@@ -25,46 +21,30 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit
-from accounts.errors import NotAllowed, NotFound
-from accounts.models import Role, ShopStatus, User
-from accounts.permissions import has_role
+from accounts.models import ShopStatus, User
 from accounts.shops import shop_membership
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
-from ledger.errors import AccountNotOpen, InsufficientFunds
-from ledger.models import AccountKind, AccountStatus, TransferKind
-from rewards.models import Campaign, CampaignStatus
+from ledger.models import AccountStatus, TransferKind
 
 from .errors import PaymentError, ShopNotAccepting
-from .models import Payment, PaymentMethod, Voucher, VoucherBatch
+from .models import Payment, PaymentMethod, Voucher, VoucherBatch, VoucherBatchStatus
 from .services import payment_post
 
 logger = logging.getLogger(__name__)
 
-ISSUE_ROLES = (Role.TASK_MANAGER, Role.ADMIN)
 IDEMPOTENCY_SCOPE = "payments"
-NAME_MAX = 100
-COUNT_MAX = 1000
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # 32 symbols: 5 bits each, no 0/O, 1/I
 CODE_LENGTH = 28  # 140 bits
 CODE_GROUP = 4
 QR_PREFIX = "HEITJE-VOUCHER:"
-
-
-class VoucherRefused(PaymentError):
-    """A batch that cannot be issued as asked (bad value, count, expiry, campaign, budget)."""
-
-    code = "voucher-refused"
 
 
 class VoucherInvalid(PaymentError):
@@ -83,26 +63,10 @@ class VoucherExpired(PaymentError):
     status = 409
 
 
-@dataclass(frozen=True)
-class IssuedVoucher:
-    """One voucher of a new batch with its code: shown once, for the printable sheet."""
-
-    id: int
-    code: str  # grouped for reading and typing: "ABCD-EFGH-..."
-    qr_payload: str  # what the voucher's QR code encodes
-
-
-@dataclass(frozen=True)
-class IssuedBatch:
-    batch: VoucherBatch
-    campaign: Campaign
-    vouchers: list[IssuedVoucher]
-
-
 # --- codes --------------------------------------------------------------------------------
 
 
-def _code_new() -> str:
+def code_new() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
@@ -131,146 +95,8 @@ def code_normalise(code: str) -> str:
     return cleaned
 
 
-def _code_hash(code: str) -> str:
+def code_hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
-
-
-# --- issuing -------------------------------------------------------------------------------
-
-
-def _whole(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _next_batch_id() -> int:
-    """Reserve the new batch's id: its funding transfer's idempotency key names it, and the
-    batch row points at that transfer."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence('payments_voucherbatch', 'id'))")
-        row = cursor.fetchone()
-    assert row is not None
-    return int(row[0])
-
-
-def voucher_batch_issue(
-    *,
-    actor: User,
-    campaign_id: int,
-    name: str,
-    value: int,
-    count: int,
-    expires_at: datetime,
-) -> IssuedBatch:
-    """Issue `count` vouchers worth `value` minor units each, valid until `expires_at`, funded
-    from the campaign's budget through a new escrow account. All or nothing: a budget short of
-    value * count refuses the batch and nothing is written. Task managers and administrators
-    only; audited. Returns the codes, which are not kept and cannot be shown again."""
-    if not has_role(actor, ISSUE_ROLES):
-        raise NotAllowed(_("Only task managers and administrators issue vouchers."))
-    name = " ".join((name or "").split())
-    if not 0 < len(name) <= NAME_MAX or "\x00" in name:
-        raise VoucherRefused(
-            _("A batch name has 1 to %(max)d characters.") % {"max": NAME_MAX}, field="name"
-        )
-    if not _whole(value) or not 0 < value <= settings.PAYMENT_MAX:
-        raise VoucherRefused(
-            _("A voucher is worth more than nothing and at most %(max)d cents.")
-            % {"max": settings.PAYMENT_MAX},
-            field="value",
-        )
-    if not _whole(count) or not 0 < count <= COUNT_MAX:
-        raise VoucherRefused(
-            _("A batch has 1 to %(max)d vouchers.") % {"max": COUNT_MAX}, field="count"
-        )
-    if not isinstance(expires_at, datetime) or timezone.is_naive(expires_at):
-        raise VoucherRefused(_("Give the expiry as a date and time."), field="expires_at")
-    if expires_at <= timezone.now():
-        raise VoucherRefused(_("The expiry must lie in the future."), field="expires_at")
-    total = value * count
-
-    with transaction.atomic():
-        campaign = (
-            Campaign.objects.select_for_update()
-            .select_related("budget__currency")
-            .filter(pk=campaign_id)
-            .first()
-        )
-        if campaign is None:
-            raise NotFound(_("There is no such campaign."))
-        if campaign.status != CampaignStatus.ACTIVE:
-            raise VoucherRefused(_("This campaign is closed."), field="campaign")
-        budget = campaign.budget
-        available = ledger_selectors.account_balance(account_id=budget.pk)
-        if available < total:
-            raise VoucherRefused(
-                _("The campaign's budget holds %(available)d cents; this batch needs %(total)d.")
-                % {"available": available, "total": total},
-                field="count",
-            )
-        batch_id = _next_batch_id()
-        escrow = ledger_services.account_open(
-            currency=budget.currency, kind=AccountKind.VOUCHER, name=f"Vouchers {name}"
-        )
-        try:
-            funding = ledger_services.transfer_post(
-                kind=TransferKind.VOUCHER,
-                legs=ledger_services.legs_between(
-                    source_id=budget.pk, destination_id=escrow.pk, amount=total
-                ),
-                idempotency_scope=IDEMPOTENCY_SCOPE,
-                idempotency_key=f"voucherbatch:{batch_id}",
-                metadata={"voucher_batch": batch_id, "campaign": campaign.pk},
-                actor_id=actor.pk,
-            )
-        except (InsufficientFunds, AccountNotOpen):
-            raise VoucherRefused(
-                _("The campaign's budget cannot pay for this batch."), field="count"
-            ) from None
-        batch = VoucherBatch.objects.create(
-            id=batch_id,
-            name=name,
-            budget=budget,
-            escrow=escrow,
-            value=value,
-            count=count,
-            expires_at=expires_at,
-            funding_transfer=funding,
-            created_by=actor,
-        )
-        codes = [_code_new() for _ in range(count)]
-        vouchers = Voucher.objects.bulk_create(
-            Voucher(batch=batch, code_hash=_code_hash(code)) for code in codes
-        )
-        audit.record(
-            actor=actor,
-            action="voucher_batch.issue",
-            target=batch,
-            detail={
-                "campaign": campaign.pk,
-                "value": value,
-                "count": count,
-                "total": total,
-                "expires_at": expires_at.isoformat(),
-                "transfer": funding.pk,
-            },
-        )
-    return IssuedBatch(
-        batch=batch,
-        campaign=campaign,
-        vouchers=[
-            IssuedVoucher(id=v.pk, code=code_grouped(code), qr_payload=QR_PREFIX + code)
-            for v, code in zip(vouchers, codes, strict=True)
-        ],
-    )
-
-
-def voucher_batches_for_staff() -> QuerySet[VoucherBatch]:
-    """Batches newest first, each with `redeemed` (how many vouchers were redeemed)."""
-    return (
-        VoucherBatch.objects.select_related("created_by")
-        .annotate(redeemed=Count("vouchers", filter=Q(vouchers__redeemed_at__isnull=False)))
-        .order_by("-created_at", "-id")
-    )
 
 
 # --- redeeming -----------------------------------------------------------------------------
@@ -290,7 +116,7 @@ def voucher_redeem(*, cashier: User, shop_id: int, code: str) -> Payment:
         raise VoucherInvalid(_("This is not a voucher code."), field="code")
     with transaction.atomic():
         found = (
-            Voucher.objects.filter(code_hash=_code_hash(normalised))
+            Voucher.objects.filter(code_hash=code_hash(normalised))
             .values_list("pk", "batch_id")
             .first()
         )
@@ -299,8 +125,13 @@ def voucher_redeem(*, cashier: User, shop_id: int, code: str) -> Payment:
         voucher_id, batch_id = found
         # The batch first (expiry takes only that lock), then the voucher: two tills with one
         # voucher queue here, and the second finds it redeemed.
-        batch = VoucherBatch.objects.select_for_update().select_related("escrow").get(pk=batch_id)
+        batch = (
+            VoucherBatch.objects.select_for_update(of=("self",))
+            .select_related("escrow")
+            .get(pk=batch_id)
+        )
         voucher = Voucher.objects.select_for_update().get(pk=voucher_id)
+        assert batch.escrow is not None  # vouchers exist only for approved, funded batches
         if voucher.redeemed_at is not None:
             raise VoucherUsed(
                 _("This voucher was already redeemed on %(when)s.")
@@ -336,19 +167,27 @@ def voucher_batch_expire(*, batch_id: int, now: datetime | None = None) -> int |
     now = now or timezone.now()
     with transaction.atomic():
         batch = (
-            VoucherBatch.objects.select_for_update()
+            VoucherBatch.objects.select_for_update(of=("self",))
             .select_related("budget", "escrow__currency")
             .filter(pk=batch_id)
             .first()
         )
-        if batch is None or batch.expired_at is not None or batch.expires_at > now:
+        if (
+            batch is None
+            or batch.status != VoucherBatchStatus.APPROVED
+            or batch.expired_at is not None
+            or batch.expires_at > now
+        ):
             return None
+        escrow = batch.escrow
+        assert escrow is not None  # an approved batch is funded (a database check)
         if batch.budget.status == AccountStatus.FROZEN:
             # The budget is only paused: the remainder waits for it (the next run), rather than
             # leaving the campaign for good. Redemptions are refused from expiry on anyway.
             return None
-        remainder = ledger_selectors.account_balance(account_id=batch.escrow_id)
-        unredeemed = batch.vouchers.filter(redeemed_at__isnull=True).count()
+        remainder = ledger_selectors.account_balance(account_id=escrow.pk)
+        # A batch whose sheet was never printed has no voucher rows yet: all of it is unredeemed.
+        unredeemed = batch.count - batch.vouchers.filter(redeemed_at__isnull=False).count()
         if remainder != batch.value * unredeemed:
             logger.error(
                 "voucher batch %s: escrow holds %s, unredeemed vouchers are worth %s",
@@ -360,18 +199,18 @@ def voucher_batch_expire(*, batch_id: int, now: datetime | None = None) -> int |
         if remainder > 0:
             destination = batch.budget_id
             if batch.budget.status == AccountStatus.CLOSED:
-                destination = ledger_selectors.issuer_account(currency=batch.escrow.currency).pk
+                destination = ledger_selectors.issuer_account(currency=escrow.currency).pk
             transfer = ledger_services.transfer_post(
                 kind=TransferKind.EXPIRY,
                 legs=ledger_services.legs_between(
-                    source_id=batch.escrow_id, destination_id=destination, amount=remainder
+                    source_id=escrow.pk, destination_id=destination, amount=remainder
                 ),
                 idempotency_scope=IDEMPOTENCY_SCOPE,
                 idempotency_key=f"voucherexpiry:{batch.pk}",
                 metadata={"voucher_batch": batch.pk, "unredeemed": unredeemed},
             )
             transfer_id = transfer.pk
-        ledger_services.account_close(account_id=batch.escrow_id, reason="voucher batch expired")
+        ledger_services.account_close(account_id=escrow.pk, reason="voucher batch expired")
         batch.expired_at = now
         batch.save(update_fields=["expired_at"])
         audit.record(
@@ -386,7 +225,9 @@ def voucher_batch_expire(*, batch_id: int, now: datetime | None = None) -> int |
 def voucher_batches_expire(*, now: datetime | None = None) -> int:
     """Expire every batch whose expiry has passed; returns how many were expired."""
     now = now or timezone.now()
-    due = VoucherBatch.objects.filter(expired_at__isnull=True, expires_at__lte=now)
+    due = VoucherBatch.objects.filter(
+        status=VoucherBatchStatus.APPROVED, expired_at__isnull=True, expires_at__lte=now
+    )
     done = 0
     for batch_id in due.order_by("id").values_list("pk", flat=True):
         if voucher_batch_expire(batch_id=batch_id, now=now) is not None:

@@ -297,6 +297,7 @@ SPECTACULAR_SETTINGS = {
         "ClaimStatusEnum": "rewards.models.ClaimStatus",
         "SettlementStatusEnum": "payments.models.SettlementStatus",
         "PaymentRequestStatusEnum": "payments.models.RequestStatus",
+        "VoucherBatchStatusEnum": "payments.models.VoucherBatchStatus",
     },
 }
 

@@ -1,12 +1,18 @@
 """Helpers of the voucher and settlement tests (pay-settle): an approved shop, tokens put in a
 shop, balances."""
 
+from datetime import timedelta
+from typing import Any
+
 from django.conf import settings
+from django.utils import timezone
 
 from accounts import shops
 from accounts.models import Shop, User
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
+from payments import voucher_batches
+from rewards.models import Campaign
 
 SHOP = {
     "name": "Bakkerij Kerkrade",
@@ -38,3 +44,20 @@ def shop_fund(shop: Shop, amount: int) -> None:
 
 def balance(account_id: int) -> int:
     return ledger_selectors.account_balance(account_id=account_id)
+
+
+def vouchers_issued(
+    manager: User, approver: User, campaign: Campaign, **fields: Any
+) -> voucher_batches.VoucherSheet:
+    """A printed batch (set-up only): the manager requests it, the approver approves it, the
+    manager prints the sheet; its vouchers can be redeemed."""
+    fields = {
+        "name": "Winter",
+        "value": 500,
+        "count": 1,
+        "expires_at": timezone.now() + timedelta(days=30),
+        **fields,
+    }
+    batch = voucher_batches.voucher_batch_request(actor=manager, campaign_id=campaign.pk, **fields)
+    voucher_batches.voucher_batch_approve(actor=approver, batch_id=batch.pk)
+    return voucher_batches.voucher_batch_sheet(actor=manager, batch_id=batch.pk)

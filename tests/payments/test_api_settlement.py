@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from accounts.models import AuditEvent, Role
 from payments.models import Payment, SepaExport, Settlement, Voucher, VoucherBatch
 from tests.helpers import make_user, staff_login
-from tests.payments.settle_helpers import balance, shop_fund
+from tests.payments.settle_helpers import balance, shop_fund, vouchers_issued
 
 pytest_plugins = ["tests.payments.settle_fixtures"]
 
@@ -40,7 +40,7 @@ def batch_body(for_campaign, **changes):
     return body
 
 
-def test_staff_issue_a_batch_and_get_the_codes_once(manager, campaign):
+def test_staff_ask_approve_and_print_a_batch_once(manager, approver, campaign):
     api = client_for(manager)
     response = api.post("/api/v1/staff/voucher-batches/", batch_body(campaign), format="json")
     assert response.status_code == 201, response.json()
@@ -51,12 +51,19 @@ def test_staff_issue_a_batch_and_get_the_codes_once(manager, campaign):
         0,
         campaign.pk,
     )
-    assert len(body["vouchers"]) == 3
+    assert "vouchers" not in body
+    assert balance(campaign.budget_id) == 100_000
+    approved = client_for(approver).post(f"/api/v1/staff/voucher-batches/{body['id']}/approve/")
+    assert approved.status_code == 200, approved.json()
     assert balance(campaign.budget_id) == 100_000 - 1_500
+    sheet = api.post(f"/api/v1/staff/voucher-batches/{body['id']}/sheet/")
+    assert sheet.status_code == 201, sheet.json()
+    assert len(sheet.json()["vouchers"]) == 3
     listing = api.get("/api/v1/staff/voucher-batches/").json()
     assert listing["count"] == 1
     assert "vouchers" not in listing["results"][0]  # the codes are not shown again
     assert listing["results"][0]["id"] == body["id"]
+    assert listing["results"][0]["sheet_printed_at"] is not None
 
 
 @pytest.mark.parametrize(
@@ -92,11 +99,9 @@ def test_an_unknown_campaign_is_not_found(manager, campaign):
     assert response.status_code == 404
 
 
-def test_the_till_redeems_a_voucher_once(manager, campaign, shop, cashier, other_shop):
-    codes = client_for(manager).post(
-        "/api/v1/staff/voucher-batches/", batch_body(campaign), format="json"
-    )
-    code = codes.json()["vouchers"][0]["code"]
+def test_the_till_redeems_a_voucher_once(manager, approver, campaign, shop, cashier, other_shop):
+    codes = vouchers_issued(manager, approver, campaign, count=3).vouchers
+    code = codes[0].code
     till = APIClient()
     till.force_login(cashier)
     url = f"/api/v1/shops/{shop.pk}/vouchers/redeem/"
@@ -111,7 +116,7 @@ def test_the_till_redeems_a_voucher_once(manager, campaign, shop, cashier, other
         assert refused.status_code in (400, 422)
     other = till.post(
         f"/api/v1/shops/{other_shop.pk}/vouchers/redeem/",
-        {"code": codes.json()["vouchers"][1]["code"]},
+        {"code": codes[1].code},
         format="json",
     )
     assert other.status_code == 404
@@ -208,6 +213,9 @@ def test_reject_needs_a_reason(owner, shop, approver):
 STAFF_CALLS = [
     ("get", "/api/v1/staff/voucher-batches/", Role.TASK_MANAGER),
     ("post", "/api/v1/staff/voucher-batches/", Role.TASK_MANAGER),
+    ("post", "/api/v1/staff/voucher-batches/{b}/approve/", Role.APPROVER),
+    ("post", "/api/v1/staff/voucher-batches/{b}/reject/", Role.APPROVER),
+    ("post", "/api/v1/staff/voucher-batches/{b}/sheet/", Role.TASK_MANAGER),
     ("get", "/api/v1/staff/settlements/", Role.APPROVER),
     ("post", "/api/v1/staff/settlements/{s}/approve/", Role.APPROVER),
     ("post", "/api/v1/staff/settlements/{s}/reject/", Role.APPROVER),
@@ -233,7 +241,7 @@ def in_flight(owner, shop, approver, finance):
 @pytest.mark.parametrize(("method", "url", "role"), STAFF_CALLS)
 def test_wrong_roles_and_unverified_sessions_are_refused(in_flight, campaign, method, url, role):
     waiting, export = in_flight
-    target = url.format(s=waiting.pk, e=export.pk)
+    target = url.format(s=waiting.pk, e=export.pk, b=999_999)
     wrong = Role.REVIEWER if role != Role.REVIEWER else Role.FINANCE
     if role == Role.APPROVER and "settlements/" in target and method == "get":
         wrong = Role.TASK_MANAGER

@@ -24,6 +24,7 @@ from payments import settlement, vouchers
 from payments.models import Settlement
 from rewards import campaigns
 from tests.helpers import make_user, staff_login
+from tests.payments.settle_helpers import vouchers_issued
 from tests.rewards.core_helpers import resident
 
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
@@ -85,15 +86,9 @@ def test_earn_pay_refund_settle_export(settings, django_capture_on_commit_callba
     assert payment.refunded == 400
     assert balance(wallet.pk) == 2_000 - 1_500 + 400
 
-    # A paper voucher from the same campaign is redeemed at the till.
-    issued = vouchers.voucher_batch_issue(
-        actor=manager,
-        campaign_id=campaign.pk,
-        name="Ouderen",
-        value=300,
-        count=2,
-        expires_at=timezone.now() + timedelta(days=30),
-    )
+    # A paper voucher from the same campaign (asked for by the manager, approved by the
+    # approver, printed by the manager) is redeemed at the till.
+    issued = vouchers_issued(manager, approver, campaign, name="Ouderen", value=300, count=2)
     vouchers.voucher_redeem(cashier=cashier, shop_id=shop.pk, code=issued.vouchers[0].qr_payload)
     assert balance(shop.account_id) == 1_500 - 400 + 300
 

@@ -1,5 +1,6 @@
-"""Paper vouchers: a batch is funded from a campaign budget into escrow, each voucher is
-redeemed once at a shop's till, and what is left returns to the budget at expiry."""
+"""Paper vouchers: a batch (requested by one person, approved by another) is funded from a
+campaign budget into escrow, each voucher is redeemed once at a shop's till, and what is left
+returns to the budget at expiry. The four-eyes steps over HTTP: test_voucher_four_eyes.py."""
 
 import threading
 from datetime import timedelta
@@ -13,7 +14,7 @@ from accounts.errors import NotAllowed, NotFound
 from accounts.models import AuditEvent, Role
 from ledger.models import Account, AccountKind, AccountStatus, Transfer
 from ledger.verify import ledger_verify
-from payments import vouchers
+from payments import voucher_batches, vouchers
 from payments.errors import ShopNotAccepting
 from payments.models import Payment, Voucher, VoucherBatch
 from payments.tasks import vouchers_expire_task
@@ -24,7 +25,8 @@ from tests.payments.settle_helpers import balance
 pytest_plugins = ["tests.payments.settle_fixtures"]
 
 
-def issue(manager, campaign, **changes):
+def issue(manager, approver, campaign, **changes):
+    """Request, approve (someone else) and print a batch: the vouchers exist afterwards."""
     fields = {
         "name": "Voedselbank december",
         "value": 1_000,
@@ -32,7 +34,9 @@ def issue(manager, campaign, **changes):
         "expires_at": timezone.now() + timedelta(days=30),
     }
     fields.update(changes)
-    return vouchers.voucher_batch_issue(actor=manager, campaign_id=campaign.pk, **fields)
+    batch = voucher_batches.voucher_batch_request(actor=manager, campaign_id=campaign.pk, **fields)
+    voucher_batches.voucher_batch_approve(actor=approver, batch_id=batch.pk)
+    return voucher_batches.voucher_batch_sheet(actor=manager, batch_id=batch.pk)
 
 
 def nothing_issued(campaign):
@@ -42,8 +46,8 @@ def nothing_issued(campaign):
     assert balance(campaign.budget_id) == 100_000
 
 
-def test_a_batch_moves_its_value_from_the_budget_into_escrow(manager, campaign):
-    issued = issue(manager, campaign)
+def test_a_batch_moves_its_value_from_the_budget_into_escrow(manager, approver, campaign):
+    issued = issue(manager, approver, campaign)
     batch = issued.batch
     assert balance(campaign.budget_id) == 100_000 - 5_000
     assert balance(batch.escrow_id) == 5_000
@@ -62,9 +66,11 @@ def test_a_batch_moves_its_value_from_the_budget_into_escrow(manager, campaign):
     stored = set(Voucher.objects.values_list("code_hash", flat=True))
     assert not stored & {c.replace("-", "") for c in codes}  # only hashes are kept
     assert len(stored) == 5
-    event = AuditEvent.objects.get(action="voucher_batch.issue")
-    assert event.actor == manager
+    assert AuditEvent.objects.get(action="voucher_batch.request").actor == manager
+    event = AuditEvent.objects.get(action="voucher_batch.approve")
+    assert event.actor != manager
     assert event.detail["total"] == 5_000
+    assert AuditEvent.objects.get(action="voucher_batch.sheet").actor == manager
 
 
 @pytest.mark.parametrize(
@@ -83,27 +89,27 @@ def test_a_batch_moves_its_value_from_the_budget_into_escrow(manager, campaign):
         ({"value": 10_000, "count": 11}, "count"),  # 110,000 from a budget of 100,000
     ],
 )
-def test_bad_batches_are_refused_and_leave_nothing(manager, campaign, changes, field):
-    with pytest.raises(vouchers.VoucherRefused) as refused:
-        issue(manager, campaign, **changes)
+def test_bad_batches_are_refused_and_leave_nothing(manager, approver, campaign, changes, field):
+    with pytest.raises(voucher_batches.VoucherRefused) as refused:
+        issue(manager, approver, campaign, **changes)
     assert refused.value.field == field
     nothing_issued(campaign)
-    assert not AuditEvent.objects.filter(action="voucher_batch.issue").exists()
+    assert not AuditEvent.objects.filter(action__startswith="voucher_batch.").exists()
 
 
 @pytest.mark.parametrize("role", [Role.REVIEWER, Role.APPROVER, Role.FINANCE, Role.RESIDENT])
-def test_only_task_managers_and_admins_issue(campaign, role):
+def test_only_task_managers_and_admins_ask_for_vouchers(approver, campaign, role):
     someone = make_user(f"{role}-x@example.org", role)
     with pytest.raises(NotAllowed):
-        issue(someone, campaign)
+        issue(someone, approver, campaign)
     nothing_issued(campaign)
     admin = make_user("admin@example.org", Role.ADMIN)
-    assert len(issue(admin, campaign, count=1).vouchers) == 1
+    assert len(issue(admin, approver, campaign, count=1).vouchers) == 1
 
 
-def test_a_closed_or_unknown_campaign_issues_nothing(manager, campaign):
+def test_a_closed_or_unknown_campaign_issues_nothing(manager, approver, campaign):
     with pytest.raises(NotFound):
-        vouchers.voucher_batch_issue(
+        voucher_batches.voucher_batch_request(
             actor=manager,
             campaign_id=999_999,
             name="x",
@@ -112,13 +118,13 @@ def test_a_closed_or_unknown_campaign_issues_nothing(manager, campaign):
             expires_at=timezone.now() + timedelta(days=1),
         )
     campaigns.campaign_close(actor=manager, campaign_id=campaign.pk)
-    with pytest.raises(vouchers.VoucherRefused):
-        issue(manager, campaign)
+    with pytest.raises(voucher_batches.VoucherRefused):
+        issue(manager, approver, campaign)
     assert VoucherBatch.objects.count() == 0
 
 
-def test_a_voucher_pays_the_shop_once(manager, campaign, shop, cashier, other_shop):
-    issued = issue(manager, campaign)
+def test_a_voucher_pays_the_shop_once(manager, approver, campaign, shop, cashier, other_shop):
+    issued = issue(manager, approver, campaign)
     code = issued.vouchers[0].code
     payment = vouchers.voucher_redeem(cashier=cashier, shop_id=shop.pk, code=code.lower())
     assert payment.method == "voucher"
@@ -153,7 +159,7 @@ def test_a_voucher_pays_the_shop_once(manager, campaign, shop, cashier, other_sh
 def test_bad_codes_strangers_and_closed_shops_are_refused(
     manager, campaign, shop, cashier, other_shop, approver
 ):
-    issued = issue(manager, campaign)
+    issued = issue(manager, approver, campaign)
     code = issued.vouchers[0].code
     for bad in ("", "ABCD", "0" * 28, code[:-1], code + "A", "x" * 500):
         with pytest.raises(vouchers.VoucherInvalid):
@@ -175,9 +181,9 @@ def test_bad_codes_strangers_and_closed_shops_are_refused(
 
 
 def test_an_expired_voucher_is_refused_before_and_after_the_expiry_run(
-    manager, campaign, shop, cashier
+    manager, approver, campaign, shop, cashier
 ):
-    issued = issue(manager, campaign, count=3)
+    issued = issue(manager, approver, campaign, count=3)
     vouchers.voucher_redeem(cashier=cashier, shop_id=shop.pk, code=issued.vouchers[0].code)
     batch = issued.batch
     VoucherBatch.objects.filter(pk=batch.pk).update(
@@ -204,16 +210,18 @@ def test_an_expired_voucher_is_refused_before_and_after_the_expiry_run(
     assert ledger_verify().ok
 
 
-def test_batches_not_yet_due_stay(manager, campaign):
-    issued = issue(manager, campaign)
+def test_batches_not_yet_due_stay(manager, approver, campaign):
+    issued = issue(manager, approver, campaign)
     assert vouchers.voucher_batches_expire() == 0
     issued.batch.refresh_from_db()
     assert issued.batch.expired_at is None
     assert balance(issued.batch.escrow_id) == 5_000
 
 
-def test_expiry_after_the_campaign_closed_returns_the_rest_to_the_issuer(manager, campaign, issuer):
-    issued = issue(manager, campaign, count=2)
+def test_expiry_after_the_campaign_closed_returns_the_rest_to_the_issuer(
+    manager, approver, campaign, issuer
+):
+    issued = issue(manager, approver, campaign, count=2)
     campaigns.campaign_close(actor=manager, campaign_id=campaign.pk)
     supply_before = -balance(issuer.pk)
     assert vouchers.voucher_batches_expire(now=timezone.now() + timedelta(days=31)) == 1
@@ -222,12 +230,12 @@ def test_expiry_after_the_campaign_closed_returns_the_rest_to_the_issuer(manager
     assert ledger_verify().ok
 
 
-def test_expiry_waits_while_the_budget_is_only_frozen(manager, campaign, issuer):
+def test_expiry_waits_while_the_budget_is_only_frozen(manager, approver, campaign, issuer):
     """A frozen budget is paused, not gone: the remainder waits for it rather than leaving the
     campaign for the issuer."""
     from ledger import services as ledger_services
 
-    issued = issue(manager, campaign, count=4)
+    issued = issue(manager, approver, campaign, count=4)
     ledger_services.account_freeze(account_id=campaign.budget_id, reason="audit")
     later = timezone.now() + timedelta(days=31)
     assert vouchers.voucher_batches_expire(now=later) == 0
@@ -239,8 +247,10 @@ def test_expiry_waits_while_the_budget_is_only_frozen(manager, campaign, issuer)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_tills_redeeming_one_voucher_at_once_make_one_payment(manager, campaign, shop, cashier):
-    issued = issue(manager, campaign, count=1)
+def test_two_tills_redeeming_one_voucher_at_once_make_one_payment(
+    manager, approver, campaign, shop, cashier
+):
+    issued = issue(manager, approver, campaign, count=1)
     code = issued.vouchers[0].code
     owner = shop.members.get(role="owner").user
     barrier = threading.Barrier(4)
@@ -265,3 +275,35 @@ def test_two_tills_redeeming_one_voucher_at_once_make_one_payment(manager, campa
     assert Payment.objects.count() == 1
     assert balance(shop.account_id) == 1_000
     assert balance(issued.batch.escrow_id) == 0
+
+
+def test_a_batch_never_printed_returns_all_of_it_at_expiry_and_a_request_nothing(
+    manager, approver, campaign, caplog
+):
+    later = timezone.now() + timedelta(days=31)
+    fields = {
+        "name": "Unprinted",
+        "value": 1_000,
+        "count": 5,
+        "expires_at": later - timedelta(days=1),
+    }
+    unprinted = voucher_batches.voucher_batch_request(
+        actor=manager, campaign_id=campaign.pk, **fields
+    )
+    voucher_batches.voucher_batch_approve(actor=approver, batch_id=unprinted.pk)
+    waiting = voucher_batches.voucher_batch_request(
+        actor=manager, campaign_id=campaign.pk, **{**fields, "name": "Waiting"}
+    )
+    assert balance(campaign.budget_id) == 100_000 - 5_000
+    assert vouchers.voucher_batches_expire(now=later) == 1
+    assert balance(campaign.budget_id) == 100_000
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.expired_at) == ("requested", None)
+    # Once its expiry has passed, the request can no longer be approved.
+    VoucherBatch.objects.filter(pk=waiting.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    with pytest.raises(voucher_batches.VoucherRefused):
+        voucher_batches.voucher_batch_approve(actor=approver, batch_id=waiting.pk)
+    assert ledger_verify().ok

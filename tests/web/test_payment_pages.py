@@ -11,9 +11,18 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, Role, User
 from payments import codes, services, vouchers
-from payments.models import Payment, PaymentRequest, PayToken, Refund, Settlement, Voucher
+from payments.models import (
+    Payment,
+    PaymentRequest,
+    PayToken,
+    Refund,
+    Settlement,
+    Voucher,
+    VoucherBatch,
+)
 from tests.helpers import make_user, staff_login
 from tests.payments.pay_fixtures import balance, fund, money_snapshot, resident
+from tests.payments.settle_helpers import vouchers_issued
 from tests.rewards.core_helpers import funded_campaign
 
 pytest_plugins = ["tests.payments.pay_fixtures"]
@@ -262,16 +271,9 @@ def campaign(approver):
     return funded_campaign(manager, finance, approver, amount=50_000)
 
 
-def test_a_voucher_is_taken_once_at_the_till(client, shop, cashier, campaign):
+def test_a_voucher_is_taken_once_at_the_till(client, shop, cashier, campaign, approver):
     manager = User.objects.get(email="manager@example.org")
-    issued = vouchers.voucher_batch_issue(
-        actor=manager,
-        campaign_id=campaign.pk,
-        name="Winter",
-        value=500,
-        count=1,
-        expires_at=timezone.now() + timedelta(days=30),
-    )
+    issued = vouchers_issued(manager, approver, campaign)
     client.force_login(cashier)
     bad = client.post(till(shop, "voucher/"), {"code": "NOPE"})
     assert bad.status_code == 422
@@ -465,7 +467,7 @@ def test_a_receipt_of_someone_else_is_a_404(client, shop, cashier, ria):
 # --- staff ----------------------------------------------------------------------------------
 
 
-def test_staff_issue_vouchers_and_see_the_sheet_once(client, campaign):
+def test_staff_ask_approve_and_print_vouchers_once(client, campaign, approver):
     manager = User.objects.get(email="manager@example.org")
     staff_login(client, manager)
     page = client.get("/staff/payments/vouchers/")
@@ -478,15 +480,100 @@ def test_staff_issue_vouchers_and_see_the_sheet_once(client, campaign):
         "count": "3",
         "expires_on": (timezone.localdate() + timedelta(days=30)).isoformat(),
     }
-    bad = client.post("/staff/payments/vouchers/issue/", {**form, "count": "0"})
+    bad = client.post("/staff/payments/vouchers/request/", {**form, "count": "0"})
     assert bad.status_code == 422
+    too_much = client.post(
+        "/staff/payments/vouchers/request/", {**form, "value": "100", "count": "6"}
+    )
+    assert too_much.status_code == 422
+    assert "cannot pay for this batch: it needs 600.00 tokens" in text(too_much)
+    asked = client.post("/staff/payments/vouchers/request/", form, follow=True)
+    assert "is requested" in text(asked)
+    assert 'id="approve-' not in text(asked)  # a task manager does not decide
+    batch = VoucherBatch.objects.get()
+    assert (batch.status, balance(campaign.budget_id)) == ("requested", 50_000)
     assert not Voucher.objects.exists()
-    sheet = client.post("/staff/payments/vouchers/issue/", form)
+
+    staff_login(client, approver)
+    queue = client.get("/staff/payments/vouchers/")
+    assert f'id="approve-{batch.pk}"' in text(queue)
+    assert f'id="sheet-{batch.pk}"' not in text(queue)
+    approved = client.post(f"/staff/payments/vouchers/{batch.pk}/approve/", follow=True)
+    assert "is approved" in text(approved)
+    assert balance(campaign.budget_id) == 50_000 - 1_500
+    # The approver never sees the codes.
+    assert client.post(f"/staff/payments/vouchers/{batch.pk}/sheet/").status_code == 403
+    assert not Voucher.objects.exists()
+
+    staff_login(client, manager)
+    listing = client.get("/staff/payments/vouchers/")
+    assert f'id="sheet-{batch.pk}"' in text(listing)
+    sheet = client.post(f"/staff/payments/vouchers/{batch.pk}/sheet/")
     assert sheet.status_code == 201
     assert sheet.content.decode().count('class="voucher"') == 3
     assert sheet.content.decode().count(vouchers.QR_PREFIX) == 3
     assert Voucher.objects.count() == 3
     assert sheet["Cache-Control"].startswith("max-age=0")
+    assert AuditEvent.objects.filter(action="voucher_batch.sheet", actor=manager).count() == 1
+    again = client.post(f"/staff/payments/vouchers/{batch.pk}/sheet/", follow=True)
+    assert "already printed" in text(again)
+    assert vouchers.QR_PREFIX not in text(again)
+    assert Voucher.objects.count() == 3
+
+
+def test_the_requester_cannot_approve_their_own_batch_on_the_page(client, campaign):
+    both = make_user("both@example.org", Role.TASK_MANAGER, Role.APPROVER)
+    staff_login(client, both)
+    client.post(
+        "/staff/payments/vouchers/request/",
+        {
+            "name": "Winter",
+            "campaign": campaign.pk,
+            "value": "5",
+            "count": "3",
+            "expires_on": (timezone.localdate() + timedelta(days=30)).isoformat(),
+        },
+    )
+    batch = VoucherBatch.objects.get()
+    page = client.get("/staff/payments/vouchers/")
+    assert "You asked for it: someone else decides." in text(page)
+    assert f'id="approve-{batch.pk}"' not in text(page)
+    refused = client.post(f"/staff/payments/vouchers/{batch.pk}/approve/", follow=True)
+    assert "Someone other than the requester must decide" in text(refused)
+    batch.refresh_from_db()
+    assert (batch.status, batch.decided_by_id) == ("requested", None)
+    assert balance(campaign.budget_id) == 50_000
+    assert not Voucher.objects.exists()
+
+
+def test_an_approver_turns_a_batch_down_with_a_reason(client, campaign, approver):
+    manager = User.objects.get(email="manager@example.org")
+    staff_login(client, manager)
+    client.post(
+        "/staff/payments/vouchers/request/",
+        {
+            "name": "Winter",
+            "campaign": campaign.pk,
+            "value": "5",
+            "count": "3",
+            "expires_on": (timezone.localdate() + timedelta(days=30)).isoformat(),
+        },
+    )
+    batch = VoucherBatch.objects.get()
+    assert client.get(f"/staff/payments/vouchers/{batch.pk}/reject/").status_code == 403
+    staff_login(client, approver)
+    url = f"/staff/payments/vouchers/{batch.pk}/reject/"
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"reason": ""}).status_code == 422
+    done = client.post(url, {"reason": "Not this winter"}, follow=True)
+    assert "turned down" in text(done)
+    batch.refresh_from_db()
+    assert (batch.status, batch.decision_reason) == ("rejected", "Not this winter")
+    assert balance(campaign.budget_id) == 50_000
+    assert client.post(f"/staff/payments/vouchers/{batch.pk}/approve/").status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == "rejected"
+    assert balance(campaign.budget_id) == 50_000
 
 
 def test_staff_roles_and_two_factor_guard_the_pages(client, campaign):
