@@ -25,6 +25,7 @@ from prometheus_client.registry import Collector
 
 from core.http import client_address
 from ledger.models import Block, Transfer
+from ledger.monitoring import verify_status
 from payments.models import Payment, Refund, Settlement
 from rewards.models import Claim
 
@@ -65,6 +66,8 @@ class DatabaseCollector(Collector):
         )
         yield GaugeMetricFamily("heitje_unsealed_transfers", "Transfers not yet sealed.")
         yield GaugeMetricFamily("heitje_seconds_since_seal", "Seconds since the latest seal.")
+        yield GaugeMetricFamily("heitje_ledger_verify_failures", "Scheduled verifies that failed.")
+        yield GaugeMetricFamily("heitje_ledger_verify_ok", "1 if the last scheduled verify passed.")
 
     def collect(self) -> Iterator[Metric]:
         claims = GaugeMetricFamily("heitje_claims", "Claims per state.", labels=["state"])
@@ -90,6 +93,18 @@ class DatabaseCollector(Collector):
                 "heitje_seconds_since_seal",
                 "Seconds since the latest block was sealed.",
                 value=(timezone.now() - head.sealed_at).total_seconds(),
+            )
+        status = verify_status()
+        yield GaugeMetricFamily(
+            "heitje_ledger_verify_failures",
+            "Scheduled ledger verifies that found the ledger broken (alert on any increase).",
+            value=status["failures"],
+        )
+        if status["last"] is not None:
+            yield GaugeMetricFamily(
+                "heitje_ledger_verify_ok",
+                "1 if the last scheduled ledger verify passed, 0 if it found problems.",
+                value=1 if status["last"]["ok"] else 0,
             )
 
 

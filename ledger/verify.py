@@ -1,7 +1,12 @@
-"""Recompute everything the ledger claims, from its rows, in one consistent snapshot."""
+"""Recompute everything the ledger claims, from its rows, in one consistent snapshot.
+
+The ledger knows nothing above it, yet the apps above it record what each transfer was for (a
+payment, a refund, a claim's payout). They register cross-checks here (`verify_check_register`,
+from their AppConfig.ready()); `ledger_verify` runs them in the same snapshot and reports what
+they find next to its own problems."""
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,10 +96,64 @@ SELECT (SELECT count(*) FROM ledger_transfer), (SELECT count(*) FROM ledger_entr
 
 LIST_AT_MOST = 50  # per kind of problem; the count says how many more
 
+VerifyCheck = Callable[[], Iterable[str]]
+_CHECKS: dict[str, VerifyCheck] = {}
 
-def _report(
-    report: VerifyReport, rows: list[tuple[Any, ...]], describe: Callable[[Any], str]
-) -> None:
+
+def verify_check_register(*, name: str, check: VerifyCheck) -> None:
+    """Add a cross-check to `ledger_verify`: a callable that reads (in the verify's snapshot)
+    and yields one sentence per problem, naming the row. Registering a name again replaces
+    the check, so a reloaded app does not run it twice."""
+    _CHECKS[name] = check
+
+
+@dataclass(frozen=True, slots=True)
+class TransferMismatch:
+    """A row above the ledger whose transfer does not move what the row says."""
+
+    row_id: int
+    amount: int
+    source_id: int | None
+    destination_id: int | None
+    transfer_id: int
+    legs: str  # what the transfer moves instead, e.g. "-500 on #3, 500 on #7"
+
+    def describe(self, label: str) -> str:
+        return (
+            f"{label} #{self.row_id}: {self.amount} from account #{self.source_id} to account "
+            f"#{self.destination_id}, but its transfer #{self.transfer_id} moves {self.legs}"
+        )
+
+
+_MISMATCH_SQL = """
+WITH expected (row_id, amount, source_id, destination_id, transfer_id) AS ({expected})
+SELECT x.row_id, x.amount, x.source_id, x.destination_id, x.transfer_id,
+       coalesce(m.legs, 'nothing')
+  FROM expected x
+ CROSS JOIN LATERAL (
+       SELECT count(*) AS n,
+              coalesce(bool_or(e.account_id = x.source_id AND e.amount = -x.amount), false)
+                  AS paid,
+              coalesce(bool_or(e.account_id = x.destination_id AND e.amount = x.amount), false)
+                  AS received,
+              string_agg(e.amount || ' on #' || e.account_id, ', ' ORDER BY e.account_id) AS legs
+         FROM ledger_entry e
+        WHERE e.transfer_id = x.transfer_id) m
+ WHERE m.n <> 2 OR NOT m.paid OR NOT m.received
+ ORDER BY x.row_id
+"""
+
+
+def transfers_mismatching(*, expected_sql: str) -> list[TransferMismatch]:
+    """For cross-checks: `expected_sql` selects (row id, amount, source account, destination
+    account, transfer id) for rows that say "this transfer moved `amount` from source to
+    destination"; returns those whose transfer has other legs than exactly those two."""
+    with connection.cursor() as cursor:
+        cursor.execute(_MISMATCH_SQL.format(expected=expected_sql))
+        return [TransferMismatch(*row) for row in cursor.fetchall()]
+
+
+def _report(report: VerifyReport, rows: list[Any], describe: Callable[[Any], str]) -> None:
     for row in rows[:LIST_AT_MOST]:
         report.problems.append(describe(row))
     if len(rows) > LIST_AT_MOST:
@@ -105,7 +164,8 @@ def ledger_verify() -> VerifyReport:
     """Check that every transfer balances in one currency, per-currency balances and entries sum
     to zero, every cached balance and version equals its entries, every account's
     `balance_after` chain is gap-free and consistent, and every sealed block's Merkle root, link
-    and signature verify. Reads only."""
+    and signature verify; then run every registered cross-check (payments, refunds, payouts
+    against their transfers). Reads only."""
     report = VerifyReport()
     nested = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
@@ -151,6 +211,8 @@ def ledger_verify() -> VerifyReport:
                     "not zero"
                 )
         _verify_blocks(report)
+        for check in _CHECKS.values():
+            _report(report, list(check()), str)
     return report
 
 

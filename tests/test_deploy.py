@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -49,10 +50,20 @@ def production_env():
     }
 
 
-def test_check_deploy_is_clean_with_production_settings():
-    result = run_check(production_env())
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "no issues" in result.stdout
+def test_check_deploy_is_clean_with_production_settings_but_for_a_superuser_role():
+    """The test database runs as the superuser `postgres`, which could switch the ledger's
+    guards off: that, and only that, is reported. As an application role with only the grants
+    of `manage.py db_roles` the check is clean (tests/ops/test_roles_and_backup.py)."""
+    env = production_env()
+    # A database that exists whatever DATABASE_URL names: the server's maintenance database.
+    env["DATABASE_URL"] = urlsplit(env["DATABASE_URL"])._replace(path="/postgres").geturl()
+    result = run_check(env)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "System check identified 1 issue" in output
+    assert "(ledger.W001) The application connects to PostgreSQL as 'postgres', a superuser" in (
+        output
+    )
 
 
 def test_production_refuses_to_start_without_a_signing_key():

@@ -320,10 +320,17 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 LEDGER_SEAL_INTERVAL = env.int("LEDGER_SEAL_INTERVAL", default=60)
+# Seconds between scheduled `ledger_verify` runs (with the payments and rewards cross-checks);
+# a broken ledger logs at ERROR and counts in the cache (ledger.monitoring).
+LEDGER_VERIFY_INTERVAL = env.int("LEDGER_VERIFY_INTERVAL", default=3600)
 CELERY_BEAT_SCHEDULE = {
     "ledger-seal": {
         "task": "ledger.tasks.ledger_seal_task",
         "schedule": timedelta(seconds=LEDGER_SEAL_INTERVAL),
+    },
+    "ledger-verify": {
+        "task": "ledger.tasks.ledger_verify_task",
+        "schedule": timedelta(seconds=LEDGER_VERIFY_INTERVAL),
     },
     # Reserved claims not submitted in time free their slot.
     # Expired unredeemed paper vouchers return their value to the budget.

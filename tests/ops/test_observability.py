@@ -108,6 +108,7 @@ def test_metrics_answer_the_machine_itself_with_our_own_figures(client, db):
     assert 'heitje_problems_total{type="not-found"}' in text
     assert "heitje_claims" in text
     assert "heitje_unsealed_transfers" in text
+    assert "heitje_ledger_verify_failures 0.0" in text
     assert "django_http_requests_total_by_method_total" in text
 
 
