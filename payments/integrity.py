@@ -22,6 +22,7 @@ SELECT r.id, r.amount, s.account_id, p.payer_account_id, r.transfer_id
 _VOUCHER_BATCHES = """
 SELECT b.id, b.value * b.count, b.budget_id, b.escrow_id, b.funding_transfer_id
   FROM payments_voucherbatch b
+ WHERE b.status = 'approved' OR b.funding_transfer_id IS NOT NULL
 """
 
 _REFUNDED_SQL = """

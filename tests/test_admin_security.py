@@ -13,10 +13,10 @@ from django.test import override_settings
 from django.urls import clear_url_caches
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
 import config.urls
 from accounts.models import STAFF_ROLES, Role
+from accounts.tokens import api_token_create
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -133,7 +133,7 @@ def test_the_admin_never_shows_an_authenticator_key_or_an_api_token(
     own = staff_login(client, administrator)
     reviewer = make_user("reviewer@example.org", Role.REVIEWER, is_staff=True)
     device = TOTPDevice.objects.create(user=reviewer, name="phone", confirmed=True)
-    token = Token.objects.create(user=reviewer)
+    token = api_token_create(user=reviewer, device_name="till")
     secrets = {own.key, device.key, token.key}
 
     pages = [

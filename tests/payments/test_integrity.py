@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from ledger import monitoring
 from ledger.tasks import ledger_verify_task
-from payments import vouchers
+from payments import voucher_batches, vouchers
 from payments.models import Payment, Refund, Voucher
 from tests.payments.pay_fixtures import resident
 
@@ -92,8 +92,10 @@ def test_a_tampered_refund_is_named_with_its_payment(paid_and_refunded, capsys):
     assert f"payment #{payment.pk}: refunded 500, but its refunds sum to 50" in err
 
 
-def test_a_voucher_redeemed_without_its_payment_is_named(manager, campaign, shop, cashier, capsys):
-    issued = vouchers.voucher_batch_issue(
+def test_a_voucher_redeemed_without_its_payment_is_named(
+    manager, approver, campaign, shop, cashier, capsys
+):
+    batch = voucher_batches.voucher_batch_request(
         actor=manager,
         campaign_id=campaign.pk,
         name="Voedselbank",
@@ -101,6 +103,8 @@ def test_a_voucher_redeemed_without_its_payment_is_named(manager, campaign, shop
         count=2,
         expires_at=timezone.now() + timedelta(days=30),
     )
+    voucher_batches.voucher_batch_approve(actor=approver, batch_id=batch.pk)
+    issued = voucher_batches.voucher_batch_sheet(actor=manager, batch_id=batch.pk)
     payment = vouchers.voucher_redeem(
         cashier=cashier, shop_id=shop.pk, code=issued.vouchers[0].code
     )
