@@ -1,7 +1,7 @@
 """Production: every secret comes from the environment; `manage.py check --deploy` is clean."""
 
 from .base import *  # noqa: F403
-from .base import database, env
+from .base import CELERY_VISIBILITY_TIMEOUT, database, env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")
@@ -10,7 +10,7 @@ DATABASES = {"default": database(env.db_url("DATABASE_URL"))}
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")
 # Shared by every web process: throttles and guess limits must count across all of them.
 CACHES = {"default": env.cache_url("CACHE_URL")}
-CELERY_BROKER_TRANSPORT_OPTIONS = {}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 LEDGER_SIGNING_KEY = env.str("LEDGER_SIGNING_KEY")
 PAYMENT_SIGNING_KEY = env.str("PAYMENT_SIGNING_KEY")
 SEPA_DEBTOR_NAME = env.str("SEPA_DEBTOR_NAME")
