@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from .models import MailSent, User
+from .models import User
 
 
 @shared_task(
@@ -28,7 +28,7 @@ def mail_send_task(to: str, subject: str, body: str, key: str | None = None) -> 
         # A concurrent delivery of the same key waits here until this one commits or rolls back.
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {MailSent._meta.db_table} (key, sent_at) VALUES (%s, now())"
+                "INSERT INTO accounts_mailsent (key, sent_at) VALUES (%s, now())"
                 " ON CONFLICT (key) DO NOTHING RETURNING id",
                 [key],
             )

@@ -17,7 +17,7 @@ class _FailOpen:
     def allow_request(self, request: "Request", view: Any) -> bool:
         try:
             return super().allow_request(request, view)  # type: ignore[misc]
-        except Exception:  # noqa: BLE001 - any cache failure: the limit is a nicety, the request is not
+        except Exception:
             logger.warning("API throttle skipped: the cache is unreachable", exc_info=True)
             return True
 

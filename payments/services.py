@@ -64,7 +64,15 @@ from .errors import (
     WalletNotOpen,
     WrongCurrency,
 )
-from .models import CodeAttempts, Payment, PaymentMethod, PaymentRequest, PayToken, Refund, RequestStatus
+from .models import (
+    CodeAttempts,
+    Payment,
+    PaymentMethod,
+    PaymentRequest,
+    PayToken,
+    Refund,
+    RequestStatus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -312,17 +320,15 @@ def _attempt_take(shop_id: int, cashier_id: int) -> None:
 
 def _attempt_take_in_database(key: str) -> int:
     """One atomic upsert: a new window starts when the last one has ended."""
-    table = CodeAttempts._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""
-            INSERT INTO {table} (key, taken, window_ends)
+            """
+            INSERT INTO payments_codeattempts AS c (key, taken, window_ends)
             VALUES (%(key)s, 1, clock_timestamp() + make_interval(secs => %(window)s))
             ON CONFLICT (key) DO UPDATE SET
-                taken = CASE WHEN {table}.window_ends <= clock_timestamp() THEN 1
-                             ELSE {table}.taken + 1 END,
-                window_ends = CASE WHEN {table}.window_ends <= clock_timestamp()
-                                   THEN EXCLUDED.window_ends ELSE {table}.window_ends END
+                taken = CASE WHEN c.window_ends <= clock_timestamp() THEN 1 ELSE c.taken + 1 END,
+                window_ends = CASE WHEN c.window_ends <= clock_timestamp()
+                                   THEN EXCLUDED.window_ends ELSE c.window_ends END
             RETURNING taken
             """,
             {"key": key, "window": SHORT_CODE_WINDOW},
@@ -390,8 +396,8 @@ def charge_with_token(*, cashier: User, shop_id: int, amount: int, code: str) ->
             if amount > settings.PAYMENT_CONFIRM_ABOVE and token.confirm_up_to < amount:
                 raise ConfirmationRequired(
                     _(
-                        "Above %(limit)s the resident confirms the amount first: ask them to make a "
-                        "new code for %(amount)s."
+                        "Above %(limit)s the resident confirms the amount first: ask them to "
+                        "make a new code for %(amount)s."
                     )
                     % {"limit": tokens(settings.PAYMENT_CONFIRM_ABOVE), "amount": tokens(amount)},
                     field="amount",

@@ -98,8 +98,7 @@ def database(config: dict[str, Any]) -> dict[str, Any]:
     # joins) costs more than it saves. Generic plans let the ledger's prepared statements and
     # trigger queries be planned once per connection (docs/performance.md).
     options["options"] = (
-        "-c jit=off -c plan_cache_mode=force_generic_plan"
-        f" -c statement_timeout={statement_timeout}"
+        f"-c jit=off -c plan_cache_mode=force_generic_plan -c statement_timeout={statement_timeout}"
     )
     return config
 

@@ -4,19 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('payments', '0002_paytoken_confirm_up_to'),
+        ("payments", "0002_paytoken_confirm_up_to"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CodeAttempts',
+            name="CodeAttempts",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=100, unique=True)),
-                ('taken', models.IntegerField(default=0)),
-                ('window_ends', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=100, unique=True)),
+                ("taken", models.IntegerField(default=0)),
+                ("window_ends", models.DateTimeField()),
             ],
         ),
     ]

@@ -107,7 +107,11 @@ def town(private_pg: PrivatePostgres, fault_root: Path) -> Town:
     manage(env, "migrate", "--no-input", "-v", "0")
     manage({**env, "CELERY_TASK_ALWAYS_EAGER": "true"}, "seed_demo")
     # Pages under production settings need the static files' manifest, as in production.
-    production = {**env, "CELERY_BROKER_URL": "redis://127.0.0.1:1/0", "CACHE_URL": "locmemcache://"}
+    production = {
+        **env,
+        "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
+        "CACHE_URL": "locmemcache://",
+    }
     manage(production, "collectstatic", "--no-input", "-v", "0", settings=PRODUCTION)
     shop_id = int(
         private_pg.psql("SELECT id FROM accounts_shop WHERE name LIKE 'Bakkerij%'", DATABASE)

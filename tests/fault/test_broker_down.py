@@ -38,19 +38,24 @@ CELERY = str(Path(sys.executable).with_name("celery"))
 def queued_for_real(private_redis: PrivateRedis) -> Iterator[PrivateRedis]:
     """This process queues tasks on the private Redis instead of running them eagerly."""
     saved = (app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_transport_options)
-    app.conf.task_always_eager = False
-    app.conf.broker_url = private_redis.url(0)
-    app.conf.broker_transport_options = {"max_retries": 1}
+    app.conf.update(
+        task_always_eager=False,
+        broker_url=private_redis.url(0),
+        broker_transport_options={"max_retries": 1},
+    )
     _reset_connections()
     yield private_redis
-    app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_transport_options = saved
+    app.conf.update(
+        task_always_eager=saved[0], broker_url=saved[1], broker_transport_options=saved[2]
+    )
     _reset_connections()
 
 
 def _reset_connections() -> None:
-    app.pool.force_close_all()
-    app._pool = None
-    app.amqp._producer_pool = None
+    """Celery keeps its broker connections in pools made from the first broker_url it saw."""
+    app.pool.force_close_all()  # type: ignore[attr-defined]
+    app._pool = None  # type: ignore[attr-defined]
+    app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
 
 def _test_database_url() -> str:
@@ -118,8 +123,9 @@ def test_with_the_broker_stopped_approvals_and_payments_go_on_and_payouts_follow
         producer.close()
         keys = {f"claim:{claim.pk}:paid" for claim in claims}
         wait_until(
-            lambda: set(MailSent.objects.filter(key__in=keys).values_list("key", flat=True))
-            == keys,
+            lambda: (
+                set(MailSent.objects.filter(key__in=keys).values_list("key", flat=True)) == keys
+            ),
             seconds=90,
             what=f"the payouts and their mail; worker log in {tmp_path}",
         )

@@ -15,7 +15,9 @@ DOWN_REQUESTS = 6
 RECOVERY_SECONDS = 60
 
 
-def _pay(server: LiveServer, town: Town, *, resident: str, cashier: str, timeout: float = 30) -> int:
+def _pay(
+    server: LiveServer, town: Town, *, resident: str, cashier: str, timeout: float = 30
+) -> int:
     """A pay code and a charge of 0.01; the status of the last step that answered."""
     code = server.request(
         "POST", "/api/v1/wallet/pay-codes/", json_body={}, token=resident, timeout=timeout
@@ -53,17 +55,19 @@ def test_a_stopped_database_answers_503_and_the_service_recovers_by_itself(
 
     town.pg.stop()
     try:
-        down = [_pay(server, town, resident=resident, cashier=cashier) for _ in range(DOWN_REQUESTS)]
+        down = [
+            _pay(server, town, resident=resident, cashier=cashier) for _ in range(DOWN_REQUESTS)
+        ]
         page = server.request("GET", "/", headers={"Accept": "text/html", "Accept-Language": "de"})
     finally:
         town.pg.start()
     outcomes: list[int] = []
-    wait_until(
-        lambda: outcomes.append(_pay(server, town, resident=resident, cashier=cashier))
-        or outcomes[-1] == 201,
-        seconds=RECOVERY_SECONDS,
-        what="a payment after PostgreSQL came back",
-    )
+
+    def pays_again() -> bool:
+        outcomes.append(_pay(server, town, resident=resident, cashier=cashier))
+        return outcomes[-1] == 201
+
+    wait_until(pays_again, seconds=RECOVERY_SECONDS, what="a payment after PostgreSQL came back")
 
     assert paid == 5
     assert down == [503] * DOWN_REQUESTS
@@ -127,11 +131,13 @@ def test_a_statement_waiting_too_long_answers_503_within_the_statement_timeout(
     )
     try:
         wait_until(
-            lambda: town.count(
-                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(20)%'"
-                " AND pid <> pg_backend_pid()"
-            )
-            == 1,
+            lambda: (
+                town.count(
+                    "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(20)%'"
+                    " AND pid <> pg_backend_pid()"
+                )
+                == 1
+            ),
             seconds=20,
             what="the lock holder",
         )
