@@ -21,7 +21,7 @@ def mail_send_task(to: str, subject: str, body: str, key: str | None = None) -> 
     """Send one mail, once per `key`: the key is recorded in the transaction that sends, so a
     delivery of the same message again (or of the same event queued twice) finds it and sends
     nothing, while a send that failed leaves no record and is retried."""
-    if key is None:
+    if key is None:  # a message queued before mail had keys
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False)
         return
     with transaction.atomic():
