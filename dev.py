@@ -104,6 +104,7 @@ def ensure_tool(commands: tuple[str, ...], package: str, purpose: str) -> str | 
 TEST_TOOLS: list[tuple[tuple[str, ...], str, str]] = [
     (("chromium", "chromium-browser", "google-chrome"), "chromium", "the browser tests"),
     (("hledger",), "hledger", "the hledger cross-check of the ledger export"),
+    (("redis-server",), "redis-server", "the fault tests' private Redis (tests/fault)"),
 ]
 
 

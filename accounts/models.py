@@ -359,3 +359,15 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.user}"
+
+
+class MailSent(models.Model):
+    """One mail that went out, by the key of the event it tells about (accounts.tasks): a
+    message delivered again (a worker killed after sending, before acknowledging) sends
+    nothing the second time. Holds no address or text."""
+
+    key = models.CharField(max_length=200, unique=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -2,10 +2,15 @@
 error, for the whole API: DRF's exceptions, the domain errors of the services, and Django's own
 404 and 500 under /api/."""
 
+import sys
 from typing import Any
 
+import psycopg2
+from django import db
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import translation
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -17,6 +22,17 @@ from ledger.errors import LedgerError
 from .metrics import problem_counted
 
 CONTENT_TYPE = "application/problem+json"
+
+# The errors that mean "PostgreSQL cannot be reached or did not answer in time" (a refused or
+# timed-out connection, a lost one, a statement cancelled by statement_timeout): the request
+# changed nothing and may succeed later, so they answer 503 with Retry-After, never 500.
+DATABASE_UNAVAILABLE = (
+    db.OperationalError,
+    db.InterfaceError,
+    psycopg2.OperationalError,
+    psycopg2.InterfaceError,
+)
+RETRY_AFTER_SECONDS = 10
 
 # How each domain error reads over HTTP: 409 when the state of the ledger refuses the request
 # (it might succeed later or was already done), 422 when the request itself can never succeed.
@@ -105,7 +121,30 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     return render(request, "403.html", status=403)
 
 
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After: problem+json on the API, a page in the person's language elsewhere.
+    Touches no database (no session, no user), which is the thing that is down."""
+    if _is_api(request):
+        body = problem_body(
+            code="service-unavailable",
+            status_code=503,
+            title="The service is briefly unavailable. Nothing was changed; please try again.",
+        )
+        response: HttpResponse = JsonResponse(body, status=503, content_type=CONTENT_TYPE)
+    else:
+        # From the cookie or the browser's languages: the person's saved choice is in the database.
+        with translation.override(translation.get_language_from_request(request)):
+            page = render_to_string("503.html", {"LANGUAGE_CODE": translation.get_language()})
+        response = HttpResponse(page, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django's last resort (handler500) also catches a database that fails in a middleware
+    # (sessions, sign-in) before or after the view.
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        return database_unavailable(request)
     if _is_api(request):
         body = problem_body(
             code="server-error",

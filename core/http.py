@@ -12,11 +12,15 @@ See docs/access.md, "Client addresses and proxies".
 from __future__ import annotations
 
 import ipaddress
+import logging
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from rest_framework import throttling
 from rest_framework.request import Request
+
+logger = logging.getLogger(__name__)
 
 
 def _address(value: str | None) -> str | None:
@@ -42,15 +46,29 @@ def client_address(request: HttpRequest) -> str | None:
     return _address(hops[-count]) or remote
 
 
-class AnonRateThrottle(throttling.AnonRateThrottle):
-    """DRF's anonymous throttle, counting per client_address (not per X-Forwarded-For string)."""
+class _FailOpen(throttling.SimpleRateThrottle):
+    """Rate limits count in the cache (Redis in production); a cache that is down must not turn
+    every request into a 500. While it is unreachable requests go through unthrottled: till
+    payments never depend on Redis (docs/faults.md)."""
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except Exception:
+            logger.warning("API throttle skipped: the cache is unreachable", exc_info=True)
+            return True
+
+
+class AnonRateThrottle(_FailOpen, throttling.AnonRateThrottle):
+    """DRF's anonymous throttle, counting per client_address (not per X-Forwarded-For string),
+    failing open."""
 
     def get_ident(self, request: Request) -> str:
         return client_address(request._request) or ""
 
 
-class UserRateThrottle(throttling.UserRateThrottle):
-    """DRF's per-user throttle; anonymous requests count per client_address."""
+class UserRateThrottle(_FailOpen, throttling.UserRateThrottle):
+    """DRF's per-user throttle; anonymous requests count per client_address; failing open."""
 
     def get_ident(self, request: Request) -> str:
         return client_address(request._request) or ""

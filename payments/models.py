@@ -306,3 +306,16 @@ class Settlement(models.Model):
 
     def __str__(self) -> str:
         return f"settlement of {self.amount} for {self.shop}"
+
+
+class CodeAttempts(models.Model):
+    """A till's count of resident-code look-ups in its current window (payments.services), kept
+    here while the cache (Redis), where it is normally counted, is unreachable: the guess limit
+    holds without Redis and till payments do not depend on it."""
+
+    key = models.CharField(max_length=100, unique=True)
+    taken = models.IntegerField(default=0)
+    window_ends = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.taken}"

@@ -25,6 +25,7 @@ profile because issuing a code (the wallet renews it every minute) locks the pro
 """
 
 import contextlib
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,7 +33,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,7 +64,17 @@ from .errors import (
     WalletNotOpen,
     WrongCurrency,
 )
-from .models import Payment, PaymentMethod, PaymentRequest, PayToken, Refund, RequestStatus
+from .models import (
+    CodeAttempts,
+    Payment,
+    PaymentMethod,
+    PaymentRequest,
+    PayToken,
+    Refund,
+    RequestStatus,
+)
+
+logger = logging.getLogger(__name__)
 
 IDEMPOTENCY_SCOPE = "payments"
 SHORT_CODE_FAILURES_MAX = 10
@@ -288,23 +299,50 @@ def _failures_key(shop_id: int, cashier_id: int) -> str:
 def _attempt_take(shop_id: int, cashier_id: int) -> None:
     """Count this code lookup against the till's limit *before* looking (an atomic increment,
     so parallel requests cannot all pass a check made before any of them failed); refuse once
-    the limit is reached. A lookup that finds a valid code gives its attempt back."""
+    the limit is reached. A lookup that finds a valid code gives its attempt back. Counted in
+    the cache; in PostgreSQL while the cache is unreachable, so the limit holds either way."""
     key = _failures_key(shop_id, cashier_id)
-    cache.add(key, 0, SHORT_CODE_WINDOW)
     try:
-        taken = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, SHORT_CODE_WINDOW)
-        taken = 1
+        cache.add(key, 0, SHORT_CODE_WINDOW)
+        try:
+            taken = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, SHORT_CODE_WINDOW)
+            taken = 1
+    except Exception:  # noqa: BLE001 - any failure of the cache: count in the database instead
+        logger.warning("Pay-code guesses counted in PostgreSQL: the cache is unreachable")
+        taken = _attempt_take_in_database(key)
     if taken > SHORT_CODE_FAILURES_MAX:
         raise TooManyAttempts(
             _("Too many wrong codes. Wait a few minutes before trying again."), field="code"
         )
 
 
+def _attempt_take_in_database(key: str) -> int:
+    """One atomic upsert: a new window starts when the last one has ended."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO payments_codeattempts AS c (key, taken, window_ends)
+            VALUES (%(key)s, 1, clock_timestamp() + make_interval(secs => %(window)s))
+            ON CONFLICT (key) DO UPDATE SET
+                taken = CASE WHEN c.window_ends <= clock_timestamp() THEN 1 ELSE c.taken + 1 END,
+                window_ends = CASE WHEN c.window_ends <= clock_timestamp()
+                                   THEN EXCLUDED.window_ends ELSE c.window_ends END
+            RETURNING taken
+            """,
+            {"key": key, "window": SHORT_CODE_WINDOW},
+        )
+        return int(cursor.fetchone()[0])
+
+
 def _attempt_give_back(shop_id: int, cashier_id: int) -> None:
-    with contextlib.suppress(ValueError):
-        cache.decr(_failures_key(shop_id, cashier_id))
+    key = _failures_key(shop_id, cashier_id)
+    try:
+        with contextlib.suppress(ValueError):
+            cache.decr(key)
+    except Exception:  # noqa: BLE001 - the cache is down: the attempt was counted in the database
+        CodeAttempts.objects.filter(key=key, taken__gt=0).update(taken=F("taken") - 1)
 
 
 def _token_find(entered: codes.ResidentCode, now: datetime) -> PayToken | None:
@@ -334,46 +372,53 @@ def charge_with_token(*, cashier: User, shop_id: int, amount: int, code: str) ->
     entered = codes.resident_code_parse(code)
     _accepting(shop)
     _attempt_take(shop.pk, cashier.pk)
-    with transaction.atomic():
-        now = timezone.now()
-        found = _token_find(entered, now)
-        token = None
-        if found is not None:
-            _lock_profile(found.resident_id)
-            token = PayToken.objects.select_for_update().filter(pk=found.pk).first()
-        if token is None:
-            raise CodeUnknown(_("This code is unknown or no longer valid."), field="code")
-        if token.used_at is not None:
-            raise CodeUsed(_("This code has already been used."), field="code")
-        if token.expires_at <= timezone.now():
-            raise CodeExpired(
-                _("This code has expired. Ask the resident to show a new one."), field="code"
-            )
-        _attempt_give_back(shop.pk, cashier.pk)
-        _not_own_shop(user_id=token.resident_id, shop_id=shop.pk)
-        if amount > settings.PAYMENT_CONFIRM_ABOVE and token.confirm_up_to < amount:
-            raise ConfirmationRequired(
-                _(
-                    "Above %(limit)s the resident confirms the amount first: ask them to make a "
-                    "new code for %(amount)s."
+    # Given back after the transaction: counted in PostgreSQL (cache down), a give-back inside
+    # it would be undone with a refused charge.
+    found_valid = False
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            found = _token_find(entered, now)
+            token = None
+            if found is not None:
+                _lock_profile(found.resident_id)
+                token = PayToken.objects.select_for_update().filter(pk=found.pk).first()
+            if token is None:
+                raise CodeUnknown(_("This code is unknown or no longer valid."), field="code")
+            if token.used_at is not None:
+                raise CodeUsed(_("This code has already been used."), field="code")
+            if token.expires_at <= timezone.now():
+                raise CodeExpired(
+                    _("This code has expired. Ask the resident to show a new one."), field="code"
                 )
-                % {"limit": tokens(settings.PAYMENT_CONFIRM_ABOVE), "amount": tokens(amount)},
-                field="amount",
+            found_valid = True
+            _not_own_shop(user_id=token.resident_id, shop_id=shop.pk)
+            if amount > settings.PAYMENT_CONFIRM_ABOVE and token.confirm_up_to < amount:
+                raise ConfirmationRequired(
+                    _(
+                        "Above %(limit)s the resident confirms the amount first: ask them to "
+                        "make a new code for %(amount)s."
+                    )
+                    % {"limit": tokens(settings.PAYMENT_CONFIRM_ABOVE), "amount": tokens(amount)},
+                    field="amount",
+                )
+            _daily_check(user_id=token.resident_id, amount=amount)
+            payment = payment_post(
+                shop=shop,
+                payer_account=token.wallet,
+                amount=amount,
+                method=PaymentMethod.RESIDENT_CODE,
+                idempotency_key=f"paytoken:{token.pk}",
+                resident=token.resident,
+                cashier=cashier,
+                actor_id=cashier.pk,
             )
-        _daily_check(user_id=token.resident_id, amount=amount)
-        payment = payment_post(
-            shop=shop,
-            payer_account=token.wallet,
-            amount=amount,
-            method=PaymentMethod.RESIDENT_CODE,
-            idempotency_key=f"paytoken:{token.pk}",
-            resident=token.resident,
-            cashier=cashier,
-            actor_id=cashier.pk,
-        )
-        token.used_at = now
-        token.payment = payment
-        token.save(update_fields=["used_at", "payment"])
+            token.used_at = now
+            token.payment = payment
+            token.save(update_fields=["used_at", "payment"])
+    finally:
+        if found_valid:
+            _attempt_give_back(shop.pk, cashier.pk)
     return payment
 
 
@@ -546,7 +591,7 @@ def pay_static_shop(
 ) -> Payment:
     """Pay `amount` to the shop a poster names (the resident typed the amount and saw the
     shop's name). With `idempotency_key` (1 to 100 of A-Z a-z 0-9 _ . : -) a retried request
-    returns the first payment."""
+    returns the first payment, always: even when that payment brought the day to its limit."""
     profile = _profile(user)
     target = static_shop(shop)
     amount = _amount_check(amount)
@@ -558,6 +603,10 @@ def pay_static_shop(
     key = f"payshop:{user.pk}:{idempotency_key or codes.nonce_new()}"
     with transaction.atomic():
         _not_own_shop(user_id=user.pk, shop_id=target.pk)
+        # The key is looked up under the profile's lock, which every payment of this resident
+        # holds until it commits: a retry racing its first attempt sees the committed payment
+        # here, never the day's total that already includes it (a limit refusal).
+        locked = _lock_profile(profile.user_id)
         existing = Payment.objects.filter(
             transfer__idempotency_scope=IDEMPOTENCY_SCOPE, transfer__idempotency_key=key
         ).first()
@@ -565,7 +614,6 @@ def pay_static_shop(
             if (existing.shop_id, existing.amount) != (target.pk, amount):
                 raise PaymentError(_("This idempotency key was used for another payment."))
             return existing
-        locked = _lock_profile(profile.user_id)
         _daily_check(user_id=user.pk, amount=amount)
         return payment_post(
             shop=target,

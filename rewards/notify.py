@@ -66,6 +66,8 @@ def _mail(event: ClaimEvent, claim: Claim) -> None:
         mail_template(
             to=user,
             template=f"claim_{event.value}",
+            # One mail per claim and event, however often the payout or its mail task runs.
+            key=f"claim:{claim.pk}:{event.value}",
             context={
                 "claim": claim,
                 "task_title": task_text(claim.task)[0],

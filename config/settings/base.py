@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A database that cannot be reached answers 503 (config.problems), not 500.
+    "config.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -127,10 +129,18 @@ TEMPLATES = [
 def database(config: dict[str, Any]) -> dict[str, Any]:
     config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     config["CONN_HEALTH_CHECKS"] = True
+    options = config.setdefault("OPTIONS", {})
+    # A database that does not answer must cost a request seconds, not forever: connecting gives
+    # up after DATABASE_CONNECT_TIMEOUT seconds and a statement after DATABASE_STATEMENT_TIMEOUT
+    # milliseconds (0: no limit); the request then answers 503 (config.problems).
+    options["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    statement_timeout = env.int("DATABASE_STATEMENT_TIMEOUT", default=30_000)
     # The posting statements are short; JIT-compiling them (the planner overestimates a batch's
     # joins) costs more than it saves. Generic plans let the ledger's prepared statements and
     # trigger queries be planned once per connection (docs/performance.md).
-    config.setdefault("OPTIONS", {})["options"] = "-c jit=off -c plan_cache_mode=force_generic_plan"
+    options["options"] = (
+        f"-c jit=off -c plan_cache_mode=force_generic_plan -c statement_timeout={statement_timeout}"
+    )
     return config
 
 
@@ -142,7 +152,8 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache counts API throttles and pay-code guesses; production shares one (Redis) between
-# all web processes, development keeps it in memory.
+# all web processes, development keeps it in memory. Neither depends on it: throttles let
+# requests through and the guess counter counts in PostgreSQL while the cache is down.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 AUTH_USER_MODEL = "accounts.User"
@@ -304,8 +315,13 @@ SPECTACULAR_SETTINGS = {
 # Celery. With no CELERY_BROKER_URL the broker is kombu's filesystem transport under var/,
 # which needs no server; production sets a Redis URL.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+# The payouts' safety net runs this often (seconds). A task a killed worker left unacknowledged
+# is delivered again after CELERY_VISIBILITY_TIMEOUT (Redis): about the sweep's interval, not
+# Redis's default hour. Longer than any task runs or waits for a retry (retry_backoff_max 300).
+PAYOUTS_SWEEP_SECONDS = env.int("PAYOUTS_SWEEP_SECONDS", default=300)
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=PAYOUTS_SWEEP_SECONDS + 60)
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {}
+    {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
     if not CELERY_BROKER_URL.startswith("filesystem")
     else {
         "data_folder_in": str(VAR_DIR / "broker" / "queue"),
@@ -341,7 +357,7 @@ CELERY_BEAT_SCHEDULE = {
     # The safety net for payouts whose task never reached the broker.
     "rewards-payouts-sweep": {
         "task": "rewards.tasks.payouts_sweep_task",
-        "schedule": timedelta(minutes=5),
+        "schedule": timedelta(seconds=PAYOUTS_SWEEP_SECONDS),
     },
     "rewards-expire-claims": {
         "task": "rewards.tasks.claims_expire_task",

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import REST_FRAMEWORK, database, env, logging_config
+from .base import CELERY_VISIBILITY_TIMEOUT, REST_FRAMEWORK, database, env, logging_config
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")
@@ -12,7 +12,7 @@ DATABASES = {"default": database(env.db_url("DATABASE_URL"))}
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")
 # Shared by every web process: throttles and guess limits must count across all of them.
 CACHES = {"default": env.cache_url("CACHE_URL")}
-CELERY_BROKER_TRANSPORT_OPTIONS = {}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 LEDGER_SIGNING_KEY = env.str("LEDGER_SIGNING_KEY")
 PAYMENT_SIGNING_KEY = env.str("PAYMENT_SIGNING_KEY")
 SEPA_DEBTOR_NAME = env.str("SEPA_DEBTOR_NAME")
