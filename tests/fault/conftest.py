@@ -103,6 +103,8 @@ def town(private_pg: PrivatePostgres, fault_root: Path) -> Town:
         "SEPA_DEBTOR_IBAN": "NL02ABNA0123456789",
         "SEPA_DEBTOR_BIC": "ABNANL2A",
         "LOG_LEVEL": "WARNING",
+        # Production insists on being told; the tests' clients connect directly.
+        "TRUSTED_PROXY_COUNT": "0",
     }
     manage(env, "migrate", "--no-input", "-v", "0")
     manage({**env, "CELERY_TASK_ALWAYS_EAGER": "true"}, "seed_demo")

@@ -118,7 +118,8 @@ def test_with_the_broker_stopped_approvals_and_payments_go_on_and_payouts_follow
     worker = _worker(redis, tmp_path / "worker.log")
     try:
         # What beat does every PAYOUTS_SWEEP_SECONDS.
-        producer = Celery(broker=redis.url(0))
+        # Not the current app: tasks of this process must keep running eagerly afterwards.
+        producer = Celery(broker=redis.url(0), set_as_current=False)
         producer.send_task("rewards.tasks.payouts_sweep_task")
         producer.close()
         keys = {f"claim:{claim.pk}:paid" for claim in claims}
