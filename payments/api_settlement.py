@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Role, User
 from accounts.permissions import staff_permission
-from accounts.shops import shop_membership
+from shops.selectors import shop_membership
 
 from . import settlement, vouchers
 from .models import Payment, SepaExport, Settlement, SettlementStatus, VoucherBatch

@@ -36,14 +36,15 @@ from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.errors import NotAllowed, NotFound
-from accounts.models import Role, ShopStatus, User
+from accounts.models import Role, User
 from accounts.permissions import has_role
-from accounts.shops import shop_membership
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.errors import AccountNotOpen, InsufficientFunds
 from ledger.models import AccountKind, AccountStatus, TransferKind
 from rewards.models import Campaign, CampaignStatus
+from shops.models import ShopStatus
+from shops.selectors import shop_membership
 
 from .errors import PaymentError, ShopNotAccepting
 from .models import Payment, PaymentMethod, Voucher, VoucherBatch

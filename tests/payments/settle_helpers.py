@@ -3,10 +3,11 @@ shop, balances."""
 
 from django.conf import settings
 
-from accounts import shops
-from accounts.models import Shop, User
+from accounts.models import User
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
+from shops import services as shop_services
+from shops.models import Shop
 
 SHOP = {
     "name": "Bakkerij Kerkrade",
@@ -17,8 +18,8 @@ SHOP = {
 
 
 def approved_shop(owner: User, approver: User, **changes) -> Shop:
-    shop = shops.shop_apply(owner=owner, **{**SHOP, **changes})
-    return shops.shop_approve(staff=approver, shop_id=shop.pk)
+    shop = shop_services.shop_apply(owner=owner, **{**SHOP, **changes})
+    return shop_services.shop_approve(staff=approver, shop_id=shop.pk)
 
 
 def shop_fund(shop: Shop, amount: int) -> None:
