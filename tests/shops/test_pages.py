@@ -167,7 +167,7 @@ def test_the_owner_edits_the_details(client, approved, owner):
     assert Shop.objects.get(pk=approved.pk).iban == APPLY["iban"]
     good = client.post(f"/shop/{approved.pk}/edit/", {**APPLY, "name": "Boekhandel Centrum"})
     assert good.status_code == 302
-    # An approved shop's new name waits for staff (tests/web/test_shop_trust_pages.py).
+    # An approved shop's new name waits for staff (tests/shops/test_pages_trust.py).
     assert Shop.objects.get(pk=approved.pk).pending_name == "Boekhandel Centrum"
     assert "Boekhandel Centrum" in client.get(f"/shop/{approved.pk}/").content.decode()
 

@@ -182,7 +182,7 @@ def test_the_owner_edits_the_shop_others_cannot(api, approved, owner, cashier, r
         f"/api/v1/shops/{approved.pk}/", {"name": "Fietsen & Co"}, format="json"
     )
     assert response.status_code == 200
-    # An approved shop's new name waits for staff review (tests/api/test_shop_trust.py).
+    # An approved shop's new name waits for staff review (tests/shops/test_api_trust.py).
     assert response.json()["name"] == "Fietsenmaker Hoensbroek"
     assert response.json()["pending_name"] == "Fietsen & Co"
     assert response.json()["iban"] == "NL91ABNA0417164300"
