@@ -30,7 +30,7 @@ class UserManager(BaseUserManager["User"]):
 
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who logs in with an email address. What they may do comes from their roles
-    (`RoleGrant`) and, on the shop side, from their memberships of shops (`ShopMember`)."""
+    (`RoleGrant`) and, on the shop side, from their memberships of shops (`shops.ShopMember`)."""
 
     email = models.EmailField(max_length=254, unique=True)
     display_name = models.CharField(max_length=100, blank=True)

@@ -127,6 +127,9 @@ def test_a_database_of_the_old_layout_keeps_its_shops_members_invites_and_paymen
         (old_payment.pk, "Bakkerij Kerkrade", 250)
     ]
     # The tables' sequences carry on: a shop registered now gets a new number.
-    assert Shop.objects.create(
-        name="Nieuw", address="Markt 1", category="other", iban="x", created_by=owner
-    ).pk > shop.pk
+    assert (
+        Shop.objects.create(
+            name="Nieuw", address="Markt 1", category="other", iban="x", created_by=owner
+        ).pk
+        > shop.pk
+    )
