@@ -32,15 +32,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit
-from accounts.errors import AccountsError, NotAllowed, NotFound, ShopRefused
-from accounts.models import Role, Shop, ShopStatus, User
+from accounts.errors import AccountsError, NotAllowed, NotFound
+from accounts.models import Role, User
 from accounts.permissions import has_role
-from accounts.shops import iban_clean, shop_membership
 from accounts.tasks import mail_template
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.errors import AccountNotOpen, InsufficientFunds
 from ledger.models import Account, AccountKind, Currency, TransferKind
+from shops.errors import ShopRefused
+from shops.models import Shop, ShopStatus
+from shops.selectors import shop_membership
+from shops.services import iban_clean
 
 from .models import SepaExport, Settlement, SettlementStatus
 from .sepa import CreditTransfer, pain001_build

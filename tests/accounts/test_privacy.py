@@ -21,8 +21,6 @@ from accounts.models import (
     Role,
     RoleGrant,
     SessionRecord,
-    Shop,
-    ShopMember,
     User,
 )
 from accounts.services import invite_codes_generate, residency_verify_with_code, resident_register
@@ -31,6 +29,7 @@ from accounts.tokens import api_token_create
 from ledger import selectors, services
 from ledger.models import Account, AccountKind, Transfer, TransferKind
 from ledger.verify import ledger_verify
+from shops.models import Shop, ShopMember
 from tests.helpers import PASSWORD
 
 

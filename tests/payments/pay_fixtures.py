@@ -8,13 +8,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.utils import timezone
 
-from accounts import shops
-from accounts.models import Role, Shop, ShopMember, ShopRole, User
+from accounts.models import Role, User
 from accounts.services import resident_register
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.models import Transfer
 from payments.models import Payment
+from shops import services as shop_services
+from shops.models import Shop, ShopMember, ShopRole
 from tests.helpers import PASSWORD, make_user
 
 SHOP = {
@@ -26,8 +27,8 @@ SHOP = {
 
 
 def approved_shop(owner: User, approver: User, **changes) -> Shop:
-    shop = shops.shop_apply(owner=owner, **{**SHOP, **changes})
-    return shops.shop_approve(staff=approver, shop_id=shop.pk)
+    shop = shop_services.shop_apply(owner=owner, **{**SHOP, **changes})
+    return shop_services.shop_approve(staff=approver, shop_id=shop.pk)
 
 
 def fund(account_id: int, amount: int) -> None:

@@ -7,12 +7,13 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from accounts import shops
-from accounts.models import Shop, User
+from accounts.models import User
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from payments import voucher_batches
 from rewards.models import Campaign
+from shops import services as shop_services
+from shops.models import Shop
 
 SHOP = {
     "name": "Bakkerij Kerkrade",
@@ -23,8 +24,8 @@ SHOP = {
 
 
 def approved_shop(owner: User, approver: User, **changes) -> Shop:
-    shop = shops.shop_apply(owner=owner, **{**SHOP, **changes})
-    return shops.shop_approve(staff=approver, shop_id=shop.pk)
+    shop = shop_services.shop_apply(owner=owner, **{**SHOP, **changes})
+    return shop_services.shop_approve(staff=approver, shop_id=shop.pk)
 
 
 def shop_fund(shop: Shop, amount: int) -> None:

@@ -9,9 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from accounts import shops
 from accounts.errors import NotAResident, NotFound
-from accounts.models import ShopMember, ShopRole
 from payments import codes, keys, selectors, services
 from payments.errors import (
     CodeExpired,
@@ -31,6 +29,8 @@ from payments.errors import (
     WrongCurrency,
 )
 from payments.models import Payment, PaymentMethod, PayToken, RequestStatus
+from shops import services as shop_services
+from shops.models import ShopMember, ShopRole
 from tests.payments.pay_fixtures import balance, money_snapshot, new_pem, public_pem, resident
 
 pytest_plugins = ["tests.payments.pay_fixtures"]
@@ -194,7 +194,7 @@ def test_only_members_charge_and_only_into_their_own_shop(shop, other_shop, cash
 
 
 def test_a_suspended_shop_cannot_charge(shop, cashier, anna, approver):
-    shops.shop_suspend(staff=approver, shop_id=shop.pk, reason="Inspection")
+    shop_services.shop_suspend(staff=approver, shop_id=shop.pk, reason="Inspection")
     issued = services.pay_token_issue(user=anna)
     before = money_snapshot()
     with pytest.raises(ShopNotAccepting):
@@ -486,7 +486,7 @@ def test_poster_payments_are_refused_for_unknown_or_suspended_shops(shop, anna, 
         services.pay_static_shop(user=anna, shop="HEITJE:1:S:999999", amount=300)
     with pytest.raises(CodeMalformed):
         services.pay_static_shop(user=anna, shop="HEITJE:1:R:1", amount=300)
-    shops.shop_suspend(staff=approver, shop_id=shop.pk, reason="Inspection")
+    shop_services.shop_suspend(staff=approver, shop_id=shop.pk, reason="Inspection")
     with pytest.raises(NotFound):  # the same answer as an unknown shop
         services.pay_static_shop(user=anna, shop=shop.pk, amount=300)
     assert Payment.objects.count() == 0

@@ -9,13 +9,13 @@ from django.core import mail
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts import shops
 from accounts.errors import NotAllowed, NotFound
 from accounts.models import AuditEvent, Role
 from ledger.models import Account, AccountKind, Transfer
 from ledger.verify import ledger_verify
 from payments import settlement as svc
 from payments.models import Settlement
+from shops import services as shop_services
 from tests.helpers import PASSWORD, make_user
 from tests.payments.settle_helpers import approved_shop, balance, shop_fund
 
@@ -44,7 +44,7 @@ def test_a_request_fixes_amount_fee_and_iban(settings, owner, funded):
     assert settlement.requested_by == owner
     assert balance(funded.account_id) == 10_000  # nothing moves before approval
     # The IBAN is copied: a later change does not redirect this settlement.
-    shops.shop_update(
+    shop_services.shop_update(
         owner=owner,
         shop_id=funded.pk,
         name=funded.name,
@@ -87,7 +87,7 @@ def test_only_the_owner_of_an_approved_shop_requests(owner, funded, cashier, oth
         svc.settlement_request(owner=owner, shop_id=other_shop.pk, amount=100)
     with pytest.raises(NotFound):
         svc.shop_settlements(owner=owner, shop_id=other_shop.pk)
-    shops.shop_suspend(staff=approver, shop_id=funded.pk, reason="Inspection")
+    shop_services.shop_suspend(staff=approver, shop_id=funded.pk, reason="Inspection")
     with pytest.raises(svc.SettlementRefused):
         svc.settlement_request(owner=owner, shop_id=funded.pk, amount=100)
     assert Settlement.objects.count() == 0
@@ -178,7 +178,7 @@ def test_approval_is_refused_when_the_shop_no_longer_holds_the_amount(owner, fun
 
 def test_a_frozen_shop_is_not_settled(owner, funded, approver):
     settlement = svc.settlement_request(owner=owner, shop_id=funded.pk, amount=1_000)
-    shops.shop_suspend(staff=approver, shop_id=funded.pk, reason="Inspection")
+    shop_services.shop_suspend(staff=approver, shop_id=funded.pk, reason="Inspection")
     with pytest.raises(svc.SettlementStateConflict):
         svc.settlement_approve(approver=approver, settlement_id=settlement.pk)
     assert balance(funded.account_id) == 10_000

@@ -9,7 +9,6 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from accounts import shops
 from accounts.errors import NotAllowed, NotFound
 from accounts.models import AuditEvent, Role
 from ledger.models import Account, AccountKind, AccountStatus, Transfer
@@ -19,6 +18,7 @@ from payments.errors import ShopNotAccepting
 from payments.models import Payment, Voucher, VoucherBatch
 from payments.tasks import vouchers_expire_task
 from rewards import campaigns
+from shops import services as shop_services
 from tests.helpers import make_user
 from tests.payments.settle_helpers import balance
 
@@ -172,7 +172,7 @@ def test_bad_codes_strangers_and_closed_shops_are_refused(
     stranger = make_user("stranger@example.org", Role.RESIDENT)
     with pytest.raises(NotFound):
         vouchers.voucher_redeem(cashier=stranger, shop_id=shop.pk, code=code)
-    shops.shop_suspend(staff=approver, shop_id=shop.pk, reason="Inspection")
+    shop_services.shop_suspend(staff=approver, shop_id=shop.pk, reason="Inspection")
     with pytest.raises(ShopNotAccepting):
         vouchers.voucher_redeem(cashier=cashier, shop_id=shop.pk, code=code)
     assert Payment.objects.count() == 0
