@@ -253,11 +253,6 @@ def test_export_and_payment_walk_the_states(
     assert ledger_verify().ok
 
 
-def test_the_settlement_account_is_found_not_duplicated(currency):
-    first = svc.settlement_account(currency=currency)
-    assert svc.settlement_account(currency=currency) == first
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_requests_never_ask_for_more_than_the_balance(owner, shop):
     shop_fund(shop, 10_000)
