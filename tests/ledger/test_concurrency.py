@@ -251,9 +251,11 @@ def test_concurrent_reversals_reverse_once(open_account, assert_ledger_whole):
 def test_two_first_callers_at_once_open_one_system_account(currency):
     outcomes = run_together(
         8,
-        lambda _: services.system_account_get_or_open(
-            currency=currency, kind="settlement", name="Heitje settlement"
-        ).pk,
+        lambda _: (
+            services.system_account_get_or_open(
+                currency=currency, kind="settlement", name="Heitje settlement"
+            ).pk
+        ),
     )
     assert all(isinstance(o, int) for o in outcomes), outcomes
     assert len(set(outcomes)) == 1
