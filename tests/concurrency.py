@@ -31,6 +31,7 @@ def run_together(workers: int, work: Callable[[int], Any]) -> list[Any]:
         return [f.exception() or f.result() for f in futures]
 
 
-def failures(results: list[Any]) -> list[BaseException]:
-    """The exceptions among `run_together`'s results."""
-    return [r for r in results if isinstance(r, BaseException)]
+def outcomes(results: list[Any]) -> list[str]:
+    """`run_together`'s results as sorted names: "ok" for a return, the exception's class name
+    for a raise (so `["Conflict", "Conflict", "ok"]` reads "one won, two were refused")."""
+    return sorted(type(r).__name__ if isinstance(r, BaseException) else "ok" for r in results)
