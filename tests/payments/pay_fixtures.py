@@ -11,9 +11,21 @@ from accounts.models import Role, Shop, ShopMember, ShopRole, User
 from accounts.services import resident_register
 from ledger.models import Transfer
 from payments.models import Payment
-from tests.factories import ShopFactory
+from tests.factories import SHOP, ShopFactory, balance
 from tests.factories import mint as fund
 from tests.helpers import PASSWORD, make_user
+
+# What test modules import from here; the fixtures below are found by pytest_plugins.
+__all__ = [
+    "SHOP",
+    "approved_shop",
+    "balance",
+    "fund",
+    "money_snapshot",
+    "new_pem",
+    "public_pem",
+    "resident",
+]
 
 
 def approved_shop(owner: User, approver: User, **changes) -> Shop:
