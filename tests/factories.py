@@ -4,12 +4,13 @@ Money goes through `ledger.services`, as in production: a resident's wallet is o
 ledger, a shop is approved by the shop service (which opens its account), a campaign's budget is
 funded by a mint. Everything else is plain ORM rows in the state a test wants.
 
-    UserFactory(roles=["reviewer"])
-    ResidentFactory(funded=1_000, verified=False)      -> the User; its wallet: user.resident.wallet
-    ShopFactory(owner=owner)                           -> an approved shop with its account
-    CampaignFactory(created_by=manager, budget=5_000)  -> an active campaign, budget funded
-    TaskFactory(campaign=campaign, reward=500)         -> a published task open now
-    ClaimFactory(task=task, resident=anna)             -> a submitted claim holding a place
+- `UserFactory.create(roles=["reviewer"])`: a person who signs in with `PASSWORD`;
+- `ResidentFactory.create(funded=1_000, verified=False)`: the User, its wallet at
+  `user.resident.wallet`;
+- `ShopFactory.create(owner=owner, funded=500)`: an approved shop with its account;
+- `CampaignFactory.create(created_by=manager, funded=5_000)`: an active campaign, budget funded;
+- `TaskFactory.create(campaign=campaign, reward=500)`: a published task open now;
+- `ClaimFactory.create(task=task, resident=anna)`: a submitted claim holding a place.
 """
 
 from datetime import date, timedelta
@@ -52,7 +53,12 @@ def balance(account_id: int) -> int:
     return ledger_selectors.account_balance(account_id=account_id)
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+def _grant_roles(user: User, create: bool, roles: Any, **kwargs: Any) -> None:
+    for role in roles or ():
+        RoleGrant.objects.create(user=user, role=role)
+
+
+class UserFactory(factory.django.DjangoModelFactory[User]):
     """A person with a verified email who signs in with `PASSWORD`; `roles` are granted."""
 
     class Meta:
@@ -66,10 +72,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class: type[User], *args: Any, **kwargs: Any) -> User:
         return model_class.objects.create_user(kwargs.pop("email"), PASSWORD, **kwargs)
 
-    @factory.post_generation
-    def roles(self, create: bool, extracted: Any, **kwargs: Any) -> None:
-        for role in extracted or ():
-            RoleGrant.objects.create(user=self, role=role)
+    roles = factory.PostGeneration(_grant_roles)
 
 
 class ResidentFactory(UserFactory):
@@ -103,7 +106,7 @@ SHOP = {
 }
 
 
-class ShopFactory(factory.Factory):
+class ShopFactory(factory.Factory[Shop]):
     """A shop applied for by `owner` and approved by `approver` through the shop service, so it
     has its ledger account; `funded` tokens are minted into it."""
 
@@ -130,7 +133,7 @@ class ShopFactory(factory.Factory):
         return shop
 
 
-class CampaignFactory(factory.django.DjangoModelFactory):
+class CampaignFactory(factory.django.DjangoModelFactory[Campaign]):
     """An active campaign over every test's dates, its budget account funded with `budget`."""
 
     class Meta:
@@ -146,14 +149,16 @@ class CampaignFactory(factory.django.DjangoModelFactory):
     funded = 100_000
 
     @classmethod
-    def _create(cls, model_class: type[Campaign], *args: Any, funded: int, **kwargs: Any):
+    def _create(
+        cls, model_class: type[Campaign], *args: Any, funded: int, **kwargs: Any
+    ) -> Campaign:
         campaign = super()._create(model_class, *args, **kwargs)
         if funded:
             mint(campaign.budget_id, funded)
         return campaign
 
 
-class TaskFactory(factory.django.DjangoModelFactory):
+class TaskFactory(factory.django.DjangoModelFactory[Task]):
     """A published task, open from yesterday for two weeks: 5.00 tokens for an hour."""
 
     class Meta:
@@ -174,7 +179,7 @@ class TaskFactory(factory.django.DjangoModelFactory):
     status = TaskStatus.PUBLISHED
 
 
-class ClaimFactory(factory.django.DjangoModelFactory):
+class ClaimFactory(factory.django.DjangoModelFactory[Claim]):
     """A submitted claim for the task's reward, holding one of its places."""
 
     class Meta:

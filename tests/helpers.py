@@ -11,7 +11,7 @@ __all__ = ["PASSWORD", "make_user", "staff_login"]
 
 def make_user(email: str, *roles: str, **extra) -> User:
     """A person with the given roles and a verified email, signing in with PASSWORD."""
-    return UserFactory(email=email, roles=roles, **extra)
+    return UserFactory.create(email=email, roles=roles, **extra)
 
 
 def staff_login(client, user: User) -> TOTPDevice:

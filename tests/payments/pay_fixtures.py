@@ -29,7 +29,7 @@ __all__ = [
 
 
 def approved_shop(owner: User, approver: User, **changes) -> Shop:
-    return ShopFactory(owner=owner, approver=approver, **changes)
+    return ShopFactory.create(owner=owner, approver=approver, **changes)
 
 
 def resident(email: str, funded: int = 0) -> User:

@@ -8,7 +8,7 @@ __all__ = ["approved_shop", "balance", "shop_fund"]
 
 
 def approved_shop(owner: User, approver: User, **changes) -> Shop:
-    return ShopFactory(owner=owner, approver=approver, **changes)
+    return ShopFactory.create(owner=owner, approver=approver, **changes)
 
 
 def shop_fund(shop: Shop, amount: int) -> None:

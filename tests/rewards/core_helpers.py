@@ -14,7 +14,7 @@ from tests.factories import ResidentFactory
 
 def resident(email: str) -> User:
     """A resident with an empty wallet (residency not verified)."""
-    return ResidentFactory(email=email, verified=False)
+    return ResidentFactory.create(email=email, verified=False)
 
 
 def funded_campaign(

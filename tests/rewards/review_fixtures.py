@@ -17,19 +17,21 @@ __all__ = ["balance", "campaign", "currency", "mint", "resident", "submitted", "
 
 
 def resident(email: str, *, verified: bool = True, language: str = "en") -> User:
-    return ResidentFactory(email=email, verified=verified, preferred_language=language)
+    return ResidentFactory.create(email=email, verified=verified, preferred_language=language)
 
 
 def campaign(creator: User, budget: int = 100_000) -> Campaign:
-    return CampaignFactory(created_by=creator, funded=budget)
+    return CampaignFactory.create(created_by=creator, funded=budget)
 
 
 def task(campaign: Campaign, creator: User, *, reward: int = 500, capacity: int = 50) -> Task:
-    return TaskFactory(campaign=campaign, created_by=creator, reward=reward, capacity=capacity)
+    return TaskFactory.create(
+        campaign=campaign, created_by=creator, reward=reward, capacity=capacity
+    )
 
 
 def submitted(task: Task, user: User, amount: int | None = None) -> Claim:
-    return ClaimFactory(task=task, resident=user, amount=amount or task.reward)
+    return ClaimFactory.create(task=task, resident=user, amount=amount or task.reward)
 
 
 def balance(user: User) -> int:
