@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
-from ledger.models import Account, AccountKind, AccountStatus, Currency, TransferKind
+from ledger.models import AccountKind, AccountStatus, TransferKind
 
 from . import identity
 from .errors import DeletionRefused, ProfileRefused
@@ -177,16 +177,6 @@ def data_export(*, user: User) -> dict[str, Any]:
     return data
 
 
-def community_fund(*, currency: Currency) -> Account:
-    """The community fund account of a currency, opened on first use. The currency row is
-    locked while looking, so two first donations at once open one fund, not two."""
-    Currency.objects.select_for_update(no_key=True).filter(pk=currency.pk).first()
-    fund = Account.objects.filter(currency=currency, kind=AccountKind.FUND).order_by("pk").first()
-    return fund or ledger_services.account_open(
-        currency=currency, kind=AccountKind.FUND, name=f"{currency.name} community fund"
-    )
-
-
 def erased_email(user: User) -> str:
     return f"erased-{user.pk}@erased.invalid"
 
@@ -237,7 +227,11 @@ def account_delete(
                 )
             balance = ledger_selectors.account_balance(account_id=wallet.pk)
             if balance > 0:
-                fund = community_fund(currency=wallet.currency)
+                fund = ledger_services.system_account_get_or_open(
+                    currency=wallet.currency,
+                    kind=AccountKind.FUND,
+                    name=f"{wallet.currency.name} community fund",
+                )
                 ledger_services.transfer_post(
                     kind=TransferKind.DONATION,
                     legs=ledger_services.legs_between(

@@ -1,12 +1,11 @@
 """Settlement: the owner asks, someone else approves (the ledger moves the tokens to the
 settlement account), finance exports a pain.001 and marks it paid; refusals change nothing."""
 
-import threading
 import xml.etree.ElementTree as ET
 
 import pytest
 from django.core import mail
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.errors import NotAllowed, NotFound
@@ -16,6 +15,7 @@ from ledger.verify import ledger_verify
 from payments import settlement as svc
 from payments.models import Settlement
 from shops import services as shop_services
+from tests.concurrency import outcomes, run_together
 from tests.helpers import PASSWORD, make_user
 from tests.payments.settle_helpers import approved_shop, balance, shop_fund
 
@@ -253,33 +253,13 @@ def test_export_and_payment_walk_the_states(
     assert ledger_verify().ok
 
 
-def test_the_settlement_account_is_found_not_duplicated(currency):
-    first = svc.settlement_account(currency=currency)
-    assert svc.settlement_account(currency=currency) == first
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_requests_never_ask_for_more_than_the_balance(owner, shop):
     shop_fund(shop, 10_000)
-    barrier = threading.Barrier(4)
-    outcomes: list[str] = []
-
-    def ask():
-        try:
-            barrier.wait()
-            svc.settlement_request(owner=owner, shop_id=shop.pk, amount=6_000)
-            outcomes.append("asked")
-        except svc.SettlementRefused:
-            outcomes.append("refused")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=ask) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(outcomes) == ["asked", "refused", "refused", "refused"]
+    results = run_together(
+        4, lambda _: svc.settlement_request(owner=owner, shop_id=shop.pk, amount=6_000)
+    )
+    assert outcomes(results) == ["SettlementRefused"] * 3 + ["ok"]
     assert Settlement.objects.count() == 1
 
 

@@ -1,12 +1,10 @@
 """Shop services: onboarding, approval and suspension, cashier invitations."""
 
 import hashlib
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from accounts.errors import NotAllowed, NotFound
@@ -18,6 +16,7 @@ from shops import selectors as shop_selectors
 from shops import services as shop_services
 from shops.errors import InviteRefused, ShopRefused
 from shops.models import CashierInvite, Shop, ShopMember, ShopStatus
+from tests.concurrency import outcomes, run_together
 from tests.helpers import PASSWORD, make_user
 
 GOOD = {
@@ -303,24 +302,8 @@ def test_two_approvals_at_once_open_one_account():
     owner = make_user("owner@example.org")
     shop = shop_services.shop_apply(owner=owner, **GOOD)
     approvers = [make_user(f"a{n}@example.org", Role.APPROVER) for n in range(4)]
-    barrier, outcomes = threading.Barrier(len(approvers)), []
-
-    def approve(staff):
-        try:
-            barrier.wait()
-            shop_services.shop_approve(staff=staff, shop_id=shop.pk)
-            outcomes.append("approved")
-        except shop_errors.ShopStateConflict:
-            outcomes.append("conflict")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=approve, args=(a,)) for a in approvers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(outcomes) == ["approved"] + ["conflict"] * 3
+    results = run_together(4, lambda i: shop_services.shop_approve(staff=approvers[i], shop_id=shop.pk))
+    assert outcomes(results) == ["ShopStateConflict"] * 3 + ["ok"]
     assert Account.objects.filter(kind=AccountKind.SHOP).count() == 1
     assert AuditEvent.objects.filter(action="shop.approve").count() == 1
 
@@ -333,22 +316,6 @@ def test_one_invitation_accepted_twice_at_once_makes_one_cashier():
     shop_services.shop_approve(staff=approver, shop_id=shop.pk)
     cashier = make_user("cashier@example.org")
     _sent, token = shop_cashiers.cashier_invite(owner=owner, shop_id=shop.pk, email=cashier.email)
-    barrier, outcomes = threading.Barrier(4), []
-
-    def accept():
-        try:
-            barrier.wait()
-            shop_cashiers.cashier_invite_accept(user=cashier, token=token)
-            outcomes.append("accepted")
-        except InviteRefused:
-            outcomes.append("refused")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=accept) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(outcomes) == ["accepted"] + ["refused"] * 3
+    results = run_together(4, lambda _: shop_cashiers.cashier_invite_accept(user=cashier, token=token))
+    assert outcomes(results) == ["InviteRefused"] * 3 + ["ok"]
     assert ShopMember.objects.filter(user=cashier).count() == 1
