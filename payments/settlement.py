@@ -39,12 +39,11 @@ from accounts.tasks import mail_template
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.errors import AccountNotOpen, InsufficientFunds
-from ledger.models import Account, AccountKind, Currency, TransferKind
+from ledger.models import AccountKind, TransferKind
 from shops.errors import ShopRefused
 from shops.models import Shop, ShopStatus
 from shops.selectors import shop_membership
 from shops.services import iban_clean
-from ledger.models import AccountKind, TransferKind
 
 from .models import SepaExport, Settlement, SettlementStatus
 from .sepa import CreditTransfer, pain001_build

@@ -21,13 +21,13 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from shops import services as shops
 from accounts.models import ResidentProfile, Role, RoleGrant, User
-from shops.models import Shop
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.models import AccountKind, Currency
 from rewards.models import Campaign, Claim, ClaimStatus, Task, TaskStatus
+from shops import services as shops
+from shops.models import Shop
 
 PASSWORD = "Bench-painter-2026!"
 

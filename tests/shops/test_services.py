@@ -302,7 +302,9 @@ def test_two_approvals_at_once_open_one_account():
     owner = make_user("owner@example.org")
     shop = shop_services.shop_apply(owner=owner, **GOOD)
     approvers = [make_user(f"a{n}@example.org", Role.APPROVER) for n in range(4)]
-    results = run_together(4, lambda i: shop_services.shop_approve(staff=approvers[i], shop_id=shop.pk))
+    results = run_together(
+        4, lambda i: shop_services.shop_approve(staff=approvers[i], shop_id=shop.pk)
+    )
     assert outcomes(results) == ["ShopStateConflict"] * 3 + ["ok"]
     assert Account.objects.filter(kind=AccountKind.SHOP).count() == 1
     assert AuditEvent.objects.filter(action="shop.approve").count() == 1
@@ -316,6 +318,8 @@ def test_one_invitation_accepted_twice_at_once_makes_one_cashier():
     shop_services.shop_approve(staff=approver, shop_id=shop.pk)
     cashier = make_user("cashier@example.org")
     _sent, token = shop_cashiers.cashier_invite(owner=owner, shop_id=shop.pk, email=cashier.email)
-    results = run_together(4, lambda _: shop_cashiers.cashier_invite_accept(user=cashier, token=token))
+    results = run_together(
+        4, lambda _: shop_cashiers.cashier_invite_accept(user=cashier, token=token)
+    )
     assert outcomes(results) == ["InviteRefused"] * 3 + ["ok"]
     assert ShopMember.objects.filter(user=cashier).count() == 1
