@@ -20,7 +20,7 @@ from core.http import client_address
 
 from . import identity, privacy, tokens
 from .authentication import request_token
-from .models import ResidentProfile, ShopMember, ShopRole, User
+from .models import ResidentProfile, User
 from .permissions import roles_of
 
 TAGS = ["me"]
@@ -146,8 +146,9 @@ class DeleteSerializer(StrictSerializer):
 
 def me_data(user: User) -> dict[str, Any]:
     roles = set(roles_of(user))
-    shop_roles = ShopMember.objects.filter(user=user).values_list("role", flat=True)
-    roles |= {"shop_owner" if r == ShopRole.OWNER else "cashier" for r in shop_roles}
+    # Shops sit above accounts: their memberships are read through the relation's name.
+    shop_roles = user.shop_memberships.values_list("role", flat=True)
+    roles |= {"shop_owner" if r == "owner" else "cashier" for r in shop_roles}
     profile = ResidentProfile.objects.filter(user=user).only("neighbourhood_id").first()
     return MeSerializer(
         {

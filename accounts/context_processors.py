@@ -4,7 +4,6 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from .models import ShopMember
 from .permissions import is_staff_member, roles_of
 
 
@@ -17,6 +16,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav": {
             "wallet": "resident" in roles,
             "staff": is_staff_member(user),
-            "shop": ShopMember.objects.filter(user=user).exists(),
+            "shop": user.shop_memberships.exists(),
         }
     }

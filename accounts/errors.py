@@ -56,14 +56,6 @@ class NotFound(AccountsError):
     status = 404
 
 
-class ShopRefused(AccountsError):
-    code = "shop-refused"
-
-
-class InviteRefused(AccountsError):
-    code = "invite-refused"
-
-
 class VerificationRefused(AccountsError):
     code = "verification-refused"
 

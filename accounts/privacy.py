@@ -7,8 +7,10 @@ balances and points at an account that no longer says whose it was.
 
 Other apps hold data about people too; accounts does not import them (imports point down).
 They take part through accounts.signals: `account_erasing` (sent inside the deletion's
-transaction: rewards withdraws the person's open claims and erases notes, locations and photos)
-and `data_exporting` (each receiver returns its part of the export: rewards, the claims).
+transaction: shops refuses while the person owns a shop and ends their cashier roles, rewards
+withdraws the person's open claims and erases notes, locations and photos) and
+`data_exporting` (each receiver returns its part of the export: shops, the memberships and
+cashier invitations; rewards, the claims).
 """
 
 from __future__ import annotations
@@ -24,21 +26,18 @@ from django.utils.translation import gettext as _
 
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
-from ledger.models import Account, AccountKind, AccountStatus, Currency, TransferKind
+from ledger.models import AccountKind, AccountStatus, TransferKind
 
 from . import identity
 from .errors import DeletionRefused, ProfileRefused
 from .models import (
     ApiToken,
     AuditEvent,
-    CashierInvite,
     InviteCode,
     Notification,
     ResidentProfile,
     RoleGrant,
     SessionRecord,
-    ShopMember,
-    ShopRole,
     User,
 )
 from .signals import account_erasing, data_exporting
@@ -85,10 +84,11 @@ def _wallet(profile: ResidentProfile) -> dict[str, Any]:
 
 def data_export(*, user: User) -> dict[str, Any]:
     """Everything held about the person, as plain JSON-ready data: profile, roles, resident
-    profile and residency, wallet with its full statement, shop memberships, sessions and API
-    tokens (never a token itself: only its hash is kept), the use of an invitation code, cashier
-    invitations to their address, notifications, the audit events of what they did, and what
-    other apps hold (the `data_exporting` signal: rewards adds the claims)."""
+    profile and residency, wallet with its full statement, sessions and API tokens (never a
+    token itself: only its hash is kept), the use of an invitation code, notifications, the
+    audit events of what they did, and what other apps hold (the `data_exporting` signal: shops
+    adds the shop memberships and the cashier invitations to their address, rewards the
+    claims)."""
     profile = (
         ResidentProfile.objects.select_related("wallet__currency", "neighbourhood")
         .filter(user=user)
@@ -118,28 +118,6 @@ def data_export(*, user: User) -> dict[str, Any]:
             "residency_method": profile.residency_method,
             "wallet": _wallet(profile),
         },
-        "shop_memberships": [
-            {
-                "shop_id": m.shop_id,
-                "shop": m.shop.name,
-                "role": m.role,
-                "since": _when(m.created_at),
-                "shop_status": m.shop.status,
-            }
-            for m in ShopMember.objects.select_related("shop").filter(user=user).order_by("id")
-        ],
-        "cashier_invitations": [
-            {
-                "shop": i.shop.name,
-                "email": i.email,
-                "sent_at": _when(i.created_at),
-                "accepted_at": _when(i.accepted_at),
-                "revoked_at": _when(i.revoked_at),
-            }
-            for i in CashierInvite.objects.select_related("shop")
-            .filter(email__iexact=user.email)
-            .order_by("id")
-        ],
         "sessions": [
             {
                 "started_at": _when(s.created_at),
@@ -199,16 +177,6 @@ def data_export(*, user: User) -> dict[str, Any]:
     return data
 
 
-def community_fund(*, currency: Currency) -> Account:
-    """The community fund account of a currency, opened on first use. The currency row is
-    locked while looking, so two first donations at once open one fund, not two."""
-    Currency.objects.select_for_update(no_key=True).filter(pk=currency.pk).first()
-    fund = Account.objects.filter(currency=currency, kind=AccountKind.FUND).order_by("pk").first()
-    return fund or ledger_services.account_open(
-        currency=currency, kind=AccountKind.FUND, name=f"{currency.name} community fund"
-    )
-
-
 def erased_email(user: User) -> str:
     return f"erased-{user.pk}@erased.invalid"
 
@@ -222,9 +190,9 @@ def account_delete(
     fund through the ledger (idempotency key `erase:<user id>`), the wallet is closed and
     renamed, and the person's data is erased or pseudonymised; their notifications are
     deleted; every session, API token and authenticator device ends; other apps erase their
-    part in the same transaction (`account_erasing`: rewards ends the open claims and erases
-    notes, locations and photos). Someone who still owns a shop must hand it over first. The
-    ledger's history stays whole.
+    part in the same transaction (`account_erasing`: shops refuses while the person owns a shop,
+    who must hand it over first, and ends their cashier roles; rewards ends the open claims and
+    erases notes, locations and photos). The ledger's history stays whole.
     """
     if confirm is not True:
         raise ProfileRefused(_("Confirm that you want to delete your account."), field="confirm")
@@ -236,16 +204,10 @@ def account_delete(
         user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
         if user.erased_at is not None:
             raise DeletionRefused(_("This account has already been deleted."))
-        if ShopMember.objects.filter(user=user, role=ShopRole.OWNER).exists():
-            raise DeletionRefused(
-                _(
-                    "You own a shop. Hand the shop over to someone else, or ask the "
-                    "municipality to close it, before you delete your account."
-                )
-            )
-        # Before the wallet is touched: rewards withdraws the open claims (an approved claim
-        # can no longer be paid in) and erases notes, locations and photos. Claim rows are
-        # locked there before the profile row is locked here, the order payouts lock them in.
+        # Before the wallet is touched: shops refuses an owner; rewards withdraws the open
+        # claims (an approved claim can no longer be paid in) and erases notes, locations and
+        # photos. Claim rows are locked there before the profile row is locked here, the order
+        # payouts lock them in.
         account_erasing.send(sender=User, user=user)
         old_email = user.email
         profile = (
@@ -265,7 +227,11 @@ def account_delete(
                 )
             balance = ledger_selectors.account_balance(account_id=wallet.pk)
             if balance > 0:
-                fund = community_fund(currency=wallet.currency)
+                fund = ledger_services.system_account_get_or_open(
+                    currency=wallet.currency,
+                    kind=AccountKind.FUND,
+                    name=f"{wallet.currency.name} community fund",
+                )
                 ledger_services.transfer_post(
                     kind=TransferKind.DONATION,
                     legs=ledger_services.legs_between(
@@ -287,12 +253,10 @@ def account_delete(
         identity.sessions_end_all(user=user)
         SessionRecord.objects.filter(user=user).delete()
         Notification.objects.filter(user=user).delete()
-        ShopMember.objects.filter(user=user, role=ShopRole.CASHIER).delete()
         RoleGrant.objects.filter(user=user).delete()
         user.groups.clear()
         user.user_permissions.clear()
         pseudonym = erased_email(user)
-        CashierInvite.objects.filter(email__iexact=old_email).update(email=pseudonym)
         AuditEvent.objects.filter(actor=user).update(actor_label=pseudonym)
         for model in (AccessAttempt, AccessLog, AccessFailureLog):
             model.objects.filter(username=old_email).delete()

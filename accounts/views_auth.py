@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import identity, services
 from .errors import LockedOut, RegistrationRefused, SignInSlowedDown, VerificationRefused
 from .forms_auth import LoginForm, ResendForm, SignUpForm, form_refusal
-from .models import ShopMember, User
+from .models import User
 from .permissions import is_staff_member, roles_of
 
 
@@ -23,7 +23,7 @@ def home_for(user: User) -> str:
     """Where a person lands after signing in: the front door of their main role."""
     if is_staff_member(user):
         return reverse("staff-home")
-    if ShopMember.objects.filter(user=user).exists():
+    if user.shop_memberships.exists():
         return reverse("shop-home")
     if "resident" in roles_of(user):
         return reverse("wallet-home")

@@ -14,17 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import (
-    Neighbourhood,
-    Role,
-    RoleGrant,
-    Shop,
-    ShopCategory,
-    ShopMember,
-    ShopRole,
-    ShopStatus,
-    User,
-)
+from accounts.models import Neighbourhood, Role, RoleGrant, User
 from accounts.services import resident_register
 from ledger import selectors, services
 from ledger.models import Account, AccountKind, Currency, TransferKind
@@ -32,6 +22,7 @@ from ledger.services import TransferRequest, legs_between
 from rewards.claims import claim_reserve, claim_submit
 from rewards.models import Campaign, MintRequest, MintStatus, TaskCategory
 from rewards.work import task_create, task_publish
+from shops.models import Shop, ShopCategory, ShopMember, ShopRole, ShopStatus
 
 SCOPE = "seed"
 RESIDENTS = [

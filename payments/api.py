@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from accounts.errors import NotFound
 from accounts.models import User
-from accounts.shops import shop_membership
+from shops.selectors import shop_membership
 
 from . import codes, qr, selectors, services
 from .models import Payment, PaymentMethod, PaymentRequest, Refund

@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Role, User
 from accounts.permissions import staff_permission
-from accounts.shops import shop_membership
+from shops.selectors import shop_membership
 
 from . import settlement, voucher_batches, vouchers
 from .models import (

@@ -56,7 +56,7 @@ class PaymentRequest(models.Model):
     canonical, versioned payload carrying a key id (docs/qr.md). Paid at most once."""
 
     shop = models.ForeignKey(
-        "accounts.Shop", on_delete=models.PROTECT, related_name="payment_requests"
+        "shops.Shop", on_delete=models.PROTECT, related_name="payment_requests"
     )
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=16)
@@ -88,7 +88,7 @@ class PaymentMethod(models.TextChoices):
 class Payment(models.Model):
     """Tokens paid by a resident (or a voucher) to a shop; refunds never exceed it."""
 
-    shop = models.ForeignKey("accounts.Shop", on_delete=models.PROTECT, related_name="payments")
+    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="payments")
     payer_account = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="+")
     resident = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -252,7 +252,7 @@ class Settlement(models.Model):
     approver who did not request it; the tokens then move from the shop to the settlement
     account, and finance exports the euro transfer."""
 
-    shop = models.ForeignKey("accounts.Shop", on_delete=models.PROTECT, related_name="settlements")
+    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="settlements")
     amount = models.BigIntegerField(help_text="Tokens redeemed, minor units.")
     fee = models.BigIntegerField(default=0, help_text="Redemption fee, minor units.")
     iban = models.CharField(max_length=34)

@@ -7,7 +7,8 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
-from accounts.models import Shop, User
+from accounts.models import User
+from shops.models import Shop
 
 from .models import Payment, PaymentRequest, RequestStatus
 

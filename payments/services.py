@@ -40,12 +40,13 @@ from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.errors import NotAllowed, NotAResident, NotFound
-from accounts.models import ResidentProfile, Shop, ShopMember, ShopStatus, User
-from accounts.shops import shop_membership
+from accounts.models import ResidentProfile, User
 from accounts.templatetags.heitje import tokens
 from ledger import errors as ledger_errors
 from ledger import services as ledger_services
 from ledger.models import Account, AccountKind, AccountStatus, Transfer, TransferKind
+from shops.models import Shop, ShopMember, ShopStatus
+from shops.selectors import shop_membership
 
 from . import codes, keys
 from .errors import (

@@ -32,15 +32,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit
-from accounts.errors import AccountsError, NotAllowed, NotFound, ShopRefused
-from accounts.models import Role, Shop, ShopStatus, User
+from accounts.errors import AccountsError, NotAllowed, NotFound
+from accounts.models import Role, User
 from accounts.permissions import has_role
-from accounts.shops import iban_clean, shop_membership
 from accounts.tasks import mail_template
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.errors import AccountNotOpen, InsufficientFunds
-from ledger.models import Account, AccountKind, Currency, TransferKind
+from ledger.models import AccountKind, TransferKind
+from shops.errors import ShopRefused
+from shops.models import Shop, ShopStatus
+from shops.selectors import shop_membership
+from shops.services import iban_clean
 
 from .models import SepaExport, Settlement, SettlementStatus
 from .sepa import CreditTransfer, pain001_build
@@ -93,20 +96,6 @@ class Available:
 def _require(user: User, roles: tuple[str, ...], message: str) -> None:
     if not has_role(user, roles):
         raise NotAllowed(message)
-
-
-def settlement_account(*, currency: Currency) -> Account:
-    """The settlement account of a currency, opened on first use. The currency row is locked
-    while looking, so two first approvals at once open one account, not two."""
-    Currency.objects.select_for_update(no_key=True).filter(pk=currency.pk).first()
-    found = (
-        Account.objects.filter(currency=currency, kind=AccountKind.SETTLEMENT)
-        .order_by("pk")
-        .first()
-    )
-    return found or ledger_services.account_open(
-        currency=currency, kind=AccountKind.SETTLEMENT, name=f"{currency.name} settlement"
-    )
 
 
 def _owned_shop(*, owner: User, shop_id: int) -> Shop:
@@ -283,7 +272,11 @@ def settlement_approve(*, approver: User, settlement_id: int) -> Settlement:
             )
         shop_account = settlement.shop.account
         assert shop_account is not None  # a settlement is only requested with an account
-        target = settlement_account(currency=shop_account.currency)
+        target = ledger_services.system_account_get_or_open(
+            currency=shop_account.currency,
+            kind=AccountKind.SETTLEMENT,
+            name=f"{shop_account.currency.name} settlement",
+        )
         try:
             transfer = ledger_services.transfer_post(
                 kind=TransferKind.SETTLEMENT,

@@ -28,9 +28,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.errors import AccountsError, NotAllowed, NotFound
 from accounts.forms_auth import form_status
-from accounts.models import ShopStatus, User
-from accounts.shops import Membership, shop_membership
+from accounts.models import User
 from ledger import selectors as ledger_selectors
+from shops.models import ShopStatus
+from shops.selectors import Membership, shop_membership
 
 from . import codes, qr, selectors, services, settlement, vouchers
 from .forms import ChargeForm, RefundForm, RequestForm, SettlementRequestForm, VoucherRedeemForm

@@ -28,11 +28,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit
-from accounts.models import ShopStatus, User
-from accounts.shops import shop_membership
+from accounts.models import User
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.models import AccountStatus, TransferKind
+from shops.models import ShopStatus
+from shops.selectors import shop_membership
 
 from .errors import PaymentError, ShopNotAccepting
 from .models import Payment, PaymentMethod, Voucher, VoucherBatch, VoucherBatchStatus

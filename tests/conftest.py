@@ -3,12 +3,12 @@ from django.core.cache import cache
 
 from ledger import selectors, services
 from ledger.models import Account, Currency
-from tests import helpers
+from tests import factories, helpers
 
 
 @pytest.fixture
 def currency(db) -> Currency:
-    return services.currency_get_or_create(code="HEITJE", name="Heitje")
+    return factories.currency()
 
 
 @pytest.fixture
@@ -23,13 +23,7 @@ def open_account(currency):
     def _open(kind: str = "wallet", funded: int = 0, name: str = "") -> Account:
         account = services.account_open(currency=currency, kind=kind, name=name)
         if funded:
-            issuer = selectors.issuer_account(currency=currency)
-            services.transfer_post(
-                kind="mint",
-                legs=services.legs_between(
-                    source_id=issuer.id, destination_id=account.id, amount=funded
-                ),
-            )
+            factories.mint(account.id, funded)
             account.refresh_from_db()
         return account
 

@@ -1,21 +1,17 @@
 """Helpers shared by the test suites (the conftest fixtures wrap them)."""
 
-from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import RoleGrant, User
+from accounts.models import User
+from tests.factories import PASSWORD, UserFactory
 
-PASSWORD = "Bench-painter-2026!"
+__all__ = ["PASSWORD", "make_user", "staff_login"]
 
 
 def make_user(email: str, *roles: str, **extra) -> User:
     """A person with the given roles and a verified email, signing in with PASSWORD."""
-    extra.setdefault("email_verified_at", timezone.now())
-    user = User.objects.create_user(email, PASSWORD, **extra)
-    for role in roles:
-        RoleGrant.objects.create(user=user, role=role)
-    return user
+    return UserFactory.create(email=email, roles=roles, **extra)
 
 
 def staff_login(client, user: User) -> TOTPDevice:

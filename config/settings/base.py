@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "ledger",
+    "shops",
     "rewards",
     "payments",
     "demo",
@@ -299,8 +300,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Several resources have a `status`; each set of choices gets its own name in the schema.
     "ENUM_NAME_OVERRIDES": {
-        "ShopStatusEnum": "accounts.models.ShopStatus",
-        "ShopCategoryEnum": "accounts.models.ShopCategory",
+        "ShopStatusEnum": "shops.models.ShopStatus",
+        "ShopCategoryEnum": "shops.models.ShopCategory",
         "CampaignStatusEnum": "rewards.models.CampaignStatus",
         "MintStatusEnum": "rewards.models.MintStatus",
         "TaskStatusEnum": "rewards.models.TaskStatus",

@@ -1,7 +1,6 @@
 """Privacy: download my data, and delete my account without breaking the ledger."""
 
 import json
-import threading
 
 import pytest
 from django.core.cache import cache
@@ -21,8 +20,6 @@ from accounts.models import (
     Role,
     RoleGrant,
     SessionRecord,
-    Shop,
-    ShopMember,
     User,
 )
 from accounts.services import invite_codes_generate, residency_verify_with_code, resident_register
@@ -31,6 +28,8 @@ from accounts.tokens import api_token_create
 from ledger import selectors, services
 from ledger.models import Account, AccountKind, Transfer, TransferKind
 from ledger.verify import ledger_verify
+from shops.models import Shop, ShopMember
+from tests.concurrency import outcomes, run_together
 from tests.helpers import PASSWORD
 
 
@@ -460,23 +459,11 @@ def test_two_first_donations_at_once_open_one_fund():
     people = [resident(f"r{n}@example.org", f"R{n}") for n in range(4)]
     for person in people:
         pay(person, 100)
-    barrier, errors = threading.Barrier(len(people)), []
-
-    def erase(user):
-        try:
-            barrier.wait()
-            privacy.account_delete(user=user, password=PASSWORD, confirm=True)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=erase, args=(p,)) for p in people]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    results = run_together(
+        len(people),
+        lambda i: privacy.account_delete(user=people[i], password=PASSWORD, confirm=True),
+    )
+    assert outcomes(results) == ["ok"] * len(people)
     (fund,) = Account.objects.filter(kind=AccountKind.FUND)
     assert fund.balance == 400
     assert ledger_verify().ok

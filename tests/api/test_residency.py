@@ -1,20 +1,18 @@
 """Residency: staff generate single-use letter codes and verify residents; a code works once."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.errors import ResidencyRefused
 from accounts.models import InviteCode, ResidentProfile, Role, RoleGrant, User
 from accounts.services import (
     invite_codes_generate,
     residency_verify_with_code,
     resident_register,
 )
+from tests.concurrency import outcomes, run_together
 from tests.helpers import staff_login
 
 PASSWORD = "Bench-painter-2026!"
@@ -184,24 +182,8 @@ def test_one_code_used_by_two_residents_at_once_verifies_one():
         resident_register(email=f"r{n}@example.org", password=PASSWORD, display_name=f"R{n}")
         for n in range(6)
     ]
-    barrier, outcomes = threading.Barrier(len(residents)), []
-
-    def claim(user):
-        try:
-            barrier.wait()
-            residency_verify_with_code(user=user, code=code)
-            outcomes.append("verified")
-        except ResidencyRefused:
-            outcomes.append("refused")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=claim, args=(r,)) for r in residents]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(outcomes) == ["refused"] * 5 + ["verified"]
+    results = run_together(6, lambda i: residency_verify_with_code(user=residents[i], code=code))
+    assert outcomes(results) == ["ResidencyRefused"] * 5 + ["ok"]
     assert ResidentProfile.objects.filter(residency_verified_at__isnull=False).count() == 1
 
 

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from accounts.models import AuditEvent, Neighbourhood, ResidentProfile, RoleGrant, User
 from accounts.services import resident_register
 from accounts.tokens import api_token_create
+from tests.concurrency import outcomes, run_together
 from tests.helpers import PASSWORD, make_user, staff_login
 
 
@@ -315,33 +316,13 @@ def test_the_reset_button_on_the_member_page(admin, reviewer):
 def test_two_admins_removing_each_other_at_once_leave_one_admin(admin):
     """Each holds every administrator grant while changing roles, so the second to commit finds
     it is no longer an administrator and is refused."""
-    import threading
-
-    from django.db import connection
-
     from accounts import staff
 
     other = make_user("other-admin@example.org", "admin")
-    barrier = threading.Barrier(2)
-    outcomes = []
-
-    def remove(actor, target):
-        barrier.wait(timeout=10)
-        try:
-            staff.staff_roles_set(admin=actor, user_id=target.pk, roles=[])
-            outcomes.append("removed")
-        except Exception as exc:  # noqa: BLE001 - the refusal is the point
-            outcomes.append(type(exc).__name__)
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=remove, args=(admin, other)),
-        threading.Thread(target=remove, args=(other, admin)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert sorted(outcomes) == ["NotAllowed", "removed"]
+    pairs = [(admin, other), (other, admin)]
+    results = run_together(
+        2,
+        lambda i: staff.staff_roles_set(admin=pairs[i][0], user_id=pairs[i][1].pk, roles=[]),
+    )
+    assert outcomes(results) == ["NotAllowed", "ok"]
     assert RoleGrant.objects.filter(role="admin").count() == 1

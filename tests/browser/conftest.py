@@ -24,10 +24,11 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
-from accounts import shops
-from accounts.models import Shop, User
+from accounts.models import User
 from ledger import selectors
 from ledger import services as ledger_services
+from shops import services as shop_services
+from shops.models import Shop
 from tests import helpers
 
 # Playwright's sync API runs an event loop in the test's thread; the ORM calls the tests make
@@ -215,14 +216,14 @@ def make_resident(email: str = "ria@example.org") -> User:
 def make_approved_shop(owner: User, name: str = "Bakkerij Ria") -> Shop:
     """A shop `owner` applied for and an approver approved (its ledger account opened)."""
     approver = helpers.make_user(f"approver-{owner.pk}@example.org", "approver")
-    shop = shops.shop_apply(
+    shop = shop_services.shop_apply(
         owner=owner,
         name=name,
         address="Markt 1, Heerlen",
         category=Shop._meta.get_field("category").choices[0][0],  # type: ignore[index]
         iban="NL91ABNA0417164300",
     )
-    return shops.shop_approve(staff=approver, shop_id=shop.pk)
+    return shop_services.shop_approve(staff=approver, shop_id=shop.pk)
 
 
 # --- staff two-factor ------------------------------------------------------------------------

@@ -11,7 +11,8 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from playwright.sync_api import expect
 
-from accounts.models import Shop, User
+from accounts.models import User
+from shops.models import Shop
 from tests.browser.conftest import (
     axe_serious,
     field,

@@ -19,10 +19,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.models import Role, ShopMember, ShopRole, User
+from accounts.models import Role, User
 from ledger import selectors as ledger_selectors
 from payments import services, voucher_batches
 from payments.models import Payment, PaymentRequest
+from shops.models import ShopMember, ShopRole
 from tests import helpers
 from tests.browser.conftest import (
     CHROMIUM,

@@ -5,12 +5,13 @@ from django.core.management import call_command
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Shop, User
+from accounts.models import User
 from demo.seed import DEMO_TOTP_SECRET
 from ledger import selectors
 from ledger.models import Account, Block, Currency, Transfer
 from ledger.verify import ledger_verify
 from rewards.models import Campaign, Claim, Task
+from shops.models import Shop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

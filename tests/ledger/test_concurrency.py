@@ -8,45 +8,24 @@ should make deadlocks impossible, not merely survivable."""
 import logging
 import random
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from threading import Barrier
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from ledger import selectors, services
 from ledger.errors import AlreadyReversed, IdempotencyConflict, InsufficientFunds
 from ledger.models import Entry, Transfer, TransferKind
 from ledger.services import Leg, TransferRequest, legs_between
+from tests.concurrency import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(workers: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run `work(0..workers-1)` in as many threads, started at once; return each one's result
-    or the exception it raised."""
-    barrier = Barrier(workers, timeout=30)
-
-    def worker(i: int) -> Any:
-        try:
-            connection.ensure_connection()  # connect first, so the barrier releases posts only
-            barrier.wait()
-            return work(i)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(worker, i) for i in range(workers)]
-        return [f.exception() or f.result() for f in futures]
 
 
 @pytest.fixture
 def no_retries(caplog):
     """Fails the test if the posting service had to retry after a deadlock or serialization
     failure."""
-    caplog.set_level(logging.WARNING, logger="ledger.services")
+    caplog.set_level(logging.WARNING, logger="ledger.posting")
     yield
     retries = [r.getMessage() for r in caplog.records if "retrying" in r.getMessage()]
     assert retries == []
@@ -267,3 +246,19 @@ def test_concurrent_reversals_reverse_once(open_account, assert_ledger_whole):
     # Every other caller is told the truth: it was reversed already (not that the shop is short).
     others = [o for o in outcomes if not isinstance(o, Transfer)]
     assert all(isinstance(o, AlreadyReversed) for o in others), others
+
+
+def test_two_first_callers_at_once_open_one_system_account(currency):
+    outcomes = run_together(
+        8,
+        lambda _: (
+            services.system_account_get_or_open(
+                currency=currency, kind="settlement", name="Heitje settlement"
+            ).pk
+        ),
+    )
+    assert all(isinstance(o, int) for o in outcomes), outcomes
+    assert len(set(outcomes)) == 1
+    assert list(currency.accounts.filter(kind="settlement").values_list("pk", flat=True)) == [
+        outcomes[0]
+    ]

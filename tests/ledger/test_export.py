@@ -24,6 +24,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
 from ledger import export, selectors, services
+from ledger.export import csv_rows, names, reading
 from ledger.models import Account, AccountKind, Currency, Entry, Transfer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -93,7 +94,7 @@ def _tokens(account: Account) -> Decimal:
 
 
 def _journal_name(account: Account) -> str:
-    return export.journal_account_name(
+    return names.journal_account_name(
         kind=account.kind, account_id=account.id, currency_code=account.currency.code
     )
 
@@ -267,7 +268,7 @@ def test_export_is_one_snapshot_while_others_post(small_ledger, tmp_path):
 
 
 def test_export_refuses_a_read_committed_transaction(currency):
-    with transaction.atomic(), pytest.raises(export.ExportError, match="REPEATABLE READ"):
+    with transaction.atomic(), pytest.raises(reading.ExportError, match="REPEATABLE READ"):
         export.ledger_export(fmt="csv", out=io.StringIO())
 
 
@@ -287,7 +288,7 @@ def test_csv_rows_sum_to_our_balances(small_ledger, tmp_path):
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     with path.open(newline="", encoding="utf-8") as handle:
-        assert tuple(next(csv.reader(handle))) == export.CSV_HEADER
+        assert tuple(next(csv.reader(handle))) == csv_rows.CSV_HEADER
 
     assert len(rows) == Entry.objects.count()
     assert len({r["transfer_id"] for r in rows}) == Transfer.objects.count()
@@ -323,7 +324,7 @@ def test_csv_to_stdout_equals_the_file(small_ledger, tmp_path):
     call_command("ledger_export", "--format", "csv", stdout=out)
     path = _export(tmp_path, "csv")
     assert out.getvalue() == path.read_bytes().decode()
-    assert out.getvalue().startswith(",".join(export.CSV_HEADER) + "\r\n")
+    assert out.getvalue().startswith(",".join(csv_rows.CSV_HEADER) + "\r\n")
 
 
 # --- hledger ---------------------------------------------------------------------------------
@@ -403,13 +404,13 @@ def test_hledger_checks_the_journal(small_ledger, tmp_path):
     ],
 )
 def test_format_minor_is_exact(amount, decimals, text):
-    assert export.format_minor(amount=amount, decimals=decimals) == text
+    assert names.format_minor(amount=amount, decimals=decimals) == text
     assert Decimal(text) == Decimal(amount).scaleb(-decimals)
 
 
 @pytest.mark.parametrize("kind", [*AccountKind.values, "new-kind"])
 def test_every_account_kind_gets_a_valid_name(kind):
-    name = export.journal_account_name(kind=kind, account_id=12, currency_code="HEITJE")
+    name = names.journal_account_name(kind=kind, account_id=12, currency_code="HEITJE")
     assert bean_account.is_valid(name)
     assert name.split(":")[0] in {"Assets", "Equity"}
     assert name.endswith(":HEITJE" if kind == AccountKind.ISSUER else ":A12")
@@ -464,7 +465,7 @@ def test_failure_midway_keeps_the_old_file_and_leaves_no_temp(small_ledger, tmp_
     path = _export(tmp_path, "beancount", name="ledger.beancount")
     before = path.read_bytes()
 
-    def broken(*, fmt: str, out: export.TextSink) -> export.ExportSummary:
+    def broken(*, fmt: str, out: reading.TextSink) -> reading.ExportSummary:
         out.write("2024-01-01 open Assets:Half\n")
         raise RuntimeError("database went away")
 

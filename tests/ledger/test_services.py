@@ -8,6 +8,7 @@ from ledger.errors import (
     AlreadyReversed,
     IdempotencyConflict,
     InsufficientFunds,
+    InvalidTransfer,
     NotReversible,
 )
 from ledger.models import AccountStatus, Entry, Transfer, TransferKind
@@ -217,3 +218,20 @@ def test_closing_needs_an_empty_account(open_account):
     services.account_close(account_id=empty.id)
     with pytest.raises(AccountNotOpen):
         pay(wallet, empty, 1)
+
+
+@pytest.mark.parametrize(
+    ("kind", "name"), [("settlement", "Heitje settlement"), ("fund", "Heitje community fund")]
+)
+def test_a_system_account_is_found_not_duplicated(currency, kind, name):
+    first = services.system_account_get_or_open(currency=currency, kind=kind, name=name)
+    again = services.system_account_get_or_open(currency=currency, kind=kind, name="other")
+    assert again == first
+    assert (first.kind, first.name, first.balance) == (kind, name, 0)
+    assert currency.accounts.filter(kind=kind).count() == 1
+
+
+def test_a_wallet_is_not_a_system_account(currency):
+    with pytest.raises(InvalidTransfer, match="not a system account"):
+        services.system_account_get_or_open(currency=currency, kind="wallet", name="x")
+    assert not currency.accounts.filter(kind="wallet").exists()

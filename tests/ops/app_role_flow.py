@@ -16,8 +16,9 @@ django.setup()
 
 from rest_framework.test import APIClient  # noqa: E402
 
-from accounts.models import ResidentProfile, Shop, User  # noqa: E402
+from accounts.models import ResidentProfile, User  # noqa: E402
 from ledger import sealing, services  # noqa: E402
+from shops.models import Shop  # noqa: E402
 
 
 def client_for(email: str) -> APIClient:

@@ -5,46 +5,32 @@ residents with funded wallets. Test modules load them with
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from django.conf import settings
 from django.utils import timezone
 
-from accounts import shops
-from accounts.models import Role, Shop, ShopMember, ShopRole, User
+from accounts.models import Role, User
 from accounts.services import resident_register
-from ledger import selectors as ledger_selectors
-from ledger import services as ledger_services
 from ledger.models import Transfer
 from payments.models import Payment
+from shops.models import Shop, ShopMember, ShopRole
+from tests.factories import SHOP, ShopFactory, balance
+from tests.factories import mint as fund
 from tests.helpers import PASSWORD, make_user
 
-SHOP = {
-    "name": "Bakkerij Kerkrade",
-    "address": "Saroleastraat 1, 6411 Heerlen",
-    "category": "bakery",
-    "iban": "NL91ABNA0417164300",
-}
+# What test modules import from here; the fixtures below are found by pytest_plugins.
+__all__ = [
+    "SHOP",
+    "approved_shop",
+    "balance",
+    "fund",
+    "money_snapshot",
+    "new_pem",
+    "public_pem",
+    "resident",
+]
 
 
 def approved_shop(owner: User, approver: User, **changes) -> Shop:
-    shop = shops.shop_apply(owner=owner, **{**SHOP, **changes})
-    return shops.shop_approve(staff=approver, shop_id=shop.pk)
-
-
-def fund(account_id: int, amount: int) -> None:
-    currency = ledger_services.currency_get_or_create(
-        code=settings.CURRENCY_CODE, name=settings.CURRENCY_NAME
-    )
-    issuer = ledger_selectors.issuer_account(currency=currency)
-    ledger_services.transfer_post(
-        kind="mint",
-        legs=ledger_services.legs_between(
-            source_id=issuer.pk, destination_id=account_id, amount=amount
-        ),
-    )
-
-
-def balance(account_id: int) -> int:
-    return ledger_selectors.account_balance(account_id=account_id)
+    return ShopFactory.create(owner=owner, approver=approver, **changes)
 
 
 def resident(email: str, funded: int = 0) -> User:

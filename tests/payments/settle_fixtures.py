@@ -4,8 +4,9 @@ approved shop with its owner and a cashier. Test modules load them with
 
 import pytest
 
-from accounts.models import Role, Shop, ShopMember, ShopRole, User
+from accounts.models import Role, User
 from rewards.models import Campaign
+from shops.models import Shop, ShopMember, ShopRole
 from tests.helpers import make_user
 from tests.payments.settle_helpers import approved_shop
 from tests.rewards.core_helpers import funded_campaign

@@ -4,46 +4,25 @@ shop, balances."""
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
-from accounts import shops
-from accounts.models import Shop, User
-from ledger import selectors as ledger_selectors
-from ledger import services as ledger_services
+from accounts.models import User
 from payments import voucher_batches
 from rewards.models import Campaign
+from shops.models import Shop
+from tests.factories import ShopFactory, balance, mint
 
-SHOP = {
-    "name": "Bakkerij Kerkrade",
-    "address": "Saroleastraat 1, 6411 Heerlen",
-    "category": "bakery",
-    "iban": "NL91ABNA0417164300",
-}
+__all__ = ["approved_shop", "balance", "shop_fund"]
 
 
 def approved_shop(owner: User, approver: User, **changes) -> Shop:
-    shop = shops.shop_apply(owner=owner, **{**SHOP, **changes})
-    return shops.shop_approve(staff=approver, shop_id=shop.pk)
+    return ShopFactory.create(owner=owner, approver=approver, **changes)
 
 
 def shop_fund(shop: Shop, amount: int) -> None:
     """Put tokens in a shop's account straight from the issuer (set-up only)."""
-    currency = ledger_services.currency_get_or_create(
-        code=settings.CURRENCY_CODE, name=settings.CURRENCY_NAME
-    )
-    issuer = ledger_selectors.issuer_account(currency=currency)
     assert shop.account_id is not None, "only an approved shop has an account"
-    ledger_services.transfer_post(
-        kind="mint",
-        legs=ledger_services.legs_between(
-            source_id=issuer.pk, destination_id=shop.account_id, amount=amount
-        ),
-    )
-
-
-def balance(account_id: int) -> int:
-    return ledger_selectors.account_balance(account_id=account_id)
+    mint(shop.account_id, amount)
 
 
 def vouchers_issued(

@@ -13,8 +13,7 @@ from django.core import mail
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts import shops
-from accounts.models import Role, ShopMember, ShopRole
+from accounts.models import Role
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.models import Account, AccountKind
@@ -23,6 +22,8 @@ from payments import services as pay
 from payments import settlement, vouchers
 from payments.models import Settlement
 from rewards import campaigns
+from shops import services as shop_services
+from shops.models import ShopMember, ShopRole
 from tests.helpers import make_user, staff_login
 from tests.payments.settle_helpers import vouchers_issued
 from tests.rewards.core_helpers import resident
@@ -65,14 +66,14 @@ def test_earn_pay_refund_settle_export(settings, django_capture_on_commit_callba
 
     # A shop, approved by staff, with a cashier.
     owner = make_user("owner@example.org", Role.RESIDENT)
-    shop = shops.shop_apply(
+    shop = shop_services.shop_apply(
         owner=owner,
         name="Bakkerij Kerkrade",
         address="Saroleastraat 1, 6411 Heerlen",
         category="bakery",
         iban="NL91 ABNA 0417 1643 00",
     )
-    shop = shops.shop_approve(staff=approver, shop_id=shop.pk)
+    shop = shop_services.shop_approve(staff=approver, shop_id=shop.pk)
     cashier = make_user("cashier@example.org", Role.RESIDENT)
     ShopMember.objects.create(shop=shop, user=cashier, role=ShopRole.CASHIER)
 

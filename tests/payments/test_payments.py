@@ -2,16 +2,12 @@
 payment request paid from the wallet once, the poster, limits, and every refusal leaving the
 money where it was."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
-from accounts import shops
 from accounts.errors import NotAResident, NotFound
-from accounts.models import ShopMember, ShopRole
 from payments import codes, keys, selectors, services
 from payments.errors import (
     CodeExpired,
@@ -31,6 +27,9 @@ from payments.errors import (
     WrongCurrency,
 )
 from payments.models import Payment, PaymentMethod, PayToken, RequestStatus
+from shops import services as shop_services
+from shops.models import ShopMember, ShopRole
+from tests.concurrency import outcomes, run_together
 from tests.payments.pay_fixtures import balance, money_snapshot, new_pem, public_pem, resident
 
 pytest_plugins = ["tests.payments.pay_fixtures"]
@@ -194,7 +193,7 @@ def test_only_members_charge_and_only_into_their_own_shop(shop, other_shop, cash
 
 
 def test_a_suspended_shop_cannot_charge(shop, cashier, anna, approver):
-    shops.shop_suspend(staff=approver, shop_id=shop.pk, reason="Inspection")
+    shop_services.shop_suspend(staff=approver, shop_id=shop.pk, reason="Inspection")
     issued = services.pay_token_issue(user=anna)
     before = money_snapshot()
     with pytest.raises(ShopNotAccepting):
@@ -229,32 +228,15 @@ def test_two_tills_using_one_code_at_the_same_moment_make_one_payment(signing_ke
     ShopMember.objects.create(shop=shop, user=second, role=ShopRole.CASHIER)
     anna = resident("anna@example.org", funded=10_000)
     issued = services.pay_token_issue(user=anna)
-    barrier = threading.Barrier(2)
-    outcomes: list[object] = []
-
-    def charge(who):
-        try:
-            barrier.wait()
-            outcomes.append(
-                services.charge_with_token(
-                    cashier=who,
-                    shop_id=shop.pk,
-                    amount=2_000 if who == owner else 1_500,
-                    code=issued.token,
-                )
-            )
-        except PaymentError as exc:
-            outcomes.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=charge, args=(who,)) for who in (owner, second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    payments = [o for o in outcomes if isinstance(o, Payment)]
-    refusals = [o for o in outcomes if isinstance(o, CodeUsed)]
+    tills = [(owner, 2_000), (second, 1_500)]
+    results = run_together(
+        2,
+        lambda i: services.charge_with_token(
+            cashier=tills[i][0], shop_id=shop.pk, amount=tills[i][1], code=issued.token
+        ),
+    )
+    payments = [o for o in results if isinstance(o, Payment)]
+    refusals = [o for o in results if isinstance(o, CodeUsed)]
     assert len(payments) == 1
     assert len(refusals) == 1
     assert Payment.objects.count() == 1
@@ -440,24 +422,11 @@ def test_one_request_paid_from_two_phones_at_once_is_paid_once(signing_key, appr
     shop = approved_shop(owner, approver)
     payers = [resident(f"payer{i}@example.org", funded=5_000) for i in range(2)]
     request, payload = services.payment_request_create(cashier=owner, shop_id=shop.pk, amount=900)
-    barrier = threading.Barrier(2)
-    outcomes: list[object] = []
-
-    def pay(user):
-        try:
-            barrier.wait()
-            outcomes.append(services.payment_request_pay(user=user, payload=payload))
-        except PaymentError as exc:
-            outcomes.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=pay, args=(user,)) for user in payers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(type(o).__name__ for o in outcomes) == ["Payment", "RequestNotOpen"]
+    results = run_together(
+        2, lambda i: services.payment_request_pay(user=payers[i], payload=payload)
+    )
+    assert outcomes(results) == ["RequestNotOpen", "ok"]
+    assert isinstance(next(r for r in results if not isinstance(r, Exception)), Payment)
     assert Payment.objects.count() == 1
     assert balance(shop.account_id) == 900
     request.refresh_from_db()
@@ -486,7 +455,7 @@ def test_poster_payments_are_refused_for_unknown_or_suspended_shops(shop, anna, 
         services.pay_static_shop(user=anna, shop="HEITJE:1:S:999999", amount=300)
     with pytest.raises(CodeMalformed):
         services.pay_static_shop(user=anna, shop="HEITJE:1:R:1", amount=300)
-    shops.shop_suspend(staff=approver, shop_id=shop.pk, reason="Inspection")
+    shop_services.shop_suspend(staff=approver, shop_id=shop.pk, reason="Inspection")
     with pytest.raises(NotFound):  # the same answer as an unknown shop
         services.pay_static_shop(user=anna, shop=shop.pk, amount=300)
     assert Payment.objects.count() == 0

@@ -1,10 +1,8 @@
 """Refunds: only against an earlier payment to the same shop, never above what is left of it,
 cashiers up to a limit, owners above; the resident sees the refund in their history."""
 
-import threading
-
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from accounts.errors import NotAllowed, NotFound
 from accounts.models import AuditEvent
@@ -12,6 +10,7 @@ from ledger import selectors as ledger_selectors
 from payments import selectors, services
 from payments.errors import InsufficientBalance, PaymentError, RefundRefused
 from payments.models import Payment, Refund
+from tests.concurrency import run_together
 from tests.payments.pay_fixtures import balance, money_snapshot, resident
 
 pytest_plugins = ["tests.payments.pay_fixtures"]
@@ -136,26 +135,11 @@ def test_concurrent_refunds_never_exceed_the_payment(signing_key, approver):
     shop = approved_shop(owner, approver)
     anna = resident("anna@example.org", funded=5_000)
     paid = services.pay_static_shop(user=anna, shop=shop.pk, amount=1_000)
-    barrier = threading.Barrier(3)
-    outcomes: list[object] = []
-
-    def give_back():
-        try:
-            barrier.wait()
-            outcomes.append(
-                services.refund(actor=owner, shop_id=shop.pk, payment_id=paid.pk, amount=400)
-            )
-        except PaymentError as exc:
-            outcomes.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=give_back) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(type(o).__name__ for o in outcomes) == ["Refund", "Refund", "RefundRefused"]
+    results = run_together(
+        3,
+        lambda _: services.refund(actor=owner, shop_id=shop.pk, payment_id=paid.pk, amount=400),
+    )
+    assert sorted(type(o).__name__ for o in results) == ["Refund", "Refund", "RefundRefused"]
     paid.refresh_from_db()
     assert paid.refunded == 800
     assert balance(anna.resident.wallet_id) == 5_000 - 1_000 + 800

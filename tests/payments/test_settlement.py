@@ -1,21 +1,21 @@
 """Settlement: the owner asks, someone else approves (the ledger moves the tokens to the
 settlement account), finance exports a pain.001 and marks it paid; refusals change nothing."""
 
-import threading
 import xml.etree.ElementTree as ET
 
 import pytest
 from django.core import mail
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts import shops
 from accounts.errors import NotAllowed, NotFound
 from accounts.models import AuditEvent, Role
 from ledger.models import Account, AccountKind, Transfer
 from ledger.verify import ledger_verify
 from payments import settlement as svc
 from payments.models import Settlement
+from shops import services as shop_services
+from tests.concurrency import outcomes, run_together
 from tests.helpers import PASSWORD, make_user
 from tests.payments.settle_helpers import approved_shop, balance, shop_fund
 
@@ -44,7 +44,7 @@ def test_a_request_fixes_amount_fee_and_iban(settings, owner, funded):
     assert settlement.requested_by == owner
     assert balance(funded.account_id) == 10_000  # nothing moves before approval
     # The IBAN is copied: a later change does not redirect this settlement.
-    shops.shop_update(
+    shop_services.shop_update(
         owner=owner,
         shop_id=funded.pk,
         name=funded.name,
@@ -87,7 +87,7 @@ def test_only_the_owner_of_an_approved_shop_requests(owner, funded, cashier, oth
         svc.settlement_request(owner=owner, shop_id=other_shop.pk, amount=100)
     with pytest.raises(NotFound):
         svc.shop_settlements(owner=owner, shop_id=other_shop.pk)
-    shops.shop_suspend(staff=approver, shop_id=funded.pk, reason="Inspection")
+    shop_services.shop_suspend(staff=approver, shop_id=funded.pk, reason="Inspection")
     with pytest.raises(svc.SettlementRefused):
         svc.settlement_request(owner=owner, shop_id=funded.pk, amount=100)
     assert Settlement.objects.count() == 0
@@ -178,7 +178,7 @@ def test_approval_is_refused_when_the_shop_no_longer_holds_the_amount(owner, fun
 
 def test_a_frozen_shop_is_not_settled(owner, funded, approver):
     settlement = svc.settlement_request(owner=owner, shop_id=funded.pk, amount=1_000)
-    shops.shop_suspend(staff=approver, shop_id=funded.pk, reason="Inspection")
+    shop_services.shop_suspend(staff=approver, shop_id=funded.pk, reason="Inspection")
     with pytest.raises(svc.SettlementStateConflict):
         svc.settlement_approve(approver=approver, settlement_id=settlement.pk)
     assert balance(funded.account_id) == 10_000
@@ -253,33 +253,13 @@ def test_export_and_payment_walk_the_states(
     assert ledger_verify().ok
 
 
-def test_the_settlement_account_is_found_not_duplicated(currency):
-    first = svc.settlement_account(currency=currency)
-    assert svc.settlement_account(currency=currency) == first
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_requests_never_ask_for_more_than_the_balance(owner, shop):
     shop_fund(shop, 10_000)
-    barrier = threading.Barrier(4)
-    outcomes: list[str] = []
-
-    def ask():
-        try:
-            barrier.wait()
-            svc.settlement_request(owner=owner, shop_id=shop.pk, amount=6_000)
-            outcomes.append("asked")
-        except svc.SettlementRefused:
-            outcomes.append("refused")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=ask) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(outcomes) == ["asked", "refused", "refused", "refused"]
+    results = run_together(
+        4, lambda _: svc.settlement_request(owner=owner, shop_id=shop.pk, amount=6_000)
+    )
+    assert outcomes(results) == ["SettlementRefused"] * 3 + ["ok"]
     assert Settlement.objects.count() == 1
 
 

@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import AuditEvent, Role, Shop, ShopMember, ShopRole
+from accounts.models import AuditEvent, Role
 from payments.models import Settlement
+from shops.models import Shop, ShopMember, ShopRole
 from tests.helpers import PASSWORD, make_user, staff_login
 from tests.payments.settle_helpers import balance, shop_fund
 

@@ -2,14 +2,11 @@
 campaign budget into escrow, each voucher is redeemed once at a shop's till, and what is left
 returns to the budget at expiry. The four-eyes steps over HTTP: test_voucher_four_eyes.py."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
-from accounts import shops
 from accounts.errors import NotAllowed, NotFound
 from accounts.models import AuditEvent, Role
 from ledger.models import Account, AccountKind, AccountStatus, Transfer
@@ -19,6 +16,8 @@ from payments.errors import ShopNotAccepting
 from payments.models import Payment, Voucher, VoucherBatch
 from payments.tasks import vouchers_expire_task
 from rewards import campaigns
+from shops import services as shop_services
+from tests.concurrency import outcomes, run_together
 from tests.helpers import make_user
 from tests.payments.settle_helpers import balance
 
@@ -172,7 +171,7 @@ def test_bad_codes_strangers_and_closed_shops_are_refused(
     stranger = make_user("stranger@example.org", Role.RESIDENT)
     with pytest.raises(NotFound):
         vouchers.voucher_redeem(cashier=stranger, shop_id=shop.pk, code=code)
-    shops.shop_suspend(staff=approver, shop_id=shop.pk, reason="Inspection")
+    shop_services.shop_suspend(staff=approver, shop_id=shop.pk, reason="Inspection")
     with pytest.raises(ShopNotAccepting):
         vouchers.voucher_redeem(cashier=cashier, shop_id=shop.pk, code=code)
     assert Payment.objects.count() == 0
@@ -253,25 +252,11 @@ def test_two_tills_redeeming_one_voucher_at_once_make_one_payment(
     issued = issue(manager, approver, campaign, count=1)
     code = issued.vouchers[0].code
     owner = shop.members.get(role="owner").user
-    barrier = threading.Barrier(4)
-    outcomes: list[str] = []
-
-    def till(user):
-        try:
-            barrier.wait()
-            vouchers.voucher_redeem(cashier=user, shop_id=shop.pk, code=code)
-            outcomes.append("paid")
-        except vouchers.VoucherUsed:
-            outcomes.append("used")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=till, args=(u,)) for u in (cashier, owner) * 2]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(outcomes) == ["paid", "used", "used", "used"]
+    tills = (cashier, owner) * 2
+    results = run_together(
+        4, lambda i: vouchers.voucher_redeem(cashier=tills[i], shop_id=shop.pk, code=code)
+    )
+    assert outcomes(results) == ["VoucherUsed"] * 3 + ["ok"]
     assert Payment.objects.count() == 1
     assert balance(shop.account_id) == 1_000
     assert balance(issued.batch.escrow_id) == 0

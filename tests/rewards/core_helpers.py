@@ -4,26 +4,17 @@ funded campaign, valid task fields, a published task."""
 from datetime import date, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
-from accounts.models import ResidentProfile, User
-from ledger import services as ledger_services
-from ledger.models import AccountKind
+from accounts.models import User
 from rewards import campaigns, work
 from rewards.models import Campaign, Task
-from tests.helpers import make_user
+from tests.factories import ResidentFactory
 
 
 def resident(email: str) -> User:
     """A resident with an empty wallet (residency not verified)."""
-    user = make_user(email, "resident", display_name=email.split("@")[0].title())
-    currency = ledger_services.currency_get_or_create(
-        code=settings.CURRENCY_CODE, name=settings.CURRENCY_NAME
-    )
-    wallet = ledger_services.account_open(currency=currency, kind=AccountKind.WALLET)
-    ResidentProfile.objects.create(user=user, wallet=wallet)
-    return user
+    return ResidentFactory.create(email=email, verified=False)
 
 
 def funded_campaign(

@@ -1,12 +1,11 @@
 """Claims: reserving a slot (never oversubscribed, per-resident limit, even under
 concurrency), withdrawing, expiry, slot release, and the resident's task list."""
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Neighbourhood
@@ -14,6 +13,8 @@ from rewards import claims, selectors, work
 from rewards.errors import ClaimRefused, NotAllowed, NotFound, TaskFull
 from rewards.models import Claim, ClaimStatus, Task
 from rewards.tasks import claims_expire_task
+from tests import concurrency
+from tests.concurrency import run_together
 from tests.helpers import make_user
 from tests.rewards.core_helpers import funded_campaign, published_task, resident, task_fields
 
@@ -160,24 +161,11 @@ def test_titles_follow_the_language_with_dutch_as_fallback(task):
 
 
 def _race(users, task_id):
-    barrier, outcomes = threading.Barrier(len(users)), []
-
-    def claim(user):
-        try:
-            barrier.wait()
-            claims.claim_reserve(user=user, task_id=task_id)
-            outcomes.append("reserved")
-        except (TaskFull, ClaimRefused) as exc:
-            outcomes.append(type(exc).__name__)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=claim, args=(u,)) for u in users]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
+    """Everyone reserves at once: "reserved" or the refusal's name, per person."""
+    results = run_together(
+        len(users), lambda i: claims.claim_reserve(user=users[i], task_id=task_id)
+    )
+    return ["reserved" if name == "ok" else name for name in concurrency.outcomes(results)]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,10 +1,7 @@
 """The payout service, exactly once: repeated runs, concurrent runs (real threads against
 PostgreSQL), a claim update lost after the ledger posted, the annual cap rechecked at payout."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import override_settings
 
 from ledger import services as ledger_services
@@ -13,6 +10,7 @@ from ledger.verify import ledger_verify
 from rewards import payouts
 from rewards.models import Claim, ClaimDecision, ClaimStatus
 from rewards.payouts import HOLD_ANNUAL_CAP, PayoutOutcome
+from tests.concurrency import outcomes, run_together
 from tests.helpers import make_user
 from tests.rewards import review_fixtures as fx
 
@@ -95,27 +93,18 @@ def test_concurrent_payouts_of_one_claim_pay_once():
     task = fx.task(fx.campaign(manager), manager)
     anna = fx.resident("anna@example.org")
     claims = [approved(task, anna, reviewer) for _ in range(3)]
-    barrier = threading.Barrier(6)
-    outcomes: list[PayoutOutcome] = []
+    jobs = [(c.pk, batch) for c in claims for batch in (False, True)]
 
-    def run(claim_id: int, batch: bool) -> None:
-        try:
-            barrier.wait()
-            if batch:
-                outcomes.extend(payouts.claims_pay_batch(claim_ids=[claim_id]).values())
-            else:
-                outcomes.append(payouts.claim_pay(claim_id=claim_id))
-        finally:
-            connection.close()
+    def run(i: int) -> list[PayoutOutcome]:
+        claim_id, batch = jobs[i]
+        if batch:
+            return list(payouts.claims_pay_batch(claim_ids=[claim_id]).values())
+        return [payouts.claim_pay(claim_id=claim_id)]
 
-    threads = [
-        threading.Thread(target=run, args=(c.pk, batch)) for c in claims for batch in (False, True)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(outcomes) == sorted([PayoutOutcome.PAID, PayoutOutcome.ALREADY_PAID] * 3)
+    results = run_together(len(jobs), run)
+    assert outcomes(results) == ["ok"] * len(jobs)
+    paid = sorted(o for r in results for o in r)
+    assert paid == sorted([PayoutOutcome.PAID, PayoutOutcome.ALREADY_PAID] * 3)
     assert Transfer.objects.filter(kind="payout").count() == 3
     assert set(Claim.objects.values_list("status", flat=True)) == {ClaimStatus.PAID}
     assert fx.balance(anna) == 1_500

@@ -289,7 +289,7 @@ def test_a_short_budget_holds_the_claim_until_topped_up(manager, anna, reviewer,
         paid_now(review.claim_release, staff=finance, claim_id=claim.pk)
     with pytest.raises(NotAllowed):  # reviewers do not release holds
         paid_now(review.claim_release, staff=reviewer, claim_id=claim.pk)
-    fx.mint(poor, 1_000)
+    fx.mint(poor.budget_id, 1_000)
     paid_now(review.claim_release, staff=finance, claim_id=claim.pk)
     assert state(claim) == (ClaimStatus.PAID, "")
     assert fx.balance(anna) == 500

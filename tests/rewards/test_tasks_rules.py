@@ -13,6 +13,7 @@ from accounts.models import AuditEvent, Neighbourhood
 from rewards import claims, work
 from rewards.errors import BudgetExceeded, CampaignBusy, NotAllowed, TaskRefused
 from rewards.models import Task, TaskStatus
+from tests.concurrency import outcomes, run_together
 from tests.helpers import make_user
 from tests.rewards.core_helpers import funded_campaign, published_task, task_fields
 
@@ -205,24 +206,8 @@ def test_two_publishes_at_once_that_together_overspend_one_is_refused():
         work.task_create(actor=manager, campaign_id=small.pk, fields=task_fields(capacity=8))
         for _ in range(2)
     ]
-    barrier, outcomes = threading.Barrier(2), []
-
-    def publish(task_id):
-        try:
-            barrier.wait()
-            work.task_publish(actor=manager, task_id=task_id)
-            outcomes.append("published")
-        except BudgetExceeded:
-            outcomes.append("refused")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=publish, args=(t.pk,)) for t in drafts]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(outcomes) == ["published", "refused"]
+    results = run_together(2, lambda i: work.task_publish(actor=manager, task_id=drafts[i].pk))
+    assert outcomes(results) == ["BudgetExceeded", "ok"]
     assert Task.objects.filter(status=TaskStatus.PUBLISHED).count() == 1
 
 
@@ -231,9 +216,7 @@ def test_a_payout_committing_during_the_budget_check_cannot_make_room(monkeypatc
     """The budget check holds the budget account: a payout that tries to commit between the
     balance read and the owed-claims read waits, so the check never pairs an old balance with
     a new total (which made a 1,000 task fit a budget with 500 free)."""
-    import threading
 
-    from django.db import connection
     from django.utils import timezone
 
     from accounts.models import ResidentProfile

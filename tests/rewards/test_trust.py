@@ -6,14 +6,12 @@ work overlaps, and claim photos are for those who may read the claim."""
 
 import io
 import struct
-import threading
 import zlib
 from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.db.models import F
 from django.test import Client
 from django.urls import reverse
@@ -22,6 +20,7 @@ from rest_framework.test import APIClient
 
 from rewards import claims
 from rewards.models import Claim, ClaimStatus, Evidence
+from tests.concurrency import run_together
 from tests.helpers import make_user, staff_login
 from tests.rewards.core_helpers import funded_campaign, published_task, resident
 
@@ -236,20 +235,9 @@ def test_two_claims_at_once_by_one_resident_give_one_place():
     task = published_task(manager, campaign)
     anna = resident("anna@example.org")
     clients = [api_as(anna), api_as(anna)]
-    barrier, statuses = threading.Barrier(len(clients)), []
-
-    def claim(api: APIClient) -> None:
-        try:
-            barrier.wait()
-            statuses.append(api.post(f"/api/v1/tasks/{task.pk}/claim/").status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=claim, args=(api,)) for api in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = run_together(
+        2, lambda i: clients[i].post(f"/api/v1/tasks/{task.pk}/claim/").status_code
+    )
     assert sorted(statuses) == [201, 409]
     task.refresh_from_db()
     assert task.slots_taken == 1
@@ -323,20 +311,7 @@ def test_two_submissions_at_once_cannot_both_use_the_same_hour(settings, tmp_pat
     anna = resident("anna@example.org")
     ids = [claims.claim_reserve(user=anna, task_id=task.pk).pk for _ in range(2)]
     clients = [api_as(anna), api_as(anna)]
-    barrier, statuses = threading.Barrier(2), []
-
-    def send(api: APIClient, claim_id: int) -> None:
-        try:
-            barrier.wait()
-            statuses.append(submit(api, claim_id, jpeg()).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send, args=pair) for pair in zip(clients, ids, strict=True)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = run_together(2, lambda i: submit(clients[i], ids[i], jpeg()).status_code)
     assert sorted(statuses) == [200, 409]
     assert Claim.objects.filter(status=ClaimStatus.SUBMITTED).count() == 1
     assert Evidence.objects.count() == 1

@@ -3,7 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
-from ledger.export import FORMATS, ExportError, ledger_export, ledger_export_to_path
+from ledger.export import FORMATS, ledger_export, ledger_export_to_path
+from ledger.export.reading import ExportError
 
 
 class _Unbuffered:

@@ -8,9 +8,11 @@ from django.core import mail
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import shops
-from accounts.models import AuditEvent, CashierInvite, Role, Shop, ShopMember, ShopStatus
+from accounts.models import AuditEvent, Role
 from ledger.models import Account
+from shops import cashiers as shop_cashiers
+from shops import services as shop_services
+from shops.models import CashierInvite, Shop, ShopMember, ShopStatus
 from tests.helpers import make_user, staff_login
 
 APPLY = {
@@ -34,26 +36,28 @@ def approver(db):
 
 @pytest.fixture
 def shop(owner):
-    return shops.shop_apply(owner=owner, **APPLY)
+    return shop_services.shop_apply(owner=owner, **APPLY)
 
 
 @pytest.fixture
 def approved(shop, approver):
-    return shops.shop_approve(staff=approver, shop_id=shop.pk)
+    return shop_services.shop_approve(staff=approver, shop_id=shop.pk)
 
 
 @pytest.fixture
 def cashier(approved, owner):
     person = make_user("cashier@example.org")
-    _invite, token = shops.cashier_invite(owner=owner, shop_id=approved.pk, email=person.email)
-    shops.cashier_invite_accept(user=person, token=token)
+    _invite, token = shop_cashiers.cashier_invite(
+        owner=owner, shop_id=approved.pk, email=person.email
+    )
+    shop_cashiers.cashier_invite_accept(user=person, token=token)
     return person
 
 
 @pytest.fixture
 def rival(db):
     person = make_user("rival@example.org", Role.RESIDENT)
-    shops.shop_apply(owner=person, **{**APPLY, "name": "Rival"})
+    shop_services.shop_apply(owner=person, **{**APPLY, "name": "Rival"})
     return person
 
 
@@ -163,7 +167,7 @@ def test_the_owner_edits_the_details(client, approved, owner):
     assert Shop.objects.get(pk=approved.pk).iban == APPLY["iban"]
     good = client.post(f"/shop/{approved.pk}/edit/", {**APPLY, "name": "Boekhandel Centrum"})
     assert good.status_code == 302
-    # An approved shop's new name waits for staff (tests/web/test_shop_trust_pages.py).
+    # An approved shop's new name waits for staff (tests/shops/test_pages_trust.py).
     assert Shop.objects.get(pk=approved.pk).pending_name == "Boekhandel Centrum"
     assert "Boekhandel Centrum" in client.get(f"/shop/{approved.pk}/").content.decode()
 
@@ -190,7 +194,9 @@ OWNER_PAGES = [
 def test_owner_pages_refuse_everyone_else(
     client, approved, owner, cashier, rival, method, url, data
 ):
-    invite, _token = shops.cashier_invite(owner=owner, shop_id=approved.pk, email="k@example.org")
+    invite, _token = shop_cashiers.cashier_invite(
+        owner=owner, shop_id=approved.pk, email="k@example.org"
+    )
     url = url.format(shop=approved.pk, cashier=cashier.pk, invite=invite.pk)
     before = snapshot()
     anonymous = getattr(client, method)(url, data or {})
@@ -217,7 +223,9 @@ def test_shop_pages_send_anonymous_visitors_to_sign_in_and_hide_others_shops(
 
 
 def test_accepting_an_invitation(client, approved, owner):
-    _invite, token = shops.cashier_invite(owner=owner, shop_id=approved.pk, email="k@example.org")
+    _invite, token = shop_cashiers.cashier_invite(
+        owner=owner, shop_id=approved.pk, email="k@example.org"
+    )
     url = f"/shop/invite/{token}/"
     anonymous = client.get(url)
     assert anonymous.status_code == 302
@@ -245,7 +253,9 @@ def test_accepting_an_invitation(client, approved, owner):
 
 
 def test_an_expired_invitation_page_says_so(client, approved, owner):
-    _invite, token = shops.cashier_invite(owner=owner, shop_id=approved.pk, email="k@example.org")
+    _invite, token = shop_cashiers.cashier_invite(
+        owner=owner, shop_id=approved.pk, email="k@example.org"
+    )
     CashierInvite.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
     client.force_login(make_user("k@example.org"))
     before = snapshot()

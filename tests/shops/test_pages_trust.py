@@ -6,10 +6,11 @@ import re
 
 import pytest
 
-from accounts import shops
-from accounts.models import AuditEvent, Shop
+from accounts.models import AuditEvent
 from payments import codes, services
 from payments.models import Payment
+from shops import services as shop_services
+from shops.models import Shop
 from tests.helpers import PASSWORD, make_user, staff_login
 from tests.payments.pay_fixtures import SHOP, approved_shop, resident
 
@@ -60,7 +61,9 @@ def test_a_new_name_waits_on_the_page_and_staff_approve_it(client, shop, owner, 
 
 
 def test_staff_turn_a_new_name_down_on_the_page(client, shop, owner, approver):
-    shops.shop_update(owner=owner, shop_id=shop.pk, **{**DETAILS, "name": "Bakkerij Bemelmans"})
+    shop_services.shop_update(
+        owner=owner, shop_id=shop.pk, **{**DETAILS, "name": "Bakkerij Bemelmans"}
+    )
     staff_login(client, approver)
     form = client.get(f"/staff/shops/{shop.pk}/change/reject/")
     assert "Asked for: Bakkerij Bemelmans" in text(form)
@@ -85,9 +88,11 @@ def test_every_wallet_confirmation_names_the_shop_with_its_number(client, shop, 
 
 
 def test_a_poster_of_a_closed_shop_reads_like_no_shop(client, shop, approver, ria):
-    pending = shops.shop_apply(owner=make_user("p@example.org"), **{**SHOP, "name": "Pending"})
+    pending = shop_services.shop_apply(
+        owner=make_user("p@example.org"), **{**SHOP, "name": "Pending"}
+    )
     suspended = approved_shop(make_user("s@example.org"), approver, name="Suspended")
-    shops.shop_suspend(staff=approver, shop_id=suspended.pk, reason="Inspection")
+    shop_services.shop_suspend(staff=approver, shop_id=suspended.pk, reason="Inspection")
     client.force_login(ria)
     answers = set()
     for shop_id in (pending.pk, suspended.pk, shop.pk + 1000):

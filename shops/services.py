@@ -1,4 +1,5 @@
-"""Shops: onboarding, staff approval and suspension, and the owner's cashiers.
+"""Shops: onboarding, the owner's details, staff approval and suspension (cashiers are in
+shops.cashiers, reads in shops.selectors).
 
 Rules kept here (pages and the API only call these):
 - Anyone signed in with a verified email may apply; the shop starts pending, its applicant is
@@ -10,85 +11,38 @@ Rules kept here (pages and the API only call these):
 - A new IBAN needs the owner's password again and is dated (settlements asked soon after wait
   for staff, payments.settlement). An approved shop's new name or address waits for staff
   review; meanwhile it keeps the ones staff approved. Names are one line (accounts.text).
-- Only the owner invites and removes cashiers, at most CASHIER_INVITES_PER_DAY a day. An
-  invitation is a random token of which only the SHA-256 is kept; it works once, for the
-  person whose email it was sent to, until it expires or is revoked.
 - Only members see a shop; to anyone else it does not exist (NotFound, never "forbidden").
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
-from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from schwifty import IBAN
 from schwifty.exceptions import InvalidCountryCode, SchwiftyException
 
+from accounts import audit, identity
+from accounts.errors import NotAllowed, NotFound, ReauthenticationRequired
+from accounts.models import Role, RoleGrant, User
+from accounts.tasks import mail_template
+from accounts.text import line_clean
 from ledger import services as ledger_services
 from ledger.models import AccountKind
 
-from . import audit, identity
-from .errors import (
-    AccountsError,
-    InviteRefused,
-    NotAllowed,
-    NotFound,
-    ReauthenticationRequired,
-    ShopRefused,
-)
-from .models import (
-    CashierInvite,
-    Role,
-    RoleGrant,
-    Shop,
-    ShopCategory,
-    ShopMember,
-    ShopRole,
-    ShopStatus,
-    User,
-)
-from .tasks import mail_template
-from .text import line_clean
+from .errors import ShopRefused, ShopStateConflict
+from .models import Shop, ShopCategory, ShopMember, ShopRole, ShopStatus
+from .selectors import shop_owned
 
 SHOP_STAFF_ROLES = (Role.APPROVER, Role.FINANCE, Role.ADMIN)
 NAME_MAX = 100
 ADDRESS_MAX = 200
 REASON_MAX = 500
-OPEN_INVITES_MAX = 20
 _KVK = re.compile(r"\d{8}")
-
-
-class TooManyInvites(InviteRefused):
-    code = "too-many-invites"
-    status = 429
-
-
-class ShopStateConflict(AccountsError):
-    """The shop is not in a state that allows this (already approved, already suspended)."""
-
-    code = "shop-state-conflict"
-    status = 409
-
-
-@dataclass(frozen=True)
-class Membership:
-    shop: Shop
-    role: str
-
-    @property
-    def is_owner(self) -> bool:
-        return self.role == ShopRole.OWNER
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -160,64 +114,6 @@ def _iban_masked(iban: str) -> str:
     return f"{iban[:4]}…{iban[-4:]}" if iban else ""
 
 
-# --- reading ------------------------------------------------------------------------------
-
-
-def shop_memberships(*, user: User) -> list[Membership]:
-    """The shops this person belongs to, with their role in each."""
-    if not user.is_authenticated:
-        return []
-    rows = ShopMember.objects.filter(user=user).select_related("shop").order_by("shop__name")
-    return [Membership(shop=m.shop, role=m.role) for m in rows]
-
-
-def shop_membership(*, user: User, shop_id: int) -> Membership:
-    """The shop and this person's role in it; NotFound when they are not a member."""
-    if not user.is_authenticated:
-        raise NotFound(_("There is no such shop."))
-    member = (
-        ShopMember.objects.filter(user=user, shop_id=shop_id)
-        .select_related("shop", "shop__account__currency")
-        .first()
-    )
-    if member is None:
-        raise NotFound(_("There is no such shop."))
-    return Membership(shop=member.shop, role=member.role)
-
-
-def _owned_shop(*, owner: User, shop_id: int, lock: bool = False) -> Shop:
-    """The shop if `owner` owns it. A cashier asking gets NotAllowed (they can see the shop);
-    anyone else NotFound."""
-    membership = shop_membership(user=owner, shop_id=shop_id)
-    if not membership.is_owner:
-        raise NotAllowed(_("Only the shop's owner may do this."))
-    if lock:
-        return Shop.objects.select_for_update().get(pk=shop_id)
-    return membership.shop
-
-
-def shop_cashiers(*, owner: User, shop_id: int) -> tuple[list[ShopMember], list[CashierInvite]]:
-    """The shop's cashiers and its open invitations (owner only)."""
-    shop = _owned_shop(owner=owner, shop_id=shop_id)
-    cashiers = list(
-        shop.members.filter(role=ShopRole.CASHIER).select_related("user").order_by("created_at")
-    )
-    invites = list(
-        shop.cashier_invites.filter(
-            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
-        ).order_by("created_at")
-    )
-    return cashiers, invites
-
-
-def shops_for_staff(*, status: str | None = None) -> QuerySet[Shop]:
-    """Every shop, oldest first, optionally of one status (for the staff's approval queue)."""
-    shops = Shop.objects.select_related("created_by", "account").order_by("created_at", "id")
-    if status:
-        shops = shops.filter(status=status)
-    return shops
-
-
 # --- owner side ---------------------------------------------------------------------------
 
 
@@ -276,11 +172,11 @@ def shop_update(
     iban = iban_clean(iban)
     chamber_of_commerce = _chamber_clean(chamber_of_commerce)
     # Before the transaction, so that a wrong password counted by the lockout stays counted.
-    reauthenticated = _owned_shop(owner=owner, shop_id=shop_id).iban != iban
+    reauthenticated = shop_owned(owner=owner, shop_id=shop_id).iban != iban
     if reauthenticated:
         identity.reauthenticate(user=owner, password=password, request=request)
     with transaction.atomic():
-        shop = _owned_shop(owner=owner, shop_id=shop_id, lock=True)
+        shop = shop_owned(owner=owner, shop_id=shop_id, lock=True)
         old_iban = shop.iban
         if old_iban != iban and not reauthenticated:  # changed back meanwhile
             raise ReauthenticationRequired(_("That password is not right."), field="password")
@@ -329,151 +225,6 @@ def shop_update(
 
 def _pending_clear(shop: Shop) -> None:
     shop.pending_name, shop.pending_address, shop.change_requested_at = "", "", None
-
-
-def _invite_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def cashier_invite(*, owner: User, shop_id: int, email: str) -> tuple[CashierInvite, str]:
-    """The owner of an approved shop invites someone by email to become a cashier. Returns the
-    invitation and its token (mailed, never stored). A new invitation to the same address
-    replaces the open one. A shop sends at most CASHIER_INVITES_PER_DAY invitations in 24 hours
-    (counted under the shop's lock), and the mail names the shop as staff approved it, never
-    text the owner typed freely, since it may go to any address."""
-    email = (email or "").strip().lower()
-    try:
-        if len(email) > 254:
-            raise ValidationError("too long")
-        validate_email(email)
-    except ValidationError:
-        raise InviteRefused(_("That is not a valid email address."), field="email") from None
-    with transaction.atomic():
-        shop = _owned_shop(owner=owner, shop_id=shop_id, lock=True)
-        if shop.status != ShopStatus.APPROVED:
-            raise InviteRefused(_("Cashiers can be invited once the shop is approved."))
-        if shop.members.filter(user__email__iexact=email).exists():
-            raise InviteRefused(_("This person already works for the shop."), field="email")
-        now = timezone.now()
-        open_invites = shop.cashier_invites.filter(
-            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
-        )
-        sent_today = shop.cashier_invites.filter(created_at__gt=now - timedelta(days=1)).count()
-        if sent_today >= settings.CASHIER_INVITES_PER_DAY:
-            raise TooManyInvites(
-                _("The shop sent %(max)d invitations in the last 24 hours; try again tomorrow.")
-                % {"max": settings.CASHIER_INVITES_PER_DAY}
-            )
-        open_invites.filter(email__iexact=email).update(revoked_at=now)
-        if open_invites.count() >= OPEN_INVITES_MAX:
-            raise InviteRefused(
-                _("The shop has %(max)d open invitations; revoke some first.")
-                % {"max": OPEN_INVITES_MAX}
-            )
-        token = secrets.token_urlsafe(32)
-        invite = CashierInvite.objects.create(
-            shop=shop,
-            email=email,
-            token_hash=_invite_hash(token),
-            invited_by=owner,
-            expires_at=now + timedelta(days=settings.CASHIER_INVITE_DAYS),
-        )
-        invitee = User.objects.filter(email__iexact=email).first()
-        mail_template(
-            to=invitee or email,
-            template="shop_cashier_invite",
-            context={
-                "shop": shop,
-                "link": f"{settings.SITE_URL.rstrip('/')}/shop/invite/{token}/",
-                "days": settings.CASHIER_INVITE_DAYS,
-            },
-        )
-    return invite, token
-
-
-def _invite_usable(invite: CashierInvite | None, *, user: User) -> CashierInvite:
-    if invite is None:
-        raise InviteRefused(_("This invitation link is not valid."), field="token")
-    if invite.revoked_at is not None:
-        raise InviteRefused(_("This invitation was withdrawn by the shop."), field="token")
-    if invite.accepted_at is not None:
-        raise InviteRefused(_("This invitation has already been used."), field="token")
-    if invite.expires_at <= timezone.now():
-        raise InviteRefused(
-            _("This invitation has expired. Ask the shop owner for a new one."), field="token"
-        )
-    if user.email.lower() != invite.email.lower():
-        raise InviteRefused(
-            _(
-                "This invitation was sent to another email address. Sign in with the address "
-                "it was sent to."
-            ),
-            field="token",
-        )
-    if user.email_verified_at is None:
-        raise InviteRefused(_("Confirm your email address first."), field="token")
-    if invite.shop.status == ShopStatus.SUSPENDED:
-        raise InviteRefused(_("This shop is suspended at the moment."), field="token")
-    return invite
-
-
-def cashier_invite_check(*, user: User, token: str) -> CashierInvite:
-    """The invitation behind `token` if `user` could accept it now (changes nothing)."""
-    token = token or ""
-    invite = (
-        CashierInvite.objects.select_related("shop").filter(token_hash=_invite_hash(token)).first()
-        if 0 < len(token) <= 100
-        else None
-    )
-    return _invite_usable(invite, user=user)
-
-
-def cashier_invite_accept(*, user: User, token: str) -> ShopMember:
-    """The invited person becomes a cashier of the shop: once, before expiry, unless revoked,
-    and only if their email is the one invited. The invitation row is locked, so two accepts at
-    once make one cashier."""
-    if not 0 < len(token or "") <= 100:
-        raise InviteRefused(_("This invitation link is not valid."), field="token")
-    try:
-        with transaction.atomic():
-            invite = (
-                CashierInvite.objects.select_for_update()
-                .select_related("shop")
-                .filter(token_hash=_invite_hash(token))
-                .first()
-            )
-            invite = _invite_usable(invite, user=user)
-            if ShopMember.objects.filter(shop=invite.shop, user=user).exists():
-                raise InviteRefused(_("You already work for this shop."), field="token")
-            member = ShopMember.objects.create(shop=invite.shop, user=user, role=ShopRole.CASHIER)
-            invite.accepted_by, invite.accepted_at = user, timezone.now()
-            invite.save(update_fields=["accepted_by", "accepted_at"])
-    except IntegrityError:
-        raise InviteRefused(_("You already work for this shop."), field="token") from None
-    return member
-
-
-def cashier_invite_revoke(*, owner: User, shop_id: int, invite_id: int) -> None:
-    """The owner withdraws an open invitation; its link stops working."""
-    with transaction.atomic():
-        shop = _owned_shop(owner=owner, shop_id=shop_id, lock=True)
-        invite = shop.cashier_invites.select_for_update().filter(pk=invite_id).first()
-        if invite is None:
-            raise NotFound(_("There is no such invitation."))
-        if invite.accepted_at is not None:
-            raise InviteRefused(_("This invitation has already been used."))
-        if invite.revoked_at is None:
-            invite.revoked_at = timezone.now()
-            invite.save(update_fields=["revoked_at"])
-
-
-def cashier_remove(*, owner: User, shop_id: int, user_id: int) -> None:
-    """The owner removes a cashier from the shop (never the owner)."""
-    with transaction.atomic():
-        shop = _owned_shop(owner=owner, shop_id=shop_id, lock=True)
-        deleted, _rows = shop.members.filter(user_id=user_id, role=ShopRole.CASHIER).delete()
-        if not deleted:
-            raise NotFound(_("There is no such cashier."))
 
 
 # --- staff side ---------------------------------------------------------------------------
@@ -573,15 +324,6 @@ def shop_suspend(*, staff: User, shop_id: int, reason: str) -> Shop:
                 to=owner, template="shop_suspended", context={"shop": shop, "owner": owner}
             )
     return shop
-
-
-def shops_with_pending_changes() -> QuerySet[Shop]:
-    """Shops whose new name or address waits for review, oldest request first."""
-    return (
-        Shop.objects.filter(change_requested_at__isnull=False)
-        .select_related("created_by", "account")
-        .order_by("change_requested_at", "id")
-    )
 
 
 def _pending_locked(*, staff: User, shop_id: int) -> Shop:

@@ -1,18 +1,18 @@
 """Forms of the shop pages. They check shape and length; the rules (IBAN, KvK number, who may
-do what) live in accounts.shops, whose refusals the views put back onto these fields."""
+do what) live in shops.services, whose refusals the views put back onto these fields."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from . import shops
+from . import services
 from .models import ShopCategory
 
 
 class ShopForm(forms.Form):
-    name = forms.CharField(label=_("Shop name"), max_length=shops.NAME_MAX)
+    name = forms.CharField(label=_("Shop name"), max_length=services.NAME_MAX)
     address = forms.CharField(
         label=_("Address"),
-        max_length=shops.ADDRESS_MAX,
+        max_length=services.ADDRESS_MAX,
         help_text=_("Street, number, postcode and town."),
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
@@ -54,7 +54,7 @@ class CashierInviteForm(forms.Form):
 class SuspendForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
-        max_length=shops.REASON_MAX,
+        max_length=services.REASON_MAX,
         help_text=_("The shop's owner sees this reason."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -10,14 +10,16 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import shops
-from .errors import AccountsError, NotFound
-from .forms_auth import form_status
-from .forms_shop import SuspendForm
-from .models import Shop, ShopStatus, User
-from .permissions import staff_page
+from accounts.errors import AccountsError, NotFound
+from accounts.forms_auth import form_status
+from accounts.models import User
+from accounts.permissions import staff_page
 
-shop_staff_page = staff_page(*shops.SHOP_STAFF_ROLES)
+from . import selectors, services
+from .forms import SuspendForm
+from .models import Shop, ShopStatus
+
+shop_staff_page = staff_page(*services.SHOP_STAFF_ROLES)
 PAGE_SIZE = 50
 
 
@@ -45,9 +47,9 @@ def _back_to_list(status: str) -> HttpResponse:
 def shop_list(request: HttpRequest) -> HttpResponse:
     status = _status_filter(request)
     rows = (
-        shops.shops_with_pending_changes()
+        selectors.shops_with_pending_changes()
         if status == CHANGES
-        else shops.shops_for_staff(status=None if status == "all" else status)
+        else selectors.shops_for_staff(status=None if status == "all" else status)
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     choices = [*ShopStatus.choices, ("all", _("All")), (CHANGES, _("New names and addresses"))]
@@ -62,7 +64,7 @@ def shop_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def shop_approve(request: HttpRequest, shop_id: int) -> HttpResponse:
     try:
-        shop = shops.shop_approve(staff=_user(request), shop_id=shop_id)
+        shop = services.shop_approve(staff=_user(request), shop_id=shop_id)
     except NotFound:
         raise Http404 from None
     except AccountsError as exc:
@@ -81,7 +83,7 @@ def shop_suspend(request: HttpRequest, shop_id: int) -> HttpResponse:
     form = SuspendForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            shops.shop_suspend(
+            services.shop_suspend(
                 staff=_user(request), shop_id=shop_id, reason=form.cleaned_data["reason"]
             )
         except NotFound:
@@ -103,7 +105,7 @@ def shop_suspend(request: HttpRequest, shop_id: int) -> HttpResponse:
 @require_POST
 def shop_change_approve(request: HttpRequest, shop_id: int) -> HttpResponse:
     try:
-        shop = shops.shop_change_approve(staff=_user(request), shop_id=shop_id)
+        shop = services.shop_change_approve(staff=_user(request), shop_id=shop_id)
     except NotFound:
         raise Http404 from None
     except AccountsError as exc:
@@ -124,7 +126,7 @@ def shop_change_reject(request: HttpRequest, shop_id: int) -> HttpResponse:
     form = SuspendForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            shops.shop_change_reject(
+            services.shop_change_reject(
                 staff=_user(request), shop_id=shop_id, reason=form.cleaned_data["reason"]
             )
         except NotFound:

@@ -13,13 +13,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.errors import AccountsError, NotAllowed, NotFound
+from accounts.forms_auth import form_status
+from accounts.models import User
 from ledger import selectors as ledger_selectors
 
-from . import shops
-from .errors import AccountsError, NotAllowed, NotFound
-from .forms_auth import form_status
-from .forms_shop import CashierInviteForm, ShopEditForm, ShopForm
-from .models import User
+from . import cashiers, selectors, services
+from .forms import CashierInviteForm, ShopEditForm, ShopForm
 
 
 def _user(request: HttpRequest) -> User:
@@ -28,14 +28,14 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _membership(request: HttpRequest, shop_id: int) -> shops.Membership:
+def _membership(request: HttpRequest, shop_id: int) -> selectors.Membership:
     try:
-        return shops.shop_membership(user=_user(request), shop_id=shop_id)
+        return selectors.shop_membership(user=_user(request), shop_id=shop_id)
     except NotFound:
         raise Http404 from None
 
 
-def _owner_membership(request: HttpRequest, shop_id: int) -> shops.Membership:
+def _owner_membership(request: HttpRequest, shop_id: int) -> selectors.Membership:
     membership = _membership(request, shop_id)
     if not membership.is_owner:
         raise PermissionDenied
@@ -52,7 +52,7 @@ def _refusal_on(form: forms.Form, exc: AccountsError) -> None:
 @login_required
 def shop_home(request: HttpRequest) -> HttpResponse:
     return render(
-        request, "shop/home.html", {"memberships": shops.shop_memberships(user=_user(request))}
+        request, "shop/home.html", {"memberships": selectors.shop_memberships(user=_user(request))}
     )
 
 
@@ -62,7 +62,7 @@ def shop_apply(request: HttpRequest) -> HttpResponse:
     form = ShopForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            shop = shops.shop_apply(owner=_user(request), **form.cleaned_data)
+            shop = services.shop_apply(owner=_user(request), **form.cleaned_data)
         except AccountsError as exc:
             _refusal_on(form, exc)
         else:
@@ -93,7 +93,7 @@ def shop_edit(request: HttpRequest, shop_id: int) -> HttpResponse:
     form = ShopEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            updated = shops.shop_update(
+            updated = services.shop_update(
                 owner=_user(request), shop_id=shop_id, request=request, **form.cleaned_data
             )
         except AccountsError as exc:
@@ -133,7 +133,7 @@ def _detail(
         "decimals": account.currency.decimals if account is not None else 2,
     }
     if membership.is_owner:
-        cashiers, invites = shops.shop_cashiers(owner=_user(request), shop_id=shop_id)
+        cashiers, invites = selectors.shop_cashiers(owner=_user(request), shop_id=shop_id)
         context.update(
             cashiers=cashiers,
             invites=invites,
@@ -159,7 +159,7 @@ def cashier_invite(request: HttpRequest, shop_id: int) -> HttpResponse:
     form = CashierInviteForm(request.POST)
     if form.is_valid():
         try:
-            invite, _token = shops.cashier_invite(
+            invite, _token = cashiers.cashier_invite(
                 owner=_user(request), shop_id=shop_id, email=form.cleaned_data["email"]
             )
         except AccountsError as exc:
@@ -196,7 +196,7 @@ def cashier_remove(request: HttpRequest, shop_id: int, user_id: int) -> HttpResp
         request,
         shop_id,
         _("The cashier was removed."),
-        lambda: shops.cashier_remove(owner=_user(request), shop_id=shop_id, user_id=user_id),
+        lambda: cashiers.cashier_remove(owner=_user(request), shop_id=shop_id, user_id=user_id),
     )
 
 
@@ -207,7 +207,7 @@ def invite_revoke(request: HttpRequest, shop_id: int, invite_id: int) -> HttpRes
         request,
         shop_id,
         _("The invitation was withdrawn."),
-        lambda: shops.cashier_invite_revoke(
+        lambda: cashiers.cashier_invite_revoke(
             owner=_user(request), shop_id=shop_id, invite_id=invite_id
         ),
     )
@@ -222,12 +222,12 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
     invite, error = None, ""
     try:
         if request.method == "POST":
-            member = shops.cashier_invite_accept(user=user, token=token)
+            member = cashiers.cashier_invite_accept(user=user, token=token)
             messages.success(
                 request, _("Welcome: you are now a cashier of %(shop)s.") % {"shop": member.shop}
             )
             return redirect("shop-detail", shop_id=member.shop_id)
-        invite = shops.cashier_invite_check(user=user, token=token)
+        invite = cashiers.cashier_invite_check(user=user, token=token)
     except AccountsError as exc:
         error = exc.message
     return render(

@@ -8,10 +8,12 @@ from django.core import mail
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts import shops
-from accounts.models import AuditEvent, CashierInvite, Role, Shop, ShopMember, ShopStatus
+from accounts.models import AuditEvent, Role
 from ledger import selectors, services
 from ledger.models import Account, AccountKind, AccountStatus
+from shops import cashiers as shop_cashiers
+from shops import services as shop_services
+from shops.models import CashierInvite, Shop, ShopMember, ShopStatus
 from tests.helpers import make_user, staff_login
 
 APPLY = {
@@ -39,19 +41,21 @@ def approver(db):
 
 @pytest.fixture
 def shop(owner):
-    return shops.shop_apply(owner=owner, **APPLY)
+    return shop_services.shop_apply(owner=owner, **APPLY)
 
 
 @pytest.fixture
 def approved(shop, approver):
-    return shops.shop_approve(staff=approver, shop_id=shop.pk)
+    return shop_services.shop_approve(staff=approver, shop_id=shop.pk)
 
 
 @pytest.fixture
 def cashier(approved, owner):
     person = make_user("cashier@example.org")
-    _invite, token = shops.cashier_invite(owner=owner, shop_id=approved.pk, email=person.email)
-    shops.cashier_invite_accept(user=person, token=token)
+    _invite, token = shop_cashiers.cashier_invite(
+        owner=owner, shop_id=approved.pk, email=person.email
+    )
+    shop_cashiers.cashier_invite_accept(user=person, token=token)
     return person
 
 
@@ -59,8 +63,8 @@ def cashier(approved, owner):
 def rival(db):
     """The owner of another, approved shop."""
     person = make_user("rival@example.org", Role.RESIDENT)
-    other = shops.shop_apply(owner=person, **{**APPLY, "name": "Rival"})
-    shops.shop_approve(staff=make_user("a2@example.org", Role.ADMIN), shop_id=other.pk)
+    other = shop_services.shop_apply(owner=person, **{**APPLY, "name": "Rival"})
+    shop_services.shop_approve(staff=make_user("a2@example.org", Role.ADMIN), shop_id=other.pk)
     return person
 
 
@@ -178,7 +182,7 @@ def test_the_owner_edits_the_shop_others_cannot(api, approved, owner, cashier, r
         f"/api/v1/shops/{approved.pk}/", {"name": "Fietsen & Co"}, format="json"
     )
     assert response.status_code == 200
-    # An approved shop's new name waits for staff review (tests/api/test_shop_trust.py).
+    # An approved shop's new name waits for staff review (tests/shops/test_api_trust.py).
     assert response.json()["name"] == "Fietsenmaker Hoensbroek"
     assert response.json()["pending_name"] == "Fietsen & Co"
     assert response.json()["iban"] == "NL91ABNA0417164300"
@@ -253,7 +257,9 @@ def test_malformed_accepts_are_refused(api, cashier, body):
 
 
 def test_expired_or_misdirected_invitations_change_nothing(api, approved, owner):
-    _invite, token = shops.cashier_invite(owner=owner, shop_id=approved.pk, email="k@example.org")
+    _invite, token = shop_cashiers.cashier_invite(
+        owner=owner, shop_id=approved.pk, email="k@example.org"
+    )
     other = make_user("other@example.org")
     before = snapshot()
     wrong = as_(api, other).post("/api/v1/shops/invites/accept/", {"token": token}, format="json")
@@ -273,7 +279,9 @@ def test_expired_or_misdirected_invitations_change_nothing(api, approved, owner)
 
 
 def test_the_owner_revokes_an_invitation(api, approved, owner):
-    invite, token = shops.cashier_invite(owner=owner, shop_id=approved.pk, email="k@example.org")
+    invite, token = shop_cashiers.cashier_invite(
+        owner=owner, shop_id=approved.pk, email="k@example.org"
+    )
     url = f"/api/v1/shops/{approved.pk}/invites/{invite.pk}/"
     assert as_(api, owner).delete(url).status_code == 204
     invitee = make_user("k@example.org")
@@ -292,7 +300,9 @@ def test_the_owner_revokes_an_invitation(api, approved, owner):
     ],
 )
 def test_only_the_owner_manages_cashiers(api, approved, owner, cashier, rival, method, path, body):
-    invite, _token = shops.cashier_invite(owner=owner, shop_id=approved.pk, email="k@example.org")
+    invite, _token = shop_cashiers.cashier_invite(
+        owner=owner, shop_id=approved.pk, email="k@example.org"
+    )
     url = f"/api/v1/shops/{approved.pk}/" + path.format(cashier=cashier.pk, invite=invite.pk)
     resident = make_user("resident@example.org", Role.RESIDENT)
     before = snapshot()

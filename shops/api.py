@@ -11,18 +11,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
+from accounts.permissions import staff_permission
 from ledger import selectors as ledger_selectors
 
-from . import shops
-from .models import CashierInvite, Shop, ShopCategory, ShopMember, ShopStatus, User
-from .permissions import staff_permission
+from . import cashiers, selectors, services
+from .models import CashierInvite, Shop, ShopCategory, ShopMember, ShopStatus
 
-StaffShopPermission = staff_permission(*shops.SHOP_STAFF_ROLES)
+StaffShopPermission = staff_permission(*services.SHOP_STAFF_ROLES)
 
 
 class ShopApplySerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=shops.NAME_MAX)
-    address = serializers.CharField(max_length=shops.ADDRESS_MAX)
+    name = serializers.CharField(max_length=services.NAME_MAX)
+    address = serializers.CharField(max_length=services.ADDRESS_MAX)
     category = serializers.ChoiceField(choices=ShopCategory.choices)
     iban = serializers.CharField(max_length=50)
     chamber_of_commerce = serializers.CharField(
@@ -118,7 +119,7 @@ class StaffListQuerySerializer(serializers.Serializer):
 
 
 class SuspendSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=shops.REASON_MAX)
+    reason = serializers.CharField(max_length=services.REASON_MAX)
 
 
 def _user(request: Request) -> User:
@@ -172,7 +173,7 @@ class ShopsView(APIView):
     def get(self, request: Request) -> Response:
         """The shops you belong to, with your role in each."""
         return Response(
-            [_shop_body(m.shop, m.role) for m in shops.shop_memberships(user=_user(request))]
+            [_shop_body(m.shop, m.role) for m in selectors.shop_memberships(user=_user(request))]
         )
 
     @extend_schema(request=ShopApplySerializer, responses={201: ShopSerializer}, tags=["shops"])
@@ -180,7 +181,7 @@ class ShopsView(APIView):
         """Register a shop. It waits for approval by the municipality; you are its owner."""
         form = ShopApplySerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        shop = shops.shop_apply(owner=_user(request), **form.validated_data)
+        shop = services.shop_apply(owner=_user(request), **form.validated_data)
         return Response(_shop_body(shop, "owner"), status=status.HTTP_201_CREATED)
 
 
@@ -188,7 +189,7 @@ class ShopView(APIView):
     @extend_schema(responses=ShopSerializer, tags=["shops"])
     def get(self, request: Request, shop_id: int) -> Response:
         """One of your shops: status and, once it has an account, its balance."""
-        membership = shops.shop_membership(user=_user(request), shop_id=shop_id)
+        membership = selectors.shop_membership(user=_user(request), shop_id=shop_id)
         return Response(_shop_body(membership.shop, membership.role))
 
     @extend_schema(request=ShopUpdateSerializer, responses=ShopSerializer, tags=["shops"])
@@ -199,7 +200,7 @@ class ShopView(APIView):
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
         password = data.pop("password", "")
-        shop = shops.shop_membership(user=_user(request), shop_id=shop_id).shop
+        shop = selectors.shop_membership(user=_user(request), shop_id=shop_id).shop
         current = {
             "name": shop.name,
             "address": shop.address,
@@ -207,7 +208,7 @@ class ShopView(APIView):
             "iban": shop.iban,
             "chamber_of_commerce": shop.chamber_of_commerce,
         }
-        updated = shops.shop_update(
+        updated = services.shop_update(
             owner=_user(request),
             shop_id=shop_id,
             password=password,
@@ -221,7 +222,7 @@ class CashiersView(APIView):
     @extend_schema(responses=CashiersSerializer, tags=["shops"])
     def get(self, request: Request, shop_id: int) -> Response:
         """The shop's cashiers and open invitations (owner only)."""
-        cashiers, invites = shops.shop_cashiers(owner=_user(request), shop_id=shop_id)
+        cashiers, invites = selectors.shop_cashiers(owner=_user(request), shop_id=shop_id)
         return Response(
             CashiersSerializer(
                 {"cashiers": [_cashier(c) for c in cashiers], "invites": invites}
@@ -238,7 +239,7 @@ class CashierInviteView(APIView):
         mailed to them; a new invitation to the same address replaces the open one."""
         form = InviteRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        invite, _token = shops.cashier_invite(
+        invite, _token = cashiers.cashier_invite(
             owner=_user(request), shop_id=shop_id, email=form.validated_data["email"]
         )
         return Response(_invite(invite), status=status.HTTP_201_CREATED)
@@ -248,7 +249,7 @@ class CashierView(APIView):
     @extend_schema(request=None, responses={204: None}, tags=["shops"])
     def delete(self, request: Request, shop_id: int, user_id: int) -> Response:
         """Remove a cashier from the shop (owner only)."""
-        shops.cashier_remove(owner=_user(request), shop_id=shop_id, user_id=user_id)
+        cashiers.cashier_remove(owner=_user(request), shop_id=shop_id, user_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -256,7 +257,7 @@ class InviteView(APIView):
     @extend_schema(request=None, responses={204: None}, tags=["shops"])
     def delete(self, request: Request, shop_id: int, invite_id: int) -> Response:
         """Withdraw an open invitation (owner only)."""
-        shops.cashier_invite_revoke(owner=_user(request), shop_id=shop_id, invite_id=invite_id)
+        cashiers.cashier_invite_revoke(owner=_user(request), shop_id=shop_id, invite_id=invite_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -266,7 +267,7 @@ class InviteAcceptView(APIView):
         """Accept a cashier invitation sent to your email address."""
         form = AcceptSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        member = shops.cashier_invite_accept(
+        member = cashiers.cashier_invite_accept(
             user=_user(request), token=form.validated_data["token"]
         )
         return Response(_shop_body(member.shop, member.role))
@@ -300,9 +301,9 @@ class StaffShopsView(APIView):
         query.is_valid(raise_exception=True)
         paginator = LimitOffsetPagination()
         rows = (
-            shops.shops_with_pending_changes()
+            selectors.shops_with_pending_changes()
             if query.validated_data["change_pending"]
-            else shops.shops_for_staff(status=query.validated_data.get("status"))
+            else selectors.shops_for_staff(status=query.validated_data.get("status"))
         )
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(StaffShopSerializer(page, many=True).data)
@@ -314,7 +315,7 @@ class StaffShopApproveView(APIView):
     @extend_schema(request=None, responses=StaffShopSerializer, tags=["staff"])
     def post(self, request: Request, shop_id: int) -> Response:
         """Approve a shop (opens its account) or reinstate a suspended one."""
-        shop = shops.shop_approve(staff=_user(request), shop_id=shop_id)
+        shop = services.shop_approve(staff=_user(request), shop_id=shop_id)
         return Response(StaffShopSerializer(shop).data)
 
 
@@ -326,7 +327,7 @@ class StaffShopSuspendView(APIView):
         """Suspend a shop, or turn down an application, with a reason; freezes its account."""
         form = SuspendSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        shop = shops.shop_suspend(
+        shop = services.shop_suspend(
             staff=_user(request), shop_id=shop_id, reason=form.validated_data["reason"]
         )
         return Response(StaffShopSerializer(shop).data)
@@ -338,7 +339,7 @@ class StaffShopChangeApproveView(APIView):
     @extend_schema(request=None, responses=StaffShopSerializer, tags=["staff"])
     def post(self, request: Request, shop_id: int) -> Response:
         """Accept a shop's new name and address (not by its own members)."""
-        shop = shops.shop_change_approve(staff=_user(request), shop_id=shop_id)
+        shop = services.shop_change_approve(staff=_user(request), shop_id=shop_id)
         return Response(StaffShopSerializer(shop).data)
 
 
@@ -350,7 +351,7 @@ class StaffShopChangeRejectView(APIView):
         """Turn a shop's new name and address down with a reason; it keeps its current ones."""
         form = SuspendSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        shop = shops.shop_change_reject(
+        shop = services.shop_change_reject(
             staff=_user(request), shop_id=shop_id, reason=form.validated_data["reason"]
         )
         return Response(StaffShopSerializer(shop).data)

@@ -1,0 +1,89 @@
+"""Reading shops: a person's memberships, the owner's cashiers, the staff's queues. Only members
+see a shop; to anyone else it does not exist (NotFound, never "forbidden")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.errors import NotAllowed, NotFound
+from accounts.models import User
+
+from .models import CashierInvite, Shop, ShopMember, ShopRole
+
+
+@dataclass(frozen=True)
+class Membership:
+    shop: Shop
+    role: str
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == ShopRole.OWNER
+
+
+def shop_memberships(*, user: User) -> list[Membership]:
+    """The shops this person belongs to, with their role in each."""
+    if not user.is_authenticated:
+        return []
+    rows = ShopMember.objects.filter(user=user).select_related("shop").order_by("shop__name")
+    return [Membership(shop=m.shop, role=m.role) for m in rows]
+
+
+def shop_membership(*, user: User, shop_id: int) -> Membership:
+    """The shop and this person's role in it; NotFound when they are not a member."""
+    if not user.is_authenticated:
+        raise NotFound(_("There is no such shop."))
+    member = (
+        ShopMember.objects.filter(user=user, shop_id=shop_id)
+        .select_related("shop", "shop__account__currency")
+        .first()
+    )
+    if member is None:
+        raise NotFound(_("There is no such shop."))
+    return Membership(shop=member.shop, role=member.role)
+
+
+def shop_owned(*, owner: User, shop_id: int, lock: bool = False) -> Shop:
+    """The shop if `owner` owns it. A cashier asking gets NotAllowed (they can see the shop);
+    anyone else NotFound."""
+    membership = shop_membership(user=owner, shop_id=shop_id)
+    if not membership.is_owner:
+        raise NotAllowed(_("Only the shop's owner may do this."))
+    if lock:
+        return Shop.objects.select_for_update().get(pk=shop_id)
+    return membership.shop
+
+
+def shop_cashiers(*, owner: User, shop_id: int) -> tuple[list[ShopMember], list[CashierInvite]]:
+    """The shop's cashiers and its open invitations (owner only)."""
+    shop = shop_owned(owner=owner, shop_id=shop_id)
+    cashiers = list(
+        shop.members.filter(role=ShopRole.CASHIER).select_related("user").order_by("created_at")
+    )
+    invites = list(
+        shop.cashier_invites.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        ).order_by("created_at")
+    )
+    return cashiers, invites
+
+
+def shops_for_staff(*, status: str | None = None) -> QuerySet[Shop]:
+    """Every shop, oldest first, optionally of one status (for the staff's approval queue)."""
+    shops = Shop.objects.select_related("created_by", "account").order_by("created_at", "id")
+    if status:
+        shops = shops.filter(status=status)
+    return shops
+
+
+def shops_with_pending_changes() -> QuerySet[Shop]:
+    """Shops whose new name or address waits for review, oldest request first."""
+    return (
+        Shop.objects.filter(change_requested_at__isnull=False)
+        .select_related("created_by", "account")
+        .order_by("change_requested_at", "id")
+    )
