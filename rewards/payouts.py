@@ -22,8 +22,6 @@ Bulk approvals pay through `claims_pay_batch`: the same steps for many claims, w
 from __future__ import annotations
 
 import logging
-import os
-import time
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -31,7 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -44,6 +42,7 @@ from ledger.models import Transfer, TransferKind
 
 from .models import Claim, ClaimDecision, ClaimStatus, DecisionKind
 from .notify import ClaimEvent, claim_notify, claims_notify
+from .transitions import claims_transition
 
 logger = logging.getLogger(__name__)
 
@@ -66,11 +65,6 @@ HOLD_ACCOUNT = gettext_noop(
     "On hold: the resident's wallet or the campaign's budget is frozen or closed. Staff can "
     "release it once it is open again."
 )
-
-# Test hook: seconds a payout sleeps after posting its transfer and before committing, so the
-# worker tests can kill a worker in the middle of a payout. Never set in production.
-TEST_DELAY_ENV = "REWARDS_PAYOUT_TEST_DELAY"
-
 
 class PayoutOutcome(StrEnum):
     PAID = "paid"
@@ -138,12 +132,6 @@ def _request(claim: Claim, wallet_id: int) -> dict[str, Any]:
     }
 
 
-def _pause_for_tests() -> None:
-    delay = os.environ.get(TEST_DELAY_ENV)
-    if delay:
-        time.sleep(float(delay))
-
-
 def _locked_claims(claim_ids: Sequence[int]) -> list[Claim]:
     return list(
         Claim.objects.select_for_update(of=("self",))
@@ -158,24 +146,11 @@ def _locked_profiles(resident_ids: Sequence[int]) -> dict[int, ResidentProfile]:
     return {p.user_id: p for p in profiles.order_by("pk")}
 
 
-_MARK_PAID_SQL = """
-UPDATE rewards_claim AS c
-   SET status = %s, paid_at = %s, payout_transfer_id = v.transfer_id
-  FROM unnest(%s::bigint[], %s::bigint[]) AS v(claim_id, transfer_id)
- WHERE c.id = v.claim_id
-"""
-
-
 def _mark_paid(claims: Sequence[Claim], transfers: Sequence[Transfer]) -> None:
-    # One statement for the whole batch (bulk_update's CASE per row costs 1 ms a claim).
     now = timezone.now()
     for claim, transfer in zip(claims, transfers, strict=True):
-        claim.status, claim.payout_transfer, claim.paid_at = ClaimStatus.PAID, transfer, now
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _MARK_PAID_SQL,
-            [ClaimStatus.PAID, now, [c.pk for c in claims], [t.pk for t in transfers]],
-        )
+        claim.payout_transfer, claim.paid_at = transfer, now
+    claims_transition(claims=claims, to=ClaimStatus.PAID, fields=("paid_at", "payout_transfer"))
     ClaimDecision.objects.bulk_create(
         ClaimDecision(claim=claim, actor=None, kind=DecisionKind.PAY) for claim in claims
     )
@@ -212,7 +187,6 @@ def claim_pay(*, claim_id: int) -> PayoutOutcome:
         except AccountNotOpen:
             claim_hold(claim=claim, reason=HOLD_ACCOUNT)
             return PayoutOutcome.HELD
-        _pause_for_tests()
         _mark_paid([claim], [transfer])
         claim_notify(claim=claim, event=ClaimEvent.PAID)
     return PayoutOutcome.PAID
@@ -250,7 +224,6 @@ def _pay_batch(claim_ids: Sequence[int]) -> dict[int, PayoutOutcome]:
                 for c in to_pay
             ]
         )
-        _pause_for_tests()
         if to_pay:
             _mark_paid(to_pay, transfers)
             claims_notify(claims=to_pay, event=ClaimEvent.PAID)

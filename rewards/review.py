@@ -46,6 +46,7 @@ from .payouts import (
 )
 from .roles import APPROVER_ROLES, RELEASE_ROLES, REVIEWER_ROLES
 from .tasks import payout_batch_task, payout_task
+from .transitions import claim_transition
 
 REASON_MAX = 500
 BULK_MAX = 500
@@ -188,18 +189,12 @@ def _approve_locked(*, staff: User, claim: Claim, paid: int) -> _Approval:
         claim.approved_by, claim.approved_at = staff, now
         ClaimDecision.objects.create(claim=claim, actor=staff, kind=DecisionKind.SECOND_APPROVE)
         audit.record(actor=staff, action="claim.second_approve", target=claim)
-    claim.status = ClaimStatus.APPROVED
     profile = ResidentProfile.objects.filter(user_id=claim.resident_id).first()
     claim.hold_reason = hold_reason_for(claim=claim, profile=profile, paid=paid)
-    claim.save(
-        update_fields=[
-            "status",
-            "reviewed_by",
-            "reviewed_at",
-            "approved_by",
-            "approved_at",
-            "hold_reason",
-        ]
+    claim_transition(
+        claim=claim,
+        to=ClaimStatus.APPROVED,
+        fields=("reviewed_by", "reviewed_at", "approved_by", "approved_at", "hold_reason"),
     )
     if claim.hold_reason:
         ClaimDecision.objects.create(
@@ -313,9 +308,11 @@ def claim_reject(*, staff: User, claim_id: int, reason: str) -> Claim:
         now = timezone.now()
         if claim.reviewed_by_id is None:
             claim.reviewed_by, claim.reviewed_at = staff, now
-        claim.status, claim.rejection_reason, claim.closed_at = ClaimStatus.REJECTED, reason, now
-        claim.save(
-            update_fields=["status", "rejection_reason", "closed_at", "reviewed_by", "reviewed_at"]
+        claim.rejection_reason, claim.closed_at = reason, now
+        claim_transition(
+            claim=claim,
+            to=ClaimStatus.REJECTED,
+            fields=("rejection_reason", "closed_at", "reviewed_by", "reviewed_at"),
         )
         slot_release(claim)
         ClaimDecision.objects.create(
