@@ -66,6 +66,7 @@ HOLD_ACCOUNT = gettext_noop(
     "release it once it is open again."
 )
 
+
 class PayoutOutcome(StrEnum):
     PAID = "paid"
     ALREADY_PAID = "already_paid"

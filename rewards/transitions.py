@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
+from django.db.models import Field
 from django.utils.translation import gettext as _
 
 from .errors import ClaimTransitionRefused
@@ -81,16 +82,18 @@ def _update(claims: Sequence[Claim], previous: Sequence[str], fields: Sequence[s
     """One UPDATE ... FROM unnest(...) for all the claims (bulk_update's CASE per row costs a
     millisecond a claim), guarded by each row's previous status; returns the rows written."""
     quote = connection.ops.quote_name
-    columns = [Claim._meta.get_field(name) for name in ("status", *fields)]
-    names = [quote(field.column) for field in columns]  # type: ignore[union-attr]
+    columns = [cast(Field, Claim._meta.get_field(name)) for name in ("status", *fields)]
+    names = [quote(str(field.column)) for field in columns]
     arrays: list[list[Any]] = [[claim.pk for claim in claims], list(previous)]
     arrays += [
-        [field.get_db_prep_save(getattr(claim, field.attname), connection) for claim in claims]  # type: ignore[union-attr]
+        [field.get_db_prep_save(getattr(claim, field.attname), connection) for claim in claims]
         for field in columns
     ]
-    types = ["bigint", "varchar(16)", *(field.db_type(connection) for field in columns)]  # type: ignore[union-attr]
+    types = ["bigint", "varchar(16)", *(field.db_type(connection) for field in columns)]
+    # Only quoted column names and the model's own column types are put into the statement;
+    # every value is a parameter.
     sql = (
-        f"UPDATE {quote(Claim._meta.db_table)} AS c SET "
+        f"UPDATE {quote(Claim._meta.db_table)} AS c SET "  # noqa: S608
         + ", ".join(f"{name} = v.{name}" for name in names)
         + " FROM unnest("
         + ", ".join(f"CAST(%s AS {db_type}[])" for db_type in types)

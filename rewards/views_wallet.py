@@ -29,7 +29,7 @@ from . import claims, selectors
 from .errors import TooManySubmissions
 from .forms import EvidenceForm, TaskFilterForm
 from .models import Claim, ClaimStatus, Task
-from .views_staff import evidence_response
+from .views_staff.review import evidence_response
 
 PAGE_SIZE = 30
 

@@ -29,7 +29,7 @@ class RowLock:
         with self._conn.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             self.pid = cursor.fetchone()[0]
-            cursor.execute(f'SELECT 1 FROM "{table}" WHERE id = %s FOR UPDATE', [pk])  # noqa: S608
+            cursor.execute(f'SELECT 1 FROM "{table}" WHERE id = %s FOR UPDATE', [pk])
 
     def waiting(self) -> list[str]:
         """The statements of the sessions now blocked by this lock."""

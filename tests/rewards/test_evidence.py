@@ -13,7 +13,7 @@ from PIL import Image, PngImagePlugin
 
 from rewards import claims, evidence
 from rewards.errors import ClaimRefused, EvidenceRefused, NotFound
-from rewards.models import Claim, ClaimStatus, Evidence
+from rewards.models import ClaimStatus, Evidence
 from tests.helpers import make_user
 from tests.rewards.core_helpers import published_task
 

@@ -300,9 +300,7 @@ def test_a_deletion_during_a_payout_waits_for_it_and_donates_what_it_paid(manage
         return threading.Thread(target=run)
 
     payer = in_thread(lambda: outcome.append(claim_pay(claim_id=claim.pk)))
-    deleter = in_thread(
-        lambda: privacy.account_delete(user=anna, password=PASSWORD, confirm=True)
-    )
+    deleter = in_thread(lambda: privacy.account_delete(user=anna, password=PASSWORD, confirm=True))
     with row_locked(User._meta.db_table, anna.pk) as held:
         payer.start()
 

@@ -18,9 +18,10 @@ from accounts.errors import NotFound
 from accounts.models import Notification, User
 from accounts.permissions import staff_permission
 
-from . import review, roles
-from .models import Claim, ClaimStatus
-from .selectors import task_text
+from .. import review, roles
+from ..models import Claim, ClaimStatus
+from ..selectors import task_text
+from .common import request_user
 
 ReaderPermission = staff_permission(*roles.READER_ROLES)
 DeciderPermission = staff_permission(*(roles.REVIEWER_ROLES | roles.APPROVER_ROLES))
@@ -107,12 +108,6 @@ class NotificationSerializer(serializers.Serializer):
     link = serializers.CharField()
     created_at = serializers.DateTimeField()
     read_at = serializers.DateTimeField(allow_null=True)
-
-
-def _user(request: Request) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _name(user: User | None) -> str | None:
@@ -202,7 +197,7 @@ class ClaimApproveView(APIView):
         summary="Approve a claim (the review, or the second approval above the threshold)",
     )
     def post(self, request: Request, claim_id: int) -> Response:
-        claim, outcome = review.claim_approve(staff=_user(request), claim_id=claim_id)
+        claim, outcome = review.claim_approve(staff=request_user(request), claim_id=claim_id)
         return Response({"outcome": outcome.value, "claim": _detail(claim.pk)})
 
 
@@ -214,7 +209,7 @@ class ClaimRejectView(APIView):
         form = RejectSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         claim = review.claim_reject(
-            staff=_user(request), claim_id=claim_id, reason=form.validated_data["reason"]
+            staff=request_user(request), claim_id=claim_id, reason=form.validated_data["reason"]
         )
         return Response(_detail(claim.pk))
 
@@ -232,7 +227,7 @@ class ClaimsBulkApproveView(APIView):
         form = BulkApproveSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         results = review.claims_bulk_approve(
-            staff=_user(request), claim_ids=form.validated_data["claims"]
+            staff=request_user(request), claim_ids=form.validated_data["claims"]
         )
         return Response(
             BulkResultsSerializer(
@@ -261,7 +256,7 @@ class ClaimReleaseView(APIView):
         summary="Lift a hold whose reason no longer applies; the claim is then paid",
     )
     def post(self, request: Request, claim_id: int) -> Response:
-        claim = review.claim_release(staff=_user(request), claim_id=claim_id)
+        claim = review.claim_release(staff=request_user(request), claim_id=claim_id)
         return Response(_detail(claim.pk))
 
 
@@ -275,7 +270,7 @@ class NotificationsView(APIView):
     def get(self, request: Request) -> Response:
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(
-            Notification.objects.filter(user=_user(request)), request, view=self
+            Notification.objects.filter(user=request_user(request)), request, view=self
         )
         return paginator.get_paginated_response(NotificationSerializer(page, many=True).data)
 
@@ -286,7 +281,7 @@ class NotificationReadView(APIView):
         with transaction.atomic():
             notification = (
                 Notification.objects.select_for_update()
-                .filter(pk=notification_id, user=_user(request))
+                .filter(pk=notification_id, user=request_user(request))
                 .first()
             )
             if notification is None:
