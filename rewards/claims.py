@@ -55,6 +55,7 @@ from .errors import (
     TooManySubmissions,
 )
 from .models import SLOT_HOLDING, CampaignStatus, Claim, ClaimStatus, Task, TaskStatus
+from .selectors import claim_reservation_deadline
 from .transitions import claim_transition, claims_transition
 
 NOTE_MAX = 2000
@@ -163,11 +164,6 @@ def claim_withdraw(*, user: User, claim_id: int) -> Claim:
         claim_transition(claim=claim, to=ClaimStatus.WITHDRAWN, fields=("closed_at",))
         slot_release(claim)
     return claim
-
-
-def reservation_deadline(claim: Claim) -> datetime:
-    """When a reserved claim expires if no evidence comes."""
-    return claim.reserved_at + timedelta(hours=int(settings.REWARDS_RESERVATION_HOURS))
 
 
 def _coordinate(value: Any, *, field: str, limit: int) -> Decimal | None:
@@ -287,7 +283,7 @@ def _check_submittable(claim: Claim, now: datetime) -> None:
     """Evidence may be sent for a reserved claim that has not expired, within the hourly cap."""
     if claim.status != ClaimStatus.RESERVED:
         raise ClaimRefused(_("Evidence can only be submitted for a reserved claim."))
-    if now >= reservation_deadline(claim):
+    if now >= claim_reservation_deadline(claim):
         raise ClaimRefused(_("Your reservation has expired."))
     _hourly_cap_check(claim, now)
 

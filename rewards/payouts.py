@@ -23,25 +23,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from accounts.models import ResidentProfile
-from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.errors import AccountNotOpen, InsufficientFunds
 from ledger.models import Transfer, TransferKind
 
 from .models import Claim, ClaimDecision, ClaimStatus, DecisionKind
 from .notify import ClaimEvent, claim_notify, claims_notify
+from .selectors import claims_paid_this_year
 from .transitions import claims_transition
 
 logger = logging.getLogger(__name__)
@@ -74,25 +71,6 @@ class PayoutOutcome(StrEnum):
     SKIPPED = "skipped"  # not approved, already held, withdrawn ...: nothing to pay
 
 
-def year_start(now: datetime | None = None) -> datetime:
-    """The start of the current calendar year in the municipality's time zone."""
-    local = timezone.localtime(now or timezone.now(), ZoneInfo(settings.TIME_ZONE))
-    return local.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-def paid_this_year(*, resident_ids: Sequence[int]) -> dict[int, int]:
-    """What each resident was paid for claims this calendar year, in minor units."""
-    rows = (
-        Claim.objects.filter(
-            resident_id__in=resident_ids, status=ClaimStatus.PAID, paid_at__gte=year_start()
-        )
-        .values("resident_id")
-        .annotate(total=Sum("amount"))
-        .values_list("resident_id", "total")
-    )
-    return {resident_id: int(total) for resident_id, total in rows}
-
-
 def hold_reason_for(*, claim: Claim, profile: ResidentProfile | None, paid: int) -> str:
     """Why an approved claim may not be paid now ("" when it may): only verified residents are
     paid, and nobody past the annual cap (`paid` this year + this claim)."""
@@ -101,12 +79,6 @@ def hold_reason_for(*, claim: Claim, profile: ResidentProfile | None, paid: int)
     if paid + claim.amount > settings.REWARDS_ANNUAL_CAP:
         return HOLD_ANNUAL_CAP
     return ""
-
-
-def budget_short(*, claim: Claim) -> bool:
-    """True when the campaign's budget holds less than the claim (read, not locked)."""
-    balance = ledger_selectors.account_balance(account_id=claim.task.campaign.budget_id)
-    return balance < claim.amount
 
 
 def claim_hold(*, claim: Claim, reason: str) -> None:
@@ -174,7 +146,7 @@ def claim_pay(*, claim_id: int) -> PayoutOutcome:
         if claim.status != ClaimStatus.APPROVED or claim.hold_reason:
             return PayoutOutcome.SKIPPED
         profile = _locked_profiles([claim.resident_id]).get(claim.resident_id)
-        paid = paid_this_year(resident_ids=[claim.resident_id]).get(claim.resident_id, 0)
+        paid = claims_paid_this_year(resident_ids=[claim.resident_id]).get(claim.resident_id, 0)
         reason = hold_reason_for(claim=claim, profile=profile, paid=paid)
         if reason:
             claim_hold(claim=claim, reason=reason)
@@ -207,7 +179,7 @@ def _pay_batch(claim_ids: Sequence[int]) -> dict[int, PayoutOutcome]:
                 payable.append(claim)
         resident_ids = sorted({c.resident_id for c in payable})
         profiles = _locked_profiles(resident_ids)
-        paid = paid_this_year(resident_ids=resident_ids)
+        paid = claims_paid_this_year(resident_ids=resident_ids)
         to_pay = []
         for claim in payable:
             profile = profiles.get(claim.resident_id)

@@ -76,7 +76,9 @@ def _claim_data(claim: Claim) -> dict[str, Any]:
         "amount": claim.amount,
         "reserved_at": claim.reserved_at,
         "expires_at": (
-            claims.reservation_deadline(claim) if claim.status == ClaimStatus.RESERVED else None
+            selectors.claim_reservation_deadline(claim)
+            if claim.status == ClaimStatus.RESERVED
+            else None
         ),
         "submitted_at": claim.submitted_at,
         "note": claim.note,

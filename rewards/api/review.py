@@ -18,7 +18,7 @@ from accounts.errors import NotFound
 from accounts.models import Notification, User
 from accounts.permissions import staff_permission
 
-from .. import review, roles
+from .. import review, roles, selectors
 from ..models import Claim, ClaimStatus
 from ..selectors import task_text
 from .common import request_user
@@ -39,7 +39,7 @@ class ReviewClaimSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=ClaimStatus.choices)
     stage = serializers.ChoiceField(
-        choices=[*[(s.value, s.value) for s in review.Stage], ("", "")],
+        choices=[*[(s.value, s.value) for s in selectors.Stage], ("", "")],
         help_text="review, second_approval, held, or empty when no staff step is due.",
     )
     amount = serializers.IntegerField(help_text="Minor units.")
@@ -68,7 +68,7 @@ class ClaimDetailSerializer(ReviewClaimSerializer):
 
 class QueueQuerySerializer(serializers.Serializer):
     stage = serializers.ChoiceField(
-        choices=[s.value for s in review.Stage], required=False, default=review.Stage.REVIEW
+        choices=[s.value for s in selectors.Stage], required=False, default=selectors.Stage.REVIEW
     )
 
 
@@ -118,7 +118,7 @@ def _claim_body(claim: Claim, *, decisions: bool = False) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": claim.pk,
         "status": claim.status,
-        "stage": review.claim_stage(claim),
+        "stage": selectors.claim_stage(claim),
         "amount": claim.amount,
         "task_id": claim.task_id,
         "task_title": task_text(claim.task)[0],
@@ -153,7 +153,7 @@ def _claim_body(claim: Claim, *, decisions: bool = False) -> dict[str, Any]:
 
 
 def _detail(claim_id: int) -> dict[str, Any]:
-    return _claim_body(review.claim_for_staff(claim_id=claim_id), decisions=True)
+    return _claim_body(selectors.claim_for_staff(claim_id=claim_id), decisions=True)
 
 
 class ReviewQueueView(APIView):
@@ -161,7 +161,7 @@ class ReviewQueueView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("stage", enum=[s.value for s in review.Stage]),
+            OpenApiParameter("stage", enum=[s.value for s in selectors.Stage]),
             OpenApiParameter("limit", int),
             OpenApiParameter("offset", int),
         ],
@@ -174,7 +174,7 @@ class ReviewQueueView(APIView):
         query.is_valid(raise_exception=True)
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(
-            review.review_queue(stage=query.validated_data["stage"]), request, view=self
+            selectors.claims_for_review(stage=query.validated_data["stage"]), request, view=self
         )
         return paginator.get_paginated_response([_claim_body(c) for c in page or []])
 

@@ -15,7 +15,7 @@ from accounts.errors import AccountsError, NotFound
 from accounts.forms_auth import form_refusal, form_status
 from accounts.permissions import staff_page
 
-from .. import campaigns, review, selectors
+from .. import campaigns, selectors
 from ..forms import CampaignForm, MintRequestForm, ReasonForm, to_minor
 from ..models import CampaignStatus, MintRequest, MintStatus
 from .common import (
@@ -50,8 +50,10 @@ def home(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "status": status,
             "status_choices": [*CampaignStatus.choices, ("all", _("All"))],
-            "queue_count": review.review_queue(stage=review.Stage.REVIEW).count(),
-            "second_count": review.review_queue(stage=review.Stage.SECOND_APPROVAL).count(),
+            "queue_count": selectors.claims_for_review(stage=selectors.Stage.REVIEW).count(),
+            "second_count": selectors.claims_for_review(
+                stage=selectors.Stage.SECOND_APPROVAL
+            ).count(),
             "mints_waiting": MintRequest.objects.filter(status=MintStatus.REQUESTED).count(),
         },
     )

@@ -36,8 +36,8 @@ from .common import (
 
 
 def _stage(request: HttpRequest) -> str:
-    value = request.GET.get("stage", request.POST.get("stage", review.Stage.REVIEW))
-    return value if value in review.Stage.__members__.values() else review.Stage.REVIEW
+    value = request.GET.get("stage", request.POST.get("stage", selectors.Stage.REVIEW))
+    return value if value in selectors.Stage.__members__.values() else selectors.Stage.REVIEW
 
 
 def _back_to_queue(stage: str) -> HttpResponse:
@@ -49,7 +49,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     """Claims waiting for staff, oldest first: review, second approval (above the threshold)
     or on hold; evidence side by side, approve or reject each, or approve several at once."""
     stage = _stage(request)
-    page = Paginator(review.review_queue(stage=stage), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.claims_for_review(stage=stage), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return staff_render(
         request,
         "rewards/staff/review.html",
@@ -57,9 +59,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "stage": stage,
             "stages": [
-                (review.Stage.REVIEW, _("To review")),
-                (review.Stage.SECOND_APPROVAL, _("Second approval")),
-                (review.Stage.HELD, _("On hold")),
+                (selectors.Stage.REVIEW, _("To review")),
+                (selectors.Stage.SECOND_APPROVAL, _("Second approval")),
+                (selectors.Stage.HELD, _("On hold")),
             ],
             "reason_form": ReasonForm(),
         },
@@ -102,7 +104,7 @@ def review_bulk_approve(request: HttpRequest) -> HttpResponse:
 
 def _claim_or_404(claim_id: int) -> Any:
     try:
-        return review.claim_for_staff(claim_id=claim_id)
+        return selectors.claim_for_staff(claim_id=claim_id)
     except NotFound:
         raise Http404 from None
 
@@ -115,7 +117,7 @@ def _claim_page(
         "rewards/staff/claim.html",
         {
             "claim": claim,
-            "stage": review.claim_stage(claim),
+            "stage": selectors.claim_stage(claim),
             "title": selectors.task_text(claim.task)[0],
             "reason_form": form or ReasonForm(),
         },
