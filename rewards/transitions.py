@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, cast
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Field
 from django.utils.translation import gettext as _
 
@@ -72,10 +72,16 @@ def claims_transition(*, claims: Sequence[Claim], to: str, fields: Sequence[str]
     previous = [claim.status for claim in claims]
     for claim in claims:
         claim.status = to
-    if _update(claims, previous, fields) != len(claims):
+    try:
+        with transaction.atomic():  # a savepoint: a batch refused halfway writes nothing
+            if _update(claims, previous, fields) != len(claims):
+                raise ClaimTransitionRefused(
+                    _("This claim was changed meanwhile. Please try again.")
+                )
+    except ClaimTransitionRefused:
         for claim, status in zip(claims, previous, strict=True):
             claim.status = status
-        raise ClaimTransitionRefused(_("This claim was changed meanwhile. Please try again."))
+        raise
 
 
 def _update(claims: Sequence[Claim], previous: Sequence[str], fields: Sequence[str]) -> int:

@@ -76,13 +76,15 @@ def test_a_batch_with_one_forbidden_claim_moves_none(board):
     ]
 
 
-def test_a_claim_changed_meanwhile_is_not_overwritten(board):
-    claim = claim_in(board, S.SUBMITTED)
-    stale = Claim.objects.get(pk=claim.pk)
-    Claim.objects.filter(pk=claim.pk).update(status=S.WITHDRAWN)
+def test_a_claim_changed_meanwhile_is_not_overwritten_nor_the_rest_of_its_batch(board):
+    fresh, changed = claim_in(board, S.SUBMITTED), claim_in(board, S.SUBMITTED)
+    batch = list(Claim.objects.filter(pk__in=[fresh.pk, changed.pk]).order_by("pk"))
+    Claim.objects.filter(pk=changed.pk).update(status=S.WITHDRAWN)
     with pytest.raises(ClaimTransitionRefused):
-        claim_transition(claim=stale, to=S.APPROVED)
-    assert Claim.objects.get(pk=claim.pk).status == S.WITHDRAWN
+        claims_transition(claims=batch, to=S.APPROVED)
+    assert [claim.status for claim in batch] == [S.SUBMITTED, S.SUBMITTED]
+    assert Claim.objects.get(pk=fresh.pk).status == S.SUBMITTED
+    assert Claim.objects.get(pk=changed.pk).status == S.WITHDRAWN
 
 
 def _submit(board, claim):
