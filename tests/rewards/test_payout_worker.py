@@ -184,11 +184,8 @@ def test_a_worker_killed_mid_payout_leaves_nothing_and_a_restart_pays(broker, tm
     worker = Worker(tmp_path / "killed.log", pool="solo")
     try:
         with row_locked(Account._meta.db_table, first.task.campaign.budget_id) as held:
-
-            def payout_waits_for_the_budget() -> bool:
-                return any(Account._meta.db_table in query for query in held.waiting())
-
-            wait_for(payout_waits_for_the_budget, worker)
+            # The payout locks the claim and the resident, then waits here for the budget.
+            wait_for(lambda: bool(held.waiting()), worker)
             # Inside its transaction: the claim is locked, nothing is committed; now it dies.
             assert _claim_locked(first.pk)
             worker.kill()
