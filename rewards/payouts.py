@@ -71,7 +71,7 @@ class PayoutOutcome(StrEnum):
     SKIPPED = "skipped"  # not approved, already held, withdrawn ...: nothing to pay
 
 
-def hold_reason_for(*, claim: Claim, profile: ResidentProfile | None, paid: int) -> str:
+def claim_hold_reason(*, claim: Claim, profile: ResidentProfile | None, paid: int) -> str:
     """Why an approved claim may not be paid now ("" when it may): only verified residents are
     paid, and nobody past the annual cap (`paid` this year + this claim)."""
     if profile is None or profile.residency_verified_at is None:
@@ -147,7 +147,7 @@ def claim_pay(*, claim_id: int) -> PayoutOutcome:
             return PayoutOutcome.SKIPPED
         profile = _locked_profiles([claim.resident_id]).get(claim.resident_id)
         paid = claims_paid_this_year(resident_ids=[claim.resident_id]).get(claim.resident_id, 0)
-        reason = hold_reason_for(claim=claim, profile=profile, paid=paid)
+        reason = claim_hold_reason(claim=claim, profile=profile, paid=paid)
         if reason:
             claim_hold(claim=claim, reason=reason)
             return PayoutOutcome.HELD
@@ -184,7 +184,7 @@ def _pay_batch(claim_ids: Sequence[int]) -> dict[int, PayoutOutcome]:
         for claim in payable:
             profile = profiles.get(claim.resident_id)
             so_far = paid.get(claim.resident_id, 0)
-            reason = hold_reason_for(claim=claim, profile=profile, paid=so_far)
+            reason = claim_hold_reason(claim=claim, profile=profile, paid=so_far)
             if reason:
                 claim_hold(claim=claim, reason=reason)
                 outcomes[claim.pk] = PayoutOutcome.HELD

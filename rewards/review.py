@@ -40,7 +40,7 @@ from .notify import ClaimEvent, claim_notify, claims_notify
 from .payouts import (
     HOLD_BUDGET,
     HOLD_UNVERIFIED,
-    hold_reason_for,
+    claim_hold_reason,
 )
 from .roles import APPROVER_ROLES, RELEASE_ROLES, REVIEWER_ROLES
 from .selectors import campaign_budget_short, claims_paid_this_year
@@ -144,7 +144,7 @@ def _approve_locked(*, staff: User, claim: Claim, paid: int) -> _Approval:
         ClaimDecision.objects.create(claim=claim, actor=staff, kind=DecisionKind.SECOND_APPROVE)
         audit.record(actor=staff, action="claim.second_approve", target=claim)
     profile = ResidentProfile.objects.filter(user_id=claim.resident_id).first()
-    claim.hold_reason = hold_reason_for(claim=claim, profile=profile, paid=paid)
+    claim.hold_reason = claim_hold_reason(claim=claim, profile=profile, paid=paid)
     claim_transition(
         claim=claim,
         to=ClaimStatus.APPROVED,
@@ -295,7 +295,7 @@ def claim_release(*, staff: User, claim_id: int) -> Claim:
         _check_not_involved(staff, claim)
         profile = ResidentProfile.objects.filter(user_id=claim.resident_id).first()
         paid = claims_paid_this_year(resident_ids=[claim.resident_id]).get(claim.resident_id, 0)
-        reason = hold_reason_for(claim=claim, profile=profile, paid=paid)
+        reason = claim_hold_reason(claim=claim, profile=profile, paid=paid)
         if not reason and campaign_budget_short(claim=claim):
             reason = HOLD_BUDGET
         if reason:
@@ -327,7 +327,7 @@ def claims_release_verified(*, user_id: int) -> list[int]:
         profile = ResidentProfile.objects.filter(user_id=user_id).first()
         paid = claims_paid_this_year(resident_ids=[user_id]).get(user_id, 0)
         for claim in claims:
-            reason = hold_reason_for(claim=claim, profile=profile, paid=paid)
+            reason = claim_hold_reason(claim=claim, profile=profile, paid=paid)
             if reason == HOLD_UNVERIFIED:
                 continue
             ClaimDecision.objects.create(

@@ -62,7 +62,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
         {
             "task": task,
             "campaign": task.campaign,
-            "hourly_cap": work.hourly_cap_for(task.estimated_minutes),
+            "hourly_cap": work.task_hourly_cap(task.estimated_minutes),
             "claims": task.claims.select_related("resident").order_by("-reserved_at", "-id")[:100],
         },
     )
