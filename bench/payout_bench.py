@@ -154,7 +154,6 @@ def main() -> None:
         CELERY_BROKER_URL=broker,
         DJANGO_SETTINGS_MODULE="tests.rewards.worker_settings",
     )
-    os.environ.pop("REWARDS_PAYOUT_TEST_DELAY", None)
     import django
 
     django.setup()

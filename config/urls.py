@@ -39,8 +39,7 @@ urlpatterns = [
     path("api/v1/", include("accounts.api_me")),
     path("api/v1/", include("shops.api")),
     path("api/v1/", include("accounts.api_staff")),
-    path("api/v1/", include("rewards.api")),
-    path("api/v1/", include("rewards.api_review")),
+    path("api/v1/", include("rewards.api.urls")),
     path("api/v1/", include("payments.api")),
     path("api/v1/", include("payments.api_settlement")),
     # Public keys of the shops' signed payment requests (docs/qr.md).

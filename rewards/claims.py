@@ -55,6 +55,8 @@ from .errors import (
     TooManySubmissions,
 )
 from .models import SLOT_HOLDING, CampaignStatus, Claim, ClaimStatus, Task, TaskStatus
+from .selectors import claim_reservation_deadline
+from .transitions import claim_transition, claims_transition
 
 NOTE_MAX = 2000
 SUBMIT_WINDOW_SECONDS = 3600  # REWARDS_SUBMITS_PER_HOUR counts per hour
@@ -127,15 +129,17 @@ def claims_release_locked(
     transaction; returns how many moved. The claims are locked here: with `skip_locked`, those
     another transaction holds (a submission under way) are left alone; without, this waits and
     the filter of `qs` is checked again on what that transaction committed."""
-    rows = list(
-        qs.select_for_update(skip_locked=skip_locked, of=("self",)).values_list("pk", "task_id")
+    locked = list(
+        qs.select_for_update(skip_locked=skip_locked, of=("self",)).only("pk", "task", "status")
     )
-    if not rows:
+    if not locked:
         return 0
-    Claim.objects.filter(pk__in=[pk for pk, _task in rows]).update(status=status, closed_at=now)
-    for task_id, count in sorted(Counter(task for _pk, task in rows).items()):
+    for claim in locked:
+        claim.closed_at = now
+    claims_transition(claims=locked, to=status, fields=("closed_at",))
+    for task_id, count in sorted(Counter(claim.task_id for claim in locked).items()):
         Task.objects.filter(pk=task_id).update(slots_taken=F("slots_taken") - count)
-    return len(rows)
+    return len(locked)
 
 
 def _locked_claim(user: User, claim_id: int) -> Claim:
@@ -156,16 +160,10 @@ def claim_withdraw(*, user: User, claim_id: int) -> Claim:
         claim = _locked_claim(user, claim_id)
         if claim.status not in (ClaimStatus.RESERVED, ClaimStatus.SUBMITTED):
             raise ClaimRefused(_("Only a reserved or submitted claim can be withdrawn."))
-        claim.status = ClaimStatus.WITHDRAWN
         claim.closed_at = timezone.now()
-        claim.save(update_fields=["status", "closed_at"])
+        claim_transition(claim=claim, to=ClaimStatus.WITHDRAWN, fields=("closed_at",))
         slot_release(claim)
     return claim
-
-
-def reservation_deadline(claim: Claim) -> datetime:
-    """When a reserved claim expires if no evidence comes."""
-    return claim.reserved_at + timedelta(hours=int(settings.REWARDS_RESERVATION_HOURS))
 
 
 def _coordinate(value: Any, *, field: str, limit: int) -> Decimal | None:
@@ -285,7 +283,7 @@ def _check_submittable(claim: Claim, now: datetime) -> None:
     """Evidence may be sent for a reserved claim that has not expired, within the hourly cap."""
     if claim.status != ClaimStatus.RESERVED:
         raise ClaimRefused(_("Evidence can only be submitted for a reserved claim."))
-    if now >= reservation_deadline(claim):
+    if now >= claim_reservation_deadline(claim):
         raise ClaimRefused(_("Your reservation has expired."))
     _hourly_cap_check(claim, now)
 
@@ -333,11 +331,14 @@ def claim_submit(
             now = timezone.now()
             _check_submittable(claim, now)
             evidence_module.photos_store(claim=claim, photos=processed, written=written)
-            claim.status = ClaimStatus.SUBMITTED
             claim.submitted_at = now
             claim.note = note
             claim.latitude, claim.longitude = lat, lon
-            claim.save(update_fields=["status", "submitted_at", "note", "latitude", "longitude"])
+            claim_transition(
+                claim=claim,
+                to=ClaimStatus.SUBMITTED,
+                fields=("submitted_at", "note", "latitude", "longitude"),
+            )
     except BaseException:
         evidence_module.photos_discard(written)
         raise

@@ -8,6 +8,7 @@ __all__ = [
     "BudgetExceeded",
     "CampaignRefused",
     "ClaimRefused",
+    "ClaimTransitionRefused",
     "EvidenceRefused",
     "MintRefused",
     "NotAllowed",
@@ -60,6 +61,14 @@ class TaskFull(RewardsError):
 
 class ClaimRefused(RewardsError):
     code = "claim-refused"
+    status = 409
+
+
+class ClaimTransitionRefused(RewardsError):
+    """A move of a claim's status that rewards.transitions does not allow (or a claim changed
+    meanwhile): the services check their own rules first, so this is the last word."""
+
+    code = "claim-transition-refused"
     status = 409
 
 

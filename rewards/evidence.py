@@ -206,7 +206,7 @@ def photos_discard(names: Iterable[str]) -> None:
         storage.delete(name)
 
 
-def may_see_evidence(*, user: Any, claim: Claim) -> bool:
+def evidence_visible(*, user: Any, claim: Claim) -> bool:
     """The claim's resident, or staff who may read the claim itself (rewards.roles.READER_ROLES:
     reviewer, approver, finance, admin; not task managers) in a session that passed TOTP."""
     if not getattr(user, "is_authenticated", False):
@@ -224,7 +224,7 @@ def evidence_open(
     record = (
         Evidence.objects.select_related("claim").filter(pk=evidence_id, claim_id=claim_id).first()
     )
-    if record is None or not may_see_evidence(user=user, claim=record.claim):
+    if record is None or not evidence_visible(user=user, claim=record.claim):
         raise NotFound(_("There is no such photo."))
     try:
         handle = evidence_storage().open(record.file.name or "", "rb")

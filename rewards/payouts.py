@@ -22,28 +22,24 @@ Bulk approvals pay through `claims_pay_batch`: the same steps for many claims, w
 from __future__ import annotations
 
 import logging
-import os
-import time
 from collections.abc import Sequence
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Sum
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from accounts.models import ResidentProfile
-from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.errors import AccountNotOpen, InsufficientFunds
 from ledger.models import Transfer, TransferKind
 
 from .models import Claim, ClaimDecision, ClaimStatus, DecisionKind
 from .notify import ClaimEvent, claim_notify, claims_notify
+from .selectors import claims_paid_this_year
+from .transitions import claims_transition
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +63,6 @@ HOLD_ACCOUNT = gettext_noop(
     "release it once it is open again."
 )
 
-# Test hook: seconds a payout sleeps after posting its transfer and before committing, so the
-# worker tests can kill a worker in the middle of a payout. Never set in production.
-TEST_DELAY_ENV = "REWARDS_PAYOUT_TEST_DELAY"
-
 
 class PayoutOutcome(StrEnum):
     PAID = "paid"
@@ -79,26 +71,7 @@ class PayoutOutcome(StrEnum):
     SKIPPED = "skipped"  # not approved, already held, withdrawn ...: nothing to pay
 
 
-def year_start(now: datetime | None = None) -> datetime:
-    """The start of the current calendar year in the municipality's time zone."""
-    local = timezone.localtime(now or timezone.now(), ZoneInfo(settings.TIME_ZONE))
-    return local.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-def paid_this_year(*, resident_ids: Sequence[int]) -> dict[int, int]:
-    """What each resident was paid for claims this calendar year, in minor units."""
-    rows = (
-        Claim.objects.filter(
-            resident_id__in=resident_ids, status=ClaimStatus.PAID, paid_at__gte=year_start()
-        )
-        .values("resident_id")
-        .annotate(total=Sum("amount"))
-        .values_list("resident_id", "total")
-    )
-    return {resident_id: int(total) for resident_id, total in rows}
-
-
-def hold_reason_for(*, claim: Claim, profile: ResidentProfile | None, paid: int) -> str:
+def claim_hold_reason(*, claim: Claim, profile: ResidentProfile | None, paid: int) -> str:
     """Why an approved claim may not be paid now ("" when it may): only verified residents are
     paid, and nobody past the annual cap (`paid` this year + this claim)."""
     if profile is None or profile.residency_verified_at is None:
@@ -106,12 +79,6 @@ def hold_reason_for(*, claim: Claim, profile: ResidentProfile | None, paid: int)
     if paid + claim.amount > settings.REWARDS_ANNUAL_CAP:
         return HOLD_ANNUAL_CAP
     return ""
-
-
-def budget_short(*, claim: Claim) -> bool:
-    """True when the campaign's budget holds less than the claim (read, not locked)."""
-    balance = ledger_selectors.account_balance(account_id=claim.task.campaign.budget_id)
-    return balance < claim.amount
 
 
 def claim_hold(*, claim: Claim, reason: str) -> None:
@@ -138,12 +105,6 @@ def _request(claim: Claim, wallet_id: int) -> dict[str, Any]:
     }
 
 
-def _pause_for_tests() -> None:
-    delay = os.environ.get(TEST_DELAY_ENV)
-    if delay:
-        time.sleep(float(delay))
-
-
 def _locked_claims(claim_ids: Sequence[int]) -> list[Claim]:
     return list(
         Claim.objects.select_for_update(of=("self",))
@@ -158,24 +119,11 @@ def _locked_profiles(resident_ids: Sequence[int]) -> dict[int, ResidentProfile]:
     return {p.user_id: p for p in profiles.order_by("pk")}
 
 
-_MARK_PAID_SQL = """
-UPDATE rewards_claim AS c
-   SET status = %s, paid_at = %s, payout_transfer_id = v.transfer_id
-  FROM unnest(%s::bigint[], %s::bigint[]) AS v(claim_id, transfer_id)
- WHERE c.id = v.claim_id
-"""
-
-
 def _mark_paid(claims: Sequence[Claim], transfers: Sequence[Transfer]) -> None:
-    # One statement for the whole batch (bulk_update's CASE per row costs 1 ms a claim).
     now = timezone.now()
     for claim, transfer in zip(claims, transfers, strict=True):
-        claim.status, claim.payout_transfer, claim.paid_at = ClaimStatus.PAID, transfer, now
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _MARK_PAID_SQL,
-            [ClaimStatus.PAID, now, [c.pk for c in claims], [t.pk for t in transfers]],
-        )
+        claim.payout_transfer, claim.paid_at = transfer, now
+    claims_transition(claims=claims, to=ClaimStatus.PAID, fields=("paid_at", "payout_transfer"))
     ClaimDecision.objects.bulk_create(
         ClaimDecision(claim=claim, actor=None, kind=DecisionKind.PAY) for claim in claims
     )
@@ -198,8 +146,8 @@ def claim_pay(*, claim_id: int) -> PayoutOutcome:
         if claim.status != ClaimStatus.APPROVED or claim.hold_reason:
             return PayoutOutcome.SKIPPED
         profile = _locked_profiles([claim.resident_id]).get(claim.resident_id)
-        paid = paid_this_year(resident_ids=[claim.resident_id]).get(claim.resident_id, 0)
-        reason = hold_reason_for(claim=claim, profile=profile, paid=paid)
+        paid = claims_paid_this_year(resident_ids=[claim.resident_id]).get(claim.resident_id, 0)
+        reason = claim_hold_reason(claim=claim, profile=profile, paid=paid)
         if reason:
             claim_hold(claim=claim, reason=reason)
             return PayoutOutcome.HELD
@@ -212,7 +160,6 @@ def claim_pay(*, claim_id: int) -> PayoutOutcome:
         except AccountNotOpen:
             claim_hold(claim=claim, reason=HOLD_ACCOUNT)
             return PayoutOutcome.HELD
-        _pause_for_tests()
         _mark_paid([claim], [transfer])
         claim_notify(claim=claim, event=ClaimEvent.PAID)
     return PayoutOutcome.PAID
@@ -232,12 +179,12 @@ def _pay_batch(claim_ids: Sequence[int]) -> dict[int, PayoutOutcome]:
                 payable.append(claim)
         resident_ids = sorted({c.resident_id for c in payable})
         profiles = _locked_profiles(resident_ids)
-        paid = paid_this_year(resident_ids=resident_ids)
+        paid = claims_paid_this_year(resident_ids=resident_ids)
         to_pay = []
         for claim in payable:
             profile = profiles.get(claim.resident_id)
             so_far = paid.get(claim.resident_id, 0)
-            reason = hold_reason_for(claim=claim, profile=profile, paid=so_far)
+            reason = claim_hold_reason(claim=claim, profile=profile, paid=so_far)
             if reason:
                 claim_hold(claim=claim, reason=reason)
                 outcomes[claim.pk] = PayoutOutcome.HELD
@@ -250,7 +197,6 @@ def _pay_batch(claim_ids: Sequence[int]) -> dict[int, PayoutOutcome]:
                 for c in to_pay
             ]
         )
-        _pause_for_tests()
         if to_pay:
             _mark_paid(to_pay, transfers)
             claims_notify(claims=to_pay, event=ClaimEvent.PAID)

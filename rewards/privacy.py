@@ -39,6 +39,7 @@ from .models import (
     evidence_storage,
 )
 from .selectors import task_text
+from .transitions import claim_transition
 
 logger = logging.getLogger(__name__)
 
@@ -138,12 +139,14 @@ def claims_erase(*, user_id: int) -> None:
     )
     for claim in claims:
         if claim.status in _OPEN:
-            claim.status, claim.closed_at = ClaimStatus.WITHDRAWN, now
-            claim.save(update_fields=["status", "closed_at"])
+            claim.closed_at = now
+            claim_transition(claim=claim, to=ClaimStatus.WITHDRAWN, fields=("closed_at",))
             slot_release(claim)
         elif claim.status == ClaimStatus.APPROVED:
-            claim.status, claim.closed_at, claim.hold_reason = ClaimStatus.WITHDRAWN, now, ""
-            claim.save(update_fields=["status", "closed_at", "hold_reason"])
+            claim.closed_at, claim.hold_reason = now, ""
+            claim_transition(
+                claim=claim, to=ClaimStatus.WITHDRAWN, fields=("closed_at", "hold_reason")
+            )
             slot_release(claim)
             ClaimDecision.objects.create(
                 claim=claim, actor=None, kind=DecisionKind.REJECT, reason=ENDED_ACCOUNT_DELETED

@@ -1,4 +1,5 @@
-"""Reviewing claims: the queue, approve, reject, bulk approve, the second approval, and holds.
+"""Reviewing claims: approve, reject, bulk approve, the second approval, and holds (the queues
+and a claim's stage are reads: rewards.selectors).
 
 Rules kept here (the API and pages only call these):
 - Reviewers (role reviewer or admin) see submitted claims oldest first and approve or reject
@@ -24,7 +25,6 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -35,17 +35,17 @@ from accounts.models import ResidentProfile, User
 from accounts.permissions import roles_of
 
 from .claims import slot_release
-from .models import Claim, ClaimDecision, ClaimStatus, DecisionKind, Evidence
+from .models import Claim, ClaimDecision, ClaimStatus, DecisionKind
 from .notify import ClaimEvent, claim_notify, claims_notify
 from .payouts import (
     HOLD_BUDGET,
     HOLD_UNVERIFIED,
-    budget_short,
-    hold_reason_for,
-    paid_this_year,
+    claim_hold_reason,
 )
 from .roles import APPROVER_ROLES, RELEASE_ROLES, REVIEWER_ROLES
+from .selectors import campaign_budget_short, claims_paid_this_year
 from .tasks import payout_batch_task, payout_task
+from .transitions import claim_transition
 
 REASON_MAX = 500
 BULK_MAX = 500
@@ -65,56 +65,11 @@ class ReviewConflict(AccountsError):
     status = 409
 
 
-class Stage(StrEnum):
-    REVIEW = "review"  # submitted, waiting for a reviewer
-    SECOND_APPROVAL = "second_approval"  # approved once, waiting for a second approver
-    HELD = "held"  # approved, not paid: on hold
-
-
 class Outcome(StrEnum):
     APPROVED = "approved"  # finally approved; the payout is queued
     HELD = "held"  # finally approved but on hold
     AWAITING_SECOND_APPROVAL = "awaiting_second_approval"
     REFUSED = "refused"
-
-
-def claim_stage(claim: Claim) -> str:
-    if claim.status == ClaimStatus.SUBMITTED:
-        return Stage.REVIEW if claim.reviewed_by_id is None else Stage.SECOND_APPROVAL
-    if claim.status == ClaimStatus.APPROVED and claim.hold_reason:
-        return Stage.HELD
-    return ""
-
-
-# --- reads --------------------------------------------------------------------------------
-
-
-def _with_details(qs: QuerySet[Claim]) -> QuerySet[Claim]:
-    return qs.select_related(
-        "task", "task__campaign", "resident", "reviewed_by", "approved_by"
-    ).prefetch_related(
-        Prefetch("evidence", queryset=Evidence.objects.order_by("pk").only("pk", "claim_id")),
-        Prefetch("decisions", queryset=ClaimDecision.objects.select_related("actor")),
-    )
-
-
-def review_queue(*, stage: str = Stage.REVIEW) -> QuerySet[Claim]:
-    """Claims waiting for staff, oldest first: for review, for a second approval, or on hold."""
-    if stage == Stage.HELD:
-        qs = Claim.objects.filter(status=ClaimStatus.APPROVED).exclude(hold_reason="")
-        return _with_details(qs).order_by("reviewed_at", "pk")
-    qs = Claim.objects.filter(
-        status=ClaimStatus.SUBMITTED, reviewed_by__isnull=stage == Stage.REVIEW
-    )
-    return _with_details(qs).order_by("submitted_at", "pk")
-
-
-def claim_for_staff(*, claim_id: int) -> Claim:
-    """A claim with its task, resident, evidence and decisions."""
-    claim = _with_details(Claim.objects.filter(pk=claim_id)).first()
-    if claim is None:
-        raise NotFound(_("There is no such claim."))
-    return claim
 
 
 # --- checks -------------------------------------------------------------------------------
@@ -188,18 +143,12 @@ def _approve_locked(*, staff: User, claim: Claim, paid: int) -> _Approval:
         claim.approved_by, claim.approved_at = staff, now
         ClaimDecision.objects.create(claim=claim, actor=staff, kind=DecisionKind.SECOND_APPROVE)
         audit.record(actor=staff, action="claim.second_approve", target=claim)
-    claim.status = ClaimStatus.APPROVED
     profile = ResidentProfile.objects.filter(user_id=claim.resident_id).first()
-    claim.hold_reason = hold_reason_for(claim=claim, profile=profile, paid=paid)
-    claim.save(
-        update_fields=[
-            "status",
-            "reviewed_by",
-            "reviewed_at",
-            "approved_by",
-            "approved_at",
-            "hold_reason",
-        ]
+    claim.hold_reason = claim_hold_reason(claim=claim, profile=profile, paid=paid)
+    claim_transition(
+        claim=claim,
+        to=ClaimStatus.APPROVED,
+        fields=("reviewed_by", "reviewed_at", "approved_by", "approved_at", "hold_reason"),
     )
     if claim.hold_reason:
         ClaimDecision.objects.create(
@@ -221,7 +170,7 @@ def claim_approve(*, staff: User, claim_id: int) -> tuple[Claim, Outcome]:
         _check_submitted(claim)
         _check_not_involved(staff, claim)
         _check_stage_role(staff, claim)
-        paid = paid_this_year(resident_ids=[claim.resident_id]).get(claim.resident_id, 0)
+        paid = claims_paid_this_year(resident_ids=[claim.resident_id]).get(claim.resident_id, 0)
         approval = _approve_locked(staff=staff, claim=claim, paid=paid)
         if approval.notify is not None:
             claim_notify(claim=claim, event=approval.notify)
@@ -258,7 +207,7 @@ def claims_bulk_approve(*, staff: User, claim_ids: Sequence[int]) -> list[BulkRe
             .filter(pk__in=ids)
             .order_by("pk")
         )
-        paid = paid_this_year(resident_ids=sorted({c.resident_id for c in claims}))
+        paid = claims_paid_this_year(resident_ids=sorted({c.resident_id for c in claims}))
         to_pay: list[int] = []
         events: dict[ClaimEvent, list[Claim]] = {}
         for claim in claims:
@@ -313,9 +262,11 @@ def claim_reject(*, staff: User, claim_id: int, reason: str) -> Claim:
         now = timezone.now()
         if claim.reviewed_by_id is None:
             claim.reviewed_by, claim.reviewed_at = staff, now
-        claim.status, claim.rejection_reason, claim.closed_at = ClaimStatus.REJECTED, reason, now
-        claim.save(
-            update_fields=["status", "rejection_reason", "closed_at", "reviewed_by", "reviewed_at"]
+        claim.rejection_reason, claim.closed_at = reason, now
+        claim_transition(
+            claim=claim,
+            to=ClaimStatus.REJECTED,
+            fields=("rejection_reason", "closed_at", "reviewed_by", "reviewed_at"),
         )
         slot_release(claim)
         ClaimDecision.objects.create(
@@ -343,9 +294,9 @@ def claim_release(*, staff: User, claim_id: int) -> Claim:
             raise ReviewConflict(_("This claim is not on hold."))
         _check_not_involved(staff, claim)
         profile = ResidentProfile.objects.filter(user_id=claim.resident_id).first()
-        paid = paid_this_year(resident_ids=[claim.resident_id]).get(claim.resident_id, 0)
-        reason = hold_reason_for(claim=claim, profile=profile, paid=paid)
-        if not reason and budget_short(claim=claim):
+        paid = claims_paid_this_year(resident_ids=[claim.resident_id]).get(claim.resident_id, 0)
+        reason = claim_hold_reason(claim=claim, profile=profile, paid=paid)
+        if not reason and campaign_budget_short(claim=claim):
             reason = HOLD_BUDGET
         if reason:
             raise ReviewConflict(_("The hold still applies. %(reason)s") % {"reason": _(reason)})
@@ -374,9 +325,9 @@ def claims_release_verified(*, user_id: int) -> list[int]:
         if not claims:
             return []
         profile = ResidentProfile.objects.filter(user_id=user_id).first()
-        paid = paid_this_year(resident_ids=[user_id]).get(user_id, 0)
+        paid = claims_paid_this_year(resident_ids=[user_id]).get(user_id, 0)
         for claim in claims:
-            reason = hold_reason_for(claim=claim, profile=profile, paid=paid)
+            reason = claim_hold_reason(claim=claim, profile=profile, paid=paid)
             if reason == HOLD_UNVERIFIED:
                 continue
             ClaimDecision.objects.create(

@@ -1,15 +1,21 @@
-"""Reads of rewards for the API and the pages: budget figures, tasks a resident may see, a
-resident's claims. Nothing here writes; services in campaigns.py, work.py and claims.py do."""
+"""Reads of rewards for the API, the pages and the services: budget figures, tasks a resident
+may see, a resident's claims, what residents were paid this year, the staff's review queues.
+Nothing here writes; services in campaigns.py, work.py, claims.py, review.py and payouts.py do."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Expression, F, FloatField, Prefetch, QuerySet, Sum, Value
 from django.db.models.functions import ASin, Cast, Cos, Power, Radians, Sin, Sqrt
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.errors import NotFound
 from accounts.models import User
@@ -228,4 +234,87 @@ def claim_for_resident(*, user: User, claim_id: int) -> Claim:
     )
     if claim is None:
         raise NotFound(translation.gettext("There is no such claim."))
+    return claim
+
+
+def claim_reservation_deadline(claim: Claim) -> datetime:
+    """When a reserved claim expires if no evidence comes."""
+    return claim.reserved_at + timedelta(hours=int(settings.REWARDS_RESERVATION_HOURS))
+
+
+def claims_open_count(*, user: User) -> int:
+    """How many of the resident's claims are open: reserved or submitted."""
+    return Claim.objects.filter(
+        resident=user, status__in=(ClaimStatus.RESERVED, ClaimStatus.SUBMITTED)
+    ).count()
+
+
+def year_start(now: datetime | None = None) -> datetime:
+    """The start of the current calendar year in the municipality's time zone."""
+    local = timezone.localtime(now or timezone.now(), ZoneInfo(settings.TIME_ZONE))
+    return local.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def claims_paid_this_year(*, resident_ids: Sequence[int]) -> dict[int, int]:
+    """What each resident was paid for claims this calendar year, in minor units."""
+    rows = (
+        Claim.objects.filter(
+            resident_id__in=resident_ids, status=ClaimStatus.PAID, paid_at__gte=year_start()
+        )
+        .values("resident_id")
+        .annotate(total=Sum("amount"))
+        .values_list("resident_id", "total")
+    )
+    return {resident_id: int(total) for resident_id, total in rows}
+
+
+def campaign_budget_short(*, claim: Claim) -> bool:
+    """True when the campaign's budget holds less than the claim (read, not locked)."""
+    balance = ledger_selectors.account_balance(account_id=claim.task.campaign.budget_id)
+    return balance < claim.amount
+
+
+# --- review -------------------------------------------------------------------------------
+
+
+class Stage(StrEnum):
+    REVIEW = "review"  # submitted, waiting for a reviewer
+    SECOND_APPROVAL = "second_approval"  # approved once, waiting for a second approver
+    HELD = "held"  # approved, not paid: on hold
+
+
+def claim_stage(claim: Claim) -> str:
+    """The staff step due on the claim (a Stage), or "" when none is."""
+    if claim.status == ClaimStatus.SUBMITTED:
+        return Stage.REVIEW if claim.reviewed_by_id is None else Stage.SECOND_APPROVAL
+    if claim.status == ClaimStatus.APPROVED and claim.hold_reason:
+        return Stage.HELD
+    return ""
+
+
+def _with_details(qs: QuerySet[Claim]) -> QuerySet[Claim]:
+    return qs.select_related(
+        "task", "task__campaign", "resident", "reviewed_by", "approved_by"
+    ).prefetch_related(
+        Prefetch("evidence", queryset=Evidence.objects.order_by("pk").only("pk", "claim_id")),
+        Prefetch("decisions", queryset=ClaimDecision.objects.select_related("actor")),
+    )
+
+
+def claims_for_review(*, stage: str = Stage.REVIEW) -> QuerySet[Claim]:
+    """Claims waiting for staff, oldest first: for review, for a second approval, or on hold."""
+    if stage == Stage.HELD:
+        qs = Claim.objects.filter(status=ClaimStatus.APPROVED).exclude(hold_reason="")
+        return _with_details(qs).order_by("reviewed_at", "pk")
+    qs = Claim.objects.filter(
+        status=ClaimStatus.SUBMITTED, reviewed_by__isnull=stage == Stage.REVIEW
+    )
+    return _with_details(qs).order_by("submitted_at", "pk")
+
+
+def claim_for_staff(*, claim_id: int) -> Claim:
+    """A claim with its task, resident, evidence and decisions."""
+    claim = _with_details(Claim.objects.filter(pk=claim_id)).first()
+    if claim is None:
+        raise NotFound(_("There is no such claim."))
     return claim

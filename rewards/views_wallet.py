@@ -29,7 +29,7 @@ from . import claims, selectors
 from .errors import TooManySubmissions
 from .forms import EvidenceForm, TaskFilterForm
 from .models import Claim, ClaimStatus, Task
-from .views_staff import evidence_response
+from .views_staff.review import evidence_response
 
 PAGE_SIZE = 30
 
@@ -102,7 +102,7 @@ def _claim_row(claim: Claim) -> dict[str, Any]:
         "title": selectors.task_text(claim.task)[0],
         "words": STATE_WORDS.get(ClaimStatus(claim.status), ""),
         "held": held,
-        "deadline": claims.reservation_deadline(claim)
+        "deadline": selectors.claim_reservation_deadline(claim)
         if claim.status == ClaimStatus.RESERVED
         else None,
     }
@@ -134,17 +134,11 @@ def task_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": [_task_row(task) for task in page.object_list],
             "near": "latitude" in filters,
-            "open_claims": claims_open_count(user),
+            "open_claims": selectors.claims_open_count(user=user),
             "query": request.GET.copy(),
         },
         status=400 if form.errors else 200,
     )
-
-
-def claims_open_count(user: User) -> int:
-    return Claim.objects.filter(
-        resident=user, status__in=(ClaimStatus.RESERVED, ClaimStatus.SUBMITTED)
-    ).count()
 
 
 @resident_only

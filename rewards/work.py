@@ -79,7 +79,7 @@ REQUIRED_FIELDS = frozenset(
 )
 
 
-def hourly_cap_for(estimated_minutes: int) -> int:
+def task_hourly_cap(estimated_minutes: int) -> int:
     """The highest reward the volunteer-allowance rule allows for this much work (minor units,
     rounded down)."""
     return int(settings.REWARDS_HOURLY_CAP) * estimated_minutes // 60
@@ -149,7 +149,7 @@ def _validate(task: Task, campaign: Campaign) -> None:
             % {"taken": task.slots_taken},
             field="capacity",
         )
-    cap = hourly_cap_for(task.estimated_minutes)
+    cap = task_hourly_cap(task.estimated_minutes)
     if task.reward > cap:
         raise TaskRefused(
             _(

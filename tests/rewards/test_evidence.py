@@ -13,7 +13,7 @@ from PIL import Image, PngImagePlugin
 
 from rewards import claims, evidence
 from rewards.errors import ClaimRefused, EvidenceRefused, NotFound
-from rewards.models import Claim, ClaimStatus, Evidence
+from rewards.models import ClaimStatus, Evidence
 from tests.helpers import make_user
 from tests.rewards.core_helpers import published_task
 
@@ -223,14 +223,14 @@ def test_files_written_are_deleted_when_the_transaction_fails(
     task, anna, evidence_dir, monkeypatch
 ):
     claim = claims.claim_reserve(user=anna, task_id=task.pk)
-    original = Claim.save
+    original = claims.claim_transition
 
-    def failing_save(self, *args, **kwargs):
-        if self.status == ClaimStatus.SUBMITTED:
+    def failing_transition(*, claim, to, **kwargs):
+        if to == ClaimStatus.SUBMITTED:
             raise RuntimeError("database went away")
-        return original(self, *args, **kwargs)
+        return original(claim=claim, to=to, **kwargs)
 
-    monkeypatch.setattr(Claim, "save", failing_save)
+    monkeypatch.setattr(claims, "claim_transition", failing_transition)
     photos = [upload(image_bytes("JPEG")), upload(image_bytes("PNG"))]
     with pytest.raises(RuntimeError):
         claims.claim_submit(user=anna, claim_id=claim.pk, photos=photos)

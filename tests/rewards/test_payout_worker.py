@@ -4,10 +4,14 @@ Each test starts `celery -A config worker` as a subprocess on the test database 
 tests/rewards/worker_settings.py, tasks queued for real, Redis database 7 of its own):
 
 - the same payouts enqueued twice at once (and a bulk batch on top) are paid once;
-- a worker killed (SIGKILL) in the middle of a payout — after the ledger transfer, before the
-  commit, held there by REWARDS_PAYOUT_TEST_DELAY — leaves nothing behind, and a restarted worker
-  (the message was never acknowledged: `acks_late`; Redis delivers it again after the
-  visibility timeout) completes it. Every approved claim is paid once; the ledger verifies.
+- a worker killed (SIGKILL) in the middle of a payout — inside its transaction, the claim and
+  the resident locked, held there because the test holds the campaign's budget account row in a
+  connection of its own — leaves nothing behind, and a restarted worker (the message was never
+  acknowledged: `acks_late`; Redis delivers it again after the visibility timeout) completes it.
+  Every approved claim is paid once; the ledger verifies.
+
+Nothing sleeps to order the processes: the tests wait, with a deadline, for states they can see
+(the queue, the claims, PostgreSQL's list of sessions blocked by the test's lock).
 """
 
 import os
@@ -22,11 +26,12 @@ import pytest
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 
-from ledger.models import Transfer
+from ledger.models import Account, Transfer
 from ledger.verify import ledger_verify
 from rewards.models import Claim, ClaimDecision, ClaimStatus
 from tests.helpers import make_user
 from tests.rewards import review_fixtures as fx
+from tests.rewards.row_lock import row_locked, wait_until
 
 redis = pytest.importorskip("redis", reason="the Redis client (kombu[redis]) is not installed")
 
@@ -58,7 +63,7 @@ def _database_url() -> str:
 
 
 class Worker:
-    def __init__(self, log: Path, *, pool: str = "prefork", delay: float = 0) -> None:
+    def __init__(self, log: Path, *, pool: str = "prefork") -> None:
         env = {
             **os.environ,
             "CELERY_BROKER_URL": BROKER,
@@ -67,9 +72,6 @@ class Worker:
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "CELERY_VISIBILITY_TIMEOUT": "2",
         }
-        env.pop("REWARDS_PAYOUT_TEST_DELAY", None)
-        if delay:
-            env["REWARDS_PAYOUT_TEST_DELAY"] = str(delay)
         self.log = log
         self.process = subprocess.Popen(
             [CELERY, "-A", "config", "worker", "--pool", pool, "-c", "4", "-l", "INFO"],
@@ -141,6 +143,11 @@ def all_paid() -> bool:
     return not Claim.objects.exclude(status=ClaimStatus.PAID).exists()
 
 
+def drained(broker) -> bool:
+    """Every message run and acknowledged (`acks_late`: only once its task returned)."""
+    return broker.llen("celery") == 0 and not broker.hlen("unacked")
+
+
 def test_the_same_payout_enqueued_twice_at_once_pays_once(broker, tmp_path):
     claims, residents = approved_claims(6)
     for claim in claims:  # each payout twice, back to back, plus one batch of them all
@@ -151,8 +158,7 @@ def test_the_same_payout_enqueued_twice_at_once_pays_once(broker, tmp_path):
     try:
         wait_for(all_paid, worker)
         # Let the duplicates run too: the queue empties and nothing stays unacknowledged.
-        wait_for(lambda: broker.llen("celery") == 0 and not broker.hlen("unacked"), worker)
-        time.sleep(1)
+        wait_for(lambda: drained(broker), worker)
     finally:
         worker.stop()
     assert_paid_once(claims, residents)
@@ -175,14 +181,18 @@ def test_a_worker_killed_mid_payout_leaves_nothing_and_a_restart_pays(broker, tm
     first = claims[0]
     for claim in claims:
         send("rewards.tasks.payout_task", claim.pk)
-    worker = Worker(tmp_path / "killed.log", pool="solo", delay=60)
+    worker = Worker(tmp_path / "killed.log", pool="solo")
     try:
-        wait_for(lambda: _claim_locked(first.pk), worker)
-        # The transfer is posted inside the open transaction; now the worker dies.
-        worker.kill()
+        with row_locked(Account._meta.db_table, first.task.campaign.budget_id) as held:
+            # The payout locks the claim and the resident, then waits here for the budget.
+            wait_for(lambda: bool(held.waiting()), worker)
+            # Inside its transaction: the claim is locked, nothing is committed; now it dies.
+            assert _claim_locked(first.pk)
+            worker.kill()
     finally:
         worker.kill()
-    wait_for(lambda: not _claim_locked(first.pk), worker, seconds=30)
+    # Let go of the budget: the dead worker's session gets it, finds no client and rolls back.
+    wait_until(lambda: not _claim_locked(first.pk), seconds=30)
     first.refresh_from_db()
     assert (first.status, first.payout_transfer_id) == (ClaimStatus.APPROVED, None)
     assert not Transfer.objects.filter(kind="payout").exists()
@@ -191,7 +201,7 @@ def test_a_worker_killed_mid_payout_leaves_nothing_and_a_restart_pays(broker, tm
     restarted = Worker(tmp_path / "restarted.log")
     try:
         wait_for(all_paid, restarted)
-        time.sleep(1)
+        wait_for(lambda: drained(broker), restarted)
     finally:
         restarted.stop()
     assert_paid_once(claims, residents)

@@ -5,7 +5,6 @@ their campaign; "download my data" holds their claims and nothing of anyone else
 import io
 import json
 import threading
-import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -16,7 +15,7 @@ from PIL import Image
 
 from accounts import privacy
 from accounts.errors import DeletionRefused
-from accounts.models import Notification
+from accounts.models import Notification, User
 from ledger import services as ledger_services
 from ledger.models import Account, Transfer
 from ledger.verify import ledger_verify
@@ -30,11 +29,12 @@ from rewards.models import (
     Evidence,
     Task,
 )
-from rewards.payouts import TEST_DELAY_ENV, claim_pay, payouts_sweep
+from rewards.payouts import claim_pay, payouts_sweep
 from rewards.privacy import ENDED_ACCOUNT_DELETED
 from rewards.review import ReviewConflict
 from tests.helpers import PASSWORD, make_user
 from tests.rewards import review_fixtures as fx
+from tests.rewards.row_lock import row_locked, wait_until
 
 pytest_plugins = ["tests.rewards.core_fixtures"]
 
@@ -273,13 +273,13 @@ def test_after_deletion_my_claims_are_exported_without_what_i_wrote(board, four_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_deletion_during_a_payout_waits_for_it_and_donates_what_it_paid(
-    manager, reviewer, monkeypatch
-):
-    """The payout holds the claim's lock while it posts (slowed down here); the deletion waits
-    for it, then finds the claim paid and the tokens in the wallet, and donates them. Had the
-    deletion come first, the claim would be withdrawn and never paid. Either way nothing is
-    lost and nothing is paid into a closed wallet."""
+def test_a_deletion_during_a_payout_waits_for_it_and_donates_what_it_paid(manager, reviewer):
+    """The payout holds the claim's lock while it posts; the deletion waits for it, then finds
+    the claim paid and the tokens in the wallet, and donates them. Had the deletion come first,
+    the claim would be withdrawn and never paid. Either way nothing is lost and nothing is paid
+    into a closed wallet. The test holds Anna's user row: the payout, with everything written
+    and the claim locked, waits at its COMMIT (the deferred key check of her notification);
+    the deletion queues behind, then the row is let go."""
     campaign = fx.campaign(manager)
     task = fx.task(campaign, manager)
     anna = fx.resident("anna@example.org")
@@ -288,20 +288,31 @@ def test_a_deletion_during_a_payout_waits_for_it_and_donates_what_it_paid(
     Claim.objects.filter(pk=claim.pk).update(
         status=ClaimStatus.APPROVED, reviewed_by=reviewer, reviewed_at=claim.submitted_at
     )
-    monkeypatch.setenv(TEST_DELAY_ENV, "1.0")
     outcome = []
 
-    def pay():
-        try:
-            outcome.append(claim_pay(claim_id=claim.pk))
-        finally:
-            connection.close()
+    def in_thread(work):
+        def run():
+            try:
+                work()
+            finally:
+                connection.close()
 
-    payer = threading.Thread(target=pay)
-    payer.start()
-    time.sleep(0.3)
-    privacy.account_delete(user=anna, password=PASSWORD, confirm=True)
+        return threading.Thread(target=run)
+
+    payer = in_thread(lambda: outcome.append(claim_pay(claim_id=claim.pk)))
+    deleter = in_thread(lambda: privacy.account_delete(user=anna, password=PASSWORD, confirm=True))
+    with row_locked(User._meta.db_table, anna.pk) as held:
+        payer.start()
+
+        def payout_committing():
+            """the payout, all written, waits at COMMIT"""
+            return held.waiting() == ["COMMIT"]
+
+        wait_until(payout_committing)
+        deleter.start()
+        wait_until(lambda: len(held.waiting()) == 2)
     payer.join()
+    deleter.join()
 
     claim.refresh_from_db()
     wallet = Account.objects.get(pk=anna.resident.wallet_id)
@@ -314,7 +325,7 @@ def test_a_deletion_during_a_payout_waits_for_it_and_donates_what_it_paid(
     )
     assert donated == paid_total
     assert claim.status in (ClaimStatus.PAID, ClaimStatus.WITHDRAWN)
-    # With the payout 0.3 s ahead, it won the claim's lock: the case that once deadlocked.
+    # The payout held the claim's lock first: the case that once deadlocked.
     assert outcome == ["paid"]
     assert donated == 500
     assert (claim.note, claim.latitude) == ("", None)

@@ -15,7 +15,7 @@ from accounts.models import AuditEvent, Notification
 from accounts.services import residency_verify_by_staff
 from ledger.models import Transfer
 from ledger.verify import ledger_verify
-from rewards import review
+from rewards import review, selectors
 from rewards.models import Claim, ClaimDecision, ClaimStatus, Task
 from rewards.payouts import HOLD_ANNUAL_CAP, HOLD_BUDGET, HOLD_UNVERIFIED
 from tests.helpers import make_user
@@ -78,9 +78,9 @@ def test_the_queue_lists_submitted_claims_oldest_first(task, anna, reviewer):
     older = fx.submitted(task, bram)
     Claim.objects.filter(pk=older.pk).update(submitted_at=timezone.now() - timedelta(hours=2))
     reserved = Claim.objects.create(task=task, resident=anna, amount=500)
-    assert list(review.review_queue()) == [older, newer]
-    assert reserved not in review.review_queue()
-    assert list(review.review_queue(stage=review.Stage.SECOND_APPROVAL)) == []
+    assert list(selectors.claims_for_review()) == [older, newer]
+    assert reserved not in selectors.claims_for_review()
+    assert list(selectors.claims_for_review(stage=selectors.Stage.SECOND_APPROVAL)) == []
 
 
 def test_an_approval_pays_the_resident_once_and_tells_them(task, anna, reviewer, paid_now):
@@ -198,8 +198,8 @@ def test_above_the_threshold_a_second_approver_must_approve(campaign, manager, a
     claim, outcome = paid_now(review.claim_approve, staff=reviewer, claim_id=claim.pk)
     assert outcome == review.Outcome.AWAITING_SECOND_APPROVAL
     assert state(claim) == (ClaimStatus.SUBMITTED, "")
-    assert list(review.review_queue()) == []
-    assert list(review.review_queue(stage=review.Stage.SECOND_APPROVAL)) == [claim]
+    assert list(selectors.claims_for_review()) == []
+    assert list(selectors.claims_for_review(stage=selectors.Stage.SECOND_APPROVAL)) == [claim]
     assert fx.balance(anna) == 0
 
     for wrong in (reviewer, plain_reviewer):  # the reviewer again; not an approver
@@ -233,7 +233,7 @@ def test_an_unverified_resident_is_paid_once_verified(task, reviewer, paid_now):
     assert kinds(claim) == ["approve", "hold"]
     assert Notification.objects.get(user=olga).kind == "claim.held"
     assert "residency is verified" in mail.outbox[-1].body
-    assert list(review.review_queue(stage=review.Stage.HELD)) == [claim]
+    assert list(selectors.claims_for_review(stage=selectors.Stage.HELD)) == [claim]
     admin = make_user("admin@example.org", "admin")
     with pytest.raises(review.ReviewConflict):  # staff cannot pay an unverified resident
         review.claim_release(staff=admin, claim_id=claim.pk)

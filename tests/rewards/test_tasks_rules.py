@@ -81,8 +81,8 @@ def test_missing_fields_are_refused(manager, campaign):
 
 def test_the_hourly_cap_rounds_down(manager, campaign, settings):
     settings.REWARDS_HOURLY_CAP = 500
-    assert work.hourly_cap_for(45) == 375
-    assert work.hourly_cap_for(7) == 58  # 58.33 rounded down
+    assert work.task_hourly_cap(45) == 375
+    assert work.task_hourly_cap(7) == 58  # 58.33 rounded down
     ok = work.task_create(
         actor=manager,
         campaign_id=campaign.pk,

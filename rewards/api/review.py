@@ -18,9 +18,10 @@ from accounts.errors import NotFound
 from accounts.models import Notification, User
 from accounts.permissions import staff_permission
 
-from . import review, roles
-from .models import Claim, ClaimStatus
-from .selectors import task_text
+from .. import review, roles, selectors
+from ..models import Claim, ClaimStatus
+from ..selectors import task_text
+from .common import request_user
 
 ReaderPermission = staff_permission(*roles.READER_ROLES)
 DeciderPermission = staff_permission(*(roles.REVIEWER_ROLES | roles.APPROVER_ROLES))
@@ -38,7 +39,7 @@ class ReviewClaimSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=ClaimStatus.choices)
     stage = serializers.ChoiceField(
-        choices=[*[(s.value, s.value) for s in review.Stage], ("", "")],
+        choices=[*[(s.value, s.value) for s in selectors.Stage], ("", "")],
         help_text="review, second_approval, held, or empty when no staff step is due.",
     )
     amount = serializers.IntegerField(help_text="Minor units.")
@@ -67,7 +68,7 @@ class ClaimDetailSerializer(ReviewClaimSerializer):
 
 class QueueQuerySerializer(serializers.Serializer):
     stage = serializers.ChoiceField(
-        choices=[s.value for s in review.Stage], required=False, default=review.Stage.REVIEW
+        choices=[s.value for s in selectors.Stage], required=False, default=selectors.Stage.REVIEW
     )
 
 
@@ -109,12 +110,6 @@ class NotificationSerializer(serializers.Serializer):
     read_at = serializers.DateTimeField(allow_null=True)
 
 
-def _user(request: Request) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 def _name(user: User | None) -> str | None:
     return None if user is None else user.display_name or user.email
 
@@ -123,7 +118,7 @@ def _claim_body(claim: Claim, *, decisions: bool = False) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": claim.pk,
         "status": claim.status,
-        "stage": review.claim_stage(claim),
+        "stage": selectors.claim_stage(claim),
         "amount": claim.amount,
         "task_id": claim.task_id,
         "task_title": task_text(claim.task)[0],
@@ -158,7 +153,7 @@ def _claim_body(claim: Claim, *, decisions: bool = False) -> dict[str, Any]:
 
 
 def _detail(claim_id: int) -> dict[str, Any]:
-    return _claim_body(review.claim_for_staff(claim_id=claim_id), decisions=True)
+    return _claim_body(selectors.claim_for_staff(claim_id=claim_id), decisions=True)
 
 
 class ReviewQueueView(APIView):
@@ -166,7 +161,7 @@ class ReviewQueueView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("stage", enum=[s.value for s in review.Stage]),
+            OpenApiParameter("stage", enum=[s.value for s in selectors.Stage]),
             OpenApiParameter("limit", int),
             OpenApiParameter("offset", int),
         ],
@@ -179,7 +174,7 @@ class ReviewQueueView(APIView):
         query.is_valid(raise_exception=True)
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(
-            review.review_queue(stage=query.validated_data["stage"]), request, view=self
+            selectors.claims_for_review(stage=query.validated_data["stage"]), request, view=self
         )
         return paginator.get_paginated_response([_claim_body(c) for c in page or []])
 
@@ -202,7 +197,7 @@ class ClaimApproveView(APIView):
         summary="Approve a claim (the review, or the second approval above the threshold)",
     )
     def post(self, request: Request, claim_id: int) -> Response:
-        claim, outcome = review.claim_approve(staff=_user(request), claim_id=claim_id)
+        claim, outcome = review.claim_approve(staff=request_user(request), claim_id=claim_id)
         return Response({"outcome": outcome.value, "claim": _detail(claim.pk)})
 
 
@@ -214,7 +209,7 @@ class ClaimRejectView(APIView):
         form = RejectSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         claim = review.claim_reject(
-            staff=_user(request), claim_id=claim_id, reason=form.validated_data["reason"]
+            staff=request_user(request), claim_id=claim_id, reason=form.validated_data["reason"]
         )
         return Response(_detail(claim.pk))
 
@@ -232,7 +227,7 @@ class ClaimsBulkApproveView(APIView):
         form = BulkApproveSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         results = review.claims_bulk_approve(
-            staff=_user(request), claim_ids=form.validated_data["claims"]
+            staff=request_user(request), claim_ids=form.validated_data["claims"]
         )
         return Response(
             BulkResultsSerializer(
@@ -261,7 +256,7 @@ class ClaimReleaseView(APIView):
         summary="Lift a hold whose reason no longer applies; the claim is then paid",
     )
     def post(self, request: Request, claim_id: int) -> Response:
-        claim = review.claim_release(staff=_user(request), claim_id=claim_id)
+        claim = review.claim_release(staff=request_user(request), claim_id=claim_id)
         return Response(_detail(claim.pk))
 
 
@@ -275,7 +270,7 @@ class NotificationsView(APIView):
     def get(self, request: Request) -> Response:
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(
-            Notification.objects.filter(user=_user(request)), request, view=self
+            Notification.objects.filter(user=request_user(request)), request, view=self
         )
         return paginator.get_paginated_response(NotificationSerializer(page, many=True).data)
 
@@ -286,7 +281,7 @@ class NotificationReadView(APIView):
         with transaction.atomic():
             notification = (
                 Notification.objects.select_for_update()
-                .filter(pk=notification_id, user=_user(request))
+                .filter(pk=notification_id, user=request_user(request))
                 .first()
             )
             if notification is None:

@@ -1,0 +1,283 @@
+"""Campaigns and their mints, for staff (under /api/v1/staff/): list, create, change and close a
+campaign; request, approve and reject a mint into its budget (two people)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, path
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+)
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import campaigns, selectors
+from ..models import (
+    Campaign,
+    CampaignStatus,
+    MintRequest,
+    MintStatus,
+)
+from .common import AnyStaff, PlainChoiceField, paginated, request_user
+
+# --- Campaigns and mints (staff) ---------------------------------------------------------
+
+
+class BudgetSerializer(serializers.Serializer):
+    balance = serializers.IntegerField(help_text="Minor units in the budget account now.")
+    paid = serializers.IntegerField()
+    budget = serializers.IntegerField(help_text="balance + paid")
+    committed = serializers.IntegerField(help_text="Approved, not yet paid.")
+    in_progress = serializers.IntegerField(help_text="Reserved and submitted claims.")
+    open_slots = serializers.IntegerField(help_text="Reward x free slots of published tasks.")
+    remaining = serializers.IntegerField(help_text="balance - committed")
+    available = serializers.IntegerField(help_text="What new or larger tasks may still use.")
+
+
+class CampaignSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+    neighbourhoods = serializers.ListField(child=serializers.IntegerField())
+    status = PlainChoiceField(choices=CampaignStatus.choices)
+    budget_account_id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    budget = BudgetSerializer()
+
+
+class CampaignWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=campaigns.NAME_MAX)
+    description = serializers.CharField(
+        max_length=campaigns.DESCRIPTION_MAX, required=False, allow_blank=True, default=""
+    )
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+    neighbourhoods = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+        required=False,
+        default=list,
+        max_length=200,
+    )
+
+
+def _campaign_body(campaign: Campaign) -> dict[str, Any]:
+    return CampaignSerializer(
+        {
+            "id": campaign.pk,
+            "name": campaign.name,
+            "description": campaign.description,
+            "starts_on": campaign.starts_on,
+            "ends_on": campaign.ends_on,
+            "neighbourhoods": sorted(n.pk for n in campaign.neighbourhoods.all()),
+            "status": campaign.status,
+            "budget_account_id": campaign.budget_id,
+            "created_at": campaign.created_at,
+            "closed_at": campaign.closed_at,
+            "budget": selectors.campaign_budget(campaign=campaign),
+        }
+    ).data
+
+
+class CampaignListView(APIView):
+    permission_classes = (AnyStaff,)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=CampaignStatus.values)],
+        responses=CampaignSerializer(many=True),
+        tags=["campaigns"],
+    )
+    def get(self, request: Request) -> Response:
+        """Campaigns with their budget figures, newest first (paged: limit, offset)."""
+        wanted = request.query_params.get("status")
+        qs = selectors.campaigns_list(status=wanted if wanted in CampaignStatus.values else None)
+        return paginated(request, self, qs, _campaign_body)
+
+    @extend_schema(
+        request=CampaignWriteSerializer, responses={201: CampaignSerializer}, tags=["campaigns"]
+    )
+    def post(self, request: Request) -> Response:
+        """Create a campaign with an empty budget (task managers and administrators)."""
+        form = CampaignWriteSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        campaign = campaigns.campaign_create(
+            actor=request_user(request),
+            name=data["name"],
+            description=data["description"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+            neighbourhood_ids=data["neighbourhoods"],
+        )
+        return Response(_campaign_body(campaign), status=status.HTTP_201_CREATED)
+
+
+class CampaignDetailView(APIView):
+    permission_classes = (AnyStaff,)
+
+    @extend_schema(responses=CampaignSerializer, tags=["campaigns"])
+    def get(self, request: Request, campaign_id: int) -> Response:
+        """One campaign with its budget figures."""
+        return Response(_campaign_body(selectors.campaign_get(campaign_id=campaign_id)))
+
+    @extend_schema(
+        request=CampaignWriteSerializer, responses=CampaignSerializer, tags=["campaigns"]
+    )
+    def patch(self, request: Request, campaign_id: int) -> Response:
+        """Change name, description, window or neighbourhoods (only the fields sent)."""
+        form = CampaignWriteSerializer(data=request.data, partial=True)
+        form.is_valid(raise_exception=True)
+        changes = {k: v for k, v in form.validated_data.items() if k in request.data}
+        if "neighbourhoods" in changes:
+            changes["neighbourhood_ids"] = changes.pop("neighbourhoods")
+        campaigns.campaign_update(
+            actor=request_user(request), campaign_id=campaign_id, changes=changes
+        )
+        return Response(_campaign_body(selectors.campaign_get(campaign_id=campaign_id)))
+
+
+class CampaignCloseView(APIView):
+    permission_classes = (AnyStaff,)
+
+    @extend_schema(request=None, responses=CampaignSerializer, tags=["campaigns"])
+    def post(self, request: Request, campaign_id: int) -> Response:
+        """Close the campaign: tasks close, reserved claims expire, the unspent budget goes back
+        to the issuer. Refused (409) while claims are submitted or approved but unpaid."""
+        campaigns.campaign_close(actor=request_user(request), campaign_id=campaign_id)
+        return Response(_campaign_body(selectors.campaign_get(campaign_id=campaign_id)))
+
+
+class MintRequestSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    campaign = serializers.IntegerField(source="campaign_id")
+    campaign_name = serializers.CharField(source="campaign.name")
+    amount = serializers.IntegerField()
+    reason = serializers.CharField()
+    status = PlainChoiceField(choices=MintStatus.choices)
+    requested_by = serializers.EmailField(source="requested_by.email")
+    requested_at = serializers.DateTimeField()
+    decided_by = serializers.EmailField(source="decided_by.email", allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decision_reason = serializers.CharField()
+    transfer_id = serializers.IntegerField(allow_null=True)
+
+
+class MintCreateSerializer(serializers.Serializer):
+    amount = serializers.IntegerField(min_value=1, max_value=campaigns.MINT_MAX)
+    reason = serializers.CharField(max_length=campaigns.REASON_MAX)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=campaigns.REASON_MAX)
+
+
+def _mint_body(request: MintRequest) -> dict[str, Any]:
+    return MintRequestSerializer(request).data
+
+
+class MintRequestCreateView(APIView):
+    permission_classes = (AnyStaff,)
+
+    @extend_schema(
+        request=MintCreateSerializer, responses={201: MintRequestSerializer}, tags=["campaigns"]
+    )
+    def post(self, request: Request, campaign_id: int) -> Response:
+        """Ask to mint into the campaign's budget (finance); another person must approve."""
+        form = MintCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        made = campaigns.mint_request(
+            actor=request_user(request),
+            campaign_id=campaign_id,
+            amount=form.validated_data["amount"],
+            reason=form.validated_data["reason"],
+        )
+        return Response(_mint_body(made), status=status.HTTP_201_CREATED)
+
+
+class MintRequestListView(APIView):
+    permission_classes = (AnyStaff,)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=MintStatus.values),
+            OpenApiParameter("campaign", int),
+        ],
+        responses=MintRequestSerializer(many=True),
+        tags=["campaigns"],
+    )
+    def get(self, request: Request) -> Response:
+        """Mint requests, newest first, optionally by status and campaign."""
+        query = MintQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        qs = selectors.mint_requests_list(
+            status=query.validated_data.get("status"),
+            campaign_id=query.validated_data.get("campaign"),
+        )
+        return paginated(request, self, qs, _mint_body)
+
+
+class MintQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=MintStatus.choices, required=False)
+    campaign = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
+
+
+class MintApproveView(APIView):
+    permission_classes = (AnyStaff,)
+
+    @extend_schema(request=None, responses=MintRequestSerializer, tags=["campaigns"])
+    def post(self, request: Request, request_id: int) -> Response:
+        """Approve: the issuer mints the amount into the budget, once. Not by the requester."""
+        return Response(
+            _mint_body(campaigns.mint_approve(actor=request_user(request), request_id=request_id))
+        )
+
+
+class MintRejectView(APIView):
+    permission_classes = (AnyStaff,)
+
+    @extend_schema(request=ReasonSerializer, responses=MintRequestSerializer, tags=["campaigns"])
+    def post(self, request: Request, request_id: int) -> Response:
+        """Turn the request down with a reason. Not by the requester."""
+        form = ReasonSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        decided = campaigns.mint_reject(
+            actor=request_user(request), request_id=request_id, reason=form.validated_data["reason"]
+        )
+        return Response(_mint_body(decided))
+
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("staff/campaigns/", CampaignListView.as_view(), name="api-staff-campaigns"),
+    path(
+        "staff/campaigns/<int:campaign_id>/",
+        CampaignDetailView.as_view(),
+        name="api-staff-campaign",
+    ),
+    path(
+        "staff/campaigns/<int:campaign_id>/close/",
+        CampaignCloseView.as_view(),
+        name="api-staff-campaign-close",
+    ),
+    path(
+        "staff/campaigns/<int:campaign_id>/mint-requests/",
+        MintRequestCreateView.as_view(),
+        name="api-staff-mint-request-create",
+    ),
+    path("staff/mint-requests/", MintRequestListView.as_view(), name="api-staff-mint-requests"),
+    path(
+        "staff/mint-requests/<int:request_id>/approve/",
+        MintApproveView.as_view(),
+        name="api-staff-mint-approve",
+    ),
+    path(
+        "staff/mint-requests/<int:request_id>/reject/",
+        MintRejectView.as_view(),
+        name="api-staff-mint-reject",
+    ),
+]

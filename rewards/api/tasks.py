@@ -1,0 +1,311 @@
+"""Tasks (under /api/v1/): staff create, change, publish and close them; residents browse the
+published tasks open now, nearest first when they give a location."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, path
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+)
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import selectors, work
+from ..models import (
+    Task,
+    TaskCategory,
+    TaskStatus,
+)
+from .common import AnyStaff, IsResident, PlainChoiceField, paginated, request_user
+
+# --- Tasks (staff) -----------------------------------------------------------------------
+
+
+class TaskWriteSerializer(serializers.Serializer):
+    campaign = serializers.IntegerField(min_value=1, max_value=2**62)
+    title_nl = serializers.CharField(max_length=work.TITLE_MAX)
+    title_de = serializers.CharField(max_length=work.TITLE_MAX, required=False, allow_blank=True)
+    title_en = serializers.CharField(max_length=work.TITLE_MAX, required=False, allow_blank=True)
+    description_nl = serializers.CharField(max_length=work.DESCRIPTION_MAX)
+    description_de = serializers.CharField(
+        max_length=work.DESCRIPTION_MAX, required=False, allow_blank=True
+    )
+    description_en = serializers.CharField(
+        max_length=work.DESCRIPTION_MAX, required=False, allow_blank=True
+    )
+    category = PlainChoiceField(choices=TaskCategory.choices)
+    neighbourhood = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, required=False, allow_null=True
+    )
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False, allow_null=True
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        min_value=-180,
+        max_value=180,
+        required=False,
+        allow_null=True,
+    )
+    reward = serializers.IntegerField(min_value=1, max_value=work.REWARD_MAX)
+    estimated_minutes = serializers.IntegerField(min_value=1, max_value=work.MINUTES_MAX)
+    capacity = serializers.IntegerField(min_value=1, max_value=work.CAPACITY_MAX)
+    per_resident_limit = serializers.IntegerField(
+        min_value=1, max_value=work.CAPACITY_MAX, required=False
+    )
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    photo_required = serializers.BooleanField(required=False)
+    note_required = serializers.BooleanField(required=False)
+    location_required = serializers.BooleanField(required=False)
+    materials_where = serializers.CharField(
+        max_length=work.MATERIALS_MAX, required=False, allow_blank=True
+    )
+    materials_when = serializers.CharField(
+        max_length=work.MATERIALS_MAX, required=False, allow_blank=True
+    )
+
+
+class TaskStaffSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    campaign = serializers.IntegerField(source="campaign_id")
+    title_nl = serializers.CharField()
+    title_de = serializers.CharField()
+    title_en = serializers.CharField()
+    description_nl = serializers.CharField()
+    description_de = serializers.CharField()
+    description_en = serializers.CharField()
+    category = PlainChoiceField(choices=TaskCategory.choices)
+    neighbourhood = serializers.IntegerField(source="neighbourhood_id", allow_null=True)
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    reward = serializers.IntegerField()
+    estimated_minutes = serializers.IntegerField()
+    capacity = serializers.IntegerField()
+    per_resident_limit = serializers.IntegerField()
+    slots_taken = serializers.IntegerField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    photo_required = serializers.BooleanField()
+    note_required = serializers.BooleanField()
+    location_required = serializers.BooleanField()
+    materials_where = serializers.CharField()
+    materials_when = serializers.CharField()
+    status = PlainChoiceField(choices=TaskStatus.choices)
+    created_at = serializers.DateTimeField()
+
+
+def _task_fields(data: dict[str, Any]) -> dict[str, Any]:
+    fields = {k: v for k, v in data.items() if k not in ("campaign", "neighbourhood")}
+    if "neighbourhood" in data:
+        fields["neighbourhood_id"] = data["neighbourhood"]
+    return fields
+
+
+def _task_body(task: Task) -> dict[str, Any]:
+    return TaskStaffSerializer(task).data
+
+
+class TaskStaffListView(APIView):
+    permission_classes = (AnyStaff,)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("campaign", int),
+            OpenApiParameter("status", str, enum=TaskStatus.values),
+        ],
+        responses=TaskStaffSerializer(many=True),
+        tags=["tasks"],
+    )
+    def get(self, request: Request) -> Response:
+        """Tasks, newest first, optionally of one campaign or in one state."""
+        query = TaskQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        qs = selectors.tasks_list(
+            campaign_id=query.validated_data.get("campaign"),
+            status=query.validated_data.get("status"),
+        )
+        return paginated(request, self, qs, _task_body)
+
+    @extend_schema(
+        request=TaskWriteSerializer, responses={201: TaskStaffSerializer}, tags=["tasks"]
+    )
+    def post(self, request: Request) -> Response:
+        """Create a draft task; every rule (hourly cap, budget, window) is checked."""
+        form = TaskWriteSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        task = work.task_create(
+            actor=request_user(request),
+            campaign_id=form.validated_data["campaign"],
+            fields=_task_fields(form.validated_data),
+        )
+        return Response(_task_body(task), status=status.HTTP_201_CREATED)
+
+
+class TaskQuerySerializer(serializers.Serializer):
+    campaign = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
+    status = serializers.ChoiceField(choices=TaskStatus.choices, required=False)
+
+
+class TaskStaffDetailView(APIView):
+    permission_classes = (AnyStaff,)
+
+    @extend_schema(responses=TaskStaffSerializer, tags=["tasks"])
+    def get(self, request: Request, task_id: int) -> Response:
+        """One task, all languages."""
+        return Response(_task_body(selectors.task_get(task_id=task_id)))
+
+    @extend_schema(request=TaskWriteSerializer, responses=TaskStaffSerializer, tags=["tasks"])
+    def patch(self, request: Request, task_id: int) -> Response:
+        """Change a draft or published task (only the fields sent); the rules are checked on the
+        result. The campaign cannot change."""
+        form = TaskWriteSerializer(data=request.data, partial=True)
+        form.is_valid(raise_exception=True)
+        data = {k: v for k, v in form.validated_data.items() if k in request.data}
+        if "campaign" in data:
+            raise serializers.ValidationError({"campaign": [_("A task cannot move campaigns.")]})
+        task = work.task_update(
+            actor=request_user(request), task_id=task_id, changes=_task_fields(data)
+        )
+        return Response(_task_body(task))
+
+
+class TaskPublishView(APIView):
+    permission_classes = (AnyStaff,)
+
+    @extend_schema(request=None, responses=TaskStaffSerializer, tags=["tasks"])
+    def post(self, request: Request, task_id: int) -> Response:
+        """Publish a draft (the budget is checked again under the campaign's lock)."""
+        return Response(_task_body(work.task_publish(actor=request_user(request), task_id=task_id)))
+
+
+class TaskCloseView(APIView):
+    permission_classes = (AnyStaff,)
+
+    @extend_schema(request=None, responses=TaskStaffSerializer, tags=["tasks"])
+    def post(self, request: Request, task_id: int) -> Response:
+        """Close a task to new claims; claims already made go on."""
+        return Response(_task_body(work.task_close(actor=request_user(request), task_id=task_id)))
+
+
+# --- Tasks and claims (residents) --------------------------------------------------------
+
+
+class NeighbourhoodSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class TaskResidentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField(help_text="In the request's language, else Dutch.")
+    description = serializers.CharField()
+    category = PlainChoiceField(choices=TaskCategory.choices)
+    neighbourhood = NeighbourhoodSerializer(allow_null=True)
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    distance_km = serializers.FloatField(allow_null=True)
+    reward = serializers.IntegerField(help_text="Minor units.")
+    estimated_minutes = serializers.IntegerField()
+    places_left = serializers.IntegerField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    photo_required = serializers.BooleanField()
+    note_required = serializers.BooleanField()
+    location_required = serializers.BooleanField()
+    materials_where = serializers.CharField()
+    materials_when = serializers.CharField()
+
+
+def _resident_task_body(task: Task) -> dict[str, Any]:
+    title, description = selectors.task_text(task)
+    neighbourhood = task.neighbourhood
+    return TaskResidentSerializer(
+        {
+            "id": task.pk,
+            "title": title,
+            "description": description,
+            "category": task.category,
+            "neighbourhood": (
+                {"id": neighbourhood.pk, "name": neighbourhood.name} if neighbourhood else None
+            ),
+            "latitude": task.latitude,
+            "longitude": task.longitude,
+            "distance_km": getattr(task, "distance_km", None),
+            "reward": task.reward,
+            "estimated_minutes": task.estimated_minutes,
+            "places_left": task.capacity - task.slots_taken,
+            "starts_at": task.starts_at,
+            "ends_at": task.ends_at,
+            "photo_required": task.photo_required,
+            "note_required": task.note_required,
+            "location_required": task.location_required,
+            "materials_where": task.materials_where,
+            "materials_when": task.materials_when,
+        }
+    ).data
+
+
+class TaskBrowseQuerySerializer(serializers.Serializer):
+    neighbourhood = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    category = serializers.ChoiceField(choices=TaskCategory.choices, required=False)
+    lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
+
+
+class TaskBrowseView(APIView):
+    permission_classes = (IsAuthenticated, IsResident)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("neighbourhood", int),
+            OpenApiParameter("category", str, enum=TaskCategory.values),
+            OpenApiParameter("lat", float, description="With lon: nearest first."),
+            OpenApiParameter("lon", float),
+        ],
+        responses=TaskResidentSerializer(many=True),
+        tags=["tasks"],
+    )
+    def get(self, request: Request) -> Response:
+        """Published tasks open now, filtered; nearest first when a location is given."""
+        query = TaskBrowseQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        qs = selectors.tasks_for_resident(
+            neighbourhood_id=data.get("neighbourhood"),
+            category=data.get("category"),
+            latitude=data.get("lat"),
+            longitude=data.get("lon"),
+        )
+        return paginated(request, self, qs, _resident_task_body)
+
+
+class TaskResidentDetailView(APIView):
+    permission_classes = (IsAuthenticated, IsResident)
+
+    @extend_schema(responses=TaskResidentSerializer, tags=["tasks"])
+    def get(self, request: Request, task_id: int) -> Response:
+        """One published task open now."""
+        return Response(_resident_task_body(selectors.task_for_resident(task_id=task_id)))
+
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("staff/tasks/", TaskStaffListView.as_view(), name="api-staff-tasks"),
+    path("staff/tasks/<int:task_id>/", TaskStaffDetailView.as_view(), name="api-staff-task"),
+    path(
+        "staff/tasks/<int:task_id>/publish/",
+        TaskPublishView.as_view(),
+        name="api-staff-task-publish",
+    ),
+    path("staff/tasks/<int:task_id>/close/", TaskCloseView.as_view(), name="api-staff-task-close"),
+    path("tasks/", TaskBrowseView.as_view(), name="api-tasks"),
+    path("tasks/<int:task_id>/", TaskResidentDetailView.as_view(), name="api-task"),
+]

@@ -1,0 +1,238 @@
+"""Campaigns and mints in the staff console (/staff/rewards/): the campaigns with their budget
+figures, creating, changing and closing one; asking for a mint into its budget, approving or
+rejecting it (another person)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.errors import AccountsError, NotFound
+from accounts.forms_auth import form_refusal, form_status
+from accounts.permissions import staff_page
+
+from .. import campaigns, selectors
+from ..forms import CampaignForm, MintRequestForm, ReasonForm, to_minor
+from ..models import CampaignStatus, MintRequest, MintStatus
+from .common import (
+    MANAGE_ROLES,
+    MINT_ROLES,
+    PAGE_SIZE,
+    READ_ROLES,
+    button_act,
+    campaign_or_404,
+    request_user,
+    staff_render,
+)
+
+# --- campaigns --------------------------------------------------------------------------------
+
+
+@staff_page(*READ_ROLES)
+def home(request: HttpRequest) -> HttpResponse:
+    """Campaigns (active first) with budget, committed, paid and remaining."""
+    status = request.GET.get("status", CampaignStatus.ACTIVE)
+    if status not in CampaignStatus.values and status != "all":
+        status = CampaignStatus.ACTIVE
+    page = Paginator(
+        selectors.campaigns_list(status=None if status == "all" else status), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    rows = [(c, selectors.campaign_budget(campaign=c)) for c in page.object_list]
+    return staff_render(
+        request,
+        "rewards/staff/home.html",
+        {
+            "page": page,
+            "rows": rows,
+            "status": status,
+            "status_choices": [*CampaignStatus.choices, ("all", _("All"))],
+            "queue_count": selectors.claims_for_review(stage=selectors.Stage.REVIEW).count(),
+            "second_count": selectors.claims_for_review(
+                stage=selectors.Stage.SECOND_APPROVAL
+            ).count(),
+            "mints_waiting": MintRequest.objects.filter(status=MintStatus.REQUESTED).count(),
+        },
+    )
+
+
+@staff_page(*MANAGE_ROLES)
+@require_http_methods(["GET", "POST"])
+def campaign_create(request: HttpRequest) -> HttpResponse:
+    form = CampaignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        fields = form.service_fields()
+        try:
+            campaign = campaigns.campaign_create(
+                actor=request_user(request),
+                name=fields["name"],
+                description=fields["description"],
+                starts_on=fields["starts_on"],
+                ends_on=fields["ends_on"],
+                neighbourhood_ids=fields["neighbourhood_ids"],
+            )
+        except AccountsError as exc:
+            form_refusal(form, exc)
+        else:
+            messages.success(request, _("The campaign is created."))
+            return redirect("rewards-staff-campaign", campaign_id=campaign.pk)
+    return staff_render(
+        request,
+        "rewards/staff/campaign_form.html",
+        {"form": form, "campaign": None},
+        status=form_status(form),
+    )
+
+
+@staff_page(*READ_ROLES)
+def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = campaign_or_404(campaign_id)
+    return staff_render(
+        request,
+        "rewards/staff/campaign.html",
+        {
+            "campaign": campaign,
+            "figures": selectors.campaign_budget(campaign=campaign),
+            "tasks": selectors.tasks_list(campaign_id=campaign.pk),
+            "mints": selectors.mint_requests_list(campaign_id=campaign.pk),
+        },
+    )
+
+
+@staff_page(*MANAGE_ROLES)
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = campaign_or_404(campaign_id)
+    form = CampaignForm.for_campaign(campaign, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaigns.campaign_update(
+                actor=request_user(request), campaign_id=campaign.pk, changes=form.service_fields()
+            )
+        except NotFound:
+            raise Http404 from None
+        except AccountsError as exc:
+            form_refusal(form, exc, fields={"neighbourhood_ids": "neighbourhoods"})
+        else:
+            messages.success(request, _("The campaign is saved."))
+            return redirect("rewards-staff-campaign", campaign_id=campaign.pk)
+    return staff_render(
+        request,
+        "rewards/staff/campaign_form.html",
+        {"form": form, "campaign": campaign},
+        status=form_status(form),
+    )
+
+
+@staff_page(*MANAGE_ROLES)
+@require_http_methods(["GET", "POST"])
+def campaign_close(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """A confirmation page; closing returns the unspent budget to the issuer."""
+    campaign = campaign_or_404(campaign_id)
+    error = ""
+    if request.method == "POST":
+        try:
+            campaigns.campaign_close(actor=request_user(request), campaign_id=campaign.pk)
+        except NotFound:
+            raise Http404 from None
+        except AccountsError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("The campaign is closed."))
+            return redirect("rewards-staff-campaign", campaign_id=campaign.pk)
+    return staff_render(
+        request,
+        "rewards/staff/campaign_close.html",
+        {
+            "campaign": campaign,
+            "figures": selectors.campaign_budget(campaign=campaign),
+            "error": error,
+        },
+        status=409 if error else 200,
+    )
+
+
+# --- mints ------------------------------------------------------------------------------------
+
+
+@staff_page(*campaigns.MINT_REQUEST_ROLES)
+@require_http_methods(["GET", "POST"])
+def mint_request(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = campaign_or_404(campaign_id)
+    form = MintRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaigns.mint_request(
+                actor=request_user(request),
+                campaign_id=campaign.pk,
+                amount=to_minor(form.cleaned_data["amount"]),
+                reason=form.cleaned_data["reason"],
+            )
+        except NotFound:
+            raise Http404 from None
+        except AccountsError as exc:
+            form_refusal(form, exc)
+        else:
+            messages.success(
+                request, _("The mint is requested; an approver (not you) must approve it.")
+            )
+            return redirect("rewards-staff-campaign", campaign_id=campaign.pk)
+    return staff_render(
+        request,
+        "rewards/staff/mint_request.html",
+        {"form": form, "campaign": campaign},
+        status=form_status(form),
+    )
+
+
+@staff_page(*MINT_ROLES)
+def mint_list(request: HttpRequest) -> HttpResponse:
+    """Mint requests waiting for a decision, then the decided ones."""
+    waiting = selectors.mint_requests_list(status=MintStatus.REQUESTED)
+    decided = Paginator(
+        selectors.mint_requests_list().exclude(status=MintStatus.REQUESTED), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return staff_render(
+        request, "rewards/staff/mints.html", {"waiting": waiting, "decided": decided}
+    )
+
+
+@staff_page(*campaigns.MINT_APPROVE_ROLES)
+@require_POST
+def mint_approve(request: HttpRequest, request_id: int) -> HttpResponse:
+    button_act(
+        request,
+        lambda: campaigns.mint_approve(actor=request_user(request), request_id=request_id),
+        _("The mint is approved: the budget holds the money."),
+    )
+    return redirect("rewards-staff-mints")
+
+
+@staff_page(*campaigns.MINT_APPROVE_ROLES)
+@require_http_methods(["GET", "POST"])
+def mint_reject(request: HttpRequest, request_id: int) -> HttpResponse:
+    mint = selectors.mint_requests_list().filter(pk=request_id).first()
+    if mint is None:
+        raise Http404
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaigns.mint_reject(
+                actor=request_user(request), request_id=mint.pk, reason=form.cleaned_data["reason"]
+            )
+        except NotFound:
+            raise Http404 from None
+        except AccountsError as exc:
+            form_refusal(form, exc)
+        else:
+            messages.success(request, _("The mint request is turned down."))
+            return redirect("rewards-staff-mints")
+    return staff_render(
+        request,
+        "rewards/staff/mint_reject.html",
+        {"form": form, "mint": mint},
+        status=form_status(form),
+    )

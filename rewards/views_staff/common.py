@@ -1,0 +1,84 @@
+"""What the rewards staff pages share: who sees what, the request's user, rendering a page with
+the buttons the person may use, 404 for what does not exist, and running a button's service."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest
+from django.shortcuts import render
+
+from accounts.errors import AccountsError, NotFound
+from accounts.models import Role, User
+from accounts.permissions import roles_of
+
+from .. import campaigns, roles, selectors
+from ..models import Campaign, Task
+
+PAGE_SIZE = 50
+
+# Who sees what. Everyone on the staff may read campaigns and their budgets; the services
+# decide who may change them.
+READ_ROLES = (Role.TASK_MANAGER, Role.REVIEWER, Role.APPROVER, Role.FINANCE, Role.ADMIN)
+MANAGE_ROLES = campaigns.CAMPAIGN_ROLES
+MINT_ROLES = (*campaigns.MINT_REQUEST_ROLES, *campaigns.MINT_APPROVE_ROLES)
+REVIEW_READ_ROLES = tuple(sorted(roles.READER_ROLES))
+DECIDE_ROLES = tuple(sorted(roles.REVIEWER_ROLES | roles.APPROVER_ROLES))
+RELEASE_ROLES = tuple(sorted(roles.RELEASE_ROLES))
+
+
+def request_user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _may(request: HttpRequest, roles: Any) -> bool:
+    return bool(roles_of(request.user) & set(roles))
+
+
+def _can(request: HttpRequest) -> dict[str, bool]:
+    """What the person may do, so the pages offer only those buttons."""
+    return {
+        "manage": _may(request, MANAGE_ROLES),
+        "request_mint": _may(request, campaigns.MINT_REQUEST_ROLES),
+        "approve_mint": _may(request, campaigns.MINT_APPROVE_ROLES),
+        "review": _may(request, REVIEW_READ_ROLES),
+        "decide": _may(request, DECIDE_ROLES),
+        "release": _may(request, RELEASE_ROLES),
+    }
+
+
+def staff_render(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> Any:
+    return render(request, template, {"can": _can(request), **context}, status=status)
+
+
+def campaign_or_404(campaign_id: int) -> Campaign:
+    try:
+        return selectors.campaign_get(campaign_id=campaign_id)
+    except NotFound:
+        raise Http404 from None
+
+
+def task_or_404(task_id: int) -> Task:
+    try:
+        return selectors.task_get(task_id=task_id)
+    except NotFound:
+        raise Http404 from None
+
+
+def button_act(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
+    """Run a service for a button without a form: its refusal becomes an error message."""
+    try:
+        action()
+    except NotFound:
+        raise Http404 from None
+    except AccountsError as exc:
+        messages.error(request, exc.message)
+        return False
+    messages.success(request, success)
+    return True

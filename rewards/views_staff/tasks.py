@@ -1,0 +1,118 @@
+"""Tasks in the staff console (/staff/rewards/): create, view, change, publish and close a task."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.errors import AccountsError, NotFound
+from accounts.forms_auth import form_refusal, form_status
+from accounts.permissions import staff_page
+
+from .. import work
+from ..forms import TaskForm
+from ..models import TaskStatus
+from .common import (
+    MANAGE_ROLES,
+    READ_ROLES,
+    button_act,
+    campaign_or_404,
+    request_user,
+    staff_render,
+    task_or_404,
+)
+
+# --- tasks ------------------------------------------------------------------------------------
+
+
+@staff_page(*MANAGE_ROLES)
+@require_http_methods(["GET", "POST"])
+def task_create(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = campaign_or_404(campaign_id)
+    form = TaskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            task = work.task_create(
+                actor=request_user(request), campaign_id=campaign.pk, fields=form.service_fields()
+            )
+        except NotFound:
+            raise Http404 from None
+        except AccountsError as exc:
+            form_refusal(form, exc)
+        else:
+            messages.success(request, _("The task is saved as a draft."))
+            return redirect("rewards-staff-task", task_id=task.pk)
+    return staff_render(
+        request,
+        "rewards/staff/task_form.html",
+        {"form": form, "campaign": campaign, "task": None},
+        status=form_status(form),
+    )
+
+
+@staff_page(*READ_ROLES)
+def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = task_or_404(task_id)
+    return staff_render(
+        request,
+        "rewards/staff/task.html",
+        {
+            "task": task,
+            "campaign": task.campaign,
+            "hourly_cap": work.task_hourly_cap(task.estimated_minutes),
+            "claims": task.claims.select_related("resident").order_by("-reserved_at", "-id")[:100],
+        },
+    )
+
+
+@staff_page(*MANAGE_ROLES)
+@require_http_methods(["GET", "POST"])
+def task_edit(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = task_or_404(task_id)
+    if task.status == TaskStatus.CLOSED:
+        messages.error(request, _("A closed task cannot change."))
+        return redirect("rewards-staff-task", task_id=task.pk)
+    form = TaskForm.for_task(task, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            work.task_update(
+                actor=request_user(request), task_id=task.pk, changes=form.service_fields()
+            )
+        except NotFound:
+            raise Http404 from None
+        except AccountsError as exc:
+            form_refusal(form, exc)
+        else:
+            messages.success(request, _("The task is saved."))
+            return redirect("rewards-staff-task", task_id=task.pk)
+    return staff_render(
+        request,
+        "rewards/staff/task_form.html",
+        {"form": form, "campaign": task.campaign, "task": task},
+        status=form_status(form),
+    )
+
+
+@staff_page(*MANAGE_ROLES)
+@require_POST
+def task_publish(request: HttpRequest, task_id: int) -> HttpResponse:
+    button_act(
+        request,
+        lambda: work.task_publish(actor=request_user(request), task_id=task_id),
+        _("The task is published: residents can claim it."),
+    )
+    return redirect("rewards-staff-task", task_id=task_id)
+
+
+@staff_page(*MANAGE_ROLES)
+@require_POST
+def task_close(request: HttpRequest, task_id: int) -> HttpResponse:
+    button_act(
+        request,
+        lambda: work.task_close(actor=request_user(request), task_id=task_id),
+        _("The task is closed: no new claims."),
+    )
+    return redirect("rewards-staff-task", task_id=task_id)
