@@ -99,7 +99,8 @@ class Worker:
 def send(name: str, *args) -> None:
     from celery import Celery
 
-    producer = Celery(broker=BROKER)
+    # Not the current app: tasks of this process must keep running eagerly afterwards.
+    producer = Celery(broker=BROKER, set_as_current=False)
     producer.send_task(name, args=list(args))
     producer.close()
 
