@@ -98,7 +98,12 @@
     });
   }
 
-  if (window.htmx && !window.htmx.config.timeout) window.htmx.config.timeout = 8000;
+  if (window.htmx) {
+    if (!window.htmx.config.timeout) window.htmx.config.timeout = 8000;
+    // htmx copies an old element's style attribute onto the new one while settling; the
+    // browser may have put an empty one on form fields (autofill), and the CSP refuses it.
+    window.htmx.config.attributesToSettle = ["class", "width", "height"];
+  }
   document.addEventListener("htmx:sendError", function () { netMessage("Offline"); });
   document.addEventListener("htmx:timeout", function () { netMessage("Offline"); });
   document.addEventListener("htmx:responseError", function (event) {
