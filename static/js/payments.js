@@ -14,7 +14,8 @@
      once paid or when the next sale starts.
    - Network: when htmx cannot reach the server, or the server fails, [data-net-error] says
      so within seconds (htmx keeps the form as typed); forms with data-offline-guard are not
-     sent while the browser knows it is offline. */
+     sent while the browser knows it is offline. An htmx answer that is the sign-in page (the
+     session ended) sends the whole page to sign-in and back here. */
 (function () {
   "use strict";
 
@@ -104,6 +105,19 @@
     // browser may have put an empty one on form fields (autofill), and the CSP refuses it.
     window.htmx.config.attributesToSettle = ["class", "width", "height"];
   }
+  // A session that ended: whatever htmx asked was answered by the sign-in page. Go there as a
+  // whole page (with its `next`) instead of swapping a sign-in form into this one.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    var login = (document.querySelector("[data-login-url]") || {}).dataset;
+    var loginPath = (login && login.loginUrl) || "/login/";
+    if (!xhr || !xhr.responseURL) return;
+    var answered = new URL(xhr.responseURL, window.location.href);
+    if (answered.origin === window.location.origin && answered.pathname === loginPath) {
+      event.detail.shouldSwap = false;
+      window.location.assign(loginPath + "?next=" + encodeURIComponent(window.location.pathname));
+    }
+  });
   document.addEventListener("htmx:sendError", function () { netMessage("Offline"); });
   document.addEventListener("htmx:timeout", function () { netMessage("Offline"); });
   document.addEventListener("htmx:responseError", function (event) {

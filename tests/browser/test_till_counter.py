@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings as django_settings
+from PIL import Image
 from playwright.sync_api import expect
 
 from accounts.models import Role, ShopMember, ShopRole, User
@@ -33,6 +34,7 @@ from payments import services
 from payments.models import Payment, PaymentRequest
 from tests import helpers
 from tests.browser.conftest import (
+    CHROMIUM,
     axe_serious,
     field,
     fund_wallet,
@@ -41,6 +43,7 @@ from tests.browser.conftest import (
     sign_in,
     tr,
 )
+from tests.browser.fake_camera import y4m_write
 from tests.payments.pay_fixtures import new_pem
 
 SHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
@@ -358,3 +361,49 @@ def test_the_day_list_tells_two_payments_of_3_20_apart(new_context: Any, languag
     shot(page, f"day-{language}")
     problems = axe_serious(page)
     assert not problems, problems
+
+
+@pytest.mark.parametrize("language", ["nl", "de"])
+def test_scan_and_stop_are_never_both_shown(
+    browser: Any, live_server: Any, transactional_db: None, tmp_path: Path, language: str
+) -> None:
+    """The camera on: only "Stop the camera"; off again: only "Scan with the camera"."""
+    shop, cashier, ria = counter(language)
+    blank = y4m_write(tmp_path / "blank.y4m", Image.new("L", (640, 480), 255))
+    chromium = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={blank}",
+        ],
+    )
+    try:
+        context = chromium.new_context(
+            base_url=live_server.url, viewport=PHONE, locale="nl-NL", permissions=["camera"]
+        )
+        for email, path in (
+            (ria.email, "/wallet/pay/scan/"),
+            (cashier.email, f"/shop/{shop.pk}/till/"),
+        ):
+            page = context.new_page()
+            sign_in(page, email)
+            page.goto(path)
+            start = page.locator("[data-scanner-start]")
+            stop = page.locator("[data-scanner-stop]")
+            expect(start).to_be_visible()
+            expect(stop).to_be_hidden()
+            start.click()
+            expect(stop).to_be_visible()
+            expect(start).to_be_hidden()
+            expect(page.locator("[data-scanner-video]")).to_be_visible()
+            shot(page, f"camera-on-{language}-{path.strip('/').split('/')[0]}")
+            stop.click()
+            expect(start).to_be_visible()
+            expect(stop).to_be_hidden()
+            page.close()
+            context.clear_cookies()
+    finally:
+        chromium.close()
