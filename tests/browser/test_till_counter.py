@@ -175,6 +175,10 @@ def test_the_shops_short_code_is_typed_in_the_wallet(new_context: Any, language:
     typed = short.inner_text()
     assert re.fullmatch(r"\d{3} \d{3} \d{3}", typed), typed
     in_view(till, "#request-short-code")
+    till.set_viewport_size(SMALL)
+    in_view(till, "#request-short-code")
+    shot(till, f"request-code-{language}-360")
+    till.set_viewport_size(PHONE)
     expect(till.get_by_text(tr(till, "Code as text"))).to_have_count(0)
     shot(till, f"request-code-{language}")
     problems = axe_serious(till)
