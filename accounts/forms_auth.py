@@ -53,6 +53,14 @@ NEW_PASSWORD_HELP = _(
 class LoginForm(forms.Form):
     email = _email()
     password = _password()
+    remember = forms.BooleanField(
+        label=_("Remember this device"),
+        required=False,
+        help_text=_(
+            "Stay signed in for a working day on your own phone or the shop's till. Not on a "
+            "shared computer."
+        ),
+    )
 
 
 class ResendForm(forms.Form):

@@ -1,5 +1,10 @@
 """Request-wide rules of people and access: session timeouts and records, the signed-in
-person's language, and the origin that audit events record."""
+person's language, and the origin that audit events record.
+
+Idle timeout: SESSION_IDLE_TIMEOUT (the cookie's age, renewed on every request); on a device a
+resident or cashier chose to remember at sign-in, SESSION_REMEMBER_IDLE_TIMEOUT (a working day
+at the till or with the wallet). Never for staff: a session that gains a staff role goes back
+to the short idle timeout at its next request. The absolute timeout holds for everyone."""
 
 from __future__ import annotations
 
@@ -18,9 +23,11 @@ from core.http import client_address
 
 from . import audit
 from .models import SessionRecord, User
+from .permissions import is_staff_member
 
 AUTH_AT = "heitje_auth_at"
 REAUTH_AT = "heitje_reauth_at"
+REMEMBER = "heitje_remember"
 _TOUCH_EVERY = timedelta(minutes=1)
 
 
@@ -44,6 +51,15 @@ def _on_login(sender: object, request: HttpRequest | None, user: User, **kwargs:
     )
 
 
+def session_remember(request: HttpRequest) -> None:
+    """Keep this session alive for SESSION_REMEMBER_IDLE_TIMEOUT without requests, as the
+    person asked at sign-in ("remember this device"); staff keep the short idle timeout."""
+    if is_staff_member(request.user):
+        return
+    request.session[REMEMBER] = True
+    request.session.set_expiry(settings.SESSION_REMEMBER_IDLE_TIMEOUT)
+
+
 class SessionControlMiddleware:
     """The absolute session timeout (the idle one is the cookie's age), and the record of the
     session that lets a person see and end their other sessions."""
@@ -64,6 +80,9 @@ class SessionControlMiddleware:
                 )
                 logout(request)
             else:
+                if session.get(REMEMBER) and is_staff_member(user):
+                    del session[REMEMBER]
+                    session.set_expiry(None)
                 self._touch(request)
         return self.get_response(request)
 

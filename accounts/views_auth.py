@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import identity, services
 from .errors import LockedOut, RegistrationRefused, SignInSlowedDown, VerificationRefused
 from .forms_auth import LoginForm, ResendForm, SignUpForm, form_refusal
+from .middleware import session_remember
 from .models import User
 from .permissions import is_staff_member, roles_of
 
@@ -68,6 +69,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             login(request, user)
+            if form.cleaned_data.get("remember"):
+                session_remember(request)
             return redirect(next_url or home_for(user))
     return render(
         request, "auth/login.html", {"form": form, "next": next_url, "unverified": unverified}

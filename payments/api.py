@@ -81,6 +81,9 @@ class PreviewSerializer(serializers.Serializer):
     amount = serializers.IntegerField()
     currency = serializers.CharField()
     expires_at = serializers.DateTimeField()
+    payload = serializers.CharField(
+        help_text="The signed QR text to pay with (also when a short code was typed)."
+    )
 
 
 class PayShopSerializer(serializers.Serializer):
@@ -118,6 +121,9 @@ class AmountSerializer(serializers.Serializer):
 class RequestCreatedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     payload = serializers.CharField(help_text="The signed QR text (docs/qr.md).")
+    short_code = serializers.CharField(
+        help_text="9 digits the resident may type instead of scanning, while it is open."
+    )
     amount = serializers.IntegerField()
     currency = serializers.CharField()
     expires_at = serializers.DateTimeField()
@@ -133,6 +139,9 @@ class RequestStateSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField()
     payment_id = serializers.IntegerField(allow_null=True)
     paid_at = serializers.DateTimeField(allow_null=True)
+    at_resident = serializers.BooleanField(
+        help_text="A charge waiting for the resident to confirm it on their own phone."
+    )
 
 
 class DayQuerySerializer(serializers.Serializer):
@@ -277,7 +286,8 @@ class PayRequestPreviewView(APIView):
     @extend_schema(request=PayloadSerializer, responses=PreviewSerializer, tags=TAGS)
     def post(self, request: Request) -> Response:
         """Check a scanned shop code (signature, key, expiry, currency, still open) and show
-        the shop and amount, without paying."""
+        the shop and amount, without paying. `payload` may also be the 9-digit short code the
+        till shows beside the QR; wrong short codes count towards a limit (429)."""
         form = PayloadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         preview = services.payment_request_preview(
@@ -336,10 +346,16 @@ class PayShopView(APIView):
 
 
 class ChargesView(APIView):
-    @extend_schema(request=ChargeSerializer, responses={201: ShopPaymentSerializer}, tags=TAGS)
+    @extend_schema(
+        request=ChargeSerializer,
+        responses={201: ShopPaymentSerializer, 202: RequestStateSerializer},
+        tags=TAGS,
+    )
     def post(self, request: Request, shop_id: int) -> Response:
         """Charge a resident's code (scanned or typed) for an amount, into this shop. Too many
-        wrong codes in a few minutes answer 429."""
+        wrong codes in a few minutes answer 429. Above PAYMENT_CONFIRM_ABOVE, unless the code
+        carries the resident's confirmation, the answer is 202 with a payment request waiting
+        for the resident to confirm on their phone: poll it as a shown request."""
         form = ChargeSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         payment = services.charge_with_token(
@@ -348,6 +364,9 @@ class ChargesView(APIView):
             amount=form.validated_data["amount"],
             code=form.validated_data["code"],
         )
+        if isinstance(payment, PaymentRequest):
+            state = selectors.request_status(request_id=payment.pk, shop=payment.shop)
+            return Response(RequestStateSerializer(state).data, status=status.HTTP_202_ACCEPTED)
         return Response(
             ShopPaymentSerializer(_shop_payment(payment)).data, status=status.HTTP_201_CREATED
         )
@@ -366,6 +385,7 @@ class PaymentRequestsView(APIView):
             {
                 "id": made.pk,
                 "payload": payload,
+                "short_code": made.short_code,
                 "amount": made.amount,
                 "currency": made.currency,
                 "expires_at": made.expires_at,

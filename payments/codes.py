@@ -34,6 +34,7 @@ SHOP_PREFIX = f"{PREFIX}:{VERSION}:S:"
 CODE_MAX = 600  # characters; a payment request is about 250
 TOKEN_BYTES = 18  # 144 bits, 24 base64url characters
 SHORT_CODE_DIGITS = 8
+REQUEST_SHORT_DIGITS = 9  # a shop's request: one digit more, so the two kinds never look alike
 NONCE_BYTES = 16  # 128 bits, 22 base64url characters
 
 _B64URL = re.compile(r"[A-Za-z0-9_-]+")
@@ -43,6 +44,7 @@ _KEY_ID = re.compile(r"[0-9a-f]{16}")
 _CURRENCY = re.compile(r"[A-Z][A-Z0-9]{1,22}[A-Z0-9]")
 _SHOP_ID = re.compile(r"[1-9][0-9]{0,17}")
 _SHORT = re.compile(r"[0-9]{8}")
+_REQUEST_SHORT = re.compile(r"[0-9]{9}")
 _REQUEST_FIELDS = frozenset({"amount", "cur", "exp", "kid", "nonce", "shop"})
 
 
@@ -230,6 +232,27 @@ def request_verify(payload: str, *, now: datetime) -> SignedRequest:
     if request.expires_at <= now:
         raise CodeExpired(_("This payment code has expired. Ask the shop for a new one."))
     return request
+
+
+def request_short_code_new() -> str:
+    return f"{secrets.randbelow(10**REQUEST_SHORT_DIGITS):0{REQUEST_SHORT_DIGITS}d}"
+
+
+def request_short_code_parse(text: str) -> str | None:
+    """The 9 digits of a shop's typed request code ("123 456 789"; spaces and dashes between
+    digits are ignored), or None when `text` is not made of digits at all (a scanned code).
+    Digits of another length are refused with a sentence that says how many there are."""
+    digits = re.sub(r"[\s-]", "", text or "")
+    if not digits or not (digits.isascii() and digits.isdigit()):
+        return None
+    if not _REQUEST_SHORT.fullmatch(digits):
+        raise CodeMalformed(_("A shop's code has exactly 9 digits."), field="payload")
+    return digits
+
+
+def short_code_groups(code: str) -> str:
+    """Digits in groups of three for reading out and typing: "123 456 789"."""
+    return " ".join(code[i : i + 3] for i in range(0, len(code), 3))
 
 
 # --- static shop poster --------------------------------------------------------------------

@@ -59,12 +59,6 @@ class LimitExceeded(PaymentError):
     code = "limit-exceeded"
 
 
-class ConfirmationRequired(PaymentError):
-    """Above PAYMENT_CONFIRM_ABOVE a resident's code must carry their confirmation."""
-
-    code = "confirmation-required"
-
-
 class InsufficientBalance(PaymentError):
     code = "insufficient-balance"
     status = 409

@@ -66,7 +66,9 @@ class TokensField(forms.CharField):
         return minor
 
 
-def _code_field(label: Any, help_text: Any = "") -> forms.CharField:
+def _code_field(label: Any, help_text: Any = "", *, inputmode: str = "text") -> forms.CharField:
+    """A code field: a scanner fills in the QR text, a person types the short code (digits:
+    `inputmode="numeric"` opens the phone's number pad)."""
     return forms.CharField(
         label=label,
         help_text=help_text,
@@ -76,7 +78,7 @@ def _code_field(label: Any, help_text: Any = "") -> forms.CharField:
                 "autocomplete": "off",
                 "autocapitalize": "off",
                 "spellcheck": "false",
-                "inputmode": "text",
+                "inputmode": inputmode,
             }
         ),
     )
@@ -92,6 +94,7 @@ class ChargeForm(forms.Form):
     code = _code_field(
         _("Resident's code"),
         _("Scan the QR code in the resident's wallet, or type the short code under it."),
+        inputmode="numeric",
     )
 
 
@@ -133,7 +136,8 @@ class ScanForm(forms.Form):
 
     payload = _code_field(
         _("Shop's code"),
-        _("Point the camera at the shop's QR code, or type the text printed under it."),
+        _("Point the camera at the shop's QR code, or type the 9 digits the till shows beside it."),
+        inputmode="numeric",
     )
 
 

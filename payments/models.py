@@ -68,11 +68,27 @@ class PaymentRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    short_code = models.CharField(
+        max_length=12,
+        blank=True,
+        default="",
+        help_text="9 digits a resident can type instead of scanning, while the request is open.",
+    )
+    pay_token = models.ForeignKey(
+        PayToken,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="confirmations",
+        help_text="Set when the till charged this resident's code above PAYMENT_CONFIRM_ABOVE: "
+        "the request waits for that resident to confirm it on their own phone.",
+    )
 
     class Meta:
         constraints: ClassVar = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payments_request_positive"),
         ]
+        indexes: ClassVar = [models.Index(fields=["short_code", "expires_at"])]
 
     def __str__(self) -> str:
         return f"request of {self.amount} by {self.shop}"

@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from shops.models import Shop
 
-from .models import Payment, PaymentRequest, RequestStatus
+from .models import Payment, PaymentRequest, PayToken, RequestStatus
 
 EXPIRED = "expired"
 
@@ -77,6 +77,8 @@ class RequestState:
     expires_at: datetime
     payment_id: int | None
     paid_at: datetime | None
+    short_code: str = ""
+    at_resident: bool = False  # a charge waiting for the resident to confirm on their phone
 
 
 def request_status(*, request_id: int, shop: Shop) -> RequestState | None:
@@ -96,4 +98,19 @@ def request_status(*, request_id: int, shop: Shop) -> RequestState | None:
         expires_at=request.expires_at,
         payment_id=payment.pk if payment else None,
         paid_at=payment.created_at if payment else None,
+        short_code=request.short_code,
+        at_resident=request.pay_token_id is not None,
+    )
+
+
+def confirmation_waiting(*, token: PayToken) -> PaymentRequest | None:
+    """The open charge a till made on the resident's code above PAYMENT_CONFIRM_ABOVE, waiting
+    for the resident to confirm it (the newest, if the till asked twice)."""
+    return (
+        PaymentRequest.objects.filter(
+            pay_token=token, status=RequestStatus.OPEN, expires_at__gt=timezone.now()
+        )
+        .select_related("shop")
+        .order_by("-id")
+        .first()
     )

@@ -12,11 +12,15 @@ Rules kept here (pages and the API only call these):
   resident's older open ones. Using it and posting the payment are one transaction, with the
   code's row locked, so two tills using one code at the same moment make one payment. Refused
   payments (too few tokens, a limit) leave the code usable until it expires. Above
-  PAYMENT_CONFIRM_ABOVE the resident must have confirmed the amount when asking for the code.
+  PAYMENT_CONFIRM_ABOVE the resident confirms the amount: in advance when asking for the code,
+  or else the charge becomes a payment request bound to that code, which only that resident
+  can pay, on their own phone (the till waits for it as for a shown request).
 - Failed look-ups of resident codes are counted per shop and cashier: after
   SHORT_CODE_FAILURES_MAX within SHORT_CODE_WINDOW seconds the till is refused for a while.
 - A payment request is paid at most once: its row is locked and moves from open to paid in the
-  transaction that posts the payment.
+  transaction that posts the payment. Its 9-digit short code (for typing instead of scanning)
+  is unique among open requests and found only while the request is open; failed look-ups
+  count towards the resident's limit of wrong codes, as the till's do.
 - Refunds: against a payment to the same shop, never above what is left of it (a CHECK in the
   database too); cashiers up to CASHIER_REFUND_MAX per refund, owners any amount.
 Lock order: a request's or payment's row, then the resident's profile, then the resident's
@@ -53,7 +57,6 @@ from .errors import (
     CodeExpired,
     CodeUnknown,
     CodeUsed,
-    ConfirmationRequired,
     InsufficientBalance,
     LimitExceeded,
     OwnShop,
@@ -358,7 +361,9 @@ def _token_find(entered: codes.ResidentCode, now: datetime) -> PayToken | None:
     return matches[0] if len(matches) == 1 else None
 
 
-def charge_with_token(*, cashier: User, shop_id: int, amount: int, code: str) -> Payment:
+def charge_with_token(
+    *, cashier: User, shop_id: int, amount: int, code: str
+) -> Payment | PaymentRequest:
     """Charge `amount` to the wallet behind a resident's code (scanned token or short code).
 
     The cashier or owner acts for their own, approved shop. Locks are taken in one order
@@ -366,7 +371,12 @@ def charge_with_token(*, cashier: User, shop_id: int, amount: int, code: str) ->
     code is checked unused and unexpired under its lock, the payment posted wallet -> shop
     (idempotency `paytoken:<id>`) and the code marked used, in one transaction. Refused charges
     post nothing and leave the code as it was. Every lookup counts towards the till's limit of
-    wrong codes until it finds a valid one."""
+    wrong codes until it finds a valid one.
+
+    Above PAYMENT_CONFIRM_ABOVE, unless the resident confirmed that much with the code, nothing
+    is paid yet: the answer is an open payment request bound to the code (older open ones of
+    the code are cancelled), which the resident sees on their phone and confirms
+    (`payment_request_pay`); the till polls it like a request it shows."""
     membership = shop_membership(user=cashier, shop_id=shop_id)
     shop = membership.shop
     amount = _amount_check(amount)
@@ -394,16 +404,13 @@ def charge_with_token(*, cashier: User, shop_id: int, amount: int, code: str) ->
                 )
             found_valid = True
             _not_own_shop(user_id=token.resident_id, shop_id=shop.pk)
-            if amount > settings.PAYMENT_CONFIRM_ABOVE and token.confirm_up_to < amount:
-                raise ConfirmationRequired(
-                    _(
-                        "Above %(limit)s the resident confirms the amount first: ask them to "
-                        "make a new code for %(amount)s."
-                    )
-                    % {"limit": tokens(settings.PAYMENT_CONFIRM_ABOVE), "amount": tokens(amount)},
-                    field="amount",
-                )
             _daily_check(user_id=token.resident_id, amount=amount)
+            if amount > settings.PAYMENT_CONFIRM_ABOVE and token.confirm_up_to < amount:
+                # One round: the resident confirms this charge on their own phone.
+                PaymentRequest.objects.filter(pay_token=token, status=RequestStatus.OPEN).update(
+                    status=RequestStatus.CANCELLED
+                )
+                return _request_new(shop=shop, amount=amount, cashier=cashier, pay_token=token)
             payment = payment_post(
                 shop=shop,
                 payer_account=token.wallet,
@@ -443,17 +450,25 @@ def payment_request_payload(request: PaymentRequest) -> str:
     )
 
 
-def payment_request_create(
-    *, cashier: User, shop_id: int, amount: int
-) -> tuple[PaymentRequest, str]:
-    """A signed payment request of `amount` for the cashier's own, approved shop, valid
-    PAYMENT_REQUEST_SECONDS; returns the request and the QR text to show."""
-    membership = shop_membership(user=cashier, shop_id=shop_id)
-    shop = membership.shop
-    amount = _amount_check(amount)
+def _request_new(
+    *, shop: Shop, amount: int, cashier: User, pay_token: PayToken | None = None
+) -> PaymentRequest:
+    """An open request of the shop, valid PAYMENT_REQUEST_SECONDS. One shown at the till gets a
+    short code no other open request has; one bound to a resident's code needs none."""
     account = _accepting(shop)
     now = timezone.now().replace(microsecond=0)
-    request = PaymentRequest.objects.create(
+    short_code = ""
+    if pay_token is None:
+        for _attempt in range(SHORT_CODE_TRIES):
+            short_code = codes.request_short_code_new()
+            taken = PaymentRequest.objects.filter(
+                short_code=short_code, status=RequestStatus.OPEN, expires_at__gt=now
+            ).exists()
+            if not taken:
+                break
+        else:
+            raise PaymentError(_("No code could be made just now. Please try again."))
+    return PaymentRequest.objects.create(
         shop=shop,
         amount=amount,
         currency=account.currency.code,
@@ -461,7 +476,20 @@ def payment_request_create(
         key_id=keys.signing_key_id(),
         expires_at=now + timedelta(seconds=settings.PAYMENT_REQUEST_SECONDS),
         created_by=cashier,
+        short_code=short_code,
+        pay_token=pay_token,
     )
+
+
+def payment_request_create(
+    *, cashier: User, shop_id: int, amount: int
+) -> tuple[PaymentRequest, str]:
+    """A signed payment request of `amount` for the cashier's own, approved shop, valid
+    PAYMENT_REQUEST_SECONDS, with a 9-digit short code no other open request has; returns the
+    request and the QR text to show."""
+    membership = shop_membership(user=cashier, shop_id=shop_id)
+    amount = _amount_check(amount)
+    request = _request_new(shop=membership.shop, amount=amount, cashier=cashier)
     return request, payment_request_payload(request)
 
 
@@ -494,6 +522,32 @@ class RequestPreview:
     amount: int
     currency: str
     expires_at: datetime
+    payload: str
+
+
+# Guesses at shops' short codes count per resident, under the till's counter with no shop.
+_RESIDENT_GUESSES = 0
+
+
+def payment_request_code_find(*, user: User, code: str) -> str:
+    """The signed QR text of the open request whose short code the resident typed; what is not
+    a short code (a scanned QR text) comes back as it is. Every look-up counts towards the
+    resident's limit of wrong codes until one finds an open request; a request waiting for
+    one resident's confirmation has no short code and is never found this way."""
+    digits = codes.request_short_code_parse(code)
+    if digits is None:
+        return code
+    _attempt_take(_RESIDENT_GUESSES, user.pk)
+    request = PaymentRequest.objects.filter(
+        short_code=digits, status=RequestStatus.OPEN, expires_at__gt=timezone.now()
+    ).first()
+    if request is None:
+        raise CodeUnknown(
+            _("No shop shows this code now. Check the digits, or ask the shop for a new code."),
+            field="payload",
+        )
+    _attempt_give_back(_RESIDENT_GUESSES, user.pk)
+    return payment_request_payload(request)
 
 
 def _request_checked(
@@ -502,7 +556,7 @@ def _request_checked(
     signed = codes.request_verify(payload, now=timezone.now())
     if signed.currency != profile.wallet.currency.code:
         raise WrongCurrency(_("This payment code is in a currency your wallet does not hold."))
-    rows = PaymentRequest.objects.select_related("shop")
+    rows = PaymentRequest.objects.select_related("shop", "pay_token")
     if lock:
         rows = rows.select_for_update(of=("self",))
     request = rows.filter(nonce=signed.nonce).first()
@@ -520,6 +574,8 @@ def _request_checked(
         int(signed.expires_at.timestamp()),
     ):
         raise CodeUnknown(_("This shop did not issue this payment code."))
+    if request.pay_token is not None and request.pay_token.resident_id != profile.user_id:
+        raise CodeUnknown(_("This payment code is for someone else."))
     if request.status == RequestStatus.PAID:
         raise RequestNotOpen(_("This payment code has already been paid."))
     if request.status != RequestStatus.OPEN:
@@ -529,8 +585,10 @@ def _request_checked(
 
 def payment_request_preview(*, user: User, payload: str) -> RequestPreview:
     """Check a scanned payment request fully (format, key, signature, expiry, currency, the
-    request on record and open) without paying it."""
+    request on record and open) without paying it. `payload` may be the request's typed short
+    code (`payment_request_code_find`); the preview carries the signed QR text to pay with."""
     profile = _profile(user)
+    payload = payment_request_code_find(user=user, code=payload)
     _signed, request = _request_checked(profile=profile, payload=payload, lock=False)
     return RequestPreview(
         request_id=request.pk,
@@ -540,6 +598,7 @@ def payment_request_preview(*, user: User, payload: str) -> RequestPreview:
         amount=request.amount,
         currency=request.currency,
         expires_at=request.expires_at,
+        payload=payload,
     )
 
 
@@ -549,13 +608,20 @@ def payment_request_pay(*, user: User, payload: str) -> Payment:
     Verifies format, key id (active or retired), signature, expiry, currency and that the
     request on record matches and is open; then, with the request row locked, posts wallet ->
     shop (idempotency `payreq:<nonce>`) and marks it paid in the same transaction. A replay
-    after payment is refused with nothing posted."""
+    after payment is refused with nothing posted. A request bound to a resident's code (a
+    till's charge above PAYMENT_CONFIRM_ABOVE) is paid only by that resident, only while the
+    code is unused, and uses the code up (its row locked after the profile's)."""
     profile = _profile(user)
     with transaction.atomic():
         signed, request = _request_checked(profile=profile, payload=payload, lock=True)
         _not_own_shop(user_id=user.pk, shop_id=request.shop_id)
         amount = _amount_check(request.amount)
         locked = _lock_profile(user.pk)
+        token = None
+        if request.pay_token_id is not None:
+            token = PayToken.objects.select_for_update().get(pk=request.pay_token_id)
+            if token.used_at is not None:
+                raise CodeUsed(_("This code has already been used."))
         _daily_check(user_id=user.pk, amount=amount)
         payment = payment_post(
             shop=request.shop,
@@ -570,6 +636,10 @@ def payment_request_pay(*, user: User, payload: str) -> Payment:
         )
         request.status = RequestStatus.PAID
         request.save(update_fields=["status"])
+        if token is not None:
+            token.used_at = timezone.now()
+            token.payment = payment
+            token.save(update_fields=["used_at", "payment"])
     return payment
 
 

@@ -4,22 +4,29 @@ payment request as a QR and see it paid without reloading, the day's payments an
 paper vouchers, the printable shop poster; and for the owner, settlement to euros.
 
 Someone who is not a member of the shop gets a 404 (the shop does not exist for them); a
-cashier asking for an owner's page gets a 403. The services check all of it again."""
+cashier asking for an owner's page gets a 403. The services check all of it again. When the
+session has ended, an htmx request (a charge, a poll) is not answered with the sign-in page
+inside the till: htmx is told to go to sign-in, which brings the cashier back to the till."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,6 +43,32 @@ from shops.selectors import Membership, shop_membership
 from . import codes, qr, selectors, services, settlement, vouchers
 from .forms import ChargeForm, RefundForm, RequestForm, SettlementRequestForm, VoucherRedeemForm
 from .models import PaymentRequest
+
+
+def login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in, or off to sign-in and back. For htmx (a charge, a poll) the answer is an
+    HX-Redirect to sign-in with `next` the till page on screen (HX-Current-URL, if it is ours),
+    so that a sign-in page is never swapped into the till."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        if not _htmx(request):
+            return redirect_to_login(request.get_full_path())
+        current = request.headers.get("HX-Current-URL", "")
+        if url_has_allowed_host_and_scheme(
+            current, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            parts = urlsplit(current)
+            back = parts.path + (f"?{parts.query}" if parts.query else "")
+        else:
+            back = reverse("payments-till", kwargs={"shop_id": kwargs["shop_id"]})
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = redirect_to_login(back).url
+        return response
+
+    return wrapped
 
 
 def _user(request: HttpRequest) -> User:
@@ -68,6 +101,7 @@ def _context(membership: Membership, **extra: Any) -> dict[str, Any]:
         "shop": shop,
         "is_owner": membership.is_owner,
         "accepting": shop.status == ShopStatus.APPROVED and shop.account_id is not None,
+        "confirm_above": settings.PAYMENT_CONFIRM_ABOVE,
         **extra,
     }
 
@@ -108,9 +142,10 @@ def till_charge(request: HttpRequest, shop_id: int) -> HttpResponse:
     form = ChargeForm(request.POST)
     payment = None
     refusal = ""
+    waiting: dict[str, Any] = {}
     if form.is_valid():
         try:
-            payment = services.charge_with_token(
+            charged = services.charge_with_token(
                 cashier=_user(request),
                 shop_id=shop_id,
                 amount=form.cleaned_data["amount"],
@@ -119,9 +154,21 @@ def till_charge(request: HttpRequest, shop_id: int) -> HttpResponse:
         except AccountsError as exc:
             refusal = _refuse(form, exc, about="code")
         else:
+            if isinstance(charged, PaymentRequest):
+                waiting = _request_state(membership, charged.pk)
+            else:
+                payment = charged
             form = ChargeForm()
-    context = _context(membership, form=form, payment=payment, refusal=refusal)
-    status = 201 if payment is not None else _failed(request)
+    context = _context(
+        membership,
+        form=form,
+        payment=payment,
+        refusal=refusal,
+        refused_amount=form.cleaned_data.get("amount") if refusal and form.is_bound else None,
+        refused_at=timezone.now(),
+        **waiting,
+    )
+    status = 201 if payment is not None else (202 if waiting else _failed(request))
     if _htmx(request):
         return render(request, "payments/till/_charge.html", context, status=200)
     return render(request, "payments/till/home.html", context, status=status)
@@ -179,6 +226,7 @@ def till_request_show(request: HttpRequest, shop_id: int, request_id: int) -> Ht
         _context(
             membership,
             payload=payload,
+            short_code=codes.short_code_groups(made.short_code),
             qr_svg=mark_safe(qr.svg_inline(payload)) if payload else "",  # noqa: S308
             **state,
         ),
@@ -202,6 +250,9 @@ def till_request_status(request: HttpRequest, shop_id: int, request_id: int) -> 
 @require_POST
 def till_request_cancel(request: HttpRequest, shop_id: int, request_id: int) -> HttpResponse:
     _membership(request, shop_id)
+    at_resident = PaymentRequest.objects.filter(
+        pk=request_id, shop_id=shop_id, pay_token__isnull=False
+    ).exists()
     try:
         services.payment_request_cancel(
             cashier=_user(request), shop_id=shop_id, request_id=request_id
@@ -212,7 +263,8 @@ def till_request_cancel(request: HttpRequest, shop_id: int, request_id: int) -> 
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The code is cancelled: it can no longer be paid."))
-    return redirect("payments-till-request", shop_id=shop_id)
+    # A charge the resident was to confirm goes back to the Charge page, a shown code to its own.
+    return redirect("payments-till" if at_resident else "payments-till-request", shop_id=shop_id)
 
 
 # --- the day's payments and refunds ---------------------------------------------------------

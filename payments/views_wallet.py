@@ -118,12 +118,22 @@ def wallet_pay(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
 @require_GET
 def wallet_pay_code(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
     """htmx's poll of the Pay page: nothing (204) while the code on screen is open and not about
-    to expire; "paid" once a shop charged it; else a fresh code."""
+    to expire; "paid" once a shop charged it; the shop and amount to confirm when a till
+    charged it above PAYMENT_CONFIRM_ABOVE; else a fresh code."""
     newest = PayToken.objects.filter(resident_id=profile.user_id).order_by("-created_at").first()
     now = timezone.now()
     if newest is not None and newest.payment_id is not None:
         paid = Payment.objects.select_related("shop").get(pk=newest.payment_id)
         return render(request, "payments/wallet/_paid.html", {"payment": paid})
+    waiting = selectors.confirmation_waiting(token=newest) if newest is not None else None
+    if waiting is not None and newest is not None and newest.used_at is None:
+        try:
+            payload = services.payment_request_payload(waiting)
+            preview = services.payment_request_preview(user=_user(request), payload=payload)
+        except AccountsError:
+            pass  # no longer payable (a key rotated meanwhile): the page goes on as before
+        else:
+            return _confirm_page(request, preview, "payments/wallet/_confirm_charge.html")
     if (
         newest is not None
         and _htmx(request)
@@ -147,6 +157,8 @@ def _form_key() -> str:
 
 
 def _scan_page(request: HttpRequest, form: ScanForm, status: int = 200) -> HttpResponse:
+    # htmx swaps only 2xx answers: a refusal it should show comes back as 200.
+    status = 200 if _htmx(request) else status
     return render(request, "payments/wallet/scan.html", {"form": form}, status=status)
 
 
@@ -154,7 +166,8 @@ def _scan_page(request: HttpRequest, form: ScanForm, status: int = 200) -> HttpR
 @resident_page
 @require_http_methods(["GET", "POST"])
 def wallet_scan(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
-    """Read a shop's code and show what it asks, before anything is paid."""
+    """Read a shop's code (scanned, or its short code typed) and show what it asks, before
+    anything is paid."""
     if request.method == "GET":
         return _scan_page(request, ScanForm())
     form = ScanForm(request.POST)
@@ -162,16 +175,12 @@ def wallet_scan(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
         return _scan_page(request, form, 422)
     payload = form.cleaned_data["payload"].strip()
     try:
-        if payload.startswith(codes.REQUEST_PREFIX):
+        if (
+            payload.startswith(codes.REQUEST_PREFIX)
+            or codes.request_short_code_parse(payload) is not None
+        ):
             preview = services.payment_request_preview(user=_user(request), payload=payload)
-            return render(
-                request,
-                "payments/wallet/confirm.html",
-                {
-                    "preview": preview,
-                    "form": ConfirmForm(initial={"payload": payload, "amount": preview.amount}),
-                },
-            )
+            return _confirm_page(request, preview)
         if payload.startswith(codes.SHOP_PREFIX):
             shop = services.static_shop(payload)
             return _poster_page(
@@ -185,6 +194,21 @@ def wallet_scan(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
         return _scan_page(request, form, 422)
     form.add_error("payload", _("This is not a shop's code. Scan the code the shop shows you."))
     return _scan_page(request, form, 422)
+
+
+def _confirm_page(
+    request: HttpRequest,
+    preview: services.RequestPreview,
+    template: str = "payments/wallet/confirm.html",
+) -> HttpResponse:
+    return render(
+        request,
+        template,
+        {
+            "preview": preview,
+            "form": ConfirmForm(initial={"payload": preview.payload, "amount": preview.amount}),
+        },
+    )
 
 
 def _poster_page(

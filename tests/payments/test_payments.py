@@ -14,7 +14,6 @@ from payments.errors import (
     CodeMalformed,
     CodeUnknown,
     CodeUsed,
-    ConfirmationRequired,
     InsufficientBalance,
     LimitExceeded,
     OwnShop,
@@ -26,7 +25,7 @@ from payments.errors import (
     UnknownKey,
     WrongCurrency,
 )
-from payments.models import Payment, PaymentMethod, PayToken, RequestStatus
+from payments.models import Payment, PaymentMethod, PaymentRequest, PayToken, RequestStatus
 from shops import services as shop_services
 from shops.models import ShopMember, ShopRole
 from tests.concurrency import outcomes, run_together
@@ -139,23 +138,42 @@ def test_the_daily_maximum_counts_todays_payments_net_of_refunds(settings, shop,
     assert services.resident_spent_today(user_id=anna.pk) == 0
 
 
-def test_above_the_threshold_the_resident_confirms_the_amount_with_the_code(
+def test_above_the_threshold_the_charge_waits_for_the_residents_confirmation(
     settings, shop, cashier, anna
 ):
     settings.PAYMENT_CONFIRM_ABOVE = 2_500
     plain = services.pay_token_issue(user=anna)
     before = money_snapshot()
-    with pytest.raises(ConfirmationRequired):
-        services.charge_with_token(cashier=cashier, shop_id=shop.pk, amount=2_501, code=plain.token)
-    assert money_snapshot() == before
-    services.charge_with_token(cashier=cashier, shop_id=shop.pk, amount=2_500, code=plain.token)
+    waiting = services.charge_with_token(
+        cashier=cashier, shop_id=shop.pk, amount=2_501, code=plain.token
+    )
+    assert isinstance(waiting, PaymentRequest)
+    assert (waiting.amount, waiting.status, waiting.short_code) == (2_501, "open", "")
+    assert money_snapshot() == before  # nothing paid until the resident confirms
+    payload = services.payment_request_payload(waiting)
+    paid = services.payment_request_pay(user=anna, payload=payload)
+    assert paid.amount == 2_501
+    # the code is used up by the confirmed payment
+    with pytest.raises(CodeUsed):
+        services.charge_with_token(cashier=cashier, shop_id=shop.pk, amount=100, code=plain.token)
     confirmed = services.pay_token_issue(user=anna, confirm_up_to=4_000)
-    with pytest.raises(ConfirmationRequired):
-        services.charge_with_token(
-            cashier=cashier, shop_id=shop.pk, amount=4_001, code=confirmed.token
-        )
     services.charge_with_token(cashier=cashier, shop_id=shop.pk, amount=4_000, code=confirmed.token)
-    assert balance(shop.account_id) == 6_500
+    assert balance(shop.account_id) == 6_501
+
+
+def test_a_charge_waiting_for_confirmation_is_paid_only_by_that_resident(
+    settings, shop, cashier, anna, bert
+):
+    settings.PAYMENT_CONFIRM_ABOVE = 2_500
+    issued = services.pay_token_issue(user=anna)
+    waiting = services.charge_with_token(
+        cashier=cashier, shop_id=shop.pk, amount=3_000, code=issued.token
+    )
+    assert isinstance(waiting, PaymentRequest)
+    before = money_snapshot()
+    with pytest.raises(CodeUnknown):
+        services.payment_request_pay(user=bert, payload=services.payment_request_payload(waiting))
+    assert money_snapshot() == before
 
 
 def test_short_code_guessing_is_rate_limited_per_till(shop, cashier, owner, anna):

@@ -149,20 +149,48 @@ def test_bad_charges_say_why_and_change_nothing(client, shop, cashier, ria, amou
     assert balance(ria.resident.wallet_id) == 10_000
 
 
-def test_an_expired_code_and_a_limit_are_refused_at_the_till(client, shop, cashier, ria):
+def test_an_expired_code_is_refused_at_the_till(client, shop, cashier, ria):
     client.force_login(cashier)
     expired = pay_code(ria)
     PayToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     response = client.post(till(shop, "charge/"), {"amount": "2", "code": expired.payload})
     assert response.status_code == 422
     assert "expired" in text(response)
-
-    above = str(settings.PAYMENT_CONFIRM_ABOVE // 100 + 1)
-    code = pay_code(ria)
-    response = client.post(till(shop, "charge/"), {"amount": above, "code": code.payload})
-    assert response.status_code == 422
-    assert "confirms the amount first" in text(response)
     assert not Payment.objects.exists()
+
+
+def test_above_the_threshold_the_till_waits_for_the_residents_phone(client, shop, cashier, ria):
+    """One round: the till charges, the resident's Pay page shows the shop and the amount, the
+    resident confirms, the till's poll turns to paid."""
+    client.force_login(cashier)
+    above = settings.PAYMENT_CONFIRM_ABOVE + 100
+    code = pay_code(ria)
+    response = client.post(
+        till(shop, "charge/"), {"amount": str(above // 100), "code": code.payload}
+    )
+    assert response.status_code == 202
+    assert "Waiting for the resident" in text(response)
+    assert not Payment.objects.exists()
+    waiting = PaymentRequest.objects.get(status="open")
+    poll = till(shop, f"request/{waiting.pk}/status/")
+    assert client.get(poll, headers={"HX-Request": "true"}).status_code == 204
+
+    client.force_login(ria)
+    shown = client.get("/wallet/pay/code/", headers={"HX-Request": "true"})
+    assert shown.status_code == 200
+    assert shop.name in text(shown)
+    assert f'<data value="{above}">' in shown.content.decode()
+    payload = re.search(r'name="payload" value="([^"]+)"', shown.content.decode())
+    assert payload is not None
+    paid = client.post("/wallet/pay/scan/confirm/", {"payload": payload.group(1), "amount": above})
+    assert paid.status_code == 302
+    assert Payment.objects.get().amount == above
+    assert balance(ria.resident.wallet_id) == 10_000 - above
+
+    client.force_login(cashier)
+    turned = client.get(poll, headers={"HX-Request": "true"})
+    assert turned.status_code == 200
+    assert 'id="request-paid"' in turned.content.decode()
 
 
 # --- the till: showing a payment request ----------------------------------------------------
