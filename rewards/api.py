@@ -356,6 +356,18 @@ class TaskWriteSerializer(serializers.Serializer):
     materials_when = serializers.CharField(
         max_length=work.MATERIALS_MAX, required=False, allow_blank=True
     )
+    materials_where_de = serializers.CharField(
+        max_length=work.MATERIALS_MAX, required=False, allow_blank=True
+    )
+    materials_where_en = serializers.CharField(
+        max_length=work.MATERIALS_MAX, required=False, allow_blank=True
+    )
+    materials_when_de = serializers.CharField(
+        max_length=work.MATERIALS_MAX, required=False, allow_blank=True
+    )
+    materials_when_en = serializers.CharField(
+        max_length=work.MATERIALS_MAX, required=False, allow_blank=True
+    )
 
 
 class TaskStaffSerializer(serializers.Serializer):
@@ -382,7 +394,11 @@ class TaskStaffSerializer(serializers.Serializer):
     note_required = serializers.BooleanField()
     location_required = serializers.BooleanField()
     materials_where = serializers.CharField()
+    materials_where_de = serializers.CharField()
+    materials_where_en = serializers.CharField()
     materials_when = serializers.CharField()
+    materials_when_de = serializers.CharField()
+    materials_when_en = serializers.CharField()
     status = PlainChoiceField(choices=TaskStatus.choices)
     created_at = serializers.DateTimeField()
 
@@ -509,6 +525,7 @@ class TaskResidentSerializer(serializers.Serializer):
 
 def _resident_task_body(task: Task) -> dict[str, Any]:
     title, description = selectors.task_text(task)
+    materials_where, materials_when = selectors.task_materials(task)
     neighbourhood = task.neighbourhood
     return TaskResidentSerializer(
         {
@@ -530,8 +547,8 @@ def _resident_task_body(task: Task) -> dict[str, Any]:
             "photo_required": task.photo_required,
             "note_required": task.note_required,
             "location_required": task.location_required,
-            "materials_where": task.materials_where,
-            "materials_when": task.materials_when,
+            "materials_where": materials_where,
+            "materials_when": materials_when,
         }
     ).data
 
@@ -638,8 +655,8 @@ def _claim_data(claim: Claim) -> dict[str, Any]:
         "rejection_reason": claim.rejection_reason,
         "hold_reason": claim.hold_reason,
         "paid_at": claim.paid_at,
-        "materials_where": claim.task.materials_where,
-        "materials_when": claim.task.materials_when,
+        "materials_where": selectors.task_materials(claim.task)[0],
+        "materials_when": selectors.task_materials(claim.task)[1],
     }
 
 
