@@ -49,7 +49,7 @@ def signed_in(user, language: str) -> Client:
         (
             "de",
             "Dieses Passwort ist zu kurz. Es muss mindestens 10 Zeichen enthalten.",
-            "Das Passwort ist deiner E-Mail-Adresse oder deinem Namen zu ähnlich.",
+            "Das Passwort ist Ihrer E-Mail-Adresse oder Ihrem Namen zu ähnlich.",
         ),
     ],
 )

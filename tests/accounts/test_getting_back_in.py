@@ -53,7 +53,7 @@ def test_the_sign_in_page_links_to_the_reset(make_user):
     ("language", "subject"),
     [
         ("nl", "Kies een nieuw Heitje-wachtwoord"),
-        ("de", "Wähle ein neues Heitje-Passwort"),
+        ("de", "Wählen Sie ein neues Heitje-Passwort"),
         ("en", "Choose a new Heitje password"),
     ],
 )
