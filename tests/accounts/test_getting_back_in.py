@@ -20,7 +20,7 @@ NEW = "Garden-bench-blue-77"
 
 
 def reset_link(message: mail.EmailMessage) -> str:
-    found = re.search(r"http://testserver(/password-reset/[^/\s]+/[^/\s]+/)", message.body)
+    found = re.search(r"http://testserver(/password-reset/[^/\s]+/[^/\s]+/)", str(message.body))
     assert found, message.body
     return found.group(1)
 
