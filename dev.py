@@ -76,13 +76,11 @@ def ensure_database() -> object | None:
 
 def compile_translations() -> None:
     """Build step: compile the committed translations (locale/*/LC_MESSAGES/*.po) to .mo with
-    polib, so no GNU gettext is needed on the machine."""
-    import polib
+    polib, so no GNU gettext is needed on the machine. The service also does this itself when
+    it starts (core.translations), however it is started; the image does it at build time."""
+    from core.translations import catalogs_compile
 
-    for po_path in sorted((ROOT / "locale").glob("*/LC_MESSAGES/*.po")):
-        mo_path = po_path.with_suffix(".mo")
-        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
-            polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
+    catalogs_compile(locale_dirs=[ROOT / "locale"])
 
 
 def ensure_tool(commands: tuple[str, ...], package: str, purpose: str) -> str | None:

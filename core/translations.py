@@ -34,6 +34,9 @@ def catalogs_compile(*, locale_dirs: list[Path]) -> list[Path]:
                 handle, temporary = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo.tmp")
                 os.close(handle)
                 polib.pofile(str(po_path)).save_as_mofile(temporary)
+                # mkstemp's file is private (0600); the catalogs are read by whichever user
+                # serves (the image compiles as root and serves as another user).
+                os.chmod(temporary, 0o644)
                 os.replace(temporary, mo_path)
             except OSError:
                 logger.warning("Could not compile the translations %s", po_path, exc_info=True)
