@@ -4,6 +4,7 @@
     python3 dev.py run     # the whole service with demo data: web, Celery worker and beat
     python3 dev.py test    # lint, types, migrations check and the whole test suite
     python3 dev.py bench   # the ledger benchmark (bench/ledger_bench.py)
+    python3 dev.py screenshots  # the README's screenshots (docs/screenshots/) from demo data
 
 Each creates .venv and installs the project when pyproject.toml changed, then, unless
 DATABASE_URL is set, starts an embedded PostgreSQL (a pip wheel) with its data under var/.
@@ -15,11 +16,14 @@ import hashlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import venv
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -72,13 +76,11 @@ def ensure_database() -> object | None:
 
 def compile_translations() -> None:
     """Build step: compile the committed translations (locale/*/LC_MESSAGES/*.po) to .mo with
-    polib, so no GNU gettext is needed on the machine."""
-    import polib
+    polib, so no GNU gettext is needed on the machine. The service also does this itself when
+    it starts (core.translations), however it is started; the image does it at build time."""
+    from core.translations import catalogs_compile
 
-    for po_path in sorted((ROOT / "locale").glob("*/LC_MESSAGES/*.po")):
-        mo_path = po_path.with_suffix(".mo")
-        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
-            polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
+    catalogs_compile(locale_dirs=[ROOT / "locale"])
 
 
 def ensure_tool(commands: tuple[str, ...], package: str, purpose: str) -> str | None:
@@ -210,6 +212,67 @@ def cmd_bench(args: list[str]) -> int:
     ).returncode
 
 
+def private_database(suffix: str) -> object | None:
+    """Point DATABASE_URL at a fresh database on the server the environment names (or the
+    embedded one): the named database's name plus `suffix`, dropped and created again, so what
+    runs on it starts from nothing and leaves the named one alone."""
+    import psycopg2
+    from psycopg2 import sql
+
+    server = ensure_database()
+    url = urlsplit(os.environ["DATABASE_URL"])
+    name = url.path.lstrip("/") + suffix
+    admin = psycopg2.connect(urlunsplit(url._replace(path="/postgres")))
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    admin.close()
+    os.environ["DATABASE_URL"] = urlunsplit(url._replace(path=f"/{name}"))
+    return server
+
+
+def cmd_screenshots() -> int:
+    """Seed the demo town into a private database, serve it, and let Playwright take the
+    README's screenshots (demo/management/commands/screenshots.py) into docs/screenshots/."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
+    # Mail and other background work run inline: no worker is started.
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
+    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
+    compile_translations()
+    server = private_database("_screenshots")  # noqa: F841 - its handle stops the server on exit
+    chromium = ensure_tool(*TEST_TOOLS[0])
+    if chromium is None:
+        print("Chromium is needed: install Debian's chromium package.", file=sys.stderr)
+        return 1
+    os.environ.setdefault("CHROMIUM", chromium)
+    manage("migrate", "--no-input", "-v", "0")
+    manage("seed_demo")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    web = subprocess.Popen(
+        [str(VENV_PYTHON), "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"], cwd=ROOT
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or web.poll() is not None:
+                    print("The server did not start.", file=sys.stderr)
+                    return 1
+                time.sleep(0.5)
+        manage("screenshots", "--base-url", base)
+    finally:
+        web.terminate()
+        web.wait(timeout=15)
+    return 0
+
+
 def _stop_on_sigterm(signum: int, frame: object) -> None:
     """SIGTERM (systemd, `docker stop`, `timeout`) stops like Ctrl-C: the children are ended and
     the embedded PostgreSQL is stopped by its exit handler, so the next start finds its port and
@@ -219,7 +282,7 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
 
 def main() -> int:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    if len(sys.argv) < 2 or sys.argv[1] not in {"run", "test", "bench"}:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"run", "test", "bench", "screenshots"}:
         print(__doc__, file=sys.stderr)
         return 2
     if sys.version_info < (3, 11):  # noqa: UP036 - this file runs under any python3
@@ -231,6 +294,8 @@ def main() -> int:
         return cmd_run()
     if command == "bench":
         return cmd_bench(rest)
+    if command == "screenshots":
+        return cmd_screenshots()
     return cmd_test(rest)
 
 

@@ -7,10 +7,12 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
 from .errors import AccountsError
 from .models import Neighbourhood
+from .password_reset import password_reset_complete, password_reset_request
 
 
 def form_status(form: forms.Form) -> int:
@@ -126,3 +128,28 @@ class DeleteForm(forms.Form):
         label=_("I understand that my account is deleted for good and cannot be restored."),
         required=True,
     )
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """Django's reset request with the label of our other forms; the mail goes out through
+    accounts.password_reset (in the person's language, after the commit, limited per hour)."""
+
+    email = _email()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        password_reset_request(email=self.cleaned_data["email"])
+
+
+class PasswordResetSetForm(SetPasswordForm):
+    """A new password from a reset link: Django's checks (the two typed the same, the password
+    rules); saving ends every session (accounts.password_reset)."""
+
+    new_password1 = _password(
+        label=_("New password"), autocomplete="new-password", help_text=NEW_PASSWORD_HELP
+    )
+    new_password2 = _password(label=_("The new password again"), autocomplete="new-password")
+
+    def save(self, commit: bool = True) -> Any:
+        return password_reset_complete(
+            user=self.user, new_password=self.cleaned_data["new_password1"]
+        )

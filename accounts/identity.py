@@ -120,6 +120,12 @@ def _token_load(token: str, *, salt: str, keys: tuple[str, ...]) -> dict[str, An
 def email_verify(*, token: str) -> User:
     """Follow a verification link: marks the address verified (again is harmless). A link that
     expired, was altered, or was sent to an address the person no longer has changes nothing."""
+    return email_confirm(token=token)[0]
+
+
+def email_confirm(*, token: str) -> tuple[User, bool]:
+    """email_verify, also saying whether this link confirmed the address just now (the first
+    time it was followed): only then may following it sign the person in."""
     data = _token_load(token, salt=VERIFY_SALT, keys=("e",))
     with transaction.atomic():
         user = (
@@ -132,10 +138,11 @@ def email_verify(*, token: str) -> User:
                 _("This link is for an email address that is no longer on the account."),
                 field="token",
             )
-        if user.email_verified_at is None:
+        newly = user.email_verified_at is None
+        if newly:
             user.email_verified_at = timezone.now()
             user.save(update_fields=["email_verified_at"])
-    return user
+    return user, newly
 
 
 def email_verification_resend(*, email: str) -> None:
@@ -167,6 +174,17 @@ def _password_check(*, request: HttpRequest, email: str, password: str) -> User 
         return None
     signin_attempt_succeeded(email=email)
     return user
+
+
+def sign_in_attempts_left(*, request: HttpRequest, email: str) -> int:
+    """How many more wrong passwords for this email address from this client django-axes
+    allows before it locks sign-in for AXES_COOLOFF_TIME (0: locked)."""
+    from axes.handlers.proxy import AxesProxyHandler
+    from axes.helpers import get_failure_limit
+
+    credentials = {settings.AXES_USERNAME_FORM_FIELD: str(email or "").strip().lower()}
+    failures = AxesProxyHandler.get_failures(request, credentials)
+    return max(0, get_failure_limit(request, credentials) - failures)
 
 
 def sign_in(*, request: HttpRequest, email: str, password: str) -> User:

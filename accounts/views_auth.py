@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from axes.helpers import get_cool_off
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -53,6 +54,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     next_url = safe_next(request)
     form = LoginForm(request.POST) if request.method == "POST" else LoginForm()
     unverified = False
+    last_attempt = ""
     if request.method == "POST" and form.is_valid():
         try:
             user = identity.sign_in(
@@ -67,14 +69,30 @@ def login_view(request: HttpRequest) -> HttpResponse:
             unverified = True
         except identity.InvalidCredentials as exc:
             form.add_error(None, exc.message)
+            left = identity.sign_in_attempts_left(request=request, email=form.cleaned_data["email"])
+            if left == 1:
+                last_attempt = _last_attempt_warning()
         else:
             login(request, user)
             if form.cleaned_data.get("remember"):
                 session_remember(request)
             return redirect(next_url or home_for(user))
     return render(
-        request, "auth/login.html", {"form": form, "next": next_url, "unverified": unverified}
+        request,
+        "auth/login.html",
+        {"form": form, "next": next_url, "unverified": unverified, "last_attempt": last_attempt},
     )
+
+
+def _last_attempt_warning() -> str:
+    minutes = max(1, int(get_cool_off().total_seconds()) // 60)
+    return ngettext(
+        "One more wrong password locks sign-in for %(minutes)d minute. Forgot your password? "
+        "Ask for a new one below.",
+        "One more wrong password locks sign-in for %(minutes)d minutes. Forgot your password? "
+        "Ask for a new one below.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 @require_POST
@@ -112,9 +130,10 @@ def signup_view(request: HttpRequest) -> HttpResponse:
 
 
 def verify_email_view(request: HttpRequest, token: str) -> HttpResponse:
-    """The link from the sign-up mail. Following it again is harmless."""
+    """The link from the sign-up mail: confirms the address and signs the person in. Following
+    it again is harmless."""
     try:
-        user = identity.email_verify(token=token)
+        user, newly = identity.email_confirm(token=token)
     except VerificationRefused as exc:
         return render(
             request,
@@ -122,6 +141,13 @@ def verify_email_view(request: HttpRequest, token: str) -> HttpResponse:
             {"message": exc.message, "form": ResendForm()},
             status=400,
         )
+    # The first time the link is followed it proves the mailbox, and the person is signed in
+    # (who just signed up should not type the password again). Not again later: an old link
+    # is no way in. Not for staff, whose sign-in asks for a second factor.
+    if newly and not is_staff_member(user):
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Your email address is confirmed. Welcome to Heitje!"))
+        return redirect(home_for(user))
     return render(request, "auth/verified.html", {"verified_user": user})
 
 

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.apps import AppConfig
 
 
@@ -8,6 +10,13 @@ class SiteConfig(AppConfig):
     label = "site_config"
 
     def ready(self) -> None:
+        from django.conf import settings
+
+        from core.translations import catalogs_compile
+
         from . import metrics
 
         metrics.register()
+        # Every way of starting the service loads the apps: the pages are in the person's
+        # language however it was started, without a separate build step.
+        catalogs_compile(locale_dirs=[Path(p) for p in settings.LOCALE_PATHS])

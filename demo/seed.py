@@ -276,7 +276,11 @@ def _rewards(budget: Account, mint_transfer_id: int) -> None:
                 "ends_at": now + timedelta(days=60),
                 "photo_required": category != TaskCategory.SOCIAL_HELP,
                 "materials_where": "Wijkcentrum, Akerstraat 10",
+                "materials_where_de": "Stadtteilzentrum, Akerstraat 10",
+                "materials_where_en": "Community centre, Akerstraat 10",
                 "materials_when": "ma-vr 9:00-17:00",
+                "materials_when_de": "Mo-Fr 9:00-17:00",
+                "materials_when_en": "Mon-Fri 9:00-17:00",
             },
         )
         tasks.append(task_publish(actor=manager, task_id=task.pk))

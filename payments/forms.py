@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from accounts.templatetags.heitje import tokens
 
 CODE_MAX = 2000  # a signed payment request as text stays well below this
 REASON_MAX = 300
@@ -29,11 +30,6 @@ def minor_units(text: str) -> int | None:
         return None
     whole, cents = found.group(1), (found.group(2) or "").ljust(2, "0")
     return int(whole) * 100 + int(cents)
-
-
-def tokens_text(minor: int) -> str:
-    """1250 -> '12.50' (what an amount field shows again)."""
-    return str((Decimal(minor) / 100).quantize(Decimal("0.01")))
 
 
 class TokensField(forms.CharField):
@@ -60,7 +56,7 @@ class TokensField(forms.CharField):
             raise forms.ValidationError(_("The amount must be more than 0."), code="zero")
         if self.maximum is not None and minor > self.maximum:
             raise forms.ValidationError(
-                _("At most %(max)s tokens at a time.") % {"max": tokens_text(self.maximum)},
+                _("At most %(max)s tokens at a time.") % {"max": tokens(self.maximum)},
                 code="too_much",
             )
         return minor

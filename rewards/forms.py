@@ -9,9 +9,12 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Neighbourhood
+from accounts.templatetags.heitje import tokens
 
 from . import campaigns, claims, review, work
 from .models import Campaign, Task, TaskCategory
@@ -196,13 +199,25 @@ class TaskForm(forms.Form):
     materials_when = forms.CharField(
         label=_("Materials: when to pick them up"), max_length=work.MATERIALS_MAX, required=False
     )
+    materials_where_de = forms.CharField(
+        label=_("Where to pick them up (German)"), max_length=work.MATERIALS_MAX, required=False
+    )
+    materials_when_de = forms.CharField(
+        label=_("When to pick them up (German)"), max_length=work.MATERIALS_MAX, required=False
+    )
+    materials_where_en = forms.CharField(
+        label=_("Where to pick them up (English)"), max_length=work.MATERIALS_MAX, required=False
+    )
+    materials_when_en = forms.CharField(
+        label=_("When to pick them up (English)"), max_length=work.MATERIALS_MAX, required=False
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cap = int(settings.REWARDS_HOURLY_CAP)
         self.fields["reward"].help_text = _(
             "In tokens per completion; at most %(cap)s per hour of work."
-        ) % {"cap": from_minor(cap)}
+        ) % {"cap": tokens(cap)}
 
     @classmethod
     def for_task(cls, task: Task, data: Any = None) -> TaskForm:
@@ -266,6 +281,15 @@ class PhotosField(forms.FileField):
         return [super(PhotosField, self).clean(item, initial) for item in files]
 
 
+def photos_help() -> str:
+    """The photo field's help, in the language of the page that shows it (a help text filled
+    in at import would stay in the language the process started in)."""
+    return gettext("Up to %(n)d photos (JPEG, PNG or HEIC), at most %(mb)d MB each.") % {
+        "n": int(settings.EVIDENCE_MAX_PHOTOS),
+        "mb": int(settings.EVIDENCE_MAX_BYTES) // (1024 * 1024),
+    }
+
+
 class EvidenceForm(forms.Form):
     """Evidence for a claim. Every field is optional here: the task's rules (a photo, a note,
     the location required) are checked by claims.claim_submit, whose message lands on the field.
@@ -274,11 +298,7 @@ class EvidenceForm(forms.Form):
     photos = PhotosField(
         label=_("Photos"),
         required=False,
-        help_text=_("Up to %(n)d photos (JPEG, PNG or HEIC), at most %(mb)d MB each.")
-        % {
-            "n": int(settings.EVIDENCE_MAX_PHOTOS),
-            "mb": int(settings.EVIDENCE_MAX_BYTES) // (1024 * 1024),
-        },
+        help_text=lazy(photos_help, str)(),
         widget=MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"}),
     )
     note = forms.CharField(

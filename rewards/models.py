@@ -146,8 +146,14 @@ class Task(models.Model):
     photo_required = models.BooleanField(default=True)
     note_required = models.BooleanField(default=False)
     location_required = models.BooleanField(default=False)
+    # Where and when to pick up the materials, in Dutch (like title_nl), and optionally in
+    # German and English (rewards.selectors.task_materials falls back to the Dutch).
     materials_where = models.CharField(max_length=300, blank=True)
+    materials_where_de = models.CharField(max_length=300, blank=True)
+    materials_where_en = models.CharField(max_length=300, blank=True)
     materials_when = models.CharField(max_length=300, blank=True)
+    materials_when_de = models.CharField(max_length=300, blank=True)
+    materials_when_en = models.CharField(max_length=300, blank=True)
     status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.DRAFT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

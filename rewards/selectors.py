@@ -156,6 +156,15 @@ def task_text(task: Task, language: str | None = None) -> tuple[str, str]:
     return title, description
 
 
+def task_materials(task: Task, language: str | None = None) -> tuple[str, str]:
+    """Where and when to pick up the task's materials in `language` (default: the active one),
+    each falling back to the Dutch where that language has none."""
+    language = (language or translation.get_language() or "nl")[:2]
+    where = getattr(task, f"materials_where_{language}", "") or task.materials_where
+    when = getattr(task, f"materials_when_{language}", "") or task.materials_when
+    return where, when
+
+
 def _distance_km(latitude: float, longitude: float) -> Expression:
     """Great-circle distance in kilometres from the given point to the task (haversine)."""
     lat = Radians(Cast("latitude", FloatField()))

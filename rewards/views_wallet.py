@@ -86,10 +86,13 @@ def _places_left(task: Task) -> int:
 
 def _task_row(task: Task) -> dict[str, Any]:
     title, description = selectors.task_text(task)
+    materials_where, materials_when = selectors.task_materials(task)
     return {
         "task": task,
         "title": title,
         "description": description,
+        "materials_where": materials_where,
+        "materials_when": materials_when,
         "places_left": _places_left(task),
         "distance_km": getattr(task, "distance_km", None),
     }
@@ -229,6 +232,7 @@ def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
             **row,
             "row": row,
             "description": selectors.task_text(claim.task)[1],
+            "materials": selectors.task_materials(claim.task),
             "form": form,
             "withdrawable": claim.status in (ClaimStatus.RESERVED, ClaimStatus.SUBMITTED),
         },

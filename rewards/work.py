@@ -50,7 +50,11 @@ TEXT_FIELDS = {
     "description_de": DESCRIPTION_MAX,
     "description_en": DESCRIPTION_MAX,
     "materials_where": MATERIALS_MAX,
+    "materials_where_de": MATERIALS_MAX,
+    "materials_where_en": MATERIALS_MAX,
     "materials_when": MATERIALS_MAX,
+    "materials_when_de": MATERIALS_MAX,
+    "materials_when_en": MATERIALS_MAX,
 }
 REQUIRED_TEXT = ("title_nl", "description_nl")
 INT_FIELDS = {

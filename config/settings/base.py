@@ -198,6 +198,8 @@ SESSION_REMEMBER_IDLE_TIMEOUT = env.int("SESSION_REMEMBER_IDLE_TIMEOUT", default
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# A password-reset link (Django's own tokens, accounts.password_reset) works once, for a day.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=24 * 60 * 60)
 # A password typed again within this many seconds counts for changing email or password.
 REAUTH_WINDOW = env.int("REAUTH_WINDOW", default=5 * 60)
 
@@ -215,7 +217,8 @@ CASHIER_INVITE_DAYS = env.int("CASHIER_INVITE_DAYS", default=7)
 # Invitations one shop may send in 24 hours (re-invitations of one address included).
 CASHIER_INVITES_PER_DAY = env.int("CASHIER_INVITES_PER_DAY", default=10)
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    # Django's own names the model field ("too similar to the email"), untranslated.
+    {"NAME": "accounts.passwords.AttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 10},
@@ -230,6 +233,11 @@ TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# British English dates ("7 Dec 2026, 15:46") instead of Django's American ones (config/formats).
+# Amounts are grouped by the `tokens` filter ("1.234,56" in nl and de, "1,234.56" in en);
+# USE_THOUSAND_SEPARATOR stays off because it would also group ids written into links and form
+# values ("claim 1.234").
+FORMAT_MODULE_PATH = ["config.formats"]
 LANGUAGE_COOKIE_NAME = "heitje_language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 

@@ -87,8 +87,8 @@ def _claim_data(claim: Claim) -> dict[str, Any]:
         "rejection_reason": claim.rejection_reason,
         "hold_reason": claim.hold_reason,
         "paid_at": claim.paid_at,
-        "materials_where": claim.task.materials_where,
-        "materials_when": claim.task.materials_when,
+        "materials_where": selectors.task_materials(claim.task)[0],
+        "materials_when": selectors.task_materials(claim.task)[1],
     }
 
 

@@ -72,6 +72,18 @@ class TaskWriteSerializer(serializers.Serializer):
     materials_when = serializers.CharField(
         max_length=work.MATERIALS_MAX, required=False, allow_blank=True
     )
+    materials_where_de = serializers.CharField(
+        max_length=work.MATERIALS_MAX, required=False, allow_blank=True
+    )
+    materials_where_en = serializers.CharField(
+        max_length=work.MATERIALS_MAX, required=False, allow_blank=True
+    )
+    materials_when_de = serializers.CharField(
+        max_length=work.MATERIALS_MAX, required=False, allow_blank=True
+    )
+    materials_when_en = serializers.CharField(
+        max_length=work.MATERIALS_MAX, required=False, allow_blank=True
+    )
 
 
 class TaskStaffSerializer(serializers.Serializer):
@@ -98,7 +110,11 @@ class TaskStaffSerializer(serializers.Serializer):
     note_required = serializers.BooleanField()
     location_required = serializers.BooleanField()
     materials_where = serializers.CharField()
+    materials_where_de = serializers.CharField()
+    materials_where_en = serializers.CharField()
     materials_when = serializers.CharField()
+    materials_when_de = serializers.CharField()
+    materials_when_en = serializers.CharField()
     status = PlainChoiceField(choices=TaskStatus.choices)
     created_at = serializers.DateTimeField()
 
@@ -227,6 +243,7 @@ class TaskResidentSerializer(serializers.Serializer):
 
 def _resident_task_body(task: Task) -> dict[str, Any]:
     title, description = selectors.task_text(task)
+    materials_where, materials_when = selectors.task_materials(task)
     neighbourhood = task.neighbourhood
     return TaskResidentSerializer(
         {
@@ -248,8 +265,8 @@ def _resident_task_body(task: Task) -> dict[str, Any]:
             "photo_required": task.photo_required,
             "note_required": task.note_required,
             "location_required": task.location_required,
-            "materials_where": task.materials_where,
-            "materials_when": task.materials_when,
+            "materials_where": materials_where,
+            "materials_when": materials_when,
         }
     ).data
 

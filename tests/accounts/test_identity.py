@@ -130,8 +130,9 @@ def test_the_verification_page_verifies_and_explains_failures(bram):
     assert 'action="/verify-email/resend/"' in bad.content.decode()
     bram.refresh_from_db()
     assert bram.email_verified_at is None
+    # The first follow confirms and signs Bram in (tests/accounts/test_getting_back_in.py).
     good = client.get(f"/verify-email/{token}/")
-    assert good.status_code == 200
+    assert good.status_code == 302
     bram.refresh_from_db()
     assert bram.email_verified_at is not None
 
@@ -241,8 +242,12 @@ def test_sign_up_page_then_link_then_sign_in(db, django_capture_on_commit_callba
     assert "/verify-email/resend/?email=dora%40example.org" in page
     assert "_auth_user_id" not in client.session
 
+    # Following the link signs Dora in; later she signs in with her password.
     token = re.search(r"/verify-email/(\S+)/", mail.outbox[0].body).group(1)
-    assert client.get(f"/verify-email/{token}/").status_code == 200
+    confirmed = client.get(f"/verify-email/{token}/")
+    assert confirmed.status_code == 302
+    assert confirmed["Location"] == "/wallet/"
+    client.post("/logout/")
     signed_in = client.post("/login/", {"email": "dora@example.org", "password": PASSWORD})
     assert signed_in.status_code == 302
     assert signed_in["Location"] == "/wallet/"

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts import identity
-from accounts.models import STAFF_ROLES
+from accounts.models import STAFF_ROLES, User
 from tests.browser.conftest import (
     assert_pages_exist,
     axe_serious,
@@ -30,8 +30,10 @@ def _anonymous(page: Any) -> dict[str, Any]:
 
 
 def _unconfirmed(page: Any) -> dict[str, Any]:
-    """A visitor holding the link from their sign-up mail."""
-    user = make_user("new@example.org", "resident", email_verified_at=None)
+    """A new resident holding the link from their sign-up mail (following it signs them in)."""
+    user = make_resident("new@example.org")
+    User.objects.filter(pk=user.pk).update(email_verified_at=None)
+    user.refresh_from_db()
     return {"token": identity.email_verification_token(user=user)}
 
 
@@ -84,6 +86,10 @@ PAGES: list[tuple[str, Persona, str, int]] = [
     ("verify-email-resend", _anonymous, "/verify-email/resend/", 200),
     ("verify-email-failed", _anonymous, "/verify-email/not-a-real-token/", 400),
     ("verify-email-done", _unconfirmed, "/verify-email/{token}/", 200),
+    ("password-reset", _anonymous, "/password-reset/", 200),
+    ("password-reset-sent", _anonymous, "/password-reset/sent/", 200),
+    ("password-reset-bad-link", _anonymous, "/password-reset/MQ/set-password/", 200),
+    ("password-reset-done", _anonymous, "/password-reset/done/", 200),
     ("not-found", _anonymous, "/no-such-page/", 404),
     ("wallet", _resident, "/wallet/", 200),
     ("account", _resident, "/account/", 200),

@@ -29,9 +29,10 @@ from django.conf import settings as django_settings
 from PIL import Image
 from playwright.sync_api import expect
 
-from accounts.models import Role, ShopMember, ShopRole, User
+from accounts.models import Role, User
 from payments import services
 from payments.models import Payment, PaymentRequest
+from shops.models import ShopMember, ShopRole
 from tests import helpers
 from tests.browser.conftest import (
     CHROMIUM,
