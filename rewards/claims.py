@@ -163,9 +163,32 @@ def claim_withdraw(*, user: User, claim_id: int) -> Claim:
     return claim
 
 
+def pickup_window(task: Task, after: datetime) -> tuple[datetime, datetime] | None:
+    """The first time the task's materials can be picked up at or after `after`: (from, until)
+    in the site's time zone, or None when the task has no pick-up hours."""
+    if task.pickup_opens is None or task.pickup_closes is None:
+        return None
+    local = timezone.localtime(after)
+    for days in (0, 1):
+        day = local.date() + timedelta(days=days)
+        opens = timezone.make_aware(datetime.combine(day, task.pickup_opens))
+        closes = timezone.make_aware(datetime.combine(day, task.pickup_closes))
+        if after < closes:
+            return max(opens, after), closes
+    raise AssertionError("pick-up hours open every day")  # pragma: no cover
+
+
 def reservation_deadline(claim: Claim) -> datetime:
-    """When a reserved claim expires if no evidence comes."""
-    return claim.reserved_at + timedelta(hours=int(settings.REWARDS_RESERVATION_HOURS))
+    """When a reserved claim expires if no evidence comes: REWARDS_RESERVATION_HOURS counted
+    from when the materials can first be picked up (at once without pick-up hours, or when
+    reserved during them), and never before that first pick-up period ends, so a resident who
+    claims in the evening is not short of the hours the shop is closed."""
+    hours = timedelta(hours=int(settings.REWARDS_RESERVATION_HOURS))
+    window = pickup_window(claim.task, claim.reserved_at)
+    if window is None:
+        return claim.reserved_at + hours
+    starts, first_closes = window
+    return max(starts + hours, first_closes)
 
 
 def _coordinate(value: Any, *, field: str, limit: int) -> Decimal | None:
@@ -349,20 +372,23 @@ def claims_expire(*, now: datetime | None = None, batch: int = 500) -> int:
     batches of `batch` (claims being submitted at this moment are skipped, not waited for).
     Returns how many expired."""
     now = now or timezone.now()
+    # Pick-up hours only make a deadline later: every claim past it is older than the cutoff.
     cutoff = now - timedelta(hours=int(settings.REWARDS_RESERVATION_HOURS))
-    total = 0
+    total, after = 0, 0
     while True:
         with transaction.atomic():
-            ids = list(
-                Claim.objects.filter(status=ClaimStatus.RESERVED, reserved_at__lt=cutoff)
-                .order_by("id")
-                .values_list("pk", flat=True)[:batch]
+            candidates = list(
+                Claim.objects.select_related("task")
+                .filter(status=ClaimStatus.RESERVED, reserved_at__lt=cutoff, pk__gt=after)
+                .order_by("id")[:batch]
             )
+            due = [c.pk for c in candidates if reservation_deadline(c) <= now]
             moved = claims_release_locked(
-                Claim.objects.filter(pk__in=ids, status=ClaimStatus.RESERVED),
+                Claim.objects.filter(pk__in=due, status=ClaimStatus.RESERVED),
                 status=ClaimStatus.EXPIRED,
                 now=now,
             )
         total += moved
-        if len(ids) < batch or moved == 0:
+        if len(candidates) < batch:
             return total
+        after = candidates[-1].pk

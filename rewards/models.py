@@ -148,6 +148,10 @@ class Task(models.Model):
     location_required = models.BooleanField(default=False)
     materials_where = models.CharField(max_length=300, blank=True)
     materials_when = models.CharField(max_length=300, blank=True)
+    # When the materials can be picked up, every day (local time); none: at any time. The
+    # reservation window counts from the first pick-up time after the claim (claims.py).
+    pickup_opens = models.TimeField(null=True, blank=True)
+    pickup_closes = models.TimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.DRAFT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -165,6 +169,11 @@ class Task(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="rewards_task_window"
+            ),
+            models.CheckConstraint(
+                condition=Q(pickup_opens__isnull=True, pickup_closes__isnull=True)
+                | Q(pickup_closes__gt=F("pickup_opens")),
+                name="rewards_task_pickup_hours",
             ),
         ]
         indexes: ClassVar = [models.Index(fields=["status", "neighbourhood", "category"])]
