@@ -224,9 +224,9 @@ def neighbourhoods_with_tasks(
     qs = tasks_for_resident(category=category).filter(neighbourhood__isnull=False).order_by()
     rows = qs.values("neighbourhood_id").annotate(count=Count("id"))
     if latitude is not None and longitude is not None:
-        rows = rows.annotate(
-            nearest=Min(_distance_km(float(latitude), float(longitude)))
-        ).order_by(F("nearest").asc(nulls_last=True), "-count")
+        rows = rows.annotate(nearest=Min(_distance_km(float(latitude), float(longitude)))).order_by(
+            F("nearest").asc(nulls_last=True), "-count"
+        )
     else:
         rows = rows.order_by("-count", "neighbourhood_id")
     found = list(rows[:8])

@@ -5,20 +5,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0009_api_tokens'),
+        ("accounts", "0009_api_tokens"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='shop',
-            name='neighbourhood',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='shops', to='accounts.neighbourhood'),
+            model_name="shop",
+            name="neighbourhood",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="shops",
+                to="accounts.neighbourhood",
+            ),
         ),
         migrations.AddField(
-            model_name='shop',
-            name='what_we_sell',
-            field=models.CharField(blank=True, help_text='What the shop sells, in a few words.', max_length=200),
+            model_name="shop",
+            name="what_we_sell",
+            field=models.CharField(
+                blank=True, help_text="What the shop sells, in a few words.", max_length=200
+            ),
         ),
     ]

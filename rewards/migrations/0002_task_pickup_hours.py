@@ -5,26 +5,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0010_shop_neighbourhood_and_what_we_sell'),
-        ('rewards', '0001_initial'),
+        ("accounts", "0010_shop_neighbourhood_and_what_we_sell"),
+        ("rewards", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='task',
-            name='pickup_closes',
+            model_name="task",
+            name="pickup_closes",
             field=models.TimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='task',
-            name='pickup_opens',
+            model_name="task",
+            name="pickup_opens",
             field=models.TimeField(blank=True, null=True),
         ),
         migrations.AddConstraint(
-            model_name='task',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('pickup_closes__isnull', True), ('pickup_opens__isnull', True)), ('pickup_closes__gt', models.F('pickup_opens')), _connector='OR'), name='rewards_task_pickup_hours'),
+            model_name="task",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("pickup_closes__isnull", True), ("pickup_opens__isnull", True)),
+                    ("pickup_closes__gt", models.F("pickup_opens")),
+                    _connector="OR",
+                ),
+                name="rewards_task_pickup_hours",
+            ),
         ),
     ]

@@ -18,8 +18,11 @@ from tests.browser.conftest import fund_wallet, make_resident, sign_in, tr
 from tests.browser.wallet_helpers import above_the_fold, page_is_sound, phone, shot, speaks
 from tests.payments.pay_fixtures import new_pem
 
-AMOUNT_WITH_UNIT = {"nl": "4,75\N{NO-BREAK SPACE}Heitje", "de": "4,75\N{NO-BREAK SPACE}Heitje",
-                    "en": "4.75\N{NO-BREAK SPACE}Heitje"}
+AMOUNT_WITH_UNIT = {
+    "nl": "4,75\N{NO-BREAK SPACE}Heitje",
+    "de": "4,75\N{NO-BREAK SPACE}Heitje",
+    "en": "4.75\N{NO-BREAK SPACE}Heitje",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -101,7 +104,9 @@ def test_pay_says_it_is_offline_and_takes_the_expired_code_away(
     expect(problem).to_be_hidden()
 
 
-def test_pay_says_when_the_server_fails_or_the_session_ended(new_context: Any, settings: Any) -> None:
+def test_pay_says_when_the_server_fails_or_the_session_ended(
+    new_context: Any, settings: Any
+) -> None:
     settings.PAY_TOKEN_SECONDS = 14
     ria = make_resident()
     speaks(ria, "en")
@@ -163,7 +168,8 @@ def test_the_service_worker_keeps_the_shell_and_never_money_data(
     page.context.set_offline(True)
     page.goto("/wallet/")
     expect(page.locator("h1")).to_have_text(tr(page, "You are offline"))
-    assert "12,34" not in page.content() and "12.34" not in page.content()
+    assert "12,34" not in page.content()
+    assert "12.34" not in page.content()
     shot(page, f"wallet-offline-{language}")
     page.goto("/wallet/pay/")
     expect(page.locator("h1")).to_have_text(tr(page, "You are offline"))

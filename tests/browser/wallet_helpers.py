@@ -68,6 +68,7 @@ def above_the_fold(page: Any, selector: str) -> None:
     box = element.bounding_box()
     assert box is not None, selector
     height = page.viewport_size["height"]
-    assert box["y"] >= 0 and box["y"] + box["height"] <= height, (
+    assert box["y"] >= 0, f"{selector} starts above the screen"
+    assert box["y"] + box["height"] <= height, (
         f"{selector} ends at {box['y'] + box['height']:.0f} px of a {height} px screen"
     )
