@@ -174,7 +174,8 @@ def task_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "rows": rows,
-            "own": own if first is not None else None,
+            # Nearest first once a location is shared; else the resident's own neighbourhood.
+            "own": own if first is not None and "latitude" not in filters else None,
             "own_count": sum(1 for row in rows if own and row["task"].neighbourhood_id == own.pk),
             "chosen": form.cleaned_data.get("neighbourhood") if form.is_valid() else None,
             "chosen_category": filters.get("category", ""),
