@@ -124,7 +124,7 @@ def test_pay_says_when_the_server_fails_or_the_session_ended(
     # The session ends (the cookie is gone): no sign-in form inside the Pay card.
     page.context.clear_cookies()
     expect(problem).to_contain_text("You were signed out.", timeout=6_000)
-    expect(page.locator("#pay-card form, #pay-code input[type=password]")).to_have_count(0)
+    expect(page.locator("#pay-live form, #pay-live input[type=password]")).to_have_count(0)
     expect(page.locator("#pay-qr")).to_be_hidden()
     shot(page, "pay-signed-out-en")
     page.locator("#pay-sign-in").click()
