@@ -16,6 +16,7 @@
   var failing = false;
 
   function say(kind) {
+    problem.dataset.state = kind;
     problem.textContent = problem.dataset[kind] || "";
     if (kind === "signedOut" && problem.dataset.login) {
       var link = document.createElement("a");
@@ -33,13 +34,14 @@
     failing = false;
     problem.hidden = true;
     problem.textContent = "";
+    delete problem.dataset.state;
   }
 
   function expire(card) {
     card.classList.add("pay-card--expired");
     var note = card.querySelector("#pay-expired");
     if (note) note.hidden = false;
-    if (failing) say("expired");
+    if (failing && problem.dataset.state !== "signedOut") say("expired");
   }
 
   function watch(scope) {
@@ -68,10 +70,9 @@
     var login = (problem.dataset.login || "").split("?")[0];
     if (xhr && login && xhr.responseURL && new URL(xhr.responseURL).pathname === login) {
       // The session ended: never put the sign-in page inside the Pay card.
+      // The code on screen still works until its time runs out; then it goes as any other.
       event.detail.shouldSwap = false;
       failing = true;
-      var card = document.getElementById("pay-code");
-      if (card) expire(card);
       say("signedOut");
     }
   });
