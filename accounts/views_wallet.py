@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -17,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -24,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ledger import selectors as ledger_selectors
 
-from . import selectors, services
+from . import selectors, services, wallet_hooks
 from .errors import AccountsError
 from .forms_auth import form_refusal
 from .models import ResidentProfile, User
@@ -86,20 +88,34 @@ def _before(request: HttpRequest) -> int | None:
     return None
 
 
+def _other_side(line: ledger_selectors.StatementLine, names: dict[int, str]) -> tuple[str, str]:
+    """Who or what is on the other side of a line (a shop, a task), and a detail (a refund's
+    reason). Payments and refunds carry the shop's name as it was when they were made."""
+    meta = line.metadata or {}
+    name = names.get(line.transfer_id) or str(meta.get("shop") or "")
+    detail = str(meta.get("reason") or "") if line.kind == "refund" else ""
+    return name, detail
+
+
 def _statement(profile: ResidentProfile, before: int | None) -> dict[str, Any]:
     page = ledger_selectors.account_statement(
         account_id=profile.wallet_id, before_version=before, limit=STATEMENT_PAGE
     )
-    lines = [
-        {
-            "version": line.version,
-            "kind": KIND_LABELS.get(line.kind, line.kind),
-            "created_at": line.created_at,
-            "amount": line.amount,
-            "balance_after": line.balance_after,
-        }
-        for line in page.lines
-    ]
+    names = wallet_hooks.wallet_line_names(page.lines)
+    lines = []
+    for line in page.lines:
+        other, detail = _other_side(line, names)
+        lines.append(
+            {
+                "version": line.version,
+                "kind": KIND_LABELS.get(line.kind, line.kind),
+                "other": other,
+                "detail": detail,
+                "created_at": line.created_at,
+                "amount": line.amount,
+                "balance_after": line.balance_after,
+            }
+        )
     return {
         "lines": lines,
         "next_before": page.next_before,
@@ -126,6 +142,9 @@ def _page(
         "wallet": wallet,
         "form": form,
         "tasks_url": _tasks_url(),
+        "waiting": 0
+        if profile.residency_verified_at
+        else wallet_hooks.wallet_waiting_for_residency(user_id=profile.user_id),
         **_statement(profile, _before(request)),
     }
     return render(request, "wallet/home.html", context, status=status)
@@ -197,7 +216,15 @@ THEME_COLOUR = "#0b6e4f"
 def _shell_assets() -> list[str]:
     """What the service worker keeps for offline use: styles, scripts and icons (never money
     data: no wallet page, no API answer)."""
-    files = ["css/site.css", "css/console.css", "django_htmx/htmx-2.min.js", "js/wallet.js"]
+    files = [
+        "css/site.css",
+        "css/console.css",
+        "css/payments.css",
+        "css/wallet.css",
+        "django_htmx/htmx-2.min.js",
+        "js/wallet.js",
+        "js/payments.js",
+    ]
     return [static(f) for f in files] + [static(icon) for icon, _size, _purpose in ICONS]
 
 
@@ -231,7 +258,8 @@ def manifest(request: HttpRequest) -> HttpResponse:
 @require_GET
 def service_worker(request: HttpRequest) -> HttpResponse:
     assets = _shell_assets()
-    offline = reverse("wallet-offline")
+    # The offline page is fetched without cookies: the worker asks for it in the reader's language.
+    offline = f"{reverse('wallet-offline')}?lang={request.LANGUAGE_CODE}"
     # A new deploy (new asset names) gives a new cache and so a new worker.
     version = hashlib.sha256("\n".join([offline, *assets]).encode()).hexdigest()[:12]
     response = render(
@@ -253,5 +281,9 @@ def service_worker(request: HttpRequest) -> HttpResponse:
 @require_GET
 def offline(request: HttpRequest) -> HttpResponse:
     """Shown by the service worker when the phone has no connection. It holds no personal data:
-    the worker fetches it without cookies."""
+    the worker fetches it without cookies, naming the reader's language (`?lang=`)."""
+    language = request.GET.get("lang", "")
+    if language in dict(settings.LANGUAGES):
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
     return render(request, "wallet/offline.html")

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts import api as accounts_api
 from ledger import api as ledger_api
+from shops import views as shops_views
 
 from . import metrics, views
 
@@ -28,6 +29,8 @@ urlpatterns = [
     path("account/", include("accounts.urls_account")),
     path("wallet/tasks/", include("rewards.urls_wallet")),
     path("wallet/pay/", include("payments.urls_wallet")),
+    # Where to spend: the shops' list, in the wallet (shops sit above accounts).
+    path("wallet/shops/", shops_views.wallet_shops, name="wallet-shops"),
     path("wallet/", include("accounts.urls_wallet")),
     path("staff/shops/", include("shops.urls_staff")),
     path("staff/rewards/", include("rewards.urls_staff")),

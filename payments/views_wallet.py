@@ -5,7 +5,7 @@
 - Scan: the camera (or typing) reads a shop's code. A signed payment request shows the shop's
   name and the amount, checked on the server (format, key, signature, expiry, currency, open),
   and is paid on confirmation; a shop's poster names the shop and the resident types the amount.
-- History: payments with the shops' names and what was refunded."""
+- History: the wallet's one statement (accounts.views_wallet), which names shops and tasks."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from accounts.errors import AccountsError, NotFound
 from accounts.forms_auth import form_refusal, form_status
 from accounts.models import ResidentProfile, User
 from accounts.views_wallet import resident_page
+from ledger import selectors as ledger_selectors
 
 from . import codes, qr, selectors, services
 from .errors import PaymentError
@@ -67,10 +69,17 @@ def _confirm_up_to(request: HttpRequest) -> int:
     return min(amount, settings.PAYMENT_MAX)
 
 
-def _code_context(request: HttpRequest, confirm_up_to: int) -> dict[str, Any]:
+def _balance(profile: ResidentProfile) -> int:
+    return ledger_selectors.account_balance(account_id=profile.wallet_id)
+
+
+def _code_context(
+    request: HttpRequest, profile: ResidentProfile, confirm_up_to: int
+) -> dict[str, Any]:
     issued = services.pay_token_issue(user=_user(request), confirm_up_to=confirm_up_to)
     seconds = max(1, int((issued.expires_at - timezone.now()).total_seconds()))
     return {
+        "balance": _balance(profile),
         "code": issued,
         "qr_svg": mark_safe(qr.svg_inline(issued.payload)),  # noqa: S308
         "seconds_left": seconds,
@@ -89,7 +98,7 @@ def _pay_page(
         "refusal": "",
     }
     try:
-        context.update(_code_context(request, confirm_up_to))
+        context.update(_code_context(request, profile, confirm_up_to))
     except AccountsError as exc:  # a frozen wallet: no code, and the page says why
         context["refusal"] = exc.message
     return render(request, "payments/wallet/pay.html", context, status=form_status(form))
@@ -124,7 +133,9 @@ def wallet_pay_code(request: HttpRequest, profile: ResidentProfile) -> HttpRespo
     now = timezone.now()
     if newest is not None and newest.payment_id is not None:
         paid = Payment.objects.select_related("shop").get(pk=newest.payment_id)
-        return render(request, "payments/wallet/_paid.html", {"payment": paid})
+        return render(
+            request, "payments/wallet/_paid.html", {"payment": paid, "balance": _balance(profile)}
+        )
     waiting = selectors.confirmation_waiting(token=newest) if newest is not None else None
     if waiting is not None and newest is not None and newest.used_at is None:
         try:
@@ -142,7 +153,7 @@ def wallet_pay_code(request: HttpRequest, profile: ResidentProfile) -> HttpRespo
     ):
         return HttpResponse(status=204)
     try:
-        context = _code_context(request, _confirm_up_to(request))
+        context = _code_context(request, profile, _confirm_up_to(request))
     except AccountsError as exc:
         return render(request, "payments/wallet/_code.html", {"refusal": exc.message})
     return render(request, "payments/wallet/_code.html", context)
@@ -292,5 +303,6 @@ def wallet_paid(request: HttpRequest, profile: ResidentProfile, payment_id: int)
 @resident_page
 @require_GET
 def wallet_history(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
-    payments = list(selectors.resident_payments(user=_user(request), limit=100))
-    return render(request, "payments/wallet/history.html", {"payments": payments})
+    """The wallet has one history (payments, refunds and rewards, each naming the shop or the
+    task): the wallet's statement."""
+    return redirect(reverse("wallet-home") + "#statement")

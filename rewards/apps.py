@@ -6,9 +6,10 @@ class RewardsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.signals import account_erasing, data_exporting, residency_verified
+        from accounts.wallet_hooks import wallet_line_namer_register, wallet_waiting_register
         from ledger.verify import verify_check_register
 
-        from . import integrity, privacy, receivers
+        from . import integrity, privacy, receivers, selectors
 
         residency_verified.connect(
             receivers.residency_verified, dispatch_uid="rewards.residency_verified"
@@ -16,3 +17,5 @@ class RewardsConfig(AppConfig):
         account_erasing.connect(privacy.account_erasing, dispatch_uid="rewards.account_erasing")
         data_exporting.connect(privacy.data_exporting, dispatch_uid="rewards.data_exporting")
         verify_check_register(name="rewards.payouts", check=integrity.rewards_verify)
+        wallet_line_namer_register(kind="payout", namer=selectors.payout_line_names)
+        wallet_waiting_register(name="rewards", reader=selectors.residency_waiting)

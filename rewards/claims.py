@@ -350,20 +350,23 @@ def claims_expire(*, now: datetime | None = None, batch: int = 500) -> int:
     batches of `batch` (claims being submitted at this moment are skipped, not waited for).
     Returns how many expired."""
     now = now or timezone.now()
+    # Pick-up hours only make a deadline later: every claim past it is older than the cutoff.
     cutoff = now - timedelta(hours=int(settings.REWARDS_RESERVATION_HOURS))
-    total = 0
+    total, after = 0, 0
     while True:
         with transaction.atomic():
-            ids = list(
-                Claim.objects.filter(status=ClaimStatus.RESERVED, reserved_at__lt=cutoff)
-                .order_by("id")
-                .values_list("pk", flat=True)[:batch]
+            candidates = list(
+                Claim.objects.select_related("task")
+                .filter(status=ClaimStatus.RESERVED, reserved_at__lt=cutoff, pk__gt=after)
+                .order_by("id")[:batch]
             )
+            due = [c.pk for c in candidates if claim_reservation_deadline(c) <= now]
             moved = claims_release_locked(
-                Claim.objects.filter(pk__in=ids, status=ClaimStatus.RESERVED),
+                Claim.objects.filter(pk__in=due, status=ClaimStatus.RESERVED),
                 status=ClaimStatus.EXPIRED,
                 now=now,
             )
         total += moved
-        if len(ids) < batch or moved == 0:
+        if len(candidates) < batch:
             return total
+        after = candidates[-1].pk

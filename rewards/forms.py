@@ -211,6 +211,17 @@ class TaskForm(forms.Form):
     materials_when_en = forms.CharField(
         label=_("When to pick them up (English)"), max_length=work.MATERIALS_MAX, required=False
     )
+    pickup_opens = forms.TimeField(
+        label=_("Pick-up opens at"),
+        required=False,
+        help_text=_("Every day. Claims get their full time counted from the first pick-up."),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    pickup_closes = forms.TimeField(
+        label=_("Pick-up closes at"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -232,6 +243,10 @@ class TaskForm(forms.Form):
             self.has_error("latitude") or self.has_error("longitude")
         ):
             self.add_error("latitude", _("Give both latitude and longitude, or neither."))
+        if (data.get("pickup_opens") is None) != (data.get("pickup_closes") is None) and not (
+            self.has_error("pickup_opens") or self.has_error("pickup_closes")
+        ):
+            self.add_error("pickup_opens", _("Give both pick-up times, or neither."))
         return data
 
     def service_fields(self) -> dict[str, Any]:
@@ -299,7 +314,8 @@ class EvidenceForm(forms.Form):
         label=_("Photos"),
         required=False,
         help_text=lazy(photos_help, str)(),
-        widget=MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+        # No `capture`: the phone offers its gallery as well as the camera.
+        widget=MultipleFileInput(attrs={"accept": "image/*"}),
     )
     note = forms.CharField(
         label=_("Note"),
@@ -307,19 +323,10 @@ class EvidenceForm(forms.Form):
         max_length=claims.NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # Filled by the "Use my location" button (static/js/rewards.js), never typed.
     latitude = forms.DecimalField(
-        label=_("Latitude"),
-        required=False,
-        min_value=-90,
-        max_value=90,
-        max_digits=12,
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        required=False, min_value=-90, max_value=90, max_digits=12, widget=forms.HiddenInput
     )
     longitude = forms.DecimalField(
-        label=_("Longitude"),
-        required=False,
-        min_value=-180,
-        max_value=180,
-        max_digits=12,
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        required=False, min_value=-180, max_value=180, max_digits=12, widget=forms.HiddenInput
     )

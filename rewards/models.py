@@ -154,6 +154,10 @@ class Task(models.Model):
     materials_when = models.CharField(max_length=300, blank=True)
     materials_when_de = models.CharField(max_length=300, blank=True)
     materials_when_en = models.CharField(max_length=300, blank=True)
+    # When the materials can be picked up, every day (local time); none: at any time. The
+    # reservation window counts from the first pick-up time after the claim (claims.py).
+    pickup_opens = models.TimeField(null=True, blank=True)
+    pickup_closes = models.TimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.DRAFT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -171,6 +175,11 @@ class Task(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="rewards_task_window"
+            ),
+            models.CheckConstraint(
+                condition=Q(pickup_opens__isnull=True, pickup_closes__isnull=True)
+                | Q(pickup_closes__gt=F("pickup_opens")),
+                name="rewards_task_pickup_hours",
             ),
         ]
         indexes: ClassVar = [models.Index(fields=["status", "neighbourhood", "category"])]

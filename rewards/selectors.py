@@ -12,14 +12,27 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Expression, F, FloatField, Prefetch, QuerySet, Sum, Value
+from django.db.models import (
+    Case,
+    Count,
+    Expression,
+    F,
+    FloatField,
+    Min,
+    Prefetch,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import ASin, Cast, Cos, Power, Radians, Sin, Sqrt
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.errors import NotFound
-from accounts.models import User
+from accounts.models import Neighbourhood, User
 from ledger import selectors as ledger_selectors
+from ledger.selectors import StatementLine
 
 from .models import (
     Campaign,
@@ -183,11 +196,13 @@ def tasks_for_resident(
     category: str | None = None,
     latitude: Decimal | float | None = None,
     longitude: Decimal | float | None = None,
+    first_neighbourhood_id: int | None = None,
     now: datetime | None = None,
 ) -> QuerySet[Task]:
     """Published tasks of active campaigns whose window is open now, filtered by neighbourhood
     and category. Given a location, nearest first (tasks without one last) with `distance_km`
-    annotated; otherwise the ones ending soonest first."""
+    annotated; otherwise those in `first_neighbourhood_id` (the resident's own) first, then the
+    ones ending soonest."""
     now = now or timezone.now()
     qs = Task.objects.select_related("neighbourhood", "campaign").filter(
         status=TaskStatus.PUBLISHED,
@@ -204,9 +219,33 @@ def tasks_for_resident(
         qs = qs.annotate(distance_km=_distance_km(lat, lon)).order_by(
             F("distance_km").asc(nulls_last=True), "ends_at", "id"
         )
+    elif first_neighbourhood_id is not None:
+        own = Case(When(neighbourhood_id=first_neighbourhood_id, then=Value(0)), default=Value(1))
+        qs = qs.annotate(elsewhere=own).order_by("elsewhere", "ends_at", "id")
     else:
         qs = qs.order_by("ends_at", "id")
     return qs
+
+
+def neighbourhoods_with_tasks(
+    *,
+    category: str | None = None,
+    latitude: Decimal | float | None = None,
+    longitude: Decimal | float | None = None,
+) -> list[tuple[Neighbourhood, int]]:
+    """Neighbourhoods with open tasks (of `category`), with how many: nearest first given a
+    location (by their nearest task), else the busiest first."""
+    qs = tasks_for_resident(category=category).filter(neighbourhood__isnull=False).order_by()
+    rows = qs.values("neighbourhood_id").annotate(count=Count("id"))
+    if latitude is not None and longitude is not None:
+        rows = rows.annotate(nearest=Min(_distance_km(float(latitude), float(longitude)))).order_by(
+            F("nearest").asc(nulls_last=True), "-count"
+        )
+    else:
+        rows = rows.order_by("-count", "neighbourhood_id")
+    found = list(rows[:8])
+    names = Neighbourhood.objects.in_bulk([row["neighbourhood_id"] for row in found])
+    return [(names[row["neighbourhood_id"]], row["count"]) for row in found]
 
 
 def task_for_resident(*, task_id: int) -> Task:
@@ -246,9 +285,54 @@ def claim_for_resident(*, user: User, claim_id: int) -> Claim:
     return claim
 
 
+def payout_line_names(lines: Sequence[StatementLine]) -> dict[int, str]:
+    """The task's title (in the active language) of each payout line of a wallet statement, by
+    transfer id: the payout's metadata names the task."""
+    task_ids = {line.transfer_id: line.metadata.get("task") for line in lines if line.metadata}
+    tasks = Task.objects.in_bulk([t for t in task_ids.values() if isinstance(t, int)])
+    return {
+        transfer_id: task_text(tasks[task_id])[0]
+        for transfer_id, task_id in task_ids.items()
+        if task_id in tasks
+    }
+
+
+def residency_waiting(user_id: int) -> int:
+    """Minor units of the resident's approved rewards held until their residency is verified."""
+    from .payouts import HOLD_UNVERIFIED  # payouts -> notify -> this module: import when called
+
+    total = Claim.objects.filter(
+        resident_id=user_id, status=ClaimStatus.APPROVED, hold_reason=HOLD_UNVERIFIED
+    ).aggregate(total=Sum("amount"))["total"]
+    return int(total or 0)
+
+
+def task_pickup_window(task: Task, after: datetime) -> tuple[datetime, datetime] | None:
+    """The first time the task's materials can be picked up at or after `after`: (from, until)
+    in the site's time zone, or None when the task has no pick-up hours."""
+    if task.pickup_opens is None or task.pickup_closes is None:
+        return None
+    local = timezone.localtime(after)
+    for days in (0, 1):
+        day = local.date() + timedelta(days=days)
+        opens = timezone.make_aware(datetime.combine(day, task.pickup_opens))
+        closes = timezone.make_aware(datetime.combine(day, task.pickup_closes))
+        if after < closes:
+            return max(opens, after), closes
+    raise AssertionError("pick-up hours open every day")  # pragma: no cover
+
+
 def claim_reservation_deadline(claim: Claim) -> datetime:
-    """When a reserved claim expires if no evidence comes."""
-    return claim.reserved_at + timedelta(hours=int(settings.REWARDS_RESERVATION_HOURS))
+    """When a reserved claim expires if no evidence comes: REWARDS_RESERVATION_HOURS counted
+    from when the materials can first be picked up (at once without pick-up hours, or when
+    reserved during them), and never before that first pick-up period ends, so a resident who
+    claims in the evening is not short of the hours the shop is closed."""
+    hours = timedelta(hours=int(settings.REWARDS_RESERVATION_HOURS))
+    window = task_pickup_window(claim.task, claim.reserved_at)
+    if window is None:
+        return claim.reserved_at + hours
+    starts, first_closes = window
+    return max(starts + hours, first_closes)
 
 
 def claims_open_count(*, user: User) -> int:

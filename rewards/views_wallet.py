@@ -25,10 +25,10 @@ from accounts.models import Notification, Role, User
 from accounts.permissions import has_role
 from accounts.selectors import resident_profile
 
-from . import claims, selectors
+from . import claims, payouts, selectors
 from .errors import TooManySubmissions
 from .forms import EvidenceForm, TaskFilterForm
-from .models import Claim, ClaimStatus, Task
+from .models import Claim, ClaimStatus, Task, TaskCategory
 from .views_staff.review import evidence_response
 
 PAGE_SIZE = 30
@@ -42,6 +42,29 @@ STATE_WORDS = {
     ClaimStatus.REJECTED: gettext_lazy("Not approved."),
     ClaimStatus.WITHDRAWN: gettext_lazy("You gave this task back."),
     ClaimStatus.EXPIRED: gettext_lazy("Expired: no evidence came in time."),
+}
+
+
+# Why a reward waits, written for the resident, each with what they can do next. The stored
+# hold reasons (rewards.payouts) are written for staff.
+HOLD_WORDS = {
+    payouts.HOLD_UNVERIFIED: gettext_lazy(
+        "Waiting for your residency. Enter the code from the municipality's letter in your "
+        "wallet; without a letter, go to the municipality's desk. It is paid as soon as you are "
+        "verified."
+    ),
+    payouts.HOLD_ANNUAL_CAP: gettext_lazy(
+        "You have earned the most a resident may earn this year. This reward is paid from "
+        "1 January; you do not need to do anything."
+    ),
+    payouts.HOLD_BUDGET: gettext_lazy(
+        "The project's money has run out for now. It is paid once the municipality tops it up; "
+        "you do not need to do anything."
+    ),
+    payouts.HOLD_ACCOUNT: gettext_lazy(
+        "Your wallet or the project's budget is frozen for now. Call or visit the "
+        "municipality's desk to ask why."
+    ),
 }
 
 
@@ -105,6 +128,8 @@ def _claim_row(claim: Claim) -> dict[str, Any]:
         "title": selectors.task_text(claim.task)[0],
         "words": STATE_WORDS.get(ClaimStatus(claim.status), ""),
         "held": held,
+        "hold_words": HOLD_WORDS.get(claim.hold_reason, _(claim.hold_reason)) if held else "",
+        "hold_residency": held and claim.hold_reason == payouts.HOLD_UNVERIFIED,
         "deadline": selectors.claim_reservation_deadline(claim)
         if claim.status == ClaimStatus.RESERVED
         else None,
@@ -113,10 +138,14 @@ def _claim_row(claim: Claim) -> dict[str, Any]:
 
 @resident_only
 def task_list(request: HttpRequest) -> HttpResponse:
-    """Published tasks open now, filtered by neighbourhood and category; nearest first when the
-    browser shared a location (lat/lon), with the distance shown."""
+    """Published tasks open now, filtered by neighbourhood and category; the resident's own
+    neighbourhood first, or nearest first when the browser shared a location (lat/lon), with
+    the distance shown. An empty list says why and offers neighbourhoods that have tasks."""
     form = TaskFilterForm(request.GET or None)
     filters: dict[str, Any] = {}
+    user = _user(request)
+    profile = resident_profile(user=user)
+    own = profile.neighbourhood if profile is not None else None
     if form.is_valid():
         data = form.cleaned_data
         if data["neighbourhood"] is not None:
@@ -125,17 +154,36 @@ def task_list(request: HttpRequest) -> HttpResponse:
             filters["category"] = data["category"]
         if data["lat"] is not None and data["lon"] is not None:
             filters["latitude"], filters["longitude"] = data["lat"], data["lon"]
-    page = Paginator(selectors.tasks_for_resident(**filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    user = _user(request)
+    first = own.pk if own is not None and "neighbourhood_id" not in filters else None
+    page = Paginator(
+        selectors.tasks_for_resident(**filters, first_neighbourhood_id=first), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    rows = [_task_row(task) for task in page.object_list]
+    elsewhere = []
+    if not rows and not form.errors:
+        elsewhere = [
+            (neighbourhood, count)
+            for neighbourhood, count in selectors.neighbourhoods_with_tasks(
+                category=filters.get("category"),
+                latitude=filters.get("latitude"),
+                longitude=filters.get("longitude"),
+            )
+            if neighbourhood.pk != filters.get("neighbourhood_id")
+        ]
     return _render(
         request,
         "rewards/wallet/tasks.html",
         {
             "form": form,
             "page": page,
-            "rows": [_task_row(task) for task in page.object_list],
+            "rows": rows,
+            # Nearest first once a location is shared; else the resident's own neighbourhood.
+            "own": own if first is not None and "latitude" not in filters else None,
+            "own_count": sum(1 for row in rows if own and row["task"].neighbourhood_id == own.pk),
+            "chosen": form.cleaned_data.get("neighbourhood") if form.is_valid() else None,
+            "chosen_category": filters.get("category", ""),
+            "chosen_category_label": dict(TaskCategory.choices).get(filters.get("category", "")),
+            "elsewhere": elsewhere,
             "near": "latitude" in filters,
             "open_claims": selectors.claims_open_count(user=user),
             "query": request.GET.copy(),

@@ -16,7 +16,7 @@ would overspend queue and the second is refused.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -76,6 +76,8 @@ TASK_FIELDS = frozenset(
         "longitude",
         "starts_at",
         "ends_at",
+        "pickup_opens",
+        "pickup_closes",
     }
 )
 REQUIRED_FIELDS = frozenset(
@@ -108,6 +110,9 @@ def _apply(task: Task, fields: Mapping[str, Any]) -> None:
         elif name in ("starts_at", "ends_at"):
             if not isinstance(value, datetime) or timezone.is_naive(value):
                 raise TaskRefused(_("This must be a date and time with a time zone."), field=name)
+        elif name in ("pickup_opens", "pickup_closes"):
+            if value is not None and not isinstance(value, time):
+                raise TaskRefused(_("This must be a time of day."), field=name)
         elif name in ("latitude", "longitude") and value is not None:
             try:
                 value = Decimal(str(value)).quantize(Decimal("0.000001"))
@@ -131,6 +136,14 @@ def _validate(task: Task, campaign: Campaign) -> None:
             raise TaskRefused(_("At most %(max)d characters.") % {"max": maximum}, field=name)
         if "\x00" in value:
             raise TaskRefused(_("This text contains a character that is not allowed."), field=name)
+    if (task.pickup_opens is None) != (task.pickup_closes is None):
+        raise TaskRefused(_("Give both pick-up times, or neither."), field="pickup_opens")
+    if (
+        task.pickup_opens is not None
+        and task.pickup_closes is not None
+        and task.pickup_closes <= task.pickup_opens
+    ):
+        raise TaskRefused(_("Pick-up must close after it opens."), field="pickup_closes")
     if task.category not in TaskCategory.values:
         raise TaskRefused(_("Choose one of the categories."), field="category")
     for name, (low, high) in INT_FIELDS.items():
@@ -228,7 +241,7 @@ def task_create(*, actor: User, campaign_id: int, fields: Mapping[str, Any]) -> 
 def _detail(fields: Mapping[str, Any]) -> dict[str, Any]:
     return {
         name: value.isoformat()
-        if isinstance(value, datetime)
+        if isinstance(value, datetime | time)
         else str(value)
         if isinstance(value, Decimal)
         else value

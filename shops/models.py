@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import Neighbourhood, User
 
 
 class ShopCategory(models.TextChoices):
@@ -59,6 +59,13 @@ class Shop(models.Model):
         max_length=200, blank=True, help_text="A new address waiting for staff review."
     )
     change_requested_at = models.DateTimeField(null=True, blank=True)
+    # For the wallet's "where to spend" list.
+    neighbourhood = models.ForeignKey(
+        Neighbourhood, on_delete=models.PROTECT, null=True, blank=True, related_name="shops"
+    )
+    what_we_sell = models.CharField(
+        max_length=200, blank=True, help_text="What the shop sells, in a few words."
+    )
 
     class Meta:
         db_table = "accounts_shop"

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.errors import NotAllowed, NotFound
 from accounts.models import User
 
-from .models import CashierInvite, Shop, ShopMember, ShopRole
+from .models import CashierInvite, Shop, ShopMember, ShopRole, ShopStatus
 
 
 @dataclass(frozen=True)
@@ -86,4 +86,13 @@ def shops_with_pending_changes() -> QuerySet[Shop]:
         Shop.objects.filter(change_requested_at__isnull=False)
         .select_related("created_by", "account")
         .order_by("change_requested_at", "id")
+    )
+
+
+def shops_accepting() -> QuerySet[Shop]:
+    """Shops a resident can pay now: approved, with their ledger account open."""
+    return (
+        Shop.objects.select_related("neighbourhood")
+        .filter(status=ShopStatus.APPROVED, account__isnull=False, account__status="open")
+        .order_by("name", "id")
     )

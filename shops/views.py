@@ -11,15 +11,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.errors import AccountsError, NotAllowed, NotFound
 from accounts.forms_auth import form_status
-from accounts.models import User
+from accounts.models import ResidentProfile, User
+from accounts.views_wallet import resident_page
 from ledger import selectors as ledger_selectors
 
 from . import cashiers, selectors, services
 from .forms import CashierInviteForm, ShopEditForm, ShopForm
+from .models import Shop
 
 
 def _user(request: HttpRequest) -> User:
@@ -236,3 +239,17 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
         {"invite": invite, "error": error},
         status=422 if error else 200,
     )
+
+
+@never_cache
+@require_GET
+@resident_page
+def wallet_shops(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
+    """Where to spend: the shops that take payments now, by neighbourhood (the resident's own
+    first), with their address and what they sell."""
+    groups: dict[str, list[Shop]] = {}
+    for shop in selectors.shops_accepting():
+        groups.setdefault(shop.neighbourhood.name if shop.neighbourhood else "", []).append(shop)
+    own = profile.neighbourhood.name if profile.neighbourhood else None
+    ordered = sorted(groups.items(), key=lambda kv: (kv[0] != own, kv[0] == "", kv[0]))
+    return render(request, "wallet/shops.html", {"groups": ordered, "own": own})

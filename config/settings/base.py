@@ -389,6 +389,13 @@ LEDGER_VERIFY_KEYS: list[str] = env.list("LEDGER_VERIFY_KEYS", default=[])
 CURRENCY_CODE = env.str("CURRENCY_CODE", default="HEITJE")
 CURRENCY_NAME = env.str("CURRENCY_NAME", default="Heitje")
 
+# Where residents without the letter's code verify their residency: the municipality's desk
+# (address and opening hours, as one line) and phone number, shown at sign-up and in the wallet.
+MUNICIPALITY_DESK = env.str(
+    "MUNICIPALITY_DESK", default="Stadskantoor, Geleenstraat 27, Heerlen (Mon-Fri 9:00-17:00)"
+)
+MUNICIPALITY_PHONE = env.str("MUNICIPALITY_PHONE", default="14 045")
+
 # Rewards (amounts in minor units: cents of a token). The volunteer-allowance rules: at most
 # EUR 5 per hour of work and EUR 1,500 per person per calendar year.
 # The hourly cap holds per task (reward <= cap x estimated minutes / 60) and across a resident's

@@ -1,6 +1,7 @@
 /* "Use my location": buttons with data-geo-lat / data-geo-lon (ids of the inputs to fill) ask
    the browser for the position; with data-geo-submit (a form id) the form is then sent, so the
-   tasks list comes back nearest first. Without JavaScript or geolocation the buttons stay
+   tasks list comes back nearest first; with data-geo-result (an element id) the position is
+   confirmed in words ("Location added, accurate to about 12 m"). Without JavaScript or geolocation the buttons stay
    hidden and the pages work without them. */
 (function () {
   "use strict";
@@ -9,21 +10,28 @@
     var lat = document.getElementById(button.dataset.geoLat);
     var lon = document.getElementById(button.dataset.geoLon);
     var error = document.getElementById(button.dataset.geoError || "");
+    var result = document.getElementById(button.dataset.geoResult || "");
     if (!lat || !lon) return;
     button.hidden = false;
     button.addEventListener("click", function () {
       button.disabled = true;
       if (error) error.hidden = true;
+      if (result && button.dataset.geoBusy) result.textContent = button.dataset.geoBusy;
       navigator.geolocation.getCurrentPosition(
         function (position) {
           lat.value = position.coords.latitude.toFixed(6);
           lon.value = position.coords.longitude.toFixed(6);
           button.disabled = false;
+          if (result) {
+            var metres = String(Math.max(1, Math.round(position.coords.accuracy || 0)));
+            result.textContent = (result.dataset.found || "").replace("%s", metres);
+          }
           var form = document.getElementById(button.dataset.geoSubmit || "");
           if (form) form.submit();
         },
         function () {
           button.disabled = false;
+          if (result) result.textContent = result.dataset.none || "";
           if (error) {
             error.textContent = error.dataset.denied || "";
             error.hidden = false;

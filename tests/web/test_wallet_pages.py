@@ -194,10 +194,18 @@ def test_the_service_worker_caches_the_shell_and_never_money(client, db):
     assert "/static/css/site.css" in shell
     assert "/static/pwa/icon-192.png" in shell
     assert not any(p.startswith(("/wallet/", "/api/")) for p in shell)
-    assert 'const OFFLINE_URL = "/wallet/offline/"' in script
+    # The offline page is fetched without cookies, so the worker names the reader's language.
+    assert 'const OFFLINE_URL = "/wallet/offline/?lang=en"' in script
     assert 'credentials: "omit"' in script
     for path in shell:
         assert finders.find(path.removeprefix(settings.STATIC_URL)), path
+
+
+def test_the_offline_page_speaks_the_language_the_worker_names(client, db):
+    page = client.get("/wallet/offline/?lang=de").content.decode()
+    assert '<html lang="de"' in page
+    assert "Sie sind offline" in page
+    assert '<html lang="en"' in client.get("/wallet/offline/?lang=xx").content.decode()
 
 
 def test_the_offline_page_holds_nothing_personal(client, anna):
