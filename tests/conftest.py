@@ -47,3 +47,16 @@ def _empty_cache():
     """The cache (API throttles, guess limits, the sign-in slowdown) outlives a test's
     transaction: every test starts with an empty one."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _celery_as_configured():
+    """Every test starts with Celery as the test settings have it: this project's app current
+    and tasks run inline. A test that queued tasks on a private broker (tests/fault) changes
+    both while it runs; whatever it left must not send a later test's mail to a dead broker."""
+    from django.conf import settings
+
+    from config.celery import app
+
+    app.set_current()
+    app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER

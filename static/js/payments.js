@@ -112,6 +112,8 @@
     var login = (document.querySelector("[data-login-url]") || {}).dataset;
     var loginPath = (login && login.loginUrl) || "/login/";
     if (!xhr || !xhr.responseURL) return;
+    // The Pay page says so itself and keeps the code on screen until its time runs out.
+    if (document.getElementById("pay-problem")) return;
     var answered = new URL(xhr.responseURL, window.location.href);
     if (answered.origin === window.location.origin && answered.pathname === loginPath) {
       event.detail.shouldSwap = false;

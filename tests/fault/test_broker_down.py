@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from celery import Celery
+from kombu import pools as kombu_pools
 from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
@@ -53,7 +54,9 @@ def queued_for_real(private_redis: PrivateRedis) -> Iterator[PrivateRedis]:
 
 def _reset_connections() -> None:
     """Celery keeps its broker connections in pools made from the first broker_url it saw."""
-    app.pool.force_close_all()  # type: ignore[attr-defined]
+    # kombu keeps producer pools in a registry of its own, by connection: closing the app's pool
+    # alone left a closed one there for the next test's tasks (even eager ones take a producer).
+    kombu_pools.reset()
     app._pool = None  # type: ignore[attr-defined]
     app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
