@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -56,7 +56,12 @@ class StatementSerializer(serializers.Serializer):
 
 
 class StatementQuerySerializer(serializers.Serializer):
-    before = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
+    before = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**62,
+        help_text="`next_before` of the previous page",
+    )
     limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
 
 
@@ -134,10 +139,7 @@ class WalletStatementView(APIView):
     permission_classes = (IsAuthenticated, IsResident)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("before", int, description="`next_before` of the previous page"),
-            OpenApiParameter("limit", int, description="1 to 200, default 50"),
-        ],
+        parameters=[StatementQuerySerializer],
         responses=StatementSerializer,
         tags=["wallet"],
     )
