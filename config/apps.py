@@ -9,5 +9,6 @@ class SiteConfig(AppConfig):
 
     def ready(self) -> None:
         from . import metrics
+        from . import schema  # noqa: F401 (its schema extensions register on import)
 
         metrics.register()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework.permissions import AllowAny
 
 from accounts.errors import AccountsError
@@ -37,6 +38,19 @@ DESCRIPTIONS = {
 }
 # Problems raised outside DRF's handler (config.problems) or by the throttles and middleware.
 OTHER_TYPES = ("not-found", "permission-denied", "service-unavailable", "server-error")
+
+
+class StrictSerializerExtension(OpenApiSerializerExtension):
+    """A StrictSerializer refuses fields it does not know: its schema says so
+    (`additionalProperties: false`), so a body valid by the schema is one the API accepts."""
+
+    target_class = "accounts.api_me.StrictSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        schema: dict[str, Any] = auto_schema._map_basic_serializer(self.target, direction)
+        schema["additionalProperties"] = False
+        return schema
 
 
 def _codes(base: type) -> set[str]:

@@ -15,7 +15,6 @@ import schemathesis
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 from hypothesis import HealthCheck, Phase, given
-from hypothesis import strategies as st
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation import GenerationMode
@@ -28,7 +27,8 @@ from tests.helpers import staff_login
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
-EXAMPLES = 2
+# Examples per operation and caller: requests valid by the schema, and requests it forbids.
+EXAMPLES = {GenerationMode.POSITIVE: 3, GenerationMode.NEGATIVE: 2}
 CALLERS = {
     "anonymous": None,
     "resident": "anna@heitje.example",
@@ -41,6 +41,21 @@ CALLERS = {
     "admin": "admin@heitje.example",
 }
 TOKEN_CALLERS = {"resident", "owner", "cashier"}
+
+# Checks an operation cannot pass, each with the reason. `positive_data_acceptance` expects a
+# request valid by the schema to succeed; no schema can say which secret is right or which row
+# exists, so these refuse valid-looking requests by design (and must).
+SECRET = "the password or the link token from the mail is a secret no schema describes"
+KNOWN: dict[str, tuple[set[str], str]] = {
+    "POST /api/v1/auth/login/": ({"positive_data_acceptance"}, SECRET),
+    "POST /api/v1/auth/token/": ({"positive_data_acceptance"}, SECRET),
+    "POST /api/v1/auth/verify-email/": ({"positive_data_acceptance"}, SECRET),
+    "POST /api/v1/auth/confirm-email/": ({"positive_data_acceptance"}, SECRET),
+    "POST /api/v1/residents/": (
+        {"positive_data_acceptance"},
+        "a neighbourhood id that does not exist is refused with 422 registration-refused",
+    ),
+}
 
 
 @pytest.fixture(autouse=True)
@@ -79,6 +94,43 @@ def _operations():
     return [result.ok() for result in schema.get_all_operations()]
 
 
+def _run(
+    operation: Any,
+    mode: GenerationMode,
+    examples: int,
+    checks: list[Any],
+    credentials: dict[str, dict[str, str]],
+    failures: dict[str, str],
+) -> None:
+    @given(case=operation.as_strategy(mode))
+    @hypothesis.settings(
+        max_examples=examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(case: Any) -> None:
+        # schemathesis raises a BaseExceptionGroup, which hypothesis would not report as a
+        # failed example: each operation's first failure is collected and reported at the end.
+        if operation.label in failures:
+            return
+        excluded, _reason = KNOWN.get(operation.label, (set(), ""))
+        try:
+            case.call_and_validate(
+                checks=[c for c in checks if c.__name__ not in excluded], **credentials
+            )
+        except FailureGroup as error:
+            failures[operation.label] = str(error)
+
+    try:
+        check()
+    except hypothesis.errors.Unsatisfiable:
+        # No invalid request exists for an operation that reads no parameters and no body.
+        assert mode is GenerationMode.NEGATIVE
+
+
 @pytest.mark.parametrize("caller", CALLERS)
 def test_every_operation_keeps_to_the_schema(caller):
     seed_demo()
@@ -88,29 +140,8 @@ def test_every_operation_keeps_to_the_schema(caller):
     assert len(checks) > 10
     failures: dict[str, str] = {}
     for operation in _operations():
-        strategy = st.one_of(
-            operation.as_strategy(GenerationMode.POSITIVE),
-            operation.as_strategy(GenerationMode.NEGATIVE),
-        )
-
-        @given(case=strategy)
-        @hypothesis.settings(
-            max_examples=EXAMPLES,
-            derandomize=True,
-            database=None,
-            deadline=None,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
-        def check(case: Any) -> None:
-            # schemathesis raises a BaseExceptionGroup, which hypothesis would not report as a
-            # failed example: each operation's first failure is collected and reported at the end.
-            if operation.label in failures:
-                return
-            try:
-                case.call_and_validate(checks=checks, **credentials)
-            except FailureGroup as error:
-                failures[operation.label] = str(error)
-
-        check()
-    assert not failures, "\n\n".join(f"{label}:\n{text}" for label, text in failures.items())
+        for mode, examples in EXAMPLES.items():
+            _run(operation, mode, examples, checks, credentials, failures)
+    if failures:  # pytest.fail prints the whole report; an assert message would be cut short
+        report = "\n\n".join(f"{label}:\n{text}" for label, text in sorted(failures.items()))
+        pytest.fail(f"{len(failures)} operations fail as {caller}:\n\n{report}", pytrace=False)
