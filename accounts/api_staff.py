@@ -15,9 +15,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import staff
 from core.api import Page, page_response
 
+from . import staff
 from .models import STAFF_ROLES, Neighbourhood, ResidentProfile, User
 from .permissions import staff_permission
 

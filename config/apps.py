@@ -8,7 +8,8 @@ class SiteConfig(AppConfig):
     label = "site_config"
 
     def ready(self) -> None:
-        from . import metrics
-        from . import schema  # noqa: F401 (its schema extensions register on import)
+        # config.schema's extensions register themselves when the module is imported.
+        from . import metrics, schema
 
         metrics.register()
+        del schema

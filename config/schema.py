@@ -54,8 +54,10 @@ class StrictSerializerExtension(OpenApiSerializerExtension):
 
 
 def _codes(base: type) -> set[str]:
-    found = {base.code} if isinstance(getattr(base, "code", None), str) else set()
-    for sub in base.__subclasses__():
+    code = getattr(base, "code", None)
+    found = {code} if isinstance(code, str) else set()
+    subclasses: list[type] = base.__subclasses__()
+    for sub in subclasses:
         found |= _codes(sub)
     return found
 

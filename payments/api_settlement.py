@@ -191,6 +191,7 @@ def _batch_body(batch: VoucherBatch) -> dict[str, Any]:
 
 class StaffVoucherBatchesView(APIView):
     pagination_class = Page
+
     def get_permissions(self) -> list[Any]:
         if self.request.method == "POST":
             return [VoucherRequestPermission()]
@@ -349,7 +350,9 @@ class StaffSepaExportsView(APIView):
     )
     def get(self, request: Request) -> Response:
         """Transfer files, newest first."""
-        return page_response(self, request, settlement.sepa_exports_for_staff(), serializer=SepaExportSerializer)
+        return page_response(
+            self, request, settlement.sepa_exports_for_staff(), serializer=SepaExportSerializer
+        )
 
     @extend_schema(request=None, responses={201: SepaExportSerializer}, tags=["settlement"])
     def post(self, request: Request) -> Response:

@@ -60,9 +60,9 @@ def test_a_page_in_range_reads_as_documented(admin_api, schema):
 
 def test_every_operation_documents_its_problems(schema):
     problem = {"$ref": "#/components/schemas/Problem"}
-    assert "/problems/insufficient-funds" in schema["components"]["schemas"]["Problem"][
-        "description"
-    ]
+    assert (
+        "/problems/insufficient-funds" in schema["components"]["schemas"]["Problem"]["description"]
+    )
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             responses = operation["responses"]
