@@ -6,9 +6,9 @@ Which statuses an operation can answer follows from how its view is built, not f
 by hand: every operation may answer 503 (the database is unreachable, config.problems); 429 where
 the view is throttled; 401 and 403 where it authenticates (a refused token, a missing session, a
 failed CSRF check) or needs a permission; 404 where the path names something; 400 where it reads
-a query string or a body (invalid fields, a malformed body); and an operation that changes state
-415 (a body in another media type), 409 (the state refuses it now) and 422 (it can never succeed
-as it is). tests/fuzz holds the schema to this with schemathesis.
+a query string or a body (400 invalid fields or a malformed body, 422 a value a domain rule
+refuses); and an operation that changes state 415 (a body in another media type) and 409 (the
+state refuses it now). tests/fuzz holds the schema to this with schemathesis.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def _statuses(method: str, operation: dict[str, Any], view: type | None) -> list
         statuses.add("404")
     body = "requestBody" in operation
     if body or any(p.get("in") == "query" for p in parameters):
-        statuses.add("400")
+        statuses |= {"400", "422"}
     if method in UNSAFE:
         statuses |= {"400", "404", "409", "415", "422"}
     return sorted(statuses)
