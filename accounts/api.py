@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from ledger import selectors as ledger_selectors
 
 from . import selectors, services
+from .api_me import PASSWORD_MIN_LENGTH
 from .errors import NotAResident
 from .models import ResidentProfile, Role
 from .permissions import staff_permission
@@ -20,7 +21,10 @@ from .permissions import staff_permission
 class SignUpSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(
-        max_length=128, write_only=True, style={"input_type": "password"}
+        min_length=PASSWORD_MIN_LENGTH,
+        max_length=128,
+        write_only=True,
+        style={"input_type": "password"},
     )
     display_name = serializers.CharField(max_length=100)
     neighbourhood = serializers.IntegerField(required=False, allow_null=True, min_value=1)

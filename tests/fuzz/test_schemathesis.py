@@ -60,6 +60,7 @@ KNOWN: dict[str, tuple[set[str], str]] = {
     "POST /api/v1/auth/verify-email/": (ACCEPTS, SECRET),
     "POST /api/v1/auth/confirm-email/": (ACCEPTS, SECRET),
     "POST /api/v1/me/delete/": (ACCEPTS, SECRET),
+    "POST /api/v1/me/password/": (ACCEPTS, SECRET),
     "POST /api/v1/wallet/residency/": (ACCEPTS, SECRET),
     "POST /api/v1/shops/invites/accept/": (ACCEPTS, SECRET),
     "GET /api/v1/wallet/pay-shop/": (ACCEPTS, SIGNED),
@@ -70,20 +71,44 @@ KNOWN: dict[str, tuple[set[str], str]] = {
         ACCEPTS,
         "a neighbourhood id that does not exist is refused with 422 registration-refused",
     ),
+    "POST /api/v1/staff/members/": (
+        ACCEPTS,
+        "an address that already has an account is refused (422 staff-refused): state",
+    ),
+    "POST /api/v1/staff/voucher-batches/": (
+        ACCEPTS,
+        "an expiry in the past is refused (422 voucher-refused): the clock, not the schema",
+    ),
+    # Follow-ups (see the report): these answer JSON as documented, but the schema also offers
+    # form and multipart bodies, which cannot carry a null or an empty list, and PATCH bodies
+    # documented all-optional where the operation needs its one field.
+    "PATCH /api/v1/me/": (ACCEPTS, "a form body cannot say null; `{}` changes nothing (400)"),
+    "PATCH /api/v1/staff/neighbourhoods/{neighbourhood_id}/": (
+        ACCEPTS,
+        "a rename needs its `name`; drf-spectacular documents PATCH bodies all-optional",
+    ),
+    "PUT /api/v1/staff/members/{user_id}/roles/": (
+        ACCEPTS,
+        "a multipart body cannot carry an empty list of roles",
+    ),
 }
 # Findings in rewards/api*.py and accounts/api_shops.py, which are being moved (rewards/api/,
 # shops/api.py) while this lands: the integrator applies the fixes listed in the report of
 # issue 13 section 2 after the move and removes these entries.
+LISTED = {"response_schema_conformance", "negative_data_rejection"}  # a page, limit unchecked
 PENDING_MOVE: dict[str, set[str]] = {
-    "GET /api/v1/claims/": {"response_schema_conformance"},
-    "GET /api/v1/notifications/": {"response_schema_conformance"},
-    "GET /api/v1/tasks/": {"response_schema_conformance"},
-    "GET /api/v1/staff/campaigns/": {"response_schema_conformance"},
-    "GET /api/v1/staff/mint-requests/": {"response_schema_conformance"},
-    "GET /api/v1/staff/review/": {"response_schema_conformance"},
-    "GET /api/v1/staff/tasks/": {"response_schema_conformance"},
-    "POST /api/v1/staff/tasks/": ACCEPTS,
-    "POST /api/v1/shops/": ACCEPTS,
+    "GET /api/v1/claims/": LISTED,
+    "GET /api/v1/notifications/": LISTED,
+    "GET /api/v1/tasks/": LISTED | ACCEPTS,  # lat/lon ranges undocumented
+    "GET /api/v1/staff/campaigns/": LISTED,
+    "GET /api/v1/staff/mint-requests/": LISTED,
+    "GET /api/v1/staff/review/": LISTED,
+    "GET /api/v1/staff/tasks/": LISTED,
+    "GET /api/v1/staff/shops/": LISTED,
+    "POST /api/v1/staff/tasks/": ACCEPTS,  # category choices undocumented
+    "POST /api/v1/staff/campaigns/": ACCEPTS,  # ends before it starts: 422 (cross-field rule)
+    "POST /api/v1/shops/": ACCEPTS,  # the IBAN's checksum
+    "POST /api/v1/claims/{claim_id}/submit/": ACCEPTS,  # latitude/longitude ranges undocumented
 }
 
 
