@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import login, logout, password_validation, update_session_auth_hash
 from django.http import HttpRequest
 from django.urls import URLPattern, URLResolver, path
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -45,9 +45,9 @@ class StrictSerializer(serializers.Serializer):
 # The shortest password the validators accept (AUTH_PASSWORD_VALIDATORS), so the schema says it.
 PASSWORD_MIN_LENGTH: int | None = next(
     (
-        int(validator.get("OPTIONS", {}).get("min_length", 8))
-        for validator in settings.AUTH_PASSWORD_VALIDATORS
-        if validator["NAME"].endswith(".MinimumLengthValidator")
+        validator.min_length
+        for validator in password_validation.get_default_password_validators()
+        if isinstance(validator, password_validation.MinimumLengthValidator)
     ),
     None,
 )
