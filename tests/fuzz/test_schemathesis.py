@@ -87,6 +87,14 @@ KNOWN: dict[str, tuple[set[str], str]] = {
         ACCEPTS,
         "a rename needs its `name`; drf-spectacular documents PATCH bodies all-optional",
     ),
+    "POST /api/v1/staff/invite-codes/": (
+        ACCEPTS,
+        "text of only spaces is trimmed and then blank; the schema cannot say `not only spaces`",
+    ),
+    "POST /api/v1/wallet/pay-codes/": (
+        ACCEPTS,
+        "confirm_up_to above PAYMENT_MAX is refused (422 limit-exceeded); a follow-up documents it",
+    ),
     "PUT /api/v1/staff/members/{user_id}/roles/": (
         ACCEPTS,
         "a multipart body cannot carry an empty list of roles",
@@ -108,6 +116,8 @@ PENDING_MOVE: dict[str, set[str]] = {
     "POST /api/v1/staff/tasks/": ACCEPTS,  # category choices undocumented
     "POST /api/v1/staff/campaigns/": ACCEPTS,  # ends before it starts: 422 (cross-field rule)
     "POST /api/v1/shops/": ACCEPTS,  # the IBAN's checksum
+    "PATCH /api/v1/shops/{shop_id}/": ACCEPTS,  # blank address and IBAN undocumented
+    "PATCH /api/v1/staff/tasks/{task_id}/": ACCEPTS,  # category choices undocumented
     "POST /api/v1/claims/{claim_id}/submit/": ACCEPTS,  # latitude/longitude ranges undocumented
 }
 
