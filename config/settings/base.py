@@ -307,6 +307,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Several resources have a `status`; each set of choices gets its own name in the schema.
     "ENUM_NAME_OVERRIDES": {
+        "LanguageEnum": LANGUAGES,
         "ShopStatusEnum": "accounts.models.ShopStatus",
         "ShopCategoryEnum": "accounts.models.ShopCategory",
         "CampaignStatusEnum": "rewards.models.CampaignStatus",
