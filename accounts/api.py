@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from ledger import selectors as ledger_selectors
 
 from . import selectors, services
+from .api_me import PASSWORD_MIN_LENGTH
 from .errors import NotAResident
 from .models import ResidentProfile, Role
 from .permissions import staff_permission
@@ -20,7 +21,10 @@ from .permissions import staff_permission
 class SignUpSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(
-        max_length=128, write_only=True, style={"input_type": "password"}
+        min_length=PASSWORD_MIN_LENGTH,
+        max_length=128,
+        write_only=True,
+        style={"input_type": "password"},
     )
     display_name = serializers.CharField(max_length=100)
     neighbourhood = serializers.IntegerField(required=False, allow_null=True, min_value=1)
@@ -56,7 +60,12 @@ class StatementSerializer(serializers.Serializer):
 
 
 class StatementQuerySerializer(serializers.Serializer):
-    before = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
+    before = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**62,
+        help_text="`next_before` of the previous page",
+    )
     limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
 
 
@@ -134,10 +143,7 @@ class WalletStatementView(APIView):
     permission_classes = (IsAuthenticated, IsResident)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("before", int, description="`next_before` of the previous page"),
-            OpenApiParameter("limit", int, description="1 to 200, default 50"),
-        ],
+        parameters=[StatementQuerySerializer],
         responses=StatementSerializer,
         tags=["wallet"],
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import login, logout, update_session_auth_hash
+from django.conf import settings
+from django.contrib.auth import login, logout, password_validation, update_session_auth_hash
 from django.http import HttpRequest
 from django.urls import URLPattern, URLResolver, path
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -41,9 +42,25 @@ class StrictSerializer(serializers.Serializer):
         return attrs
 
 
-def _password() -> serializers.CharField:
+# The shortest password the validators accept (AUTH_PASSWORD_VALIDATORS), so the schema says it.
+PASSWORD_MIN_LENGTH: int | None = next(
+    (
+        validator.min_length
+        for validator in password_validation.get_default_password_validators()
+        if isinstance(validator, password_validation.MinimumLengthValidator)
+    ),
+    None,
+)
+
+
+def _password(*, new: bool = False) -> serializers.CharField:
+    """A password field; a new one documents the shortest length the validators accept."""
     return serializers.CharField(
-        max_length=128, trim_whitespace=False, write_only=True, style={"input_type": "password"}
+        min_length=PASSWORD_MIN_LENGTH if new else None,
+        max_length=128,
+        trim_whitespace=False,
+        write_only=True,
+        style={"input_type": "password"},
     )
 
 
@@ -102,14 +119,12 @@ class MeUpdateSerializer(StrictSerializer):
     neighbourhood = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=2**62
     )
-    preferred_language = serializers.CharField(
-        max_length=2, required=False, help_text="nl, de or en"
-    )
+    preferred_language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
 
 
 class PasswordChangeSerializer(StrictSerializer):
     current_password = _password()
-    new_password = _password()
+    new_password = _password(new=True)
 
 
 class EmailChangeSerializer(StrictSerializer):

@@ -10,11 +10,12 @@ from django.conf import settings
 from django.urls import URLPattern, URLResolver, path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from core.api import Page, page_response
 
 from . import staff
 from .models import STAFF_ROLES, Neighbourhood, ResidentProfile, User
@@ -101,12 +102,6 @@ def _user(request: Request) -> User:
     return user
 
 
-def _page(request: Request, view: APIView, queryset: Any, serializer: type) -> Response:
-    paginator = LimitOffsetPagination()
-    rows: list[Any] = paginator.paginate_queryset(queryset, request, view=view) or []
-    return paginator.get_paginated_response(serializer(rows, many=True).data)
-
-
 class PublicNeighbourhoodsView(APIView):
     permission_classes = (AllowAny,)
     authentication_classes = ()
@@ -158,13 +153,12 @@ class StaffNeighbourhoodView(APIView):
 
 class AuditLogView(APIView):
     permission_classes = (staff_permission(*staff.ADMIN_ROLES),)
+    pagination_class = Page
 
     @extend_schema(
         parameters=[
             OpenApiParameter("action", str, description="exact, or a prefix ending in a dot"),
             OpenApiParameter("actor", str, description="the actor's email address"),
-            OpenApiParameter("limit", int),
-            OpenApiParameter("offset", int),
         ],
         responses=AuditEventSerializer(many=True),
         tags=["staff"],
@@ -177,18 +171,17 @@ class AuditLogView(APIView):
             action=query.validated_data.get("action", ""),
             actor=query.validated_data.get("actor", ""),
         )
-        return _page(request, self, events, AuditEventSerializer)
+        return page_response(self, request, events, serializer=AuditEventSerializer)
 
 
 class ResidentsView(APIView):
     permission_classes = (staff_permission(*staff.RESIDENT_ROLES),)
+    pagination_class = Page
 
     @extend_schema(
         parameters=[
             OpenApiParameter("q", str, description="part of the name or email address"),
             OpenApiParameter("verified", bool),
-            OpenApiParameter("limit", int),
-            OpenApiParameter("offset", int),
         ],
         responses=StaffResidentSerializer(many=True),
         tags=["staff"],
@@ -201,7 +194,7 @@ class ResidentsView(APIView):
             query=query.validated_data.get("q", ""),
             verified=query.validated_data.get("verified"),
         )
-        return _page(request, self, residents, StaffResidentSerializer)
+        return page_response(self, request, residents, serializer=StaffResidentSerializer)
 
 
 class MembersView(APIView):

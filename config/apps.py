@@ -14,9 +14,11 @@ class SiteConfig(AppConfig):
 
         from core.translations import catalogs_compile
 
-        from . import metrics
+        # config.schema's extensions register themselves when the module is imported.
+        from . import metrics, schema
 
         metrics.register()
+        del schema
         # Every way of starting the service loads the apps: the pages are in the person's
         # language however it was started, without a separate build step.
         catalogs_compile(locale_dirs=[Path(p) for p in settings.LOCALE_PATHS])

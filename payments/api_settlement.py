@@ -16,13 +16,13 @@ from django.urls import URLPattern, URLResolver, path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role, User
 from accounts.permissions import staff_permission
+from core.api import Page, page_response
 from shops.selectors import shop_membership
 
 from . import settlement, voucher_batches, vouchers
@@ -180,12 +180,6 @@ class SepaExportSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-def _page(view: APIView, request: Request, rows: Any, serializer: type) -> Response:
-    paginator: LimitOffsetPagination = LimitOffsetPagination()
-    page: list[Any] | None = paginator.paginate_queryset(rows, request, view=view)
-    return paginator.get_paginated_response(serializer(page, many=True).data)
-
-
 def _batch_body(batch: VoucherBatch) -> dict[str, Any]:
     """A batch just written, with its redeemed count (as the listing annotates it)."""
     found = voucher_batches.voucher_batches_for_staff().get(pk=batch.pk)
@@ -196,6 +190,8 @@ def _batch_body(batch: VoucherBatch) -> dict[str, Any]:
 
 
 class StaffVoucherBatchesView(APIView):
+    pagination_class = Page
+
     def get_permissions(self) -> list[Any]:
         if self.request.method == "POST":
             return [VoucherRequestPermission()]
@@ -204,8 +200,6 @@ class StaffVoucherBatchesView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, enum=VoucherBatchStatus.values),
-            OpenApiParameter("limit", int),
-            OpenApiParameter("offset", int),
         ],
         responses=VoucherBatchSerializer(many=True),
         tags=["vouchers"],
@@ -216,7 +210,7 @@ class StaffVoucherBatchesView(APIView):
         query = VoucherBatchQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         rows = voucher_batches.voucher_batches_for_staff(status=query.validated_data.get("status"))
-        return _page(self, request, rows, VoucherBatchSerializer)
+        return page_response(self, request, rows, serializer=VoucherBatchSerializer)
 
     @extend_schema(
         request=VoucherBatchRequestSerializer,
@@ -288,13 +282,12 @@ class StaffVoucherBatchSheetView(APIView):
 
 
 class StaffSettlementsView(APIView):
+    pagination_class = Page
     permission_classes = (SettlementReadPermission,)
 
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, enum=SettlementStatus.values),
-            OpenApiParameter("limit", int),
-            OpenApiParameter("offset", int),
         ],
         responses=SettlementSerializer(many=True),
         tags=["settlement"],
@@ -304,7 +297,7 @@ class StaffSettlementsView(APIView):
         query = StaffSettlementQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         rows = settlement.settlements_for_staff(status=query.validated_data.get("status"))
-        return _page(self, request, rows, SettlementSerializer)
+        return page_response(self, request, rows, serializer=SettlementSerializer)
 
 
 class StaffSettlementApproveView(APIView):
@@ -348,16 +341,18 @@ class StaffSettlementRejectView(APIView):
 
 
 class StaffSepaExportsView(APIView):
+    pagination_class = Page
     permission_classes = (SepaPermission,)
 
     @extend_schema(
-        parameters=[OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
         responses=SepaExportSerializer(many=True),
         tags=["settlement"],
     )
     def get(self, request: Request) -> Response:
         """Transfer files, newest first."""
-        return _page(self, request, settlement.sepa_exports_for_staff(), SepaExportSerializer)
+        return page_response(
+            self, request, settlement.sepa_exports_for_staff(), serializer=SepaExportSerializer
+        )
 
     @extend_schema(request=None, responses={201: SepaExportSerializer}, tags=["settlement"])
     def post(self, request: Request) -> Response:

@@ -265,7 +265,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "config.problems.problem_exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.Page",
     "PAGE_SIZE": 50,
     # DRF's throttles, counting anonymous requests per core.http; NUM_PROXIES too,
     # for any other DRF throttle a view may name.
@@ -302,7 +302,15 @@ REST_KNOX = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Heitje ledger API",
     "VERSION": "1",
-    "DESCRIPTION": "Errors are application/problem+json (RFC 9457) with a stable `type`.",
+    "DESCRIPTION": (
+        "Errors are application/problem+json (RFC 9457) with a stable `type`; every operation "
+        "documents the problem statuses it can answer (the `Problem` schema lists the types)."
+    ),
+    # The problem responses of every operation (config.schema), after the enums are named.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.problem_responses",
+    ],
     # Swagger UI's files come from this app's static files (drf-spectacular-sidecar): no CDN
     # runs script on the API's origin, and the CSP allows nothing but this origin.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -310,6 +318,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Several resources have a `status`; each set of choices gets its own name in the schema.
     "ENUM_NAME_OVERRIDES": {
+        "LanguageEnum": LANGUAGES,
         "ShopStatusEnum": "shops.models.ShopStatus",
         "ShopCategoryEnum": "shops.models.ShopCategory",
         "CampaignStatusEnum": "rewards.models.CampaignStatus",

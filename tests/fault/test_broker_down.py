@@ -14,8 +14,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from celery import Celery
-from kombu import pools as kombu_pools
 from django.conf import settings as django_settings
+from kombu import pools as kombu_pools
 from rest_framework.test import APIClient
 
 from accounts.models import MailSent

@@ -1,0 +1,78 @@
+"""The one pagination of the API's lists: `?limit=&offset=`, answered as
+`{count, next, previous, results}`.
+
+A list view sets `pagination_class = Page` (so the schema documents it as paginated) and returns
+`page_response(...)`. `limit` and `offset` are checked, not trusted: a value out of range is a
+400 with the field named, never a query PostgreSQL cannot run (a limit past bigint was a 500).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from rest_framework import serializers
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+# Far past any list the service will hold, and well inside PostgreSQL's bigint with a limit added.
+MAX_OFFSET = 2**31 - 1
+
+
+class PageQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
+    offset = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET, default=0)
+
+
+class Page(LimitOffsetPagination):
+    """LimitOffsetPagination with validated bounds: a bad `limit` or `offset` is refused (400,
+    problem+json) rather than clamped or passed to the database."""
+
+    default_limit = DEFAULT_LIMIT
+    max_limit = MAX_LIMIT
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        # Both are checked before DRF reads them, so an error names every bad field at once.
+        query = PageQuerySerializer(
+            data={
+                name: request.query_params[name]
+                for name in (self.limit_query_param, self.offset_query_param)
+                if name in request.query_params
+            }
+        )
+        query.is_valid(raise_exception=True)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        bounds = {
+            self.limit_query_param: {"minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+            self.offset_query_param: {"minimum": 0, "maximum": MAX_OFFSET, "default": 0},
+        }
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"] = {**parameter["schema"], **bounds[parameter["name"]]}
+        return parameters
+
+
+def page_response(
+    view: APIView,
+    request: Request,
+    rows: Any,
+    *,
+    serializer: type[serializers.BaseSerializer] | None = None,
+    body: Callable[[Any], Any] | None = None,
+) -> Response:
+    """One page of `rows` as `{count, next, previous, results}`, each row written by
+    `serializer` (or by the function `body`)."""
+    paginator = Page()
+    page: Iterable[Any] = paginator.paginate_queryset(rows, request, view=view) or []
+    if serializer is not None:
+        results: Any = serializer(page, many=True).data
+    else:
+        assert body is not None
+        results = [body(row) for row in page]
+    return paginator.get_paginated_response(results)
