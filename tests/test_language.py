@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
@@ -150,7 +151,7 @@ def free_port() -> int:
 def test_a_plain_runserver_without_compiled_catalogs_serves_dutch(tmp_path):
     """`manage.py runserver` on a checkout whose catalogs were never compiled (no dev.py, no
     build step): the first page is in Dutch, and the catalogs are there afterwards."""
-    for name in ("accounts", "config", "core", "demo", "ledger", "payments", "rewards"):
+    for name in ("accounts", "config", "core", "demo", "ledger", "payments", "rewards", "shops"):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("templates", "static"):
         (tmp_path / name).symlink_to(ROOT / name)
@@ -159,14 +160,16 @@ def test_a_plain_runserver_without_compiled_catalogs_serves_dutch(tmp_path):
     assert not list((tmp_path / "locale").glob("*/LC_MESSAGES/*.mo"))
 
     port = free_port()
-    database = settings.DATABASES["default"]
+    # The test database, reached the way this run reaches its server (TCP, or the embedded
+    # server's socket as `dev.py` gives it).
+    base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/heitje"
+    test_database = urlunsplit(
+        urlsplit(base)._replace(path=f"/{settings.DATABASES['default']['NAME']}")
+    )
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.dev",
-        "DATABASE_URL": (
-            f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST']}:"
-            f"{database['PORT']}/{database['NAME']}"
-        ),
+        "DATABASE_URL": test_database,
         "VAR_DIR": str(tmp_path / "var"),
         "PYTHONPATH": str(tmp_path),
     }
