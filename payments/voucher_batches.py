@@ -35,7 +35,7 @@ from accounts import audit
 from accounts.errors import NotAllowed, NotFound
 from accounts.models import Role, User
 from accounts.permissions import has_role
-from accounts.templatetags.heitje import tokens
+from accounts.templatetags.heitje import tokens, tokens_unit
 from ledger import services as ledger_services
 from ledger.errors import AccountNotOpen, InsufficientFunds
 from ledger.models import AccountKind, TransferKind
@@ -144,8 +144,8 @@ def voucher_batch_request(
         )
     if not _whole(value) or not 0 < value <= settings.PAYMENT_MAX:
         raise VoucherRefused(
-            _("A voucher is worth more than nothing and at most %(max)d cents.")
-            % {"max": settings.PAYMENT_MAX},
+            _("A voucher is worth more than nothing and at most %(max)s.")
+            % {"max": tokens_unit(settings.PAYMENT_MAX)},
             field="value",
         )
     if not _whole(count) or not 0 < count <= COUNT_MAX:
