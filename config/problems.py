@@ -11,13 +11,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import translation
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from accounts.errors import AccountsError, SignInSlowedDown
+from accounts.errors import SignInSlowedDown
+from core.errors import CodedError
 from core.requests import request_id
-from ledger.errors import LedgerError
 
 from .metrics import problem_counted
 
@@ -33,16 +33,6 @@ DATABASE_UNAVAILABLE = (
     psycopg2.InterfaceError,
 )
 RETRY_AFTER_SECONDS = 10
-
-# How each domain error reads over HTTP: 409 when the state of the ledger refuses the request
-# (it might succeed later or was already done), 422 when the request itself can never succeed.
-LEDGER_STATUS = {
-    "insufficient-funds": status.HTTP_409_CONFLICT,
-    "account-not-open": status.HTTP_409_CONFLICT,
-    "idempotency-conflict": status.HTTP_409_CONFLICT,
-    "already-reversed": status.HTTP_409_CONFLICT,
-    "unknown-account": status.HTTP_404_NOT_FOUND,
-}
 
 _DRF_CODES = {
     exceptions.ValidationError: "validation-error",
@@ -74,13 +64,10 @@ def problem_body(
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every error a view raises becomes problem+json."""
-    if isinstance(exc, LedgerError):
-        code_status = LEDGER_STATUS.get(exc.code, status.HTTP_422_UNPROCESSABLE_ENTITY)
-        body = problem_body(code=exc.code, status_code=code_status, title=exc.message)
-        return Response(body, status=code_status, content_type=CONTENT_TYPE)
-    if isinstance(exc, AccountsError):
+    if isinstance(exc, CodedError):  # the domain errors and the ledger's, each with its status
         code_status = exc.status
-        fields: dict[str, Any] = {"errors": {exc.field: [exc.message]}} if exc.field else {}
+        field = getattr(exc, "field", None)
+        fields: dict[str, Any] = {"errors": {field: [exc.message]}} if field else {}
         body = problem_body(code=exc.code, status_code=code_status, title=exc.message, **fields)
         headers = (
             {"Retry-After": str(exc.retry_after)} if isinstance(exc, SignInSlowedDown) else None

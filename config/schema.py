@@ -18,8 +18,7 @@ from typing import Any
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework.permissions import AllowAny
 
-from accounts.errors import AccountsError
-from ledger.errors import LedgerError
+from core.errors import CodedError
 
 from .problems import _DRF_CODES, CONTENT_TYPE
 
@@ -65,7 +64,7 @@ def _codes(base: type) -> set[str]:
 def problem_types() -> list[str]:
     """Every problem `type` the API can answer, as `/problems/<code>`."""
     codes = set(_DRF_CODES.values()) | set(OTHER_TYPES)
-    codes |= _codes(LedgerError) | _codes(AccountsError)
+    codes |= _codes(CodedError)
     return [f"/problems/{code}" for code in sorted(codes)]
 
 
