@@ -1,12 +1,16 @@
 """Errors as RFC 9457 problem details (`application/problem+json`), with a stable `type` per
 error, for the whole API: DRF's exceptions, the domain errors of the services, and Django's own
-404 and 500 under /api/."""
+404 and 500 under /api/.
+
+Every problem answered sends `problem_answered` (with its code), which config.metrics counts:
+core knows nothing above it."""
 
 import sys
 from typing import Any
 
 import psycopg2
 from django import db
+from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -15,13 +19,13 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from accounts.errors import SignInSlowedDown
-from core.errors import CodedError
-from core.requests import request_id
-
-from .metrics import problem_counted
+from .errors import CodedError
+from .requests import request_id
 
 CONTENT_TYPE = "application/problem+json"
+
+# Sent with `code=` for every problem body written (config.metrics counts them per type).
+problem_answered = Signal()
 
 # The errors that mean "PostgreSQL cannot be reached or did not answer in time" (a refused or
 # timed-out connection, a lost one, a statement cancelled by statement_timeout): the request
@@ -55,7 +59,7 @@ def problem_body(
     if detail:
         body["detail"] = detail
     body.update(extra)
-    problem_counted(code)
+    problem_answered.send(sender=None, code=code)
     reference = request_id()
     if reference:  # the same id as the response header and the log lines (docs/operations.md)
         body["request_id"] = reference
@@ -69,9 +73,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         field = getattr(exc, "field", None)
         fields: dict[str, Any] = {"errors": {field: [exc.message]}} if field else {}
         body = problem_body(code=exc.code, status_code=code_status, title=exc.message, **fields)
-        headers = (
-            {"Retry-After": str(exc.retry_after)} if isinstance(exc, SignInSlowedDown) else None
-        )
+        retry_after = getattr(exc, "retry_after", None)  # a sign-in slowed down says how long
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
         return Response(body, status=code_status, content_type=CONTENT_TYPE, headers=headers)
     response = exception_handler(exc, context)
     if response is None:
