@@ -36,8 +36,8 @@ from accounts.errors import NotAllowed, NotFound
 from accounts.models import Role, User
 from accounts.permissions import has_role
 from accounts.tasks import mail_template
-from accounts.templatetags.heitje import tokens_unit
 from core.errors import DomainError
+from core.money import amount_unit
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.errors import AccountNotOpen, InsufficientFunds
@@ -287,7 +287,7 @@ def settlement_approve(*, approver: User, settlement_id: int) -> Settlement:
         except InsufficientFunds as exc:
             raise SettlementInsufficient(
                 _("The shop now holds %(balance)s, less than this settlement asks.")
-                % {"balance": tokens_unit(exc.balance)}
+                % {"balance": amount_unit(exc.balance)}
             ) from None
         except AccountNotOpen:
             raise SettlementStateConflict(

@@ -35,7 +35,7 @@ from accounts import audit
 from accounts.errors import NotAllowed, NotFound
 from accounts.models import Role, User
 from accounts.permissions import has_role
-from accounts.templatetags.heitje import tokens, tokens_unit
+from core.money import amount_format, amount_unit
 from ledger import services as ledger_services
 from ledger.errors import AccountNotOpen, InsufficientFunds
 from ledger.models import AccountKind, TransferKind
@@ -118,7 +118,7 @@ def _check_available(campaign: Campaign, total: int) -> None:
                 "The campaign's budget cannot pay for this batch: it needs %(total)s tokens, but "
                 "after what its published tasks may still cost only %(available)s are free."
             )
-            % {"total": tokens(total), "available": tokens(max(available, 0))},
+            % {"total": amount_format(total), "available": amount_format(max(available, 0))},
             field="count",
         )
 
@@ -145,7 +145,7 @@ def voucher_batch_request(
     if not _whole(value) or not 0 < value <= settings.PAYMENT_MAX:
         raise VoucherRefused(
             _("A voucher is worth more than nothing and at most %(max)s.")
-            % {"max": tokens_unit(settings.PAYMENT_MAX)},
+            % {"max": amount_unit(settings.PAYMENT_MAX)},
             field="value",
         )
     if not _whole(count) or not 0 < count <= COUNT_MAX:
