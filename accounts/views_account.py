@@ -190,7 +190,7 @@ def delete_view(request: HttpRequest) -> HttpResponse:
     form = DeleteForm(request.POST or None)
 
     def erase(data: dict[str, Any]) -> HttpResponse:
-        privacy.account_delete(
+        privacy.person_erase(
             user=user, password=data["password"], confirm=data["confirm"], request=request
         )
         logout(request)

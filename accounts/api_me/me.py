@@ -207,7 +207,7 @@ class DeleteView(APIView):
         """Delete my account for good (password and `confirm: true`). Tokens left in the wallet
         go to the community fund; a shop owner must hand the shop over first (409)."""
         data = _validated(DeleteSerializer, request)
-        privacy.account_delete(
+        privacy.person_erase(
             user=_user(request),
             password=data["password"],
             confirm=data["confirm"],

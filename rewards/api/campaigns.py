@@ -15,6 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import Page
+
 from .. import campaigns, selectors
 from ..models import (
     Campaign,
@@ -86,6 +88,7 @@ def _campaign_body(campaign: Campaign) -> dict[str, Any]:
 
 
 class CampaignListView(APIView):
+    pagination_class = Page
     permission_classes = (AnyStaff,)
 
     @extend_schema(
@@ -201,6 +204,7 @@ class MintRequestCreateView(APIView):
 
 
 class MintRequestListView(APIView):
+    pagination_class = Page
     permission_classes = (AnyStaff,)
 
     @extend_schema(

@@ -18,6 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import Page
+
 from .. import claims, evidence, selectors
 from ..models import (
     Claim,
@@ -128,6 +130,7 @@ class TaskClaimView(APIView):
 
 
 class ClaimListView(APIView):
+    pagination_class = Page
     permission_classes = (IsAuthenticated, IsResident)
 
     @extend_schema(

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,6 +17,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Role, User
 from accounts.permissions import has_role, staff_permission
+from core.api import page_response
 
 from ..errors import NotAllowed
 
@@ -46,11 +46,6 @@ class PlainChoiceField(serializers.ChoiceField):
         super().__init__(choices=choices, **kwargs)
 
 
-class Page(LimitOffsetPagination):
-    default_limit = 50
-    max_limit = 200
-
-
 def request_user(request: Request) -> User:
     user = request.user
     assert isinstance(user, User)
@@ -58,6 +53,5 @@ def request_user(request: Request) -> User:
 
 
 def paginated(request: Request, view: APIView, qs: QuerySet[Any], body: Any) -> Response:
-    paginator = Page()
-    page = paginator.paginate_queryset(qs, request, view=view) or []
-    return paginator.get_paginated_response([body(item) for item in page])
+    """One page of `qs` (core.api: `limit` and `offset` checked), each row written by `body`."""
+    return page_response(view, request, qs, body=body)

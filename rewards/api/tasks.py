@@ -17,6 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import Page
+
 from .. import selectors, work
 from ..models import (
     Task,
@@ -131,6 +133,7 @@ def _task_body(task: Task) -> dict[str, Any]:
 
 
 class TaskStaffListView(APIView):
+    pagination_class = Page
     permission_classes = (AnyStaff,)
 
     @extend_schema(
@@ -279,6 +282,7 @@ class TaskBrowseQuerySerializer(serializers.Serializer):
 
 
 class TaskBrowseView(APIView):
+    pagination_class = Page
     permission_classes = (IsAuthenticated, IsResident)
 
     @extend_schema(
