@@ -8,7 +8,6 @@ from typing import Any
 from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
-    OpenApiParameter,
     extend_schema,
 )
 from rest_framework import serializers, status
@@ -132,15 +131,17 @@ def _task_body(task: Task) -> dict[str, Any]:
     return TaskStaffSerializer(task).data
 
 
+class TaskQuerySerializer(serializers.Serializer):
+    campaign = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
+    status = serializers.ChoiceField(choices=TaskStatus.choices, required=False)
+
+
 class TaskStaffListView(APIView):
     pagination_class = Page
     permission_classes = (AnyStaff,)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("campaign", int),
-            OpenApiParameter("status", str, enum=TaskStatus.values),
-        ],
+        parameters=[TaskQuerySerializer],
         responses=TaskStaffSerializer(many=True),
         tags=["tasks"],
     )
@@ -167,11 +168,6 @@ class TaskStaffListView(APIView):
             fields=_task_fields(form.validated_data),
         )
         return Response(_task_body(task), status=status.HTTP_201_CREATED)
-
-
-class TaskQuerySerializer(serializers.Serializer):
-    campaign = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
-    status = serializers.ChoiceField(choices=TaskStatus.choices, required=False)
 
 
 class TaskStaffDetailView(APIView):
@@ -277,7 +273,9 @@ def _resident_task_body(task: Task) -> dict[str, Any]:
 class TaskBrowseQuerySerializer(serializers.Serializer):
     neighbourhood = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     category = serializers.ChoiceField(choices=TaskCategory.choices, required=False)
-    lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    lat = serializers.FloatField(
+        required=False, min_value=-90, max_value=90, help_text="With lon: nearest first."
+    )
     lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
 
 
@@ -286,12 +284,7 @@ class TaskBrowseView(APIView):
     permission_classes = (IsAuthenticated, IsResident)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("neighbourhood", int),
-            OpenApiParameter("category", str, enum=TaskCategory.values),
-            OpenApiParameter("lat", float, description="With lon: nearest first."),
-            OpenApiParameter("lon", float),
-        ],
+        parameters=[TaskBrowseQuerySerializer],
         responses=TaskResidentSerializer(many=True),
         tags=["tasks"],
     )
