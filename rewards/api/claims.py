@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import IsResident
 from core.api import Page
 
 from .. import claims, evidence, selectors
@@ -25,7 +26,7 @@ from ..models import (
     Claim,
     ClaimStatus,
 )
-from .common import IsResident, PlainChoiceField, paginated, request_user
+from .common import PlainChoiceField, paginated, request_user
 
 
 class MyClaimDecisionSerializer(serializers.Serializer):

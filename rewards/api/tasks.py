@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import IsResident
 from core.api import Page
 
 from .. import selectors, work
@@ -24,7 +25,7 @@ from ..models import (
     TaskCategory,
     TaskStatus,
 )
-from .common import AnyStaff, IsResident, PlainChoiceField, paginated, request_user
+from .common import AnyStaff, PlainChoiceField, paginated, request_user
 
 # --- Tasks (staff) -----------------------------------------------------------------------
 
