@@ -4,7 +4,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,7 +15,7 @@ from . import selectors, services
 from .api_me import PASSWORD_MIN_LENGTH
 from .errors import NotAResident
 from .models import ResidentProfile, Role
-from .permissions import staff_permission
+from .permissions import IsResident, staff_permission
 
 
 class SignUpSerializer(serializers.Serializer):
@@ -67,13 +67,6 @@ class StatementQuerySerializer(serializers.Serializer):
         help_text="`next_before` of the previous page",
     )
     limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
-
-
-class IsResident(BasePermission):
-    message = "Only residents have a wallet."
-
-    def has_permission(self, request: Request, view: object) -> bool:
-        return "resident" in selectors.user_roles(user=request.user)  # type: ignore[arg-type]
 
 
 def _profile(request: Request) -> ResidentProfile:

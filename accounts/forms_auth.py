@@ -1,5 +1,5 @@
 """Forms of the sign-in, sign-up and account pages. They check shape only; the services check
-the rules and their refusals are put back on the field they name (`form_refusal`)."""
+the rules and their refusals are put back on the field they name (`core.http.form_refusal`)."""
 
 from __future__ import annotations
 
@@ -10,22 +10,12 @@ from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
-from .errors import AccountsError
+# Kept importable from here for the page views that still do (core.http is their home).
+from core.http import form_refusal as form_refusal
+from core.http import form_status as form_status
+
 from .models import Neighbourhood
 from .password_reset import password_reset_complete, password_reset_request
-
-
-def form_status(form: forms.Form) -> int:
-    """The status of a page that shows `form`: 422 once it was refused, else 200."""
-    return 422 if form.errors else 200
-
-
-def form_refusal(
-    form: forms.Form, exc: AccountsError, *, fields: dict[str, str] | None = None
-) -> None:
-    """Show a service's refusal on the field it names (or on the whole form)."""
-    field = (fields or {}).get(exc.field or "", exc.field)
-    form.add_error(field if field in form.fields else None, exc.message)
 
 
 def _email(label: Any = None, autocomplete: str = "email") -> forms.EmailField:

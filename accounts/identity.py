@@ -29,7 +29,7 @@ from django_otp import devices_for_user
 
 from . import tokens
 from .errors import (
-    AccountsError,
+    DomainError,
     LockedOut,
     NotFound,
     ProfileRefused,
@@ -49,14 +49,10 @@ VERIFY_SALT = "accounts.identity.verify-email"
 EMAIL_CHANGE_SALT = "accounts.identity.change-email"
 
 
-class InvalidCredentials(AccountsError):
-    code = "invalid-credentials"
-    status = 400
+class InvalidCredentials(DomainError, code="invalid-credentials", status=400): ...
 
 
-class EmailNotVerified(AccountsError):
-    code = "email-not-verified"
-    status = 403
+class EmailNotVerified(DomainError, code="email-not-verified", status=403): ...
 
 
 def _locked_out() -> LockedOut:

@@ -12,12 +12,13 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy
 from django_otp import user_has_device
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from .errors import NotAllowed, TwoFactorRequired
-from .models import STAFF_ROLES, RoleGrant, User
+from .models import STAFF_ROLES, Role, RoleGrant, User
 
 
 def roles_of(user: Any) -> set[str]:
@@ -32,6 +33,17 @@ def roles_of(user: Any) -> set[str]:
 
 def has_role(user: Any, roles: Iterable[str]) -> bool:
     return bool(roles_of(user) & set(roles))
+
+
+class IsResident(BasePermission):
+    """The API's one resident-only permission: signed in and holding the resident role. Anyone
+    else signed in is refused 403 (`permission-denied`); nobody signed in, 401/403
+    `not-authenticated`."""
+
+    message = gettext_lazy("Only residents can do this.")
+
+    def has_permission(self, request: Request, view: object) -> bool:
+        return has_role(request.user, (Role.RESIDENT,))
 
 
 def is_staff_member(user: Any) -> bool:

@@ -181,7 +181,7 @@ def erased_email(user: User) -> str:
     return f"erased-{user.pk}@erased.invalid"
 
 
-def account_delete(
+def person_erase(
     *, user: User, password: str, confirm: bool, request: HttpRequest | None = None
 ) -> None:
     """Delete one's own account, after typing the password again.

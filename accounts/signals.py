@@ -6,7 +6,7 @@ from django.dispatch import Signal
 # kwargs: user. Rewards pays claims that waited for it.
 residency_verified = Signal()
 
-# Sent by accounts.privacy.account_delete INSIDE its transaction, with the person's row locked
+# Sent by accounts.privacy.person_erase INSIDE its transaction, with the person's row locked
 # and before their wallet is emptied and closed; kwargs: user (not yet pseudonymised).
 # Receivers erase what their app holds about the person in the same transaction (work that
 # must wait for the commit, such as deleting files, goes in transaction.on_commit). A receiver

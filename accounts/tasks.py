@@ -8,8 +8,8 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.template.loader import render_to_string
-from django.utils import translation
+
+from core.mail import mail_render
 
 from .models import User
 
@@ -65,8 +65,5 @@ def mail_template(
     if language is None:
         language = to.preferred_language if isinstance(to, User) else settings.LANGUAGE_CODE
     address = to.email if isinstance(to, User) else to
-    context = {"site_url": settings.SITE_URL, **context}
-    with translation.override(language or settings.LANGUAGE_CODE):
-        subject = " ".join(render_to_string(f"mail/{template}_subject.txt", context).split())
-        body = render_to_string(f"mail/{template}.txt", context)
+    subject, body = mail_render(template=template, context=context, language=language)
     mail_send(to=address, subject=subject, body=body, key=key)

@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.problems import CONTENT_TYPE, problem_body
+from core.problems import CONTENT_TYPE, problem_body
 
 from .models import User
 

@@ -4,6 +4,7 @@ and privacy (download my data, delete my account)."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
@@ -14,19 +15,18 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.http import request_user, run_form
 from ledger.errors import LedgerError
 
 from . import identity, privacy, tokens
-from .errors import AccountsError, LockedOut, NotFound, VerificationRefused
-from .forms_auth import DeleteForm, EmailChangeForm, PasswordChangeForm, ProfileForm, form_refusal
+from .errors import LockedOut, NotFound, VerificationRefused
+from .forms_auth import DeleteForm, EmailChangeForm, PasswordChangeForm, ProfileForm
 from .models import ResidentProfile, User
 from .views_auth import lockout_page
 
 
 def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+    return request_user(request, User)
 
 
 @login_required
@@ -37,17 +37,17 @@ def account_home(request: HttpRequest) -> HttpResponse:
     resident = profile is not None
     if request.method == "POST":
         form = ProfileForm(request.POST, resident=resident)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
+
+        def save(cleaned: dict[str, Any]) -> HttpResponse:
+            data = dict(cleaned)
             if resident:
                 data["neighbourhood"] = data["neighbourhood"].pk if data["neighbourhood"] else None
-            try:
-                identity.profile_update(user=user, data=data)
-            except AccountsError as exc:
-                form_refusal(form, exc)
-            else:
-                messages.success(request, _("Your details are saved."))
-                return redirect("account-home")
+            identity.profile_update(user=user, data=data)
+            messages.success(request, _("Your details are saved."))
+            return redirect("account-home")
+
+        if saved := run_form(request, form, save):
+            return saved
     else:
         form = ProfileForm(
             resident=resident,
@@ -64,58 +64,60 @@ def account_home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def password_view(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+
+    def change(data: dict[str, Any]) -> HttpResponse:
         old_key = request.session.session_key
-        try:
-            user = identity.password_change(
-                user=_user(request),
-                current_password=form.cleaned_data["current_password"],
-                new_password=form.cleaned_data["new_password"],
-                request=request,
-                current_key=old_key,
-            )
-        except LockedOut as exc:
-            return lockout_page(request, exc)
-        except AccountsError as exc:
-            form_refusal(form, exc, fields={"password": "current_password"})
-        else:
-            update_session_auth_hash(request, user)
-            if old_key:
-                identity.session_rekey(old_key=old_key, new_key=request.session.session_key)
-            messages.success(
-                request, _("Your password is changed. Your other sessions have been ended.")
-            )
-            return redirect("account-home")
-    return render(request, "account/password.html", {"form": form})
+        user = identity.password_change(
+            user=_user(request),
+            current_password=data["current_password"],
+            new_password=data["new_password"],
+            request=request,
+            current_key=old_key,
+        )
+        update_session_auth_hash(request, user)
+        if old_key:
+            identity.session_rekey(old_key=old_key, new_key=request.session.session_key)
+        messages.success(
+            request, _("Your password is changed. Your other sessions have been ended.")
+        )
+        return redirect("account-home")
+
+    try:
+        changed = run_form(
+            request, form, change, fields={"password": "current_password"}, passing=(LockedOut,)
+        )
+    except LockedOut as exc:
+        return lockout_page(request, exc)
+    return changed or render(request, "account/password.html", {"form": form})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def email_view(request: HttpRequest) -> HttpResponse:
     form = EmailChangeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            identity.email_change_request(
-                user=_user(request),
-                password=form.cleaned_data["password"],
-                new_email=form.cleaned_data["new_email"],
-                request=request,
+
+    def change(data: dict[str, Any]) -> HttpResponse:
+        identity.email_change_request(
+            user=_user(request),
+            password=data["password"],
+            new_email=data["new_email"],
+            request=request,
+        )
+        messages.success(
+            request,
+            _(
+                "We sent a link to %(email)s. Your address changes when you open it; until "
+                "then you keep signing in with the old one."
             )
-        except LockedOut as exc:
-            return lockout_page(request, exc)
-        except AccountsError as exc:
-            form_refusal(form, exc)
-        else:
-            messages.success(
-                request,
-                _(
-                    "We sent a link to %(email)s. Your address changes when you open it; until "
-                    "then you keep signing in with the old one."
-                )
-                % {"email": form.cleaned_data["new_email"]},
-            )
-            return redirect("account-home")
-    return render(request, "account/email.html", {"form": form})
+            % {"email": data["new_email"]},
+        )
+        return redirect("account-home")
+
+    try:
+        changed = run_form(request, form, change, passing=(LockedOut,))
+    except LockedOut as exc:
+        return lockout_page(request, exc)
+    return changed or render(request, "account/email.html", {"form": form})
 
 
 def email_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
@@ -186,29 +188,27 @@ def data_view(request: HttpRequest) -> HttpResponse:
 def delete_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     form = DeleteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            privacy.account_delete(
-                user=user,
-                password=form.cleaned_data["password"],
-                confirm=form.cleaned_data["confirm"],
-                request=request,
-            )
-        except LockedOut as exc:
-            return lockout_page(request, exc)
-        except AccountsError as exc:
-            form_refusal(form, exc)
-        except LedgerError:
-            form.add_error(
-                None,
-                _(
-                    "Your wallet cannot be emptied right now (it may be frozen). Ask the "
-                    "municipality for help."
-                ),
-            )
-        else:
-            logout(request)
-            messages.success(request, _("Your account has been deleted. Goodbye."))
-            return redirect("home")
+
+    def erase(data: dict[str, Any]) -> HttpResponse:
+        privacy.person_erase(
+            user=user, password=data["password"], confirm=data["confirm"], request=request
+        )
+        logout(request)
+        messages.success(request, _("Your account has been deleted. Goodbye."))
+        return redirect("home")
+
+    try:
+        if erased := run_form(request, form, erase, passing=(LockedOut,)):
+            return erased
+    except LockedOut as exc:
+        return lockout_page(request, exc)
+    except LedgerError:
+        form.add_error(
+            None,
+            _(
+                "Your wallet cannot be emptied right now (it may be frozen). Ask the "
+                "municipality for help."
+            ),
+        )
     profile = ResidentProfile.objects.filter(user=user).select_related("wallet__currency").first()
     return render(request, "account/delete.html", {"form": form, "profile": profile})

@@ -24,11 +24,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core.errors import DomainError
+from core.http import form_refusal, is_htmx
 from ledger import selectors as ledger_selectors
 
 from . import selectors, services, wallet_hooks
-from .errors import AccountsError
-from .forms_auth import form_refusal
 from .models import ResidentProfile, User
 
 STATEMENT_PAGE = 20
@@ -73,11 +73,6 @@ def resident_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
         return view(request, profile, *args, **kwargs)
 
     return wrapped
-
-
-def _htmx(request: HttpRequest) -> bool:
-    """The request comes from htmx (django-htmx's middleware reads the HX-Request header)."""
-    return bool(getattr(request, "htmx", False))
 
 
 def _before(request: HttpRequest) -> int | None:
@@ -163,7 +158,7 @@ def wallet_home(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
 def wallet_statement(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
     """The next (older) lines of the statement: a fragment for htmx's "load more", else the
     whole wallet page from that point."""
-    if not _htmx(request):
+    if not is_htmx(request):
         return _page(request, profile, ResidencyCodeForm())
     return render(request, "wallet/_lines.html", _statement(profile, _before(request)))
 
@@ -184,11 +179,11 @@ def wallet_residency(request: HttpRequest, profile: ResidentProfile) -> HttpResp
             profile = services.residency_verify_with_code(
                 user=request.user, code=form.cleaned_data["code"]
             )
-        except AccountsError as exc:
+        except DomainError as exc:
             form_refusal(form, exc)
         else:
             verified_now = True
-    if _htmx(request):
+    if is_htmx(request):
         # htmx swaps only 2xx answers: the refusal is in the fragment, on the field.
         return render(
             request,

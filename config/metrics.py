@@ -24,6 +24,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from core.http import client_address
+from core.problems import problem_answered
 from ledger.models import Block, Transfer
 from ledger.monitoring import verify_status
 from payments.models import Payment, Refund, Settlement
@@ -35,7 +36,7 @@ REFUNDS = Counter("heitje_refunds", "Refunds committed.")
 PROBLEMS = Counter("heitje_problems", "problem+json answers, by problem type.", ["type"])
 
 
-def problem_counted(code: str) -> None:
+def _problem_answered(sender: Any, code: str, **kwargs: Any) -> None:
     PROBLEMS.labels(code).inc()
 
 
@@ -115,6 +116,7 @@ def register() -> None:
     """Called once from the app config: signals for the counters, the collector for gauges."""
     post_save.connect(_payment_saved, sender=Payment, dispatch_uid="metrics-payment")
     post_save.connect(_refund_saved, sender=Refund, dispatch_uid="metrics-refund")
+    problem_answered.connect(_problem_answered, dispatch_uid="metrics-problem")
     if _collector not in REGISTRY._collector_to_names:  # registered once, also in tests
         REGISTRY.register(_collector)
 

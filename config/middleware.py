@@ -4,13 +4,13 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from .problems import DATABASE_UNAVAILABLE, database_unavailable
+from core.problems import DATABASE_UNAVAILABLE, database_unavailable
 
 
 class DatabaseUnavailableMiddleware:
     """A view that fails because PostgreSQL is unreachable answers 503 with Retry-After
     (problem+json on the API, a friendly page elsewhere) instead of a 500. Failures outside
-    views (a session middleware) reach config.problems.server_error, which does the same."""
+    views (a session middleware) reach core.problems.server_error, which does the same."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

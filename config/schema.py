@@ -3,7 +3,7 @@ on every operation, the problem+json responses (RFC 9457) it can answer, all wit
 component whose description lists the `type`s.
 
 Which statuses an operation can answer follows from how its view is built, not from a list kept
-by hand: every operation may answer 503 (the database is unreachable, config.problems); 429 where
+by hand: every operation may answer 503 (the database is unreachable, core.problems); 429 where
 the view is throttled; 401 and 403 where it authenticates (a refused token, a missing session, a
 failed CSRF check) or needs a permission; 404 where the path names something; 400 where it reads
 a query string or a body (400 invalid fields or a malformed body, 422 a value a domain rule
@@ -18,10 +18,8 @@ from typing import Any
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework.permissions import AllowAny
 
-from accounts.errors import AccountsError
-from ledger.errors import LedgerError
-
-from .problems import _DRF_CODES, CONTENT_TYPE
+from core.errors import CodedError
+from core.problems import _DRF_CODES, CONTENT_TYPE
 
 COMPONENT = "Problem"
 UNSAFE = {"post", "put", "patch", "delete"}
@@ -36,7 +34,7 @@ DESCRIPTIONS = {
     "429": "Too many requests; wait as long as `Retry-After` says.",
     "503": "The service is briefly unavailable; nothing was changed. Retry after `Retry-After`.",
 }
-# Problems raised outside DRF's handler (config.problems) or by the throttles and middleware.
+# Problems raised outside DRF's handler (core.problems) or by the throttles and middleware.
 OTHER_TYPES = ("not-found", "permission-denied", "service-unavailable", "server-error")
 
 
@@ -65,7 +63,7 @@ def _codes(base: type) -> set[str]:
 def problem_types() -> list[str]:
     """Every problem `type` the API can answer, as `/problems/<code>`."""
     codes = set(_DRF_CODES.values()) | set(OTHER_TYPES)
-    codes |= _codes(LedgerError) | _codes(AccountsError)
+    codes |= _codes(CodedError)
     return [f"/problems/{code}" for code in sorted(codes)]
 
 

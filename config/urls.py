@@ -9,9 +9,9 @@ from shops import views as shops_views
 
 from . import metrics, views
 
-handler403 = "config.problems.permission_denied"
-handler404 = "config.problems.page_not_found"
-handler500 = "config.problems.server_error"
+handler403 = "core.problems.permission_denied"
+handler404 = "core.problems.page_not_found"
+handler500 = "core.problems.server_error"
 
 # The Django admin where ADMIN_URL says, or nowhere when ADMIN_ENABLED is off.
 admin_urls: list[URLPattern | URLResolver] = (

@@ -1,4 +1,8 @@
-"""Where a request comes from: the one answer used by the sign-in lockout (django-axes), the API
+"""The glue of every page view: who asks (`request_user`), whether htmx asks (`is_htmx`), a
+form's refusal and status (`form_refusal`, `form_status`), and the one try / except / re-render
+block (`run_form` for a form, `run_action` for a button that posts and comes back).
+
+And where a request comes from: the one answer used by the sign-in lockout (django-axes), the API
 throttles, the audit log and the list of sessions.
 
 `X-Forwarded-For` is written by whoever sends the request, so only the entries that our own
@@ -13,14 +17,101 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from django import forms
 from django.conf import settings
-from django.http import HttpRequest
+from django.contrib import messages
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from rest_framework import throttling
 from rest_framework.request import Request
 
+from .errors import DomainError
+
 logger = logging.getLogger(__name__)
+
+U = TypeVar("U", bound=AbstractBaseUser)
+
+
+def request_user(request: HttpRequest, model: type[U]) -> U:
+    """The signed-in person of a view that requires one, typed as the project's user model."""
+    user = request.user
+    assert isinstance(user, model)
+    return user
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    """The request comes from htmx (django-htmx's middleware reads the HX-Request header)."""
+    return bool(getattr(request, "htmx", False))
+
+
+def form_status(form: forms.Form) -> int:
+    """The status of a page that shows `form`: 422 once it was refused, else 200."""
+    return 422 if form.errors else 200
+
+
+def form_refusal(
+    form: forms.Form, exc: DomainError, *, fields: dict[str, str] | None = None
+) -> None:
+    """Show a service's refusal on the field it names (or on the whole form); `fields` maps a
+    service's field name to the form's where they differ."""
+    field = (fields or {}).get(exc.field or "", exc.field)
+    form.add_error(field if field in form.fields else None, exc.message)
+
+
+def _raise_if_hidden(exc: DomainError) -> None:
+    """Something not there or not the asker's (404), or not theirs to do (403): the page answers
+    with the status, never with the refusal's text (which would tell which)."""
+    if exc.status == 404:
+        raise Http404 from None
+    if exc.status == 403:
+        raise PermissionDenied from None
+
+
+def run_form(
+    request: HttpRequest,
+    form: forms.Form,
+    done: Callable[[dict[str, Any]], HttpResponse],
+    *,
+    fields: dict[str, str] | None = None,
+    not_found_404: bool = False,
+    passing: tuple[type[DomainError], ...] = (),
+) -> HttpResponse | None:
+    """On a valid POST, `done(cleaned_data)` calls the service and answers (a redirect). A refusal
+    it raises is put on the form and None comes back, so the view renders the form again (with
+    `form_status`). With `not_found_404`, a 404 refusal answers 404 instead; the refusals
+    in `passing` (a lockout with its own page) go on to the caller."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return done(form.cleaned_data)
+    except DomainError as exc:
+        if isinstance(exc, passing):
+            raise
+        if not_found_404 and exc.status == 404:
+            raise Http404 from None
+        form_refusal(form, exc, fields=fields)
+    return None
+
+
+def run_action(
+    request: HttpRequest, action: Callable[[], object], *, done: str, then: str, **kwargs: Any
+) -> HttpResponse:
+    """A button that posts and comes back to the page `then` (a URL name, with `kwargs`): the
+    message `done` once `action()` succeeds, its refusal as an error message otherwise. Not found
+    is a 404 and not allowed a 403, as on a page."""
+    try:
+        action()
+    except DomainError as exc:
+        _raise_if_hidden(exc)
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect(then, **kwargs)
 
 
 def _address(value: str | None) -> str | None:

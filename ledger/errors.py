@@ -1,49 +1,44 @@
 """Domain errors of the ledger. Each has a stable `code` (for problem+json `type`s) and a message
-a person can act on. When one is raised, nothing has been written."""
+a person can act on. When one is raised, nothing has been written.
+
+Over HTTP (core.problems): 409 when the state of the ledger refuses the request (it might succeed
+later or was already done), 422 when the request itself can never succeed, 404 for an unknown
+account. They are coded errors (core.errors) but not domain errors: a page that catches a domain
+refusal does not swallow a ledger error."""
+
+from core.errors import CodedError
 
 
-class LedgerError(Exception):
-    code = "ledger-error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class LedgerError(CodedError, code="ledger-error", status=422): ...
 
 
-class InvalidTransfer(LedgerError):
+class InvalidTransfer(LedgerError, code="invalid-transfer"):
     """The request itself is malformed: fewer than two legs, a zero amount, legs not summing to
     zero, the same account twice."""
 
-    code = "invalid-transfer"
 
-
-class UnknownAccount(LedgerError):
-    code = "unknown-account"
-
+class UnknownAccount(LedgerError, code="unknown-account", status=404):
     def __init__(self, account_ids: list[int]) -> None:
         ids = ", ".join(f"#{i}" for i in sorted(account_ids))
         super().__init__(f"No ledger account {ids}.")
         self.account_ids = account_ids
 
 
-class CurrencyMismatch(LedgerError):
-    code = "currency-mismatch"
+class CurrencyMismatch(LedgerError, code="currency-mismatch"): ...
 
 
-class AccountNotOpen(LedgerError):
+class AccountNotOpen(LedgerError, code="account-not-open", status=409):
     """A frozen or closed account neither pays nor receives."""
 
-    code = "account-not-open"
-
-    def __init__(self, account_id: int, status: str) -> None:
-        super().__init__(f"Account #{account_id} is {status}: it can neither pay nor receive.")
+    def __init__(self, account_id: int, account_status: str) -> None:
+        super().__init__(
+            f"Account #{account_id} is {account_status}: it can neither pay nor receive."
+        )
         self.account_id = account_id
-        self.status = status
+        self.account_status = account_status
 
 
-class InsufficientFunds(LedgerError):
-    code = "insufficient-funds"
-
+class InsufficientFunds(LedgerError, code="insufficient-funds", status=409):
     def __init__(self, account_id: int, balance: int, amount: int) -> None:
         super().__init__(
             f"Account #{account_id} has {balance} but {amount} was asked (minor units): "
@@ -54,10 +49,8 @@ class InsufficientFunds(LedgerError):
         self.amount = amount
 
 
-class IdempotencyConflict(LedgerError):
+class IdempotencyConflict(LedgerError, code="idempotency-conflict", status=409):
     """The idempotency key was already used for a different request."""
-
-    code = "idempotency-conflict"
 
     def __init__(self, scope: str, key: str, transfer_id: int) -> None:
         super().__init__(
@@ -67,9 +60,7 @@ class IdempotencyConflict(LedgerError):
         self.transfer_id = transfer_id
 
 
-class AlreadyReversed(LedgerError):
-    code = "already-reversed"
+class AlreadyReversed(LedgerError, code="already-reversed", status=409): ...
 
 
-class NotReversible(LedgerError):
-    code = "not-reversible"
+class NotReversible(LedgerError, code="not-reversible"): ...

@@ -5,88 +5,58 @@
 409: the state refuses it now (a code already used, a request already paid, too few tokens).
 """
 
-from accounts.errors import AccountsError
+from core.errors import DomainError
 
 
-class PaymentError(AccountsError):
-    code = "payment-refused"
-    status = 422
+class PaymentError(DomainError, code="payment-refused", status=422): ...
 
 
-class CodeMalformed(PaymentError):
+class CodeMalformed(PaymentError, code="code-malformed"):
     """Not a code this app issues: wrong prefix, version, encoding or fields."""
 
-    code = "code-malformed"
 
-
-class CodeUnknown(PaymentError):
+class CodeUnknown(PaymentError, code="code-unknown"):
     """A well-formed resident code that matches no code we issued (or was ended)."""
 
-    code = "code-unknown"
+
+class CodeExpired(PaymentError, code="code-expired"): ...
 
 
-class CodeExpired(PaymentError):
-    code = "code-expired"
+class CodeUsed(PaymentError, code="code-used", status=409): ...
 
 
-class CodeUsed(PaymentError):
-    code = "code-used"
-    status = 409
+class SignatureInvalid(PaymentError, code="signature-invalid"): ...
 
 
-class SignatureInvalid(PaymentError):
-    code = "signature-invalid"
-
-
-class UnknownKey(PaymentError):
+class UnknownKey(PaymentError, code="unknown-key"):
     """The payment request names a key id that is neither the active key nor a retired one."""
 
-    code = "unknown-key"
+
+class WrongCurrency(PaymentError, code="wrong-currency"): ...
 
 
-class WrongCurrency(PaymentError):
-    code = "wrong-currency"
-
-
-class RequestNotOpen(PaymentError):
+class RequestNotOpen(PaymentError, code="request-not-open", status=409):
     """The payment request has been paid (a replay) or cancelled."""
 
-    code = "request-not-open"
-    status = 409
+
+class LimitExceeded(PaymentError, code="limit-exceeded"): ...
 
 
-class LimitExceeded(PaymentError):
-    code = "limit-exceeded"
+class InsufficientBalance(PaymentError, code="insufficient-balance", status=409): ...
 
 
-class InsufficientBalance(PaymentError):
-    code = "insufficient-balance"
-    status = 409
-
-
-class ShopNotAccepting(PaymentError):
+class ShopNotAccepting(PaymentError, code="shop-not-accepting", status=409):
     """The shop is not approved (pending or suspended) or its account is frozen."""
 
-    code = "shop-not-accepting"
-    status = 409
+
+class WalletNotOpen(PaymentError, code="wallet-not-open", status=409): ...
 
 
-class WalletNotOpen(PaymentError):
-    code = "wallet-not-open"
-    status = 409
-
-
-class OwnShop(PaymentError):
+class OwnShop(PaymentError, code="own-shop", status=403):
     """Nobody pays a shop they belong to (it would turn their wallet into euros)."""
 
-    code = "own-shop"
-    status = 403
+
+class TooManyAttempts(PaymentError, code="too-many-attempts", status=429): ...
 
 
-class TooManyAttempts(PaymentError):
-    code = "too-many-attempts"
-    status = 429
-
-
-class RefundRefused(PaymentError):
-    code = "refund-refused"
+class RefundRefused(PaymentError, code="refund-refused"): ...

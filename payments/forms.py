@@ -5,7 +5,6 @@ refusals the views put on the field they name."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,52 +13,12 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.templatetags.heitje import tokens
+from core.money import TokensField
 
 CODE_MAX = 2000  # a signed payment request as text stays well below this
 REASON_MAX = 300
 DECISION_REASON_MAX = 500
 VOUCHERS_MAX = 500
-_AMOUNT = re.compile(r"^(\d{1,12})(?:[.,](\d{1,2}))?$")
-
-
-def minor_units(text: str) -> int | None:
-    """'12', '12.5', '12,50' -> 1250; None for anything else (signs, letters, 3 decimals)."""
-    found = _AMOUNT.match("".join((text or "").split()))
-    if not found:
-        return None
-    whole, cents = found.group(1), (found.group(2) or "").ljust(2, "0")
-    return int(whole) * 100 + int(cents)
-
-
-class TokensField(forms.CharField):
-    """An amount of tokens as a person types it (12, 12.50 or 12,50), cleaned to minor units.
-    A text input with the decimal keyboard: number inputs reject the comma in some browsers."""
-
-    def __init__(self, *, maximum: int | None = None, **kwargs: Any) -> None:
-        self.maximum = maximum
-        kwargs.setdefault("max_length", 20)
-        attrs = {"inputmode": "decimal", "autocomplete": "off", "class": "amount-input"}
-        kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
-        super().__init__(**kwargs)
-
-    def clean(self, value: Any) -> int | None:
-        text = super().clean(value)
-        if text in (None, ""):
-            return None
-        minor = minor_units(str(text))
-        if minor is None:
-            raise forms.ValidationError(
-                _("Type an amount such as 12 or 12.50."), code="invalid_amount"
-            )
-        if minor <= 0:
-            raise forms.ValidationError(_("The amount must be more than 0."), code="zero")
-        if self.maximum is not None and minor > self.maximum:
-            raise forms.ValidationError(
-                _("At most %(max)s tokens at a time.") % {"max": tokens(self.maximum)},
-                code="too_much",
-            )
-        return minor
 
 
 def _code_field(label: Any, help_text: Any = "", *, inputmode: str = "text") -> forms.CharField:

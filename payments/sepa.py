@@ -23,7 +23,7 @@ from sepaxml import SepaTransfer
 from sepaxml.validation import ValidationError as SepaValidationError
 from text_unidecode import unidecode  # what sepaxml itself cleans names with
 
-from accounts.errors import AccountsError
+from core.errors import DomainError
 
 # pain.001.001.03 (ISO 20022, 2009) is what sepaxml builds by default and what Dutch banks
 # accept for credit transfers.
@@ -34,11 +34,9 @@ NAME_MAX = 70
 DESCRIPTION_MAX = 140
 
 
-class SepaRefused(AccountsError):
+class SepaRefused(DomainError, code="sepa-refused"):
     """The file cannot be built: a bad IBAN, an amount that is not whole cents, or the schema
     refusing a value."""
-
-    code = "sepa-refused"
 
 
 @dataclass(frozen=True)

@@ -32,11 +32,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit
-from accounts.errors import AccountsError, NotAllowed, NotFound
+from accounts.errors import NotAllowed, NotFound
 from accounts.models import Role, User
 from accounts.permissions import has_role
 from accounts.tasks import mail_template
-from accounts.templatetags.heitje import tokens_unit
+from core.errors import DomainError
+from core.money import amount_unit
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.errors import AccountNotOpen, InsufficientFunds
@@ -57,29 +58,19 @@ REASON_MAX = 500
 AMOUNT_MAX = 10**12  # minor units; far above any shop's balance
 
 
-class SettlementRefused(AccountsError):
+class SettlementRefused(DomainError, code="settlement-refused"):
     """The request cannot be made as asked (amount, shop, IBAN)."""
 
-    code = "settlement-refused"
 
-
-class SettlementStateConflict(AccountsError):
+class SettlementStateConflict(DomainError, code="settlement-state-conflict", status=409):
     """The settlement (or export) is not in a state that allows this."""
 
-    code = "settlement-state-conflict"
-    status = 409
 
-
-class SettlementHeld(AccountsError):
+class SettlementHeld(DomainError, code="settlement-held", status=409):
     """Requested soon after the shop's IBAN changed: staff confirm the new IBAN first."""
 
-    code = "settlement-held"
-    status = 409
 
-
-class SettlementInsufficient(AccountsError):
-    code = "insufficient-balance"
-    status = 409
+class SettlementInsufficient(DomainError, code="insufficient-balance", status=409): ...
 
 
 @dataclass(frozen=True)
@@ -296,7 +287,7 @@ def settlement_approve(*, approver: User, settlement_id: int) -> Settlement:
         except InsufficientFunds as exc:
             raise SettlementInsufficient(
                 _("The shop now holds %(balance)s, less than this settlement asks.")
-                % {"balance": tokens_unit(exc.balance)}
+                % {"balance": amount_unit(exc.balance)}
             ) from None
         except AccountNotOpen:
             raise SettlementStateConflict(

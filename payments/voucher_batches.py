@@ -6,7 +6,8 @@ Rules kept here (pages and the API only call these):
   an active campaign's budget. A request moves no money and makes no codes.
 - An approver or administrator who is not the requester approves it (the database refuses the
   same person too, as for mint requests). Approval checks value x count against what the budget
-  has *available* (`rewards.selectors.campaign_budget`: the balance less approved, reserved and
+  has *available* (through `payments.budgets`, wired by config to rewards' campaign budget: the
+  balance less approved, reserved and
   submitted claims and the free places of published tasks), holding the budget account as
   payouts and the task budget check do, so that two approvals at once cannot both spend the
   same money. It then opens an escrow account (ledger kind "voucher") and moves value x count
@@ -35,13 +36,12 @@ from accounts import audit
 from accounts.errors import NotAllowed, NotFound
 from accounts.models import Role, User
 from accounts.permissions import has_role
-from accounts.templatetags.heitje import tokens, tokens_unit
+from core.money import amount_format, amount_unit
 from ledger import services as ledger_services
 from ledger.errors import AccountNotOpen, InsufficientFunds
-from ledger.models import AccountKind, TransferKind
-from rewards.models import Campaign, CampaignStatus
-from rewards.selectors import campaign_budget
+from ledger.models import Account, AccountKind, TransferKind
 
+from .budgets import HeldBudget, budget_hold
 from .errors import PaymentError
 from .models import Voucher, VoucherBatch, VoucherBatchStatus
 from .vouchers import IDEMPOTENCY_SCOPE, QR_PREFIX, code_grouped, code_hash, code_new
@@ -91,34 +91,29 @@ def _whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _locked_campaign(*, campaign_id: int | None = None, budget_id: int | None = None) -> Campaign:
-    found = (
-        Campaign.objects.select_for_update(of=("self",))
-        .select_related("budget__currency")
-        .filter(**({"pk": campaign_id} if campaign_id is not None else {"budget_id": budget_id}))
-        .first()
-    )
+def _held_budget(*, campaign_id: int | None = None, budget_id: int | None = None) -> HeldBudget:
+    found = budget_hold(owner_id=campaign_id, account_id=budget_id)
     if found is None:
         raise NotFound(_("There is no such campaign."))
-    if found.status != CampaignStatus.ACTIVE:
+    if not found.active:
         raise VoucherRefused(_("This campaign is closed."), field="campaign")
     return found
 
 
-def _check_available(campaign: Campaign, total: int) -> None:
+def _check_available(budget: HeldBudget, total: int) -> None:
     """value x count must fit in what the budget can still pay after what its published tasks
     and claims may cost. The budget account is held first, as a payout holds it: a payout or a
     second batch committing between reading the balance and reading what is owed would
     otherwise make the budget look larger."""
-    ledger_services.account_lock(account_id=campaign.budget_id)
-    available = campaign_budget(campaign=campaign).available
+    ledger_services.account_lock(account_id=budget.account_id)
+    available = budget.available()
     if total > available:
         raise VoucherRefused(
             _(
                 "The campaign's budget cannot pay for this batch: it needs %(total)s tokens, but "
                 "after what its published tasks may still cost only %(available)s are free."
             )
-            % {"total": tokens(total), "available": tokens(max(available, 0))},
+            % {"total": amount_format(total), "available": amount_format(max(available, 0))},
             field="count",
         )
 
@@ -145,7 +140,7 @@ def voucher_batch_request(
     if not _whole(value) or not 0 < value <= settings.PAYMENT_MAX:
         raise VoucherRefused(
             _("A voucher is worth more than nothing and at most %(max)s.")
-            % {"max": tokens_unit(settings.PAYMENT_MAX)},
+            % {"max": amount_unit(settings.PAYMENT_MAX)},
             field="value",
         )
     if not _whole(count) or not 0 < count <= COUNT_MAX:
@@ -157,11 +152,11 @@ def voucher_batch_request(
     if expires_at <= timezone.now():
         raise VoucherRefused(_("The expiry must lie in the future."), field="expires_at")
     with transaction.atomic():
-        campaign = _locked_campaign(campaign_id=campaign_id)
-        _check_available(campaign, value * count)
+        held = _held_budget(campaign_id=campaign_id)
+        _check_available(held, value * count)
         batch = VoucherBatch.objects.create(
             name=name,
-            budget=campaign.budget,
+            budget_id=held.account_id,
             value=value,
             count=count,
             expires_at=expires_at,
@@ -172,7 +167,7 @@ def voucher_batch_request(
             action="voucher_batch.request",
             target=batch,
             detail={
-                "campaign": campaign.pk,
+                "campaign": held.owner_id,
                 "value": value,
                 "count": count,
                 "total": value * count,
@@ -218,10 +213,10 @@ def voucher_batch_approve(*, actor: User, batch_id: int) -> VoucherBatch:
         batch = _decide(actor, batch_id)
         if batch.expires_at <= timezone.now():
             raise VoucherRefused(_("This batch's expiry has passed."), field="expires_at")
-        campaign = _locked_campaign(budget_id=batch.budget_id)
+        held = _held_budget(budget_id=batch.budget_id)
         total = batch.value * batch.count
-        _check_available(campaign, total)
-        budget = campaign.budget
+        _check_available(held, total)
+        budget = Account.objects.select_related("currency").get(pk=held.account_id)
         escrow = ledger_services.account_open(
             currency=budget.currency, kind=AccountKind.VOUCHER, name=f"Vouchers {batch.name}"
         )
@@ -233,7 +228,7 @@ def voucher_batch_approve(*, actor: User, batch_id: int) -> VoucherBatch:
                 ),
                 idempotency_scope=IDEMPOTENCY_SCOPE,
                 idempotency_key=f"voucherbatch:{batch.pk}",
-                metadata={"voucher_batch": batch.pk, "campaign": campaign.pk},
+                metadata={"voucher_batch": batch.pk, "campaign": held.owner_id},
                 actor_id=actor.pk,
             )
         except (InsufficientFunds, AccountNotOpen):
@@ -250,7 +245,7 @@ def voucher_batch_approve(*, actor: User, batch_id: int) -> VoucherBatch:
             actor=actor,
             action="voucher_batch.approve",
             target=batch,
-            detail={"campaign": campaign.pk, "total": total, "transfer": funding.pk},
+            detail={"campaign": held.owner_id, "total": total, "transfer": funding.pk},
         )
     return batch
 

@@ -11,6 +11,7 @@ the same lock task publishing takes, so closing and publishing cannot interleave
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -27,6 +28,7 @@ from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.models import AccountKind, TransferKind
 
+from . import selectors
 from .errors import CampaignBusy, CampaignRefused, MintRefused, NotAllowed, NotFound
 from .models import (
     Campaign,
@@ -368,3 +370,37 @@ def mint_reject(*, actor: User, request_id: int, reason: str) -> MintRequest:
         request.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
         audit.record(actor=actor, action="mint.reject", target=request, detail={"reason": reason})
     return request
+
+
+@dataclass(frozen=True)
+class CampaignBudgetHold:
+    """A campaign's budget as payments' voucher batches see it (payments.budgets.HeldBudget)."""
+
+    campaign: Campaign
+    account_id: int
+    owner_id: int
+    active: bool
+
+    def available(self) -> int:
+        return selectors.campaign_budget(campaign=self.campaign).available
+
+
+def campaign_budget_hold(
+    *, owner_id: int | None = None, account_id: int | None = None
+) -> CampaignBudgetHold | None:
+    """The campaign `owner_id`, or the campaign whose budget is `account_id`, locked as closing
+    it locks it (so nothing is funded beside a budget being returned); None if there is none.
+    Must run inside a transaction."""
+    found = (
+        Campaign.objects.select_for_update(of=("self",))
+        .filter(**({"pk": owner_id} if owner_id is not None else {"budget_id": account_id}))
+        .first()
+    )
+    if found is None:
+        return None
+    return CampaignBudgetHold(
+        campaign=found,
+        account_id=found.budget_id,
+        owner_id=found.pk,
+        active=found.status == CampaignStatus.ACTIVE,
+    )

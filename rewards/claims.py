@@ -43,7 +43,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ResidentProfile, Role, User
 from accounts.permissions import has_role
-from accounts.templatetags.heitje import tokens
+from core.money import amount_format
 
 from . import evidence as evidence_module
 from .errors import (
@@ -266,7 +266,7 @@ def _hourly_cap_check(claim: Claim, now: datetime) -> None:
                 "evidence at %(time)s or later."
             )
             % {
-                "cap": tokens(int(settings.REWARDS_HOURLY_CAP)),
+                "cap": amount_format(int(settings.REWARDS_HOURLY_CAP)),
                 "time": date_format(timezone.localtime(shown), "SHORT_DATETIME_FORMAT"),
             }
         )

@@ -1,8 +1,9 @@
-"""Domain errors of rewards, with stable codes and HTTP statuses for problem+json. They subclass
-accounts.errors.AccountsError, so config/problems.py renders them; raise them with a message in
-the active language (gettext at raise time) and, where one field is at fault, `field=`."""
+"""Domain errors of rewards, with stable codes and HTTP statuses for problem+json. They extend
+core.errors.DomainError, so core.problems renders them; raise them with a message in the active
+language (gettext at raise time) and, where one field is at fault, `field=`."""
 
-from accounts.errors import AccountsError, NotAllowed, NotFound
+from accounts.errors import NotAllowed, NotFound
+from core.errors import DomainError
 
 __all__ = [
     "BudgetExceeded",
@@ -20,66 +21,42 @@ __all__ = [
 ]
 
 
-class RewardsError(AccountsError):
-    code = "rewards-refused"
+class RewardsError(DomainError, code="rewards-refused"): ...
 
 
-class CampaignRefused(RewardsError):
+class CampaignRefused(RewardsError, code="campaign-refused"):
     """A campaign change that can never succeed as asked (bad window, unknown neighbourhood)."""
 
-    code = "campaign-refused"
 
-
-class CampaignBusy(RewardsError):
+class CampaignBusy(RewardsError, code="campaign-busy", status=409):
     """The campaign's state refuses the request now (open claims while closing, closed)."""
 
-    code = "campaign-busy"
-    status = 409
+
+class MintRefused(RewardsError, code="mint-refused"): ...
 
 
-class MintRefused(RewardsError):
-    code = "mint-refused"
-
-
-class TaskRefused(RewardsError):
+class TaskRefused(RewardsError, code="task-refused"):
     """A task's fields break a rule (lengths, window, hourly cap, neighbourhood, state)."""
 
-    code = "task-refused"
 
-
-class BudgetExceeded(RewardsError):
+class BudgetExceeded(RewardsError, code="over-budget", status=409):
     """What the task could pay does not fit in what the campaign's budget can still pay."""
 
-    code = "over-budget"
-    status = 409
+
+class TaskFull(RewardsError, code="task-full", status=409): ...
 
 
-class TaskFull(RewardsError):
-    code = "task-full"
-    status = 409
+class ClaimRefused(RewardsError, code="claim-refused", status=409): ...
 
 
-class ClaimRefused(RewardsError):
-    code = "claim-refused"
-    status = 409
-
-
-class ClaimTransitionRefused(RewardsError):
+class ClaimTransitionRefused(RewardsError, code="claim-transition-refused", status=409):
     """A move of a claim's status that rewards.transitions does not allow (or a claim changed
     meanwhile): the services check their own rules first, so this is the last word."""
 
-    code = "claim-transition-refused"
-    status = 409
 
-
-class EvidenceRefused(RewardsError):
+class EvidenceRefused(RewardsError, code="evidence-refused"):
     """The evidence itself is wrong: not an image, too large, too many photos, a missing note."""
 
-    code = "evidence-refused"
 
-
-class TooManySubmissions(RewardsError):
+class TooManySubmissions(RewardsError, code="too-many-submissions", status=429):
     """The resident sent evidence more often than REWARDS_SUBMITS_PER_HOUR allows."""
-
-    code = "too-many-submissions"
-    status = 429

@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Neighbourhood
-from accounts.templatetags.heitje import tokens
+from core.money import TokensField, amount_format
 
 from . import campaigns, claims, review, work
 from .models import Campaign, Task, TaskCategory
@@ -173,7 +173,7 @@ class TaskForm(forms.Form):
         help_text=_("Optional, for example 5.979500."),
         widget=forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
     )
-    reward = _tokens_field(_("Reward"), "")
+    reward = TokensField(label=_("Reward"), maximum=work.REWARD_MAX)
     estimated_minutes = forms.IntegerField(
         label=_("Estimated minutes of work"), min_value=1, max_value=work.MINUTES_MAX
     )
@@ -228,13 +228,13 @@ class TaskForm(forms.Form):
         cap = int(settings.REWARDS_HOURLY_CAP)
         self.fields["reward"].help_text = _(
             "In tokens per completion; at most %(cap)s per hour of work."
-        ) % {"cap": tokens(cap)}
+        ) % {"cap": amount_format(cap)}
 
     @classmethod
     def for_task(cls, task: Task, data: Any = None) -> TaskForm:
         initial = {name: getattr(task, name) for name in work.TASK_FIELDS if hasattr(task, name)}
         initial["neighbourhood"] = task.neighbourhood_id
-        initial["reward"] = from_minor(task.reward)
+        initial["reward"] = task.reward
         return cls(data, initial=initial)
 
     def clean(self) -> dict[str, Any]:
@@ -253,7 +253,6 @@ class TaskForm(forms.Form):
         data = dict(self.cleaned_data)
         neighbourhood = data.pop("neighbourhood")
         data["neighbourhood_id"] = neighbourhood.pk if neighbourhood else None
-        data["reward"] = to_minor(data["reward"])
         return data
 
 

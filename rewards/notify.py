@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Notification, User
 from accounts.tasks import mail_template
-from accounts.templatetags.heitje import tokens
+from core.money import amount_format
 
 from .models import Claim
 from .selectors import task_text
@@ -34,7 +34,7 @@ class ClaimEvent(StrEnum):
 
 def _texts(event: ClaimEvent, claim: Claim, title: str) -> tuple[str, str]:
     """Title and body of the in-app notification, in the active language."""
-    amount = tokens(claim.amount)
+    amount = amount_format(claim.amount)
     if event is ClaimEvent.APPROVED:
         return (
             _("Your claim was approved"),

@@ -3,7 +3,7 @@ and erasing it when they delete their account. accounts asks through its signals
 (accounts.signals.data_exporting and account_erasing; connected in rewards.apps) and never
 imports rewards.
 
-Erasing, inside accounts.privacy.account_delete's transaction and before the wallet closes:
+Erasing, inside accounts.privacy.person_erase's transaction and before the wallet closes:
 - reserved and submitted claims are withdrawn and give their slots back;
 - approved claims not yet paid are ended too (withdrawn, the hold cleared, a decision by the
   rules saying why): the wallet they would be paid into is closing, so they could never be

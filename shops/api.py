@@ -4,15 +4,15 @@ staff's approval queue. Someone else's shop answers 404."""
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, path
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.permissions import staff_permission
+from core.api import Page, page_response
 from ledger import selectors as ledger_selectors
 
 from . import cashiers, selectors, services
@@ -274,24 +274,15 @@ class InviteAcceptView(APIView):
 
 
 class StaffShopsView(APIView):
+    pagination_class = Page
     permission_classes = (StaffShopPermission,)
 
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, enum=ShopStatus.values),
             OpenApiParameter("change_pending", bool),
-            OpenApiParameter("limit", int),
-            OpenApiParameter("offset", int),
         ],
-        responses=inline_serializer(
-            "StaffShopPage",
-            {
-                "count": serializers.IntegerField(),
-                "next": serializers.URLField(allow_null=True),
-                "previous": serializers.URLField(allow_null=True),
-                "results": StaffShopSerializer(many=True),
-            },
-        ),
+        responses=StaffShopSerializer(many=True),
         tags=["staff"],
     )
     def get(self, request: Request) -> Response:
@@ -299,14 +290,12 @@ class StaffShopsView(APIView):
         `?change_pending=true` lists the new names and addresses waiting for review."""
         query = StaffListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        paginator = LimitOffsetPagination()
         rows = (
             selectors.shops_with_pending_changes()
             if query.validated_data["change_pending"]
             else selectors.shops_for_staff(status=query.validated_data.get("status"))
         )
-        page = paginator.paginate_queryset(rows, request, view=self)
-        return paginator.get_paginated_response(StaffShopSerializer(page, many=True).data)
+        return page_response(self, request, rows, serializer=StaffShopSerializer)
 
 
 class StaffShopApproveView(APIView):

@@ -1,23 +1,16 @@
 """Refusals of the shop rules, with stable codes and HTTP statuses for problem+json."""
 
-from accounts.errors import AccountsError
+from core.errors import DomainError
 
 
-class ShopRefused(AccountsError):
-    code = "shop-refused"
+class ShopRefused(DomainError, code="shop-refused"): ...
 
 
-class InviteRefused(AccountsError):
-    code = "invite-refused"
+class InviteRefused(DomainError, code="invite-refused"): ...
 
 
-class TooManyInvites(InviteRefused):
-    code = "too-many-invites"
-    status = 429
+class TooManyInvites(InviteRefused, code="too-many-invites", status=429): ...
 
 
-class ShopStateConflict(AccountsError):
+class ShopStateConflict(DomainError, code="shop-state-conflict", status=409):
     """The shop is not in a state that allows this (already approved, already suspended)."""
-
-    code = "shop-state-conflict"
-    status = 409

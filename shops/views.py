@@ -1,9 +1,8 @@
 """The shop pages (/shop/): my shops, registering a shop, a shop's page with its cashiers for
 the owner, and accepting a cashier invitation. Someone else's shop is a 404."""
 
-from collections.abc import Callable
+from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -14,10 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.errors import AccountsError, NotAllowed, NotFound
-from accounts.forms_auth import form_status
+from accounts.errors import NotFound
 from accounts.models import ResidentProfile, User
 from accounts.views_wallet import resident_page
+from core.errors import DomainError
+from core.http import form_status, request_user, run_action, run_form
 from ledger import selectors as ledger_selectors
 
 from . import cashiers, selectors, services
@@ -26,9 +26,7 @@ from .models import Shop
 
 
 def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+    return request_user(request, User)
 
 
 def _membership(request: HttpRequest, shop_id: int) -> selectors.Membership:
@@ -45,13 +43,6 @@ def _owner_membership(request: HttpRequest, shop_id: int) -> selectors.Membershi
     return membership
 
 
-def _refusal_on(form: forms.Form, exc: AccountsError) -> None:
-    """Put a service's refusal next to the field it is about (or on the whole form)."""
-    if isinstance(exc, NotFound):
-        raise Http404 from None
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-
-
 @login_required
 def shop_home(request: HttpRequest) -> HttpResponse:
     return render(
@@ -63,15 +54,13 @@ def shop_home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def shop_apply(request: HttpRequest) -> HttpResponse:
     form = ShopForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            shop = services.shop_apply(owner=_user(request), **form.cleaned_data)
-        except AccountsError as exc:
-            _refusal_on(form, exc)
-        else:
-            messages.success(request, _("Thank you. The municipality will review your shop soon."))
-            return redirect("shop-detail", shop_id=shop.pk)
-    return render(
+
+    def apply(data: dict[str, Any]) -> HttpResponse:
+        shop = services.shop_apply(owner=_user(request), **data)
+        messages.success(request, _("Thank you. The municipality will review your shop soon."))
+        return redirect("shop-detail", shop_id=shop.pk)
+
+    return run_form(request, form, apply, not_found_404=True) or render(
         request,
         "shop/form.html",
         {
@@ -94,25 +83,23 @@ def shop_edit(request: HttpRequest, shop_id: int) -> HttpResponse:
         "chamber_of_commerce": shop.chamber_of_commerce,
     }
     form = ShopEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            updated = services.shop_update(
-                owner=_user(request), shop_id=shop_id, request=request, **form.cleaned_data
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        updated = services.shop_update(
+            owner=_user(request), shop_id=shop_id, request=request, **data
+        )
+        messages.success(request, _("The shop's details are saved."))
+        if updated.change_pending:
+            messages.info(
+                request,
+                _(
+                    "The new name and address are shown once the municipality has checked "
+                    "them; until then the shop keeps its current ones."
+                ),
             )
-        except AccountsError as exc:
-            _refusal_on(form, exc)
-        else:
-            messages.success(request, _("The shop's details are saved."))
-            if updated.change_pending:
-                messages.info(
-                    request,
-                    _(
-                        "The new name and address are shown once the municipality has checked "
-                        "them; until then the shop keeps its current ones."
-                    ),
-                )
-            return redirect("shop-detail", shop_id=shop_id)
-    return render(
+        return redirect("shop-detail", shop_id=shop_id)
+
+    return run_form(request, form, save, not_found_404=True) or render(
         request,
         "shop/form.html",
         {"form": form, "email_verified": True, "editing": shop},
@@ -160,59 +147,46 @@ def shop_detail(request: HttpRequest, shop_id: int) -> HttpResponse:
 def cashier_invite(request: HttpRequest, shop_id: int) -> HttpResponse:
     _owner_membership(request, shop_id)
     form = CashierInviteForm(request.POST)
-    if form.is_valid():
-        try:
-            invite, _token = cashiers.cashier_invite(
-                owner=_user(request), shop_id=shop_id, email=form.cleaned_data["email"]
-            )
-        except AccountsError as exc:
-            _refusal_on(form, exc)
-        else:
-            messages.success(
-                request, _("An invitation is on its way to %(email)s.") % {"email": invite.email}
-            )
-            return redirect("shop-detail", shop_id=shop_id)
-    return _detail(request, shop_id, invite_form=form)
 
+    def invite(data: dict[str, Any]) -> HttpResponse:
+        made, _token = cashiers.cashier_invite(
+            owner=_user(request), shop_id=shop_id, email=data["email"]
+        )
+        messages.success(
+            request, _("An invitation is on its way to %(email)s.") % {"email": made.email}
+        )
+        return redirect("shop-detail", shop_id=shop_id)
 
-def _owner_action(
-    request: HttpRequest, shop_id: int, done: str, action: Callable[[], None]
-) -> HttpResponse:
-    _owner_membership(request, shop_id)
-    try:
-        action()
-    except NotFound:
-        raise Http404 from None
-    except NotAllowed:
-        raise PermissionDenied from None
-    except AccountsError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done)
-    return redirect("shop-detail", shop_id=shop_id)
+    return run_form(request, form, invite, not_found_404=True) or _detail(
+        request, shop_id, invite_form=form
+    )
 
 
 @login_required
 @require_POST
 def cashier_remove(request: HttpRequest, shop_id: int, user_id: int) -> HttpResponse:
-    return _owner_action(
+    _owner_membership(request, shop_id)
+    return run_action(
         request,
-        shop_id,
-        _("The cashier was removed."),
         lambda: cashiers.cashier_remove(owner=_user(request), shop_id=shop_id, user_id=user_id),
+        done=_("The cashier was removed."),
+        then="shop-detail",
+        shop_id=shop_id,
     )
 
 
 @login_required
 @require_POST
 def invite_revoke(request: HttpRequest, shop_id: int, invite_id: int) -> HttpResponse:
-    return _owner_action(
+    _owner_membership(request, shop_id)
+    return run_action(
         request,
-        shop_id,
-        _("The invitation was withdrawn."),
         lambda: cashiers.cashier_invite_revoke(
             owner=_user(request), shop_id=shop_id, invite_id=invite_id
         ),
+        done=_("The invitation was withdrawn."),
+        then="shop-detail",
+        shop_id=shop_id,
     )
 
 
@@ -231,7 +205,7 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
             )
             return redirect("shop-detail", shop_id=member.shop_id)
         invite = cashiers.cashier_invite_check(user=user, token=token)
-    except AccountsError as exc:
+    except DomainError as exc:
         error = exc.message
     return render(
         request,

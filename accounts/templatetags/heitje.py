@@ -1,10 +1,9 @@
-"""Template filters: amounts of the currency, formatted in the page's language."""
-
-from decimal import Decimal
+"""Template filters: amounts of the currency, formatted in the page's language (core.money)."""
 
 from django import template
 from django.conf import settings
-from django.utils.formats import number_format
+
+from core.money import amount_format, amount_unit
 
 register = template.Library()
 
@@ -12,18 +11,13 @@ register = template.Library()
 @register.filter
 def tokens(minor_units: int | None, decimals: int = 2) -> str:
     """1234 -> "12,34" in Dutch and German, "12.34" in English (with grouping of thousands)."""
-    if minor_units is None:
-        return ""
-    value = Decimal(int(minor_units)).scaleb(-int(decimals))
-    return number_format(value, decimal_pos=int(decimals), use_l10n=True, force_grouping=True)
+    return amount_format(minor_units, decimals)
 
 
 @register.filter
 def tokens_unit(minor_units: int | None, decimals: int = 2) -> str:
     """An amount with its unit, as residents read it: 475 -> "4,75 Heitje"."""
-    if minor_units is None:
-        return ""
-    return f"{tokens(minor_units, decimals)}\N{NO-BREAK SPACE}{settings.CURRENCY_NAME}"
+    return amount_unit(minor_units, decimals)
 
 
 @register.simple_tag

@@ -56,7 +56,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    # A database that cannot be reached answers 503 (config.problems), not 500.
+    # A database that cannot be reached answers 503 (core.problems), not 500.
     "config.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -133,7 +133,7 @@ def database(config: dict[str, Any]) -> dict[str, Any]:
     options = config.setdefault("OPTIONS", {})
     # A database that does not answer must cost a request seconds, not forever: connecting gives
     # up after DATABASE_CONNECT_TIMEOUT seconds and a statement after DATABASE_STATEMENT_TIMEOUT
-    # milliseconds (0: no limit); the request then answers 503 (config.problems).
+    # milliseconds (0: no limit); the request then answers 503 (core.problems).
     options["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
     statement_timeout = env.int("DATABASE_STATEMENT_TIMEOUT", default=30_000)
     # The posting statements are short; JIT-compiling them (the planner overestimates a batch's
@@ -264,7 +264,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "EXCEPTION_HANDLER": "config.problems.problem_exception_handler",
+    "EXCEPTION_HANDLER": "core.problems.problem_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "core.api.Page",
     "PAGE_SIZE": 50,
     # DRF's throttles, counting anonymous requests per core.http; NUM_PROXIES too,

@@ -15,6 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import Page
+
 from .. import campaigns, selectors
 from ..models import (
     Campaign,
@@ -86,6 +88,7 @@ def _campaign_body(campaign: Campaign) -> dict[str, Any]:
 
 
 class CampaignListView(APIView):
+    pagination_class = Page
     permission_classes = (AnyStaff,)
 
     @extend_schema(
@@ -200,14 +203,17 @@ class MintRequestCreateView(APIView):
         return Response(_mint_body(made), status=status.HTTP_201_CREATED)
 
 
+class MintQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=MintStatus.choices, required=False)
+    campaign = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
+
+
 class MintRequestListView(APIView):
+    pagination_class = Page
     permission_classes = (AnyStaff,)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str, enum=MintStatus.values),
-            OpenApiParameter("campaign", int),
-        ],
+        parameters=[MintQuerySerializer],
         responses=MintRequestSerializer(many=True),
         tags=["campaigns"],
     )
@@ -220,11 +226,6 @@ class MintRequestListView(APIView):
             campaign_id=query.validated_data.get("campaign"),
         )
         return paginated(request, self, qs, _mint_body)
-
-
-class MintQuerySerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=MintStatus.choices, required=False)
-    campaign = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
 
 
 class MintApproveView(APIView):

@@ -18,12 +18,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import IsResident
+from core.api import Page
+
 from .. import claims, evidence, selectors
 from ..models import (
     Claim,
     ClaimStatus,
 )
-from .common import IsResident, PlainChoiceField, paginated, request_user
+from .common import PlainChoiceField, paginated, request_user
 
 
 class MyClaimDecisionSerializer(serializers.Serializer):
@@ -128,6 +131,7 @@ class TaskClaimView(APIView):
 
 
 class ClaimListView(APIView):
+    pagination_class = Page
     permission_classes = (IsAuthenticated, IsResident)
 
     @extend_schema(

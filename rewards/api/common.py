@@ -6,33 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Role, User
-from accounts.permissions import has_role, staff_permission
-
-from ..errors import NotAllowed
+from accounts.models import User
+from accounts.permissions import staff_permission
+from core.api import page_response
 
 AnyStaff = staff_permission()
-
-
-class IsResident(BasePermission):
-    """Signed in and holding the resident role."""
-
-    def has_permission(self, request: Request, view: object) -> bool:
-        if not getattr(request.user, "is_authenticated", False):
-            return False
-        if not has_role(request.user, (Role.RESIDENT,)):
-            raise NotAllowed(_("Only residents can do this."))
-        return True
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -46,11 +31,6 @@ class PlainChoiceField(serializers.ChoiceField):
         super().__init__(choices=choices, **kwargs)
 
 
-class Page(LimitOffsetPagination):
-    default_limit = 50
-    max_limit = 200
-
-
 def request_user(request: Request) -> User:
     user = request.user
     assert isinstance(user, User)
@@ -58,6 +38,5 @@ def request_user(request: Request) -> User:
 
 
 def paginated(request: Request, view: APIView, qs: QuerySet[Any], body: Any) -> Response:
-    paginator = Page()
-    page = paginator.paginate_queryset(qs, request, view=view) or []
-    return paginator.get_paginated_response([body(item) for item in page])
+    """One page of `qs` (core.api: `limit` and `offset` checked), each row written by `body`."""
+    return page_response(view, request, qs, body=body)

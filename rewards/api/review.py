@@ -3,20 +3,18 @@ release a hold) and everyone's notifications. Views validate, call one service, 
 
 from typing import Any
 
-from django.db import transaction
 from django.urls import URLPattern, URLResolver, path
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.errors import NotFound
 from accounts.models import Notification, User
+from accounts.notifications import notification_mark_read
 from accounts.permissions import staff_permission
+from core.api import Page, page_response
 
 from .. import review, roles, selectors
 from ..models import Claim, ClaimStatus
@@ -157,13 +155,12 @@ def _detail(claim_id: int) -> dict[str, Any]:
 
 
 class ReviewQueueView(APIView):
+    pagination_class = Page
     permission_classes = [ReaderPermission]
 
     @extend_schema(
         parameters=[
             OpenApiParameter("stage", enum=[s.value for s in selectors.Stage]),
-            OpenApiParameter("limit", int),
-            OpenApiParameter("offset", int),
         ],
         responses=ReviewClaimSerializer(many=True),
         tags=["review"],
@@ -172,11 +169,8 @@ class ReviewQueueView(APIView):
     def get(self, request: Request) -> Response:
         query = QueueQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        paginator = LimitOffsetPagination()
-        page = paginator.paginate_queryset(
-            selectors.claims_for_review(stage=query.validated_data["stage"]), request, view=self
-        )
-        return paginator.get_paginated_response([_claim_body(c) for c in page or []])
+        rows = selectors.claims_for_review(stage=query.validated_data["stage"])
+        return page_response(self, request, rows, body=_claim_body)
 
 
 class ClaimDetailView(APIView):
@@ -261,34 +255,24 @@ class ClaimReleaseView(APIView):
 
 
 class NotificationsView(APIView):
+    pagination_class = Page
+
     @extend_schema(
-        parameters=[OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
         responses=NotificationSerializer(many=True),
         tags=["notifications"],
         summary="My notifications, newest first",
     )
     def get(self, request: Request) -> Response:
-        paginator = LimitOffsetPagination()
-        page = paginator.paginate_queryset(
-            Notification.objects.filter(user=request_user(request)), request, view=self
-        )
-        return paginator.get_paginated_response(NotificationSerializer(page, many=True).data)
+        rows = Notification.objects.filter(user=request_user(request))
+        return page_response(self, request, rows, serializer=NotificationSerializer)
 
 
 class NotificationReadView(APIView):
     @extend_schema(request=None, responses=NotificationSerializer, tags=["notifications"])
     def post(self, request: Request, notification_id: int) -> Response:
-        with transaction.atomic():
-            notification = (
-                Notification.objects.select_for_update()
-                .filter(pk=notification_id, user=request_user(request))
-                .first()
-            )
-            if notification is None:
-                raise NotFound(_("There is no such notification."))
-            if notification.read_at is None:
-                notification.read_at = timezone.now()
-                notification.save(update_fields=["read_at"])
+        notification = notification_mark_read(
+            user=request_user(request), notification_id=notification_id
+        )
         return Response(NotificationSerializer(notification).data, status=status.HTTP_200_OK)
 
 

@@ -8,7 +8,6 @@ from typing import Any
 from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
-    OpenApiParameter,
     extend_schema,
 )
 from rest_framework import serializers, status
@@ -17,13 +16,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import IsResident
+from core.api import Page
+
 from .. import selectors, work
 from ..models import (
     Task,
     TaskCategory,
     TaskStatus,
 )
-from .common import AnyStaff, IsResident, PlainChoiceField, paginated, request_user
+from .common import AnyStaff, PlainChoiceField, paginated, request_user
 
 # --- Tasks (staff) -----------------------------------------------------------------------
 
@@ -130,14 +132,17 @@ def _task_body(task: Task) -> dict[str, Any]:
     return TaskStaffSerializer(task).data
 
 
+class TaskQuerySerializer(serializers.Serializer):
+    campaign = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
+    status = serializers.ChoiceField(choices=TaskStatus.choices, required=False)
+
+
 class TaskStaffListView(APIView):
+    pagination_class = Page
     permission_classes = (AnyStaff,)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("campaign", int),
-            OpenApiParameter("status", str, enum=TaskStatus.values),
-        ],
+        parameters=[TaskQuerySerializer],
         responses=TaskStaffSerializer(many=True),
         tags=["tasks"],
     )
@@ -164,11 +169,6 @@ class TaskStaffListView(APIView):
             fields=_task_fields(form.validated_data),
         )
         return Response(_task_body(task), status=status.HTTP_201_CREATED)
-
-
-class TaskQuerySerializer(serializers.Serializer):
-    campaign = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
-    status = serializers.ChoiceField(choices=TaskStatus.choices, required=False)
 
 
 class TaskStaffDetailView(APIView):
@@ -274,20 +274,18 @@ def _resident_task_body(task: Task) -> dict[str, Any]:
 class TaskBrowseQuerySerializer(serializers.Serializer):
     neighbourhood = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     category = serializers.ChoiceField(choices=TaskCategory.choices, required=False)
-    lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    lat = serializers.FloatField(
+        required=False, min_value=-90, max_value=90, help_text="With lon: nearest first."
+    )
     lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
 
 
 class TaskBrowseView(APIView):
+    pagination_class = Page
     permission_classes = (IsAuthenticated, IsResident)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("neighbourhood", int),
-            OpenApiParameter("category", str, enum=TaskCategory.values),
-            OpenApiParameter("lat", float, description="With lon: nearest first."),
-            OpenApiParameter("lon", float),
-        ],
+        parameters=[TaskBrowseQuerySerializer],
         responses=TaskResidentSerializer(many=True),
         tags=["tasks"],
     )

@@ -226,7 +226,7 @@ def test_deleting_deletes_my_notifications_only(db):
     bram = resident("bram@example.org", "Bram")
     Notification.objects.create(user=anna, kind="claim.paid", title="You were paid")
     Notification.objects.create(user=bram, kind="claim.paid", title="Bram was paid")
-    privacy.account_delete(user=anna, password=PASSWORD, confirm=True)
+    privacy.person_erase(user=anna, password=PASSWORD, confirm=True)
     assert not Notification.objects.filter(user=anna).exists()
     assert Notification.objects.filter(user=bram).count() == 1
 
@@ -242,7 +242,7 @@ def test_other_apps_erase_their_part_inside_the_deletion(db):
 
     account_erasing.connect(erase, dispatch_uid="test.erase")
     try:
-        privacy.account_delete(user=anna, password=PASSWORD, confirm=True)
+        privacy.person_erase(user=anna, password=PASSWORD, confirm=True)
     finally:
         account_erasing.disconnect(dispatch_uid="test.erase")
     # Told once, inside the transaction, before the wallet closed.
@@ -261,7 +261,7 @@ def test_an_app_that_fails_to_erase_its_part_stops_the_deletion(db):
     account_erasing.connect(broken, dispatch_uid="test.broken")
     try:
         with pytest.raises(RuntimeError):
-            privacy.account_delete(user=anna, password=PASSWORD, confirm=True)
+            privacy.person_erase(user=anna, password=PASSWORD, confirm=True)
     finally:
         account_erasing.disconnect(dispatch_uid="test.broken")
     assert state(anna) == before
@@ -324,7 +324,7 @@ def test_deleting_donates_the_wallet_and_erases_me_but_keeps_the_ledger_whole():
 
 def test_an_empty_wallet_is_closed_without_a_donation(db):
     anna = resident()
-    privacy.account_delete(user=anna, password=PASSWORD, confirm=True)
+    privacy.person_erase(user=anna, password=PASSWORD, confirm=True)
     assert not Transfer.objects.filter(kind=TransferKind.DONATION).exists()
     assert Account.objects.get(pk=anna.resident.wallet_id).status == "closed"
     assert not Account.objects.filter(kind=AccountKind.FUND).exists()
@@ -334,7 +334,7 @@ def test_a_second_erasure_uses_the_same_fund(db):
     for n in range(2):
         user = resident(f"r{n}@example.org", f"R{n}")
         pay(user, 100)
-        privacy.account_delete(user=user, password=PASSWORD, confirm=True)
+        privacy.person_erase(user=user, password=PASSWORD, confirm=True)
     assert Account.objects.get(kind=AccountKind.FUND).balance == 200
 
 
@@ -405,7 +405,7 @@ def test_a_failure_half_way_changes_nothing(db, monkeypatch):
 
     monkeypatch.setattr(privacy.ledger_services, "account_rename", broken_rename)
     with pytest.raises(RuntimeError):
-        privacy.account_delete(user=anna, password=PASSWORD, confirm=True)
+        privacy.person_erase(user=anna, password=PASSWORD, confirm=True)
     assert state(anna) == before
     assert not Account.objects.filter(kind=AccountKind.FUND, balance__gt=0).exists()
 
@@ -422,7 +422,7 @@ def test_a_frozen_wallet_is_refused_clearly(db):
     assert response.status_code == 409
     assert state(anna) == before
     with pytest.raises(DeletionRefused):
-        privacy.account_delete(user=anna, password=PASSWORD, confirm=True)
+        privacy.person_erase(user=anna, password=PASSWORD, confirm=True)
 
 
 def test_the_delete_page_warns_and_deletes(db):
@@ -450,7 +450,7 @@ def test_the_used_invite_code_stays_linked(db, make_user):
     anna = resident()
     (code,) = invite_codes_generate(created_by=reviewer, count=1, valid_days=30, batch="L")
     residency_verify_with_code(user=anna, code=code)
-    privacy.account_delete(user=anna, password=PASSWORD, confirm=True)
+    privacy.person_erase(user=anna, password=PASSWORD, confirm=True)
     assert InviteCode.objects.get().used_by == anna
 
 
@@ -461,7 +461,7 @@ def test_two_first_donations_at_once_open_one_fund():
         pay(person, 100)
     results = run_together(
         len(people),
-        lambda i: privacy.account_delete(user=people[i], password=PASSWORD, confirm=True),
+        lambda i: privacy.person_erase(user=people[i], password=PASSWORD, confirm=True),
     )
     assert outcomes(results) == ["ok"] * len(people)
     (fund,) = Account.objects.filter(kind=AccountKind.FUND)

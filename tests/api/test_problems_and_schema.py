@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from config.problems import CONTENT_TYPE, problem_exception_handler
+from core.problems import CONTENT_TYPE, problem_exception_handler
 from ledger import sealing, services
 from ledger.errors import IdempotencyConflict, InsufficientFunds, InvalidTransfer
 from ledger.models import Block

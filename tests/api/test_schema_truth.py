@@ -5,7 +5,7 @@ the database."""
 import pytest
 from rest_framework.test import APIClient
 
-from config.problems import CONTENT_TYPE
+from core.problems import CONTENT_TYPE
 from tests.helpers import make_user, staff_login
 
 HUGE = "9223372036854775808"  # one past PostgreSQL's bigint

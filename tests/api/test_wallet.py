@@ -194,7 +194,14 @@ def test_bad_statement_parameters_are_refused(api, db, query):
 def test_no_wallet_without_the_resident_role(api, db):
     staff = User.objects.create_user("reviewer@example.org", PASSWORD, is_staff=True)
     api.force_authenticate(staff)
-    for path in ("/api/v1/wallet/", "/api/v1/wallet/statement/"):
+    # One resident-only permission (accounts.permissions.IsResident): the wallet and the
+    # resident's task and claim lists refuse alike.
+    for path in (
+        "/api/v1/wallet/",
+        "/api/v1/wallet/statement/",
+        "/api/v1/tasks/",
+        "/api/v1/claims/",
+    ):
         response = api.get(path)
         assert response.status_code == 403
         assert response.json()["type"] == "/problems/permission-denied"

@@ -120,7 +120,7 @@ def test_deleting_ends_open_claims_and_erases_what_was_submitted(
     transfers = Transfer.objects.count()
 
     with django_capture_on_commit_callbacks(execute=True):
-        privacy.account_delete(user=anna, password=PASSWORD, confirm=True)
+        privacy.person_erase(user=anna, password=PASSWORD, confirm=True)
 
     for name in ("reserved", "submitted", "approved", "paid"):
         mine[name].refresh_from_db()
@@ -179,7 +179,7 @@ def test_an_approved_claim_held_for_a_closed_wallet_no_longer_blocks_the_campaig
     anna = fx.resident("anna@example.org")
     claim = submit(anna, task, "Done.")
     review.claim_approve(staff=reviewer, claim_id=claim.pk)
-    privacy.account_delete(user=anna, password=PASSWORD, confirm=True)
+    privacy.person_erase(user=anna, password=PASSWORD, confirm=True)
     with django_capture_on_commit_callbacks(execute=True):
         payouts_sweep()
     claim.refresh_from_db()
@@ -203,7 +203,7 @@ def test_a_deletion_that_is_refused_keeps_claims_and_photos(
     )
     files = files_in(evidence_dir)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(DeletionRefused):
-        privacy.account_delete(user=anna, password=PASSWORD, confirm=True)
+        privacy.person_erase(user=anna, password=PASSWORD, confirm=True)
     after = list(
         Claim.objects.filter(resident=anna)
         .order_by("pk")
@@ -265,7 +265,7 @@ def test_my_data_holds_my_claims_and_nothing_of_others(board, four_claims, revie
 
 def test_after_deletion_my_claims_are_exported_without_what_i_wrote(board, four_claims):
     anna, _mine = four_claims
-    privacy.account_delete(user=anna, password=PASSWORD, confirm=True)
+    privacy.person_erase(user=anna, password=PASSWORD, confirm=True)
     anna.refresh_from_db()
     exported = privacy.data_export(user=anna)["claims"]
     assert {c["status"] for c in exported} == {"paid", "withdrawn"}
@@ -300,7 +300,7 @@ def test_a_deletion_during_a_payout_waits_for_it_and_donates_what_it_paid(manage
         return threading.Thread(target=run)
 
     payer = in_thread(lambda: outcome.append(claim_pay(claim_id=claim.pk)))
-    deleter = in_thread(lambda: privacy.account_delete(user=anna, password=PASSWORD, confirm=True))
+    deleter = in_thread(lambda: privacy.person_erase(user=anna, password=PASSWORD, confirm=True))
     with row_locked(User._meta.db_table, anna.pk) as held:
         payer.start()
 

@@ -1,27 +1,31 @@
 """Errors as RFC 9457 problem details (`application/problem+json`), with a stable `type` per
 error, for the whole API: DRF's exceptions, the domain errors of the services, and Django's own
-404 and 500 under /api/."""
+404 and 500 under /api/.
+
+Every problem answered sends `problem_answered` (with its code), which config.metrics counts:
+core knows nothing above it."""
 
 import sys
 from typing import Any
 
 import psycopg2
 from django import db
+from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import translation
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from accounts.errors import AccountsError, SignInSlowedDown
-from core.requests import request_id
-from ledger.errors import LedgerError
-
-from .metrics import problem_counted
+from .errors import CodedError
+from .requests import request_id
 
 CONTENT_TYPE = "application/problem+json"
+
+# Sent with `code=` for every problem body written (config.metrics counts them per type).
+problem_answered = Signal()
 
 # The errors that mean "PostgreSQL cannot be reached or did not answer in time" (a refused or
 # timed-out connection, a lost one, a statement cancelled by statement_timeout): the request
@@ -33,16 +37,6 @@ DATABASE_UNAVAILABLE = (
     psycopg2.InterfaceError,
 )
 RETRY_AFTER_SECONDS = 10
-
-# How each domain error reads over HTTP: 409 when the state of the ledger refuses the request
-# (it might succeed later or was already done), 422 when the request itself can never succeed.
-LEDGER_STATUS = {
-    "insufficient-funds": status.HTTP_409_CONFLICT,
-    "account-not-open": status.HTTP_409_CONFLICT,
-    "idempotency-conflict": status.HTTP_409_CONFLICT,
-    "already-reversed": status.HTTP_409_CONFLICT,
-    "unknown-account": status.HTTP_404_NOT_FOUND,
-}
 
 _DRF_CODES = {
     exceptions.ValidationError: "validation-error",
@@ -65,7 +59,7 @@ def problem_body(
     if detail:
         body["detail"] = detail
     body.update(extra)
-    problem_counted(code)
+    problem_answered.send(sender=None, code=code)
     reference = request_id()
     if reference:  # the same id as the response header and the log lines (docs/operations.md)
         body["request_id"] = reference
@@ -74,17 +68,13 @@ def problem_body(
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every error a view raises becomes problem+json."""
-    if isinstance(exc, LedgerError):
-        code_status = LEDGER_STATUS.get(exc.code, status.HTTP_422_UNPROCESSABLE_ENTITY)
-        body = problem_body(code=exc.code, status_code=code_status, title=exc.message)
-        return Response(body, status=code_status, content_type=CONTENT_TYPE)
-    if isinstance(exc, AccountsError):
+    if isinstance(exc, CodedError):  # the domain errors and the ledger's, each with its status
         code_status = exc.status
-        fields: dict[str, Any] = {"errors": {exc.field: [exc.message]}} if exc.field else {}
+        field = getattr(exc, "field", None)
+        fields: dict[str, Any] = {"errors": {field: [exc.message]}} if field else {}
         body = problem_body(code=exc.code, status_code=code_status, title=exc.message, **fields)
-        headers = (
-            {"Retry-After": str(exc.retry_after)} if isinstance(exc, SignInSlowedDown) else None
-        )
+        retry_after = getattr(exc, "retry_after", None)  # a sign-in slowed down says how long
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
         return Response(body, status=code_status, content_type=CONTENT_TYPE, headers=headers)
     response = exception_handler(exc, context)
     if response is None:

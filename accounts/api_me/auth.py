@@ -1,0 +1,126 @@
+"""Signing in and out (session or token) and verifying an email address."""
+
+from __future__ import annotations
+
+from django.contrib.auth import login, logout
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.http import client_address
+
+from .. import identity, tokens
+from ..authentication import request_token
+from .serializers import (
+    AUTH_TAGS,
+    CredentialsSerializer,
+    EmailSerializer,
+    EmailVerifiedSerializer,
+    LinkTokenSerializer,
+    MeSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+    _django,
+    _session_key,
+    _user,
+    _validated,
+    me_data,
+)
+
+# --- Signing in ----------------------------------------------------------------------------
+
+
+class LoginView(APIView):
+    permission_classes = (AllowAny,)
+
+    @extend_schema(request=CredentialsSerializer, responses=MeSerializer, tags=AUTH_TAGS)
+    def post(self, request: Request) -> Response:
+        """Sign in with email and password; the session cookie carries it from here. Five
+        failures for one email address from one address lock it for 15 minutes (429); many
+        from anywhere make the email address wait (429 with Retry-After). Like any session
+        request, it needs the CSRF token (cookie `csrftoken`, header `X-CSRFToken`) and, over
+        HTTPS, a same-origin `Origin` or `Referer`: another site cannot sign a browser in to
+        an account of its choosing. API clients without a browser use `auth/token/`."""
+        SessionAuthentication().enforce_csrf(request)
+        data = _validated(CredentialsSerializer, request)
+        user = identity.sign_in(
+            request=_django(request), email=data["email"], password=data["password"]
+        )
+        login(_django(request), user)
+        return Response(me_data(user))
+
+
+class LogoutView(APIView):
+    permission_classes = (AllowAny,)
+
+    @extend_schema(request=None, responses={204: None}, tags=AUTH_TAGS)
+    def post(self, request: Request) -> Response:
+        """Sign out of this session, or revoke the API token this request uses."""
+        token = request_token(request)
+        if token is not None:
+            tokens.api_token_revoke(user=_user(request), token_id=token.pk)
+        key = _session_key(request)
+        if key:
+            identity.session_mark_ended(session_key=key)
+        logout(_django(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenView(APIView):
+    permission_classes = (AllowAny,)
+
+    @extend_schema(request=TokenRequestSerializer, responses=TokenSerializer, tags=AUTH_TAGS)
+    def post(self, request: Request) -> Response:
+        """A new API token for this device, for email and password (the same rules as signing
+        in); every call makes another. Send it as `Authorization: Token <token>`. It expires
+        after API_TOKEN_TTL_HOURS (12 by default), is listed under /me/sessions/ and can be
+        revoked there; a password change ends it."""
+        data = _validated(TokenRequestSerializer, request)
+        user = identity.sign_in(
+            request=_django(request), email=data["email"], password=data["password"]
+        )
+        issued = tokens.api_token_create(
+            user=user,
+            device_name=data.get("device_name", ""),
+            ip_address=client_address(_django(request)),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+        record = issued.record
+        return Response(
+            TokenSerializer(
+                {
+                    "id": record.pk,
+                    "token": issued.key,
+                    "device_name": record.device_name,
+                    "created_at": record.created,
+                    "expires_at": record.expiry,
+                }
+            ).data
+        )
+
+
+class VerifyEmailView(APIView):
+    permission_classes = (AllowAny,)
+
+    @extend_schema(request=LinkTokenSerializer, responses=EmailVerifiedSerializer, tags=AUTH_TAGS)
+    def post(self, request: Request) -> Response:
+        """Confirm an email address with the token from the link mailed at sign-up."""
+        data = _validated(LinkTokenSerializer, request)
+        user = identity.email_verify(token=data["token"])
+        return Response(EmailVerifiedSerializer({"email": user.email, "email_verified": True}).data)
+
+
+class VerifyEmailResendView(APIView):
+    permission_classes = (AllowAny,)
+
+    @extend_schema(request=EmailSerializer, responses={202: None}, tags=AUTH_TAGS)
+    def post(self, request: Request) -> Response:
+        """Mail the verification link again. Always 202, whether or not the address has an
+        account waiting for verification."""
+        data = _validated(EmailSerializer, request)
+        identity.email_verification_resend(email=data["email"])
+        return Response(status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,142 @@
+"""Staff: list, approve and reject settlements; export approved ones into a pain.001 file,
+download it, mark it paid."""
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import Page, page_response
+
+from .. import settlement
+from ..models import (
+    SepaExport,
+    SettlementStatus,
+)
+from .serializers import (
+    IbanConfirmPermission,
+    SepaExportSerializer,
+    SepaPermission,
+    SettlementDecidePermission,
+    SettlementReadPermission,
+    SettlementRejectSerializer,
+    SettlementSerializer,
+    StaffSettlementQuerySerializer,
+    _user,
+)
+
+# --- staff: settlement -------------------------------------------------------------------------
+
+
+class StaffSettlementsView(APIView):
+    pagination_class = Page
+    permission_classes = (SettlementReadPermission,)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=SettlementStatus.values),
+        ],
+        responses=SettlementSerializer(many=True),
+        tags=["settlement"],
+    )
+    def get(self, request: Request) -> Response:
+        """Settlements oldest first; `?status=requested` is the approval queue."""
+        query = StaffSettlementQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = settlement.settlements_for_staff(status=query.validated_data.get("status"))
+        return page_response(self, request, rows, serializer=SettlementSerializer)
+
+
+class StaffSettlementApproveView(APIView):
+    permission_classes = (SettlementDecidePermission,)
+
+    @extend_schema(request=None, responses=SettlementSerializer, tags=["settlement"])
+    def post(self, request: Request, settlement_id: int) -> Response:
+        """Approve a requested settlement: the tokens leave the shop for the settlement
+        account. Not by the person who requested it."""
+        done = settlement.settlement_approve(approver=_user(request), settlement_id=settlement_id)
+        return Response(SettlementSerializer(done).data)
+
+
+class StaffSettlementIbanConfirmView(APIView):
+    permission_classes = (IbanConfirmPermission,)
+
+    @extend_schema(request=None, responses=SettlementSerializer, tags=["settlement"])
+    def post(self, request: Request, settlement_id: int) -> Response:
+        """Confirm the new IBAN of a held settlement, after checking it with the shop another
+        way; it can then be approved. Not by a member of the shop."""
+        done = settlement.settlement_iban_confirm(staff=_user(request), settlement_id=settlement_id)
+        return Response(SettlementSerializer(done).data)
+
+
+class StaffSettlementRejectView(APIView):
+    permission_classes = (SettlementDecidePermission,)
+
+    @extend_schema(
+        request=SettlementRejectSerializer, responses=SettlementSerializer, tags=["settlement"]
+    )
+    def post(self, request: Request, settlement_id: int) -> Response:
+        """Turn a requested settlement down with a reason the owner reads."""
+        form = SettlementRejectSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        done = settlement.settlement_reject(
+            approver=_user(request),
+            settlement_id=settlement_id,
+            reason=form.validated_data["reason"],
+        )
+        return Response(SettlementSerializer(done).data)
+
+
+class StaffSepaExportsView(APIView):
+    pagination_class = Page
+    permission_classes = (SepaPermission,)
+
+    @extend_schema(
+        responses=SepaExportSerializer(many=True),
+        tags=["settlement"],
+    )
+    def get(self, request: Request) -> Response:
+        """Transfer files, newest first."""
+        return page_response(
+            self, request, settlement.sepa_exports_for_staff(), serializer=SepaExportSerializer
+        )
+
+    @extend_schema(request=None, responses={201: SepaExportSerializer}, tags=["settlement"])
+    def post(self, request: Request) -> Response:
+        """Put every approved settlement into one pain.001 credit transfer file (validated
+        against its schema); they become exported."""
+        export = settlement.sepa_export_create(actor=_user(request))
+        return Response(SepaExportSerializer(export).data, status=status.HTTP_201_CREATED)
+
+
+class StaffSepaExportFileView(APIView):
+    permission_classes = (SepaPermission,)
+
+    @extend_schema(
+        responses={
+            (200, "application/xml"): OpenApiResponse(
+                OpenApiTypes.STR, description="The pain.001.001.03 document."
+            )
+        },
+        tags=["settlement"],
+    )
+    def get(self, request: Request, export_id: int) -> HttpResponse:
+        """Download the file for the bank (audited)."""
+        export: SepaExport = settlement.sepa_export_get(actor=_user(request), export_id=export_id)
+        response = HttpResponse(export.xml.encode("utf-8"), content_type="application/xml")
+        response["Content-Disposition"] = f'attachment; filename="heitje-pain.001-{export.pk}.xml"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class StaffSepaExportPaidView(APIView):
+    permission_classes = (SepaPermission,)
+
+    @extend_schema(request=None, responses=SepaExportSerializer, tags=["settlement"])
+    def post(self, request: Request, export_id: int) -> Response:
+        """Record that the bank executed the file: its settlements become paid."""
+        export = settlement.sepa_export_paid(actor=_user(request), export_id=export_id)
+        return Response(SepaExportSerializer(export).data)

@@ -1,0 +1,121 @@
+"""Staff: voucher batches with four eyes (a task manager requests, a different approver
+approves or rejects, the requester fetches the codes once)."""
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import Page, page_response
+
+from .. import voucher_batches
+from ..models import (
+    VoucherBatchStatus,
+)
+from .serializers import (
+    SheetVoucherSerializer,
+    VoucherBatchQuerySerializer,
+    VoucherBatchRejectSerializer,
+    VoucherBatchRequestSerializer,
+    VoucherBatchSerializer,
+    VoucherDecidePermission,
+    VoucherReadPermission,
+    VoucherRequestPermission,
+    VoucherSheetSerializer,
+    _batch_body,
+    _user,
+)
+
+# --- staff: vouchers ---------------------------------------------------------------------------
+
+
+class StaffVoucherBatchesView(APIView):
+    pagination_class = Page
+
+    def get_permissions(self) -> list[Any]:
+        if self.request.method == "POST":
+            return [VoucherRequestPermission()]
+        return [VoucherReadPermission()]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=VoucherBatchStatus.values),
+        ],
+        responses=VoucherBatchSerializer(many=True),
+        tags=["vouchers"],
+    )
+    def get(self, request: Request) -> Response:
+        """Voucher batches, newest first, with how many were redeemed; `?status=requested` is
+        the approval queue."""
+        query = VoucherBatchQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = voucher_batches.voucher_batches_for_staff(status=query.validated_data.get("status"))
+        return page_response(self, request, rows, serializer=VoucherBatchSerializer)
+
+    @extend_schema(
+        request=VoucherBatchRequestSerializer,
+        responses={201: VoucherBatchSerializer},
+        tags=["vouchers"],
+    )
+    def post(self, request: Request) -> Response:
+        """Ask for a batch of paper vouchers paid from a campaign's budget (task manager or
+        administrator). Nothing is paid and no codes exist until a different approver
+        approves; then the requester fetches the codes once (`.../sheet/`)."""
+        form = VoucherBatchRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        batch = voucher_batches.voucher_batch_request(
+            actor=_user(request),
+            campaign_id=data["campaign"],
+            name=data["name"],
+            value=data["value"],
+            count=data["count"],
+            expires_at=data["expires_at"],
+        )
+        return Response(_batch_body(batch), status=status.HTTP_201_CREATED)
+
+
+class StaffVoucherBatchApproveView(APIView):
+    permission_classes = (VoucherDecidePermission,)
+
+    @extend_schema(request=None, responses=VoucherBatchSerializer, tags=["vouchers"])
+    def post(self, request: Request, batch_id: int) -> Response:
+        """Approve a requested batch (approver or administrator, not the requester): its value
+        moves from the budget into escrow if the budget has it available after its published
+        tasks."""
+        batch = voucher_batches.voucher_batch_approve(actor=_user(request), batch_id=batch_id)
+        return Response(_batch_body(batch))
+
+
+class StaffVoucherBatchRejectView(APIView):
+    permission_classes = (VoucherDecidePermission,)
+
+    @extend_schema(
+        request=VoucherBatchRejectSerializer, responses=VoucherBatchSerializer, tags=["vouchers"]
+    )
+    def post(self, request: Request, batch_id: int) -> Response:
+        """Turn a requested batch down with a reason the requester reads; nothing moves."""
+        form = VoucherBatchRejectSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        batch = voucher_batches.voucher_batch_reject(
+            actor=_user(request), batch_id=batch_id, reason=form.validated_data["reason"]
+        )
+        return Response(_batch_body(batch))
+
+
+class StaffVoucherBatchSheetView(APIView):
+    permission_classes = (VoucherRequestPermission,)
+
+    @extend_schema(request=None, responses={201: VoucherSheetSerializer}, tags=["vouchers"])
+    def post(self, request: Request, batch_id: int) -> Response:
+        """The codes of an approved batch, for its printable sheet: made now and shown this
+        once, to the person who requested the batch (audited). A second call is refused."""
+        sheet = voucher_batches.voucher_batch_sheet(actor=_user(request), batch_id=batch_id)
+        body = _batch_body(sheet.batch)
+        body["vouchers"] = SheetVoucherSerializer(sheet.vouchers, many=True).data
+        response = Response(body, status=status.HTTP_201_CREATED)
+        response["Cache-Control"] = "no-store"
+        return response
