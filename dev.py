@@ -4,6 +4,7 @@
     python3 dev.py run     # the whole service with demo data: web, Celery worker and beat
     python3 dev.py test    # lint, types, migrations check and the whole test suite
     python3 dev.py bench   # the ledger benchmark (bench/ledger_bench.py)
+    python3 dev.py bench --http  # payments over HTTP against pgbench (bench/http_bench.py)
     python3 dev.py screenshots  # the README's screenshots (docs/screenshots/) from demo data
 
 Each creates .venv and installs the project when pyproject.toml changed, then, unless
@@ -205,7 +206,15 @@ def cmd_test(args: list[str]) -> int:
 
 
 def cmd_bench(args: list[str]) -> int:
+    """The ledger benchmark, or with `--http` the payment benchmark over HTTP
+    (bench/http_bench.py: gunicorn with the production settings, Redis, pgbench reference)."""
+    compile_translations()
     ensure_database()
+    if "--http" in args:
+        args = [a for a in args if a != "--http"]
+        return subprocess.run(
+            [str(VENV_PYTHON), "bench/http_bench.py", *args], cwd=ROOT, check=False
+        ).returncode
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     return subprocess.run(
         [str(VENV_PYTHON), "bench/ledger_bench.py", *args], cwd=ROOT, env=env, check=False

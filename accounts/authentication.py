@@ -11,6 +11,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from knox.auth import TokenAuthentication
 from knox.settings import knox_settings
+from knox.signals import token_expired
 from rest_framework.authentication import get_authorization_header
 from rest_framework.request import Request
 
@@ -40,6 +41,17 @@ class ApiTokenAuthentication(TokenAuthentication):
         # it was refused (401, `WWW-Authenticate: Token`); one without stays at 403, as the
         # session-based API always answered.
         return knox_settings.AUTH_HEADER_PREFIX if carries_token(request) else None
+
+    def _cleanup_token(self, auth_token: ApiToken) -> bool:
+        """Refuse (and delete) this token once expired. knox also loads every other token of
+        the person on every request to delete their expired ones: one query per API request,
+        for rows nothing reads (lists show live tokens only; a new sign-in deletes them)."""
+        if auth_token.expiry is not None and auth_token.expiry < timezone.now():
+            username = auth_token.user.get_username()
+            auth_token.delete()
+            token_expired.send(sender=self.__class__, username=username, source="auth_token")
+            return True
+        return False
 
     def validate_user(self, auth_token: ApiToken) -> tuple[User, ApiToken]:
         user, token = super().validate_user(auth_token)

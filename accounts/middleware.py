@@ -1,10 +1,15 @@
 """Request-wide rules of people and access: session timeouts and records, the signed-in
 person's language, and the origin that audit events record.
 
-Idle timeout: SESSION_IDLE_TIMEOUT (the cookie's age, renewed on every request); on a device a
-resident or cashier chose to remember at sign-in, SESSION_REMEMBER_IDLE_TIMEOUT (a working day
-at the till or with the wallet). Never for staff: a session that gains a staff role goes back
-to the short idle timeout at its next request. The absolute timeout holds for everyone."""
+Idle timeout: SESSION_IDLE_TIMEOUT (the cookie's age); on a device a resident or cashier chose to
+remember at sign-in, SESSION_REMEMBER_IDLE_TIMEOUT (a working day at the till or with the
+wallet). Never for staff: a session that gains a staff role goes back to the short idle timeout
+at its next request. The idle window starts again with requests: a session in use is saved (new
+expiry in the database and in the cookie) once SESSION_RENEW_EVERY seconds have passed since it
+was last saved, so someone working never meets the idle timeout, and a session left alone ends
+between SESSION_RENEW_EVERY seconds before it and on it. Saving on every request
+(SESSION_SAVE_EVERY_REQUEST) cost every request a write and a COMMIT. The absolute timeout holds
+for everyone."""
 
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ from .permissions import is_staff_member
 AUTH_AT = "heitje_auth_at"
 REAUTH_AT = "heitje_reauth_at"
 REMEMBER = "heitje_remember"
+RENEWED_AT = "heitje_renewed_at"
 _TOUCH_EVERY = timedelta(minutes=1)
 
 
@@ -84,7 +90,22 @@ class SessionControlMiddleware:
                     del session[REMEMBER]
                     session.set_expiry(None)
                 self._touch(request)
+                self._renew(request)
+        elif settings.SESSION_COOKIE_NAME in request.COOKIES:
+            self._renew(request)
         return self.get_response(request)
+
+    @staticmethod
+    def _renew(request: HttpRequest) -> None:
+        """Mark a session in use as changed once SESSION_RENEW_EVERY seconds have passed since
+        it was last saved, so that it is saved with a new idle window."""
+        session = request.session
+        renewed = session.get(RENEWED_AT)  # loads it: a cookie of no session has no key after
+        if session.session_key is None or session.is_empty():
+            return
+        now = time.time()
+        if renewed is None or now - float(renewed) >= settings.SESSION_RENEW_EVERY:
+            session[RENEWED_AT] = now
 
     @staticmethod
     def _touch(request: HttpRequest) -> None:

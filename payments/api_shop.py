@@ -1,0 +1,184 @@
+"""Payments API, the shop's side: charges of resident codes, payment requests, the day's
+payments, refunds and the poster (payments.api lists the routes)."""
+
+from datetime import date
+
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.errors import NotFound
+from shops.selectors import shop_membership
+
+from . import codes, qr, selectors, services
+from .api_common import (
+    IMAGE_KINDS,
+    IMAGE_RESPONSES,
+    TAGS,
+    AmountSerializer,
+    ChargeSerializer,
+    DayQuerySerializer,
+    DaySerializer,
+    RefundRequestSerializer,
+    RefundSerializer,
+    RequestCreatedSerializer,
+    RequestStateSerializer,
+    ShopPaymentSerializer,
+    _image,
+    _refund,
+    _shop_payment,
+    _user,
+)
+from .models import PaymentRequest
+
+# --- shop ----------------------------------------------------------------------------------
+
+
+class ChargesView(APIView):
+    @extend_schema(
+        request=ChargeSerializer,
+        responses={201: ShopPaymentSerializer, 202: RequestStateSerializer},
+        tags=TAGS,
+    )
+    def post(self, request: Request, shop_id: int) -> Response:
+        """Charge a resident's code (scanned or typed) for an amount, into this shop. Too many
+        wrong codes in a few minutes answer 429. Above PAYMENT_CONFIRM_ABOVE, unless the code
+        carries the resident's confirmation, the answer is 202 with a payment request waiting
+        for the resident to confirm on their phone: poll it as a shown request."""
+        form = ChargeSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        payment = services.payment_charge(
+            cashier=_user(request),
+            shop_id=shop_id,
+            amount=form.validated_data["amount"],
+            code=form.validated_data["code"],
+        )
+        if isinstance(payment, PaymentRequest):
+            state = selectors.request_status(request_id=payment.pk, shop=payment.shop)
+            return Response(RequestStateSerializer(state).data, status=status.HTTP_202_ACCEPTED)
+        return Response(
+            ShopPaymentSerializer(_shop_payment(payment)).data, status=status.HTTP_201_CREATED
+        )
+
+
+class PaymentRequestsView(APIView):
+    @extend_schema(request=AmountSerializer, responses={201: RequestCreatedSerializer}, tags=TAGS)
+    def post(self, request: Request, shop_id: int) -> Response:
+        """A signed payment request for the resident to scan; poll its status to see "paid"."""
+        form = AmountSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        made, payload = services.payment_request_create(
+            cashier=_user(request), shop_id=shop_id, amount=form.validated_data["amount"]
+        )
+        svg, png = qr.data_urls(payload)
+        body = RequestCreatedSerializer(
+            {
+                "id": made.pk,
+                "payload": payload,
+                "short_code": made.short_code,
+                "amount": made.amount,
+                "currency": made.currency,
+                "expires_at": made.expires_at,
+                "status": made.status,
+                "qr_svg": svg,
+                "qr_png": png,
+            }
+        ).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class PaymentRequestView(APIView):
+    @extend_schema(responses=RequestStateSerializer, tags=TAGS)
+    def get(self, request: Request, shop_id: int, request_id: int) -> Response:
+        """The request's status (open, paid, cancelled, expired), for the till to poll."""
+        shop = shop_membership(user=_user(request), shop_id=shop_id).shop
+        state = selectors.request_status(request_id=request_id, shop=shop)
+        if state is None:
+            raise NotFound(_("There is no such payment request."))
+        response = Response(RequestStateSerializer(state).data)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class PaymentRequestCancelView(APIView):
+    @extend_schema(request=None, responses=RequestStateSerializer, tags=TAGS)
+    def post(self, request: Request, shop_id: int, request_id: int) -> Response:
+        """Cancel an open request (a paid one stays paid)."""
+        cancelled = services.payment_request_cancel(
+            cashier=_user(request), shop_id=shop_id, request_id=request_id
+        )
+        state = selectors.request_status(request_id=cancelled.pk, shop=cancelled.shop)
+        return Response(RequestStateSerializer(state).data)
+
+
+KIND_PARAMETER = OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=["svg", "png"])
+
+
+class PaymentRequestImageView(APIView):
+    @extend_schema(parameters=[KIND_PARAMETER], responses=IMAGE_RESPONSES, tags=TAGS)
+    def get(self, request: Request, shop_id: int, request_id: int, kind: str) -> HttpResponse:
+        """The request's QR as an image (while its signing key is the active one)."""
+        shop = shop_membership(user=_user(request), shop_id=shop_id).shop
+        if kind not in IMAGE_KINDS:
+            raise NotFound(_("There is nothing at this address."))
+        made = PaymentRequest.objects.filter(pk=request_id, shop=shop).first()
+        if made is None:
+            raise NotFound(_("There is no such payment request."))
+        return _image(services.payment_request_payload(made), kind, f"request-{made.pk}")
+
+
+class ShopPaymentsView(APIView):
+    @extend_schema(parameters=[DayQuerySerializer], responses=DaySerializer, tags=TAGS)
+    def get(self, request: Request, shop_id: int) -> Response:
+        """The shop's payments of a day (today by default, Europe/Amsterdam) and the total."""
+        shop = shop_membership(user=_user(request), shop_id=shop_id).shop
+        query = DayQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        day: date = query.validated_data.get("date") or timezone.localdate()
+        result = selectors.shop_day_payments(shop=shop, day=day)
+        return Response(
+            DaySerializer(
+                {
+                    "date": day,
+                    "total": result.total,
+                    "refunded": result.refunded,
+                    "net": result.net,
+                    "payments": [_shop_payment(p) for p in result.payments],
+                }
+            ).data
+        )
+
+
+class RefundsView(APIView):
+    @extend_schema(request=RefundRequestSerializer, responses={201: RefundSerializer}, tags=TAGS)
+    def post(self, request: Request, shop_id: int, payment_id: int) -> Response:
+        """Refund part or all of a payment to this shop, back to the payer's wallet. Cashiers
+        up to CASHIER_REFUND_MAX per refund; the owner any amount up to what is left."""
+        form = RefundRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        made = services.payment_refund(
+            actor=_user(request),
+            shop_id=shop_id,
+            payment_id=payment_id,
+            amount=data["amount"],
+            reason=data["reason"],
+            idempotency_key=data.get("idempotency_key"),
+        )
+        return Response(_refund(made), status=status.HTTP_201_CREATED)
+
+
+class PosterView(APIView):
+    @extend_schema(parameters=[KIND_PARAMETER], responses=IMAGE_RESPONSES, tags=TAGS)
+    def get(self, request: Request, shop_id: int, kind: str) -> HttpResponse:
+        """The shop's poster QR (HEITJE:1:S:<id>) to print: residents scan it and type the
+        amount."""
+        shop = shop_membership(user=_user(request), shop_id=shop_id).shop
+        if kind not in IMAGE_KINDS:
+            raise NotFound(_("There is nothing at this address."))
+        return _image(codes.shop_encode(shop.pk), kind, f"shop-{shop.pk}-poster")

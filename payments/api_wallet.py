@@ -1,0 +1,125 @@
+"""Payments API, the wallet's side: pay codes, payment requests previewed and paid, poster
+payments and the resident's payments (payments.api lists the routes)."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import qr, selectors, services
+from .api_common import (
+    TAGS,
+    PayCodeRequestSerializer,
+    PayCodeSerializer,
+    PayloadSerializer,
+    PaymentSerializer,
+    PayShopSerializer,
+    PreviewSerializer,
+    ShopCardSerializer,
+    ShopQuerySerializer,
+    WalletPaymentsQuerySerializer,
+    _payment,
+    _user,
+)
+
+# --- wallet --------------------------------------------------------------------------------
+
+
+class PayCodesView(APIView):
+    @extend_schema(request=PayCodeRequestSerializer, responses={201: PayCodeSerializer}, tags=TAGS)
+    def post(self, request: Request) -> Response:
+        """A new one-time pay code (valid about a minute) for the till to scan or type. It
+        ends your older codes. Only its hash is stored: this is the only time it is shown."""
+        form = PayCodeRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        confirm = form.validated_data["confirm_up_to"]
+        issued = services.pay_token_issue(user=_user(request), confirm_up_to=confirm)
+        svg, png = qr.data_urls(issued.payload)
+        body = PayCodeSerializer(
+            {
+                "payload": issued.payload,
+                "short_code": issued.short_code,
+                "expires_at": issued.expires_at,
+                "confirm_up_to": confirm,
+                "qr_svg": svg,
+                "qr_png": png,
+            }
+        ).data
+        response = Response(body, status=status.HTTP_201_CREATED)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class WalletPaymentsView(APIView):
+    @extend_schema(
+        parameters=[WalletPaymentsQuerySerializer],
+        responses=PaymentSerializer(many=True),
+        tags=TAGS,
+    )
+    def get(self, request: Request) -> Response:
+        """Your payments in shops, newest first, with the shops' names and refunds."""
+        query = WalletPaymentsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = selectors.resident_payments(user=_user(request), limit=query.validated_data["limit"])
+        return Response([PaymentSerializer(_payment(p)).data for p in rows])
+
+
+class PayRequestPreviewView(APIView):
+    @extend_schema(request=PayloadSerializer, responses=PreviewSerializer, tags=TAGS)
+    def post(self, request: Request) -> Response:
+        """Check a scanned shop code (signature, key, expiry, currency, still open) and show
+        the shop and amount, without paying. `payload` may also be the 9-digit short code the
+        till shows beside the QR; wrong short codes count towards a limit (429)."""
+        form = PayloadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        preview = services.payment_request_preview(
+            user=_user(request), payload=form.validated_data["payload"]
+        )
+        return Response(PreviewSerializer(preview).data)
+
+
+class PayRequestPayView(APIView):
+    @extend_schema(request=PayloadSerializer, responses={201: PaymentSerializer}, tags=TAGS)
+    def post(self, request: Request) -> Response:
+        """Pay a scanned shop code from your wallet (once: a second try is refused)."""
+        form = PayloadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        payment = services.payment_request_pay(
+            user=_user(request), payload=form.validated_data["payload"]
+        )
+        return Response(PaymentSerializer(_payment(payment)).data, status=status.HTTP_201_CREATED)
+
+
+class PayShopView(APIView):
+    @extend_schema(parameters=[ShopQuerySerializer], responses=ShopCardSerializer, tags=TAGS)
+    def get(self, request: Request) -> Response:
+        """The shop a poster code names, to show its name before you type an amount."""
+        query = ShopQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        shop = services.static_shop(query.validated_data["shop"])
+        return Response(
+            ShopCardSerializer(
+                {
+                    "shop_id": shop.pk,
+                    "shop_name": shop.name,
+                    "shop_label": shop.label,
+                    "address": shop.address,
+                }
+            ).data
+        )
+
+    @extend_schema(request=PayShopSerializer, responses={201: PaymentSerializer}, tags=TAGS)
+    def post(self, request: Request) -> Response:
+        """Pay an amount you typed to the shop a poster code names. With an idempotency_key a
+        retried request returns the first payment."""
+        form = PayShopSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        payment = services.pay_static_shop(
+            user=_user(request),
+            shop=data["shop"],
+            amount=data["amount"],
+            idempotency_key=data.get("idempotency_key"),
+        )
+        return Response(PaymentSerializer(_payment(payment)).data, status=status.HTTP_201_CREATED)
