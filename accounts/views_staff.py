@@ -221,8 +221,17 @@ def twofa_verify(request: HttpRequest) -> HttpResponse:
 
 @staff_page()
 def home(request: HttpRequest) -> HttpResponse:
+    """The console's front page: what waits for this person's roles, each count a link to its
+    queue, then the sections their roles open."""
     roles = sorted(roles_of(request.user) & {str(r) for r in STAFF_ROLES})
-    return _render(request, "staff/home.html", {"role_names": [ROLE_NAMES[r] for r in roles]})
+    return _render(
+        request,
+        "staff/home.html",
+        {
+            "role_names": [ROLE_NAMES[r] for r in roles],
+            "waiting": staff.staff_waiting(user=request.user),
+        },
+    )
 
 
 def _page_query(request: HttpRequest, form: Any) -> str:
