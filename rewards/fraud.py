@@ -28,6 +28,7 @@ from typing import Any
 import imagehash
 from django.conf import settings
 from django.db import connection
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from PIL import Image
@@ -179,8 +180,8 @@ def flag_reason(flag: ClaimFlag) -> str:
         ) % {"minutes": int(p.get("minutes", 0)), "estimated": int(p.get("estimated", 0))}
     if flag.kind == FlagKind.FAR_AWAY:
         return _("Photo taken %(metres)s m from the task's place (more than %(limit)s m).") % {
-            "metres": f"{int(p.get('metres', 0)):,}".replace(",", "."),
-            "limit": f"{int(p.get('limit', 0)):,}".replace(",", "."),
+            "metres": number_format(int(p.get("metres", 0)), force_grouping=True),
+            "limit": number_format(int(p.get("limit", 0)), force_grouping=True),
         }
     if flag.kind == FlagKind.DUPLICATE_PHOTO:
         claims = ", ".join(f"#{i}" for i in p.get("claims", []))

@@ -125,6 +125,19 @@ def claim_flags(claim: Claim) -> list[tuple[str, str]]:
     ]
 
 
+def claim_distance(claim: Claim) -> int | None:
+    """Metres between the evidence location and the task's place, when both are known."""
+    task = claim.task
+    if None in (claim.latitude, claim.longitude, task.latitude, task.longitude):
+        return None
+    return fraud.distance_metres(
+        float(claim.latitude or 0),
+        float(claim.longitude or 0),
+        float(task.latitude or 0),
+        float(task.longitude or 0),
+    )
+
+
 def queue_rows(claims: Any, *, now: datetime | None = None) -> list[QueueRow]:
     now = now or timezone.now()
     rows = []
