@@ -23,7 +23,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import audit, identity
+from . import audit, identity, services
 from .errors import AccountsError, NotAllowed, NotFound
 from .models import STAFF_ROLES, AuditEvent, Neighbourhood, ResidentProfile, Role, RoleGrant, User
 from .permissions import is_staff_member, roles_of, two_factor_verified
@@ -476,3 +476,39 @@ def waiting_badge(request: Any) -> dict[str, Any]:
     if not two_factor_verified(user):
         return {"staff_waiting": 0}
     return {"staff_waiting": SimpleLazyObject(lambda: staff_waiting_total(user=user))}
+
+
+# --- Verifying a resident, with what was checked -------------------------------------------
+
+RESIDENCY_DOCUMENTS = ("passport", "id_card", "residence_permit", "brp_extract")
+
+
+def residency_verify_checked(
+    *, staff: User, resident_id: int, code: str = "", document: str = ""
+) -> ResidentProfile:
+    """Verify a resident in one step, saying what was checked: the code of their municipal
+    letter (used up, as when they enter it themselves) or a document seen in person. Audited
+    with the method; nobody verifies themselves; only reviewers and administrators."""
+    _require(staff, RESIDENT_ROLES)
+    code = (code or "").strip()
+    if not code and document not in RESIDENCY_DOCUMENTS:
+        raise StaffRefused(
+            _("Give the code from the resident's letter, or choose the document you checked."),
+            field="code",
+        )
+    if resident_id == staff.pk:
+        raise NotAllowed(_("Nobody can verify their own residency."))
+    with transaction.atomic():
+        if code:
+            resident = User.objects.filter(pk=resident_id).first()
+            if resident is None:
+                raise NotFound(_("There is no such resident."))
+            profile = services.residency_verify_with_code(user=resident, code=code)
+            detail = {"method": "letter_code"}
+        else:
+            profile = services.residency_verify_by_staff(staff=staff, resident_id=resident_id)
+            detail = {"method": "document", "document": document}
+        audit.record(
+            actor=staff, action="resident.residency_checked", target=profile.user, detail=detail
+        )
+    return profile

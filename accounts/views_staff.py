@@ -31,10 +31,12 @@ from . import identity, services, staff
 from .errors import AccountsError, NotFound
 from .forms_auth import form_refusal, form_status
 from .forms_staff import (
+    DOCUMENTS,
     ROLE_NAMES,
     AuditFilterForm,
     InviteBatchForm,
     NeighbourhoodForm,
+    ResidencyCheckForm,
     ResidentSearchForm,
     RolesForm,
     StaffCreateForm,
@@ -256,6 +258,7 @@ def residents(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page.get_page(request.GET.get("page")),
             "filters": _page_query(request, form),
+            "documents": list(DOCUMENTS.items()),
         },
     )
 
@@ -263,8 +266,23 @@ def residents(request: HttpRequest) -> HttpResponse:
 @staff_page(*staff.RESIDENT_ROLES)
 @require_POST
 def resident_verify(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Verify a resident in one step, with the letter code or the document that was checked
+    (from the residents list or a claim in the review queue); audited."""
+    back = request.POST.get("next", "")
+    if not back.startswith(("/staff/residents/", "/staff/rewards/claims/")):
+        back = reverse("staff-residents")
+    form = ResidencyCheckForm(request.POST)
+    if not form.is_valid():
+        for error in form.non_field_errors() or [_("Check the code or the document.")]:
+            messages.error(request, str(error))
+        return redirect(back)
     try:
-        profile = services.residency_verify_by_staff(staff=_user(request), resident_id=user_id)
+        profile = staff.residency_verify_checked(
+            staff=_user(request),
+            resident_id=user_id,
+            code=form.cleaned_data["code"],
+            document=form.cleaned_data["document"],
+        )
     except NotFound:
         raise Http404 from None
     except AccountsError as exc:
@@ -277,8 +295,7 @@ def resident_verify(request: HttpRequest, user_id: int) -> HttpResponse:
             _("%(name)s is verified as a resident.")
             % {"name": profile.user.display_name or profile.user.email},
         )
-    back = request.POST.get("next", "")
-    return redirect(back if back.startswith("/staff/residents/") else "staff-residents")
+    return redirect(back)
 
 
 @never_cache

@@ -22,8 +22,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.errors import AccountsError, NotFound
 from accounts.forms_auth import form_refusal
-from accounts.models import Neighbourhood
-from accounts.permissions import staff_page
+from accounts.forms_staff import DOCUMENTS
+from accounts.models import Neighbourhood, ResidentProfile
+from accounts.permissions import roles_of, staff_page
+from accounts.staff import RESIDENT_ROLES
 
 from .. import evidence, queue, review, selectors
 from ..forms import ReasonForm
@@ -288,6 +290,11 @@ def _claim_page(
             "reason_form": form or ReasonForm(),
             "flags": queue.claim_flags(claim),
             "distance": _metres(queue.claim_distance(claim)),
+            "unverified": not ResidentProfile.objects.filter(user_id=claim.resident_id)
+            .exclude(residency_verified_at=None)
+            .exists(),
+            "may_verify": bool(roles_of(request.user) & {str(r) for r in RESIDENT_ROLES}),
+            "documents": list(DOCUMENTS.items()),
             "filters": filters.query(),
             "query": _queue_query(stage or selectors.Stage.REVIEW, filters),
             "next_id": queue.claim_next(stage=stage, filters=filters, after=claim)
