@@ -401,7 +401,11 @@ def export_create(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("Transfer file %(name)s is ready: %(count)d transfers.")
+            ngettext(
+                "Transfer file %(name)s is ready: %(count)d transfer.",
+                "Transfer file %(name)s is ready: %(count)d transfers.",
+                export.count,
+            )
             % {"name": export.message_id, "count": export.count},
         )
     return redirect("payments-staff-exports")

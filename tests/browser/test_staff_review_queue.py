@@ -85,6 +85,7 @@ def test_queue_of_200_eight_per_screen_counts_and_select_all_approve(new_context
     expect(page).to_have_url(re.compile(r"/staff/rewards/review/\?stage=review"))
 
     # At least 8 claims per screen, each row complete.
+    expect(page.locator("#queue tbody tr")).to_have_count(50)
     on_screen = rows_on_screen(page)
     assert on_screen >= 8, f"only {on_screen} claims fit on a 1366 x 768 screen"
     first = page.locator(f"#claim-{made[0].pk}")
