@@ -86,8 +86,14 @@ def test_queue_of_200_eight_per_screen_counts_and_select_all_approve(new_context
 
     # At least 8 claims per screen, each row complete.
     expect(page.locator("#queue tbody tr")).to_have_count(50)
+    page.wait_for_load_state("load")
     on_screen = rows_on_screen(page)
-    assert on_screen >= 8, f"only {on_screen} claims fit on a 1366 x 768 screen"
+    debug = page.evaluate(
+        "() => [window.innerHeight, window.scrollY, location.href,"
+        " [...document.querySelectorAll('#queue tbody tr')].slice(0, 3)"
+        ".map(r => [r.getBoundingClientRect().top, r.getBoundingClientRect().bottom])]"
+    )
+    assert on_screen >= 8, f"only {on_screen} claims fit on a 1366 x 768 screen: {debug}"
     first = page.locator(f"#claim-{made[0].pk}")
     expect(first.locator("img")).to_have_attribute("src", re.compile(r"/thumbnail/$"))
     expect(first).to_contain_text("Bankje schilderen")
@@ -124,7 +130,7 @@ def test_queue_of_200_eight_per_screen_counts_and_select_all_approve(new_context
 
 @override_settings(REWARDS_FLAG_BURST_COUNT=2, REWARDS_FLAG_BURST_MINUTES=60)
 def test_each_flag_on_the_claim_built_for_it_and_none_on_a_clean_one(new_context):
-    reviewer = UserFactory.create(roles=[Role.REVIEWER])
+    reviewer = UserFactory.create(roles=[Role.REVIEWER], preferred_language="nl")
     task = builders.task_at_place()
     clean = builders.submit(task, ResidentFactory.create(), content=builders.photo(40))
     fast = builders.submit(
@@ -164,6 +170,10 @@ def test_each_flag_on_the_claim_built_for_it_and_none_on_a_clean_one(new_context
     expect(page.locator(f"#claim-{fast.pk} .flag")).to_contain_text("180")
     expect(page.locator(f"#claim-{far.pk} .flag")).to_contain_text(" m ")
     expect(page.locator(f"#claim-{copy.pk} .flag")).to_contain_text(f"#{clean.pk}")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#queue img')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
     shot(page, "flags-nl")
 
     # Filter by flag: only the claims with that flag.
