@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes, force_str
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
@@ -512,3 +513,49 @@ def residency_verify_checked(
             actor=staff, action="resident.residency_checked", target=profile.user, detail=detail
         )
     return profile
+
+
+# --- The daily digest ------------------------------------------------------------------------
+
+
+def staff_digest_send(*, today: date | None = None) -> int:
+    """Mail each active staff member who has not switched it off what waits for their roles,
+    once a day (key `staff-digest:<user>:<date>`), in their language; nobody is mailed when
+    nothing waits. Returns how many were mailed."""
+    today = today or timezone.localdate()
+    people = (
+        User.objects.filter(
+            is_active=True,
+            staff_digest=True,
+            erased_at__isnull=True,
+            role_grants__role__in=[str(r) for r in STAFF_ROLES],
+        )
+        .distinct()
+        .order_by("pk")
+    )
+    sent = 0
+    for person in people:
+        with translation.override(person.preferred_language or settings.LANGUAGE_CODE):
+            items = [item for item in staff_waiting(user=person) if item.count]
+        if not items:
+            continue
+        mail_template(
+            to=person,
+            template="staff_digest",
+            context={
+                "user": person,
+                "items": items,
+                "total": sum(item.count for item in items),
+                "console": f"{settings.SITE_URL}{reverse('staff-home')}",
+            },
+            key=f"staff-digest:{person.pk}:{today.isoformat()}",
+        )
+        sent += 1
+    return sent
+
+
+def staff_digest_set(*, user: User, enabled: bool) -> User:
+    """Switch the person's daily digest on or off."""
+    User.objects.filter(pk=user.pk).update(staff_digest=enabled)
+    user.staff_digest = enabled
+    return user

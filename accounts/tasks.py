@@ -70,3 +70,11 @@ def mail_template(
         subject = " ".join(render_to_string(f"mail/{template}_subject.txt", context).split())
         body = render_to_string(f"mail/{template}.txt", context)
     mail_send(to=address, subject=subject, body=body, key=key)
+
+
+@shared_task(ignore_result=True)
+def staff_digest_task() -> int:
+    """The daily mail to staff of what waits for their roles (beat, every morning)."""
+    from .staff import staff_digest_send  # staff imports this module's mail_template
+
+    return staff_digest_send()

@@ -232,8 +232,24 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "role_names": [ROLE_NAMES[r] for r in roles],
             "waiting": staff.staff_waiting(user=request.user),
+            "digest": _user(request).staff_digest,
         },
     )
+
+
+@staff_page()
+@require_POST
+def digest_switch(request: HttpRequest) -> HttpResponse:
+    """Switch one's own daily mail of what waits on or off."""
+    enabled = request.POST.get("digest") == "on"
+    staff.staff_digest_set(user=_user(request), enabled=enabled)
+    messages.success(
+        request,
+        _("You get a mail each morning when something waits.")
+        if enabled
+        else _("You no longer get the morning mail; the counts stay on this page."),
+    )
+    return redirect("staff-home")
 
 
 def _page_query(request: HttpRequest, form: Any) -> str:

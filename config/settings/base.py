@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -383,6 +384,12 @@ CELERY_BEAT_SCHEDULE = {
     "rewards-expire-claims": {
         "task": "rewards.tasks.claims_expire_task",
         "schedule": timedelta(minutes=env.int("REWARDS_EXPIRE_EVERY_MINUTES", default=10)),
+    },
+    # Each staff member's mail of what waits for their roles, every morning (they can switch
+    # it off on the staff home).
+    "staff-digest": {
+        "task": "accounts.tasks.staff_digest_task",
+        "schedule": crontab(hour=env.int("STAFF_DIGEST_HOUR", default=7), minute=0),
     },
 }
 
