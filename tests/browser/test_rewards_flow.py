@@ -102,6 +102,10 @@ def test_task_to_paid_claim(new_context, tmp_path, settings):
     task = Task.objects.get()
     assert task.status == TaskStatus.DRAFT
     check_axe(staff)
+    staff.get_by_role("link", name=tr(staff, "Publish"), exact=True).click()
+    # A confirmation first: the task as residents will see it, and the languages it lacks.
+    expect(staff.locator("#preview-nl")).to_contain_text("Bankje schilderen")
+    check_axe(staff)
     staff.get_by_role("button", name=tr(staff, "Publish"), exact=True).click()
     expect(staff.locator("#task-status")).to_have_text(tr(staff, "Published"))
     task.refresh_from_db()
