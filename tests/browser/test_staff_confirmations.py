@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from accounts.models import Role
 from payments import settlement
 from payments.models import SepaExport, Settlement, SettlementStatus
+from tests.browser.conftest import axe_serious
 from tests.browser.test_staff_review_queue import LAPTOP, shot, staff_sign_in
 from tests.factories import ShopFactory, UserFactory
 
@@ -37,6 +38,7 @@ def test_settlement_sepa_file_paid_and_withdrawn_each_confirmed(new_context, set
     expect(figures).to_contain_text("125,00 Heitje")
     expect(figures).to_contain_text("NL91ABNA0417164300")
     shot(page, "settlement-confirm-nl")
+    assert axe_serious(page) == []
     assert Settlement.objects.get(pk=first.pk).status == SettlementStatus.REQUESTED
     page.locator("#confirm-action").click()
     expect(page.get_by_role("status")).to_be_visible()

@@ -18,6 +18,7 @@ from accounts.models import Role
 from accounts.templatetags.heitje import tokens_unit
 from rewards.models import ClaimStatus, FlagKind
 from tests.browser.conftest import (
+    axe_serious,
     code_input,
     sign_in,
     staff_device,
@@ -175,6 +176,7 @@ def test_each_flag_on_the_claim_built_for_it_and_none_on_a_clean_one(new_context
         ".every(i => i.complete && i.naturalWidth > 0)"
     )
     shot(page, "flags-nl")
+    assert axe_serious(page) == []
 
     # Filter by flag: only the claims with that flag.
     page.locator("#id_flag").select_option(FlagKind.FAR_AWAY)
@@ -193,6 +195,10 @@ def test_each_flag_on_the_claim_built_for_it_and_none_on_a_clean_one(new_context
     expect(page.get_by_role("main")).to_contain_text(re.compile(r"\d[.,]?\d{3} m "))
     expect(page.get_by_role("link", name=tr(page, "Show on the map"))).to_be_visible()
     shot(page, "claim-nl")
+    assert axe_serious(page) == []
+    page.goto(f"/staff/rewards/claims/{unverified.pk}/")
+    expect(page.locator("#resident-unverified")).to_be_visible()
+    assert axe_serious(page) == []
 
 
 def test_fifty_clean_claims_by_keyboard_and_in_bulk(new_context, capsys):
