@@ -113,3 +113,31 @@ class WelcomePasswordForm(forms.Form):
         help_text=NEW_PASSWORD_HELP,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+
+DOCUMENTS = {
+    "passport": _("Passport"),
+    "id_card": _("Identity card"),
+    "residence_permit": _("Residence permit"),
+    "brp_extract": _("Extract from the municipal register (BRP)"),
+}
+
+
+class ResidencyCheckForm(forms.Form):
+    """What staff checked before verifying a resident: the code of the municipal letter the
+    resident holds, or a document seen in person."""
+
+    code = forms.CharField(label=_("Letter code"), max_length=40, required=False)
+    document = forms.ChoiceField(
+        label=_("Or the document you checked"),
+        required=False,
+        choices=[("", _("No document")), *DOCUMENTS.items()],
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if not data.get("code") and not data.get("document"):
+            raise forms.ValidationError(
+                _("Give the code from the resident's letter, or choose the document you checked.")
+            )
+        return data

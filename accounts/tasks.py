@@ -67,3 +67,11 @@ def mail_template(
     address = to.email if isinstance(to, User) else to
     subject, body = mail_render(template=template, context=context, language=language)
     mail_send(to=address, subject=subject, body=body, key=key)
+
+
+@shared_task(ignore_result=True)
+def staff_digest_task() -> int:
+    """The daily mail to staff of what waits for their roles (beat, every morning)."""
+    from .staff import staff_digest_send  # staff imports this module's mail_template
+
+    return staff_digest_send()

@@ -4,6 +4,7 @@ from . import views_staff
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views_staff.home, name="staff-home"),
+    path("digest/", views_staff.digest_switch, name="staff-digest"),
     path("2fa/setup/", views_staff.twofa_setup, name="staff-2fa-setup"),
     path("2fa/verify/", views_staff.twofa_verify, name="staff-2fa-verify"),
     path("residents/", views_staff.residents, name="staff-residents"),

@@ -31,10 +31,12 @@ from . import identity, services, staff
 from .errors import AccountsError, NotFound
 from .forms_auth import form_refusal, form_status
 from .forms_staff import (
+    DOCUMENTS,
     ROLE_NAMES,
     AuditFilterForm,
     InviteBatchForm,
     NeighbourhoodForm,
+    ResidencyCheckForm,
     ResidentSearchForm,
     RolesForm,
     StaffCreateForm,
@@ -221,8 +223,33 @@ def twofa_verify(request: HttpRequest) -> HttpResponse:
 
 @staff_page()
 def home(request: HttpRequest) -> HttpResponse:
+    """The console's front page: what waits for this person's roles, each count a link to its
+    queue, then the sections their roles open."""
     roles = sorted(roles_of(request.user) & {str(r) for r in STAFF_ROLES})
-    return _render(request, "staff/home.html", {"role_names": [ROLE_NAMES[r] for r in roles]})
+    return _render(
+        request,
+        "staff/home.html",
+        {
+            "role_names": [ROLE_NAMES[r] for r in roles],
+            "waiting": staff.staff_waiting(user=request.user),
+            "digest": _user(request).staff_digest,
+        },
+    )
+
+
+@staff_page()
+@require_POST
+def digest_switch(request: HttpRequest) -> HttpResponse:
+    """Switch one's own daily mail of what waits on or off."""
+    enabled = request.POST.get("digest") == "on"
+    staff.staff_digest_set(user=_user(request), enabled=enabled)
+    messages.success(
+        request,
+        _("You get a mail each morning when something waits.")
+        if enabled
+        else _("You no longer get the morning mail; the counts stay on this page."),
+    )
+    return redirect("staff-home")
 
 
 def _page_query(request: HttpRequest, form: Any) -> str:
@@ -247,6 +274,7 @@ def residents(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page.get_page(request.GET.get("page")),
             "filters": _page_query(request, form),
+            "documents": list(DOCUMENTS.items()),
         },
     )
 
@@ -254,8 +282,23 @@ def residents(request: HttpRequest) -> HttpResponse:
 @staff_page(*staff.RESIDENT_ROLES)
 @require_POST
 def resident_verify(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Verify a resident in one step, with the letter code or the document that was checked
+    (from the residents list or a claim in the review queue); audited."""
+    back = request.POST.get("next", "")
+    if not back.startswith(("/staff/residents/", "/staff/rewards/claims/")):
+        back = reverse("staff-residents")
+    form = ResidencyCheckForm(request.POST)
+    if not form.is_valid():
+        for error in form.non_field_errors() or [_("Check the code or the document.")]:
+            messages.error(request, str(error))
+        return redirect(back)
     try:
-        profile = services.residency_verify_by_staff(staff=_user(request), resident_id=user_id)
+        profile = staff.residency_verify_checked(
+            staff=_user(request),
+            resident_id=user_id,
+            code=form.cleaned_data["code"],
+            document=form.cleaned_data["document"],
+        )
     except NotFound:
         raise Http404 from None
     except AccountsError as exc:
@@ -268,8 +311,7 @@ def resident_verify(request: HttpRequest, user_id: int) -> HttpResponse:
             _("%(name)s is verified as a resident.")
             % {"name": profile.user.display_name or profile.user.email},
         )
-    back = request.POST.get("next", "")
-    return redirect(back if back.startswith("/staff/residents/") else "staff-residents")
+    return redirect(back)
 
 
 @never_cache

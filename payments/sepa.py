@@ -9,6 +9,7 @@ a token has two decimals, so its minor units are cents.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import sepaxml
 from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
@@ -93,12 +95,33 @@ def _creditor_name(transfer: CreditTransfer) -> str:
     return kept[:NAME_MAX]
 
 
+def remittance_text(*, number: int, shop_name: str, language: str) -> str:
+    """What the shop reads on its bank statement, in its language: "Heitje afrekening 12 -
+    Bakkerij Bemelmans" (the settlement's number and the shop's name)."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _("Heitje settlement %(number)d - %(shop)s") % {"number": number, "shop": shop_name}
+
+
+def message_id_new() -> str:
+    """The file's id: the local time on a 24-hour clock and 12 random hex digits (sepaxml's own
+    id uses a 12-hour clock, so a morning and an evening file look alike)."""
+    return f"{timezone.localtime():%Y%m%d%H%M%S}-{secrets.token_hex(6)}"
+
+
+class _Transfer(SepaTransfer):
+    """sepaxml's transfer document with our file id, set before its header is written."""
+
+    def _create_header(self) -> None:
+        self.msg_id = message_id_new()
+        super()._create_header()
+
+
 def pain001_build(*, transfers: Sequence[CreditTransfer], execution_date: date) -> Pain001:
     """A validated pain.001 document paying each transfer from the municipality's account
     (settings SEPA_DEBTOR_NAME / _IBAN / _BIC), in one batch, on `execution_date`."""
     if not transfers:
         raise SepaRefused(_("There is nothing to put in a transfer file."))
-    document = SepaTransfer(_debtor(), schema=SCHEMA, clean=True)
+    document = _Transfer(_debtor(), schema=SCHEMA, clean=True)
     for transfer in transfers:
         amount = transfer.amount_cents
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:

@@ -48,7 +48,7 @@ from shops.selectors import shop_membership
 from shops.services import iban_clean
 
 from .models import SepaExport, Settlement, SettlementStatus
-from .sepa import CreditTransfer, pain001_build
+from .sepa import CreditTransfer, pain001_build, remittance_text
 
 APPROVE_ROLES = (Role.APPROVER, Role.ADMIN)
 IBAN_CONFIRM_ROLES = (Role.APPROVER, Role.FINANCE, Role.ADMIN)
@@ -373,7 +373,7 @@ def sepa_export_create(*, actor: User) -> SepaExport:
     with transaction.atomic():
         settlements = list(
             Settlement.objects.select_for_update(of=("self",))
-            .select_related("shop__account__currency")
+            .select_related("shop__account__currency", "requested_by")
             .filter(status=SettlementStatus.APPROVED)
             .order_by("id")
         )
@@ -391,7 +391,11 @@ def sepa_export_create(*, actor: User) -> SepaExport:
                     name=s.shop.name,
                     iban=s.iban,
                     amount_cents=s.amount - s.fee,
-                    description=f"Heitje settlement {s.pk}",
+                    description=remittance_text(
+                        number=s.pk,
+                        shop_name=s.shop.name,
+                        language=s.requested_by.preferred_language,
+                    ),
                     end_to_end_id=f"HEITJE-SETTLEMENT-{s.pk}",
                 )
                 for s in settlements

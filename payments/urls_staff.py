@@ -53,4 +53,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(
         "exports/<int:export_id>/paid/", views_staff.export_paid, name="payments-staff-export-paid"
     ),
+    path(
+        "exports/<int:export_id>/withdraw/",
+        views_staff.export_withdraw,
+        name="payments-staff-export-withdraw",
+    ),
 ]

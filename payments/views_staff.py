@@ -12,8 +12,10 @@ from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -21,9 +23,11 @@ from accounts.errors import AccountsError, NotAllowed, NotFound
 from accounts.forms_auth import form_refusal, form_status
 from accounts.models import User
 from accounts.permissions import roles_of, staff_page
+from accounts.templatetags.heitje import tokens, tokens_unit
+from ledger import selectors as ledger_selectors
 from rewards.models import Campaign, CampaignStatus
 
-from . import qr, settlement, voucher_batches
+from . import qr, sepa_withdraw, settlement, voucher_batches
 from .forms import RejectForm, VoucherBatchForm, VoucherRejectForm
 from .models import SettlementStatus, VoucherBatchStatus
 
@@ -56,6 +60,20 @@ def _can(request: HttpRequest) -> dict[str, bool]:
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> Any:
     return render(request, template, {"can": _can(request), **context}, status=status)
+
+
+def _confirm(request: HttpRequest, **context: Any) -> HttpResponse:
+    """A money step's confirmation page: the figures involved, then one button that posts to
+    the same address (`staff/confirm.html`)."""
+    return _page(
+        request,
+        "staff/confirm.html",
+        {"base": "payments/staff/_base.html", "action": request.path, **context},
+    )
+
+
+def _euros(cents: int) -> str:
+    return f"€\N{NO-BREAK SPACE}{tokens(cents)}"
 
 
 def _refusal_message(request: HttpRequest, exc: AccountsError) -> None:
@@ -136,8 +154,37 @@ def voucher_batch_request(request: HttpRequest) -> HttpResponse:
 
 
 @staff_page(*VOUCHER_DECIDE_ROLES)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def voucher_batch_approve(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """GET: the batch's count, value and total in tokens and what the budget keeps, to
+    confirm; POST: approve it (its value leaves the budget)."""
+    if request.method == "GET":
+        batch = (
+            voucher_batches.voucher_batches_for_staff(status=VoucherBatchStatus.REQUESTED)
+            .filter(pk=batch_id)
+            .first()
+        )
+        if batch is None:
+            raise Http404
+        balance = ledger_selectors.account_balance(account_id=batch.budget_id)
+        return _confirm(
+            request,
+            title=_("Approve voucher batch “%(name)s”?") % {"name": batch.name},
+            facts=[
+                (_("Vouchers"), str(batch.count)),
+                (_("Value each"), tokens_unit(batch.value)),
+                (_("Total from the budget"), tokens_unit(batch.value * batch.count)),
+                (_("Budget after"), tokens_unit(balance - batch.value * batch.count)),
+            ],
+            notes=[_("Vouchers not used by the expiry day go back to the budget.")],
+            button=ngettext(
+                "Approve %(count)d voucher (%(total)s)",
+                "Approve %(count)d vouchers (%(total)s)",
+                batch.count,
+            )
+            % {"count": batch.count, "total": tokens_unit(batch.value * batch.count)},
+            cancel=reverse("payments-staff-vouchers"),
+        )
     try:
         batch = voucher_batches.voucher_batch_approve(actor=_user(request), batch_id=batch_id)
     except AccountsError as exc:
@@ -223,8 +270,32 @@ def settlements(request: HttpRequest) -> HttpResponse:
 
 
 @staff_page(*APPROVE_ROLES)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def settlement_approve(request: HttpRequest, settlement_id: int) -> HttpResponse:
+    """GET: the shop, the tokens, the fee and the euros to transfer, to confirm; POST: approve
+    (the tokens leave the shop's account)."""
+    if request.method == "GET":
+        found = (
+            settlement.settlements_for_staff(status=SettlementStatus.REQUESTED)
+            .filter(pk=settlement_id)
+            .first()
+        )
+        if found is None:
+            raise Http404
+        return _confirm(
+            request,
+            title=_("Approve the settlement of %(shop)s?") % {"shop": found.shop.name},
+            facts=[
+                (_("Tokens from the shop"), tokens_unit(found.amount)),
+                (_("Fee"), tokens_unit(found.fee)),
+                (_("Euros to transfer"), _euros(found.amount - found.fee)),
+                ("IBAN", found.iban),
+            ],
+            notes=[_("The tokens leave the shop now; finance then makes the SEPA file.")],
+            button=_("Approve the settlement (%(euros)s)")
+            % {"euros": _euros(found.amount - found.fee)},
+            cancel=reverse("payments-staff-settlements"),
+        )
     try:
         done = settlement.settlement_approve(approver=_user(request), settlement_id=settlement_id)
     except AccountsError as exc:
@@ -296,8 +367,33 @@ def exports(request: HttpRequest) -> HttpResponse:
 
 
 @staff_page(*EXPORT_ROLES)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def export_create(request: HttpRequest) -> HttpResponse:
+    """GET: how many approved settlements and how many euros go into the file, to confirm;
+    POST: make the file."""
+    if request.method == "GET":
+        waiting = list(settlement.settlements_for_staff(status=SettlementStatus.APPROVED))
+        if not waiting:
+            messages.info(request, _("No approved settlements are waiting for export."))
+            return redirect("payments-staff-exports")
+        euros = sum(s.amount - s.fee for s in waiting)
+        count = len(waiting)
+        return _confirm(
+            request,
+            title=_("Make the SEPA file?"),
+            facts=[
+                (_("Transfers"), str(count)),
+                (_("Total in euros"), _euros(euros)),
+            ],
+            notes=[_("Until it is marked paid, the file can be withdrawn.")],
+            button=ngettext(
+                "Make the file: %(count)d transfer, %(euros)s",
+                "Make the file: %(count)d transfers, %(euros)s",
+                count,
+            )
+            % {"count": count, "euros": _euros(euros)},
+            cancel=reverse("payments-staff-exports"),
+        )
     try:
         export = settlement.sepa_export_create(actor=_user(request))
     except AccountsError as exc:
@@ -305,7 +401,11 @@ def export_create(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("Transfer file %(name)s is ready: %(count)d transfers.")
+            ngettext(
+                "Transfer file %(name)s is ready: %(count)d transfer.",
+                "Transfer file %(name)s is ready: %(count)d transfers.",
+                export.count,
+            )
             % {"name": export.message_id, "count": export.count},
         )
     return redirect("payments-staff-exports")
@@ -323,9 +423,44 @@ def export_download(request: HttpRequest, export_id: int) -> HttpResponse:
     return response
 
 
+def _export_or_404(export_id: int) -> Any:
+    found = (
+        settlement.sepa_exports_for_staff()
+        .annotate(
+            unpaid=Count("settlements", filter=Q(settlements__status=SettlementStatus.EXPORTED))
+        )
+        .filter(pk=export_id)
+        .first()
+    )
+    if found is None or not found.unpaid:
+        raise Http404
+    return found
+
+
+def _export_facts(export: Any) -> list[tuple[str, str]]:
+    return [
+        (_("File"), export.message_id),
+        (_("Transfers"), str(export.count)),
+        (_("Total in euros"), _euros(export.total_cents)),
+    ]
+
+
 @staff_page(*EXPORT_ROLES)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def export_paid(request: HttpRequest, export_id: int) -> HttpResponse:
+    """GET: the file's transfers and total, to confirm the bank paid them; POST: mark paid."""
+    if request.method == "GET":
+        export = _export_or_404(export_id)
+        return _confirm(
+            request,
+            title=_("Mark %(name)s paid?") % {"name": export.message_id},
+            facts=_export_facts(export),
+            notes=[
+                _("Only when the bank has executed the file: the shops are told they are paid.")
+            ],
+            button=_("The bank paid it: mark paid"),
+            cancel=reverse("payments-staff-exports"),
+        )
     try:
         export = settlement.sepa_export_paid(actor=_user(request), export_id=export_id)
     except AccountsError as exc:
@@ -333,5 +468,45 @@ def export_paid(request: HttpRequest, export_id: int) -> HttpResponse:
     else:
         messages.success(
             request, _("Transfer file %(name)s is marked paid.") % {"name": export.message_id}
+        )
+    return redirect("payments-staff-exports")
+
+
+@staff_page(*EXPORT_ROLES)
+@require_http_methods(["GET", "POST"])
+def export_withdraw(request: HttpRequest, export_id: int) -> HttpResponse:
+    """GET: the file's transfers and total, to confirm; POST: withdraw the unpaid file (its
+    settlements wait for the next file)."""
+    if request.method == "GET":
+        export = _export_or_404(export_id)
+        return _confirm(
+            request,
+            title=_("Withdraw %(name)s?") % {"name": export.message_id},
+            facts=_export_facts(export),
+            notes=[
+                _(
+                    "Only if the file was not sent to the bank, or the bank refused it. Its "
+                    "settlements go back to approved and go into the next file."
+                )
+            ],
+            button=_("Withdraw the file"),
+            danger=True,
+            cancel=reverse("payments-staff-exports"),
+        )
+    try:
+        export = sepa_withdraw.sepa_export_withdraw(actor=_user(request), export_id=export_id)
+    except AccountsError as exc:
+        _refusal_message(request, exc)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "Transfer file %(name)s is withdrawn; its %(count)d settlement waits for the "
+                "next file.",
+                "Transfer file %(name)s is withdrawn; its %(count)d settlements wait for the "
+                "next file.",
+                export.count,
+            )
+            % {"name": export.message_id, "count": export.count},
         )
     return redirect("payments-staff-exports")

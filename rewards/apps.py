@@ -9,7 +9,7 @@ class RewardsConfig(AppConfig):
         from accounts.wallet_hooks import wallet_line_namer_register, wallet_waiting_register
         from ledger.verify import verify_check_register
 
-        from . import integrity, privacy, receivers, selectors
+        from . import integrity, privacy, queue, receivers, selectors
 
         residency_verified.connect(
             receivers.residency_verified, dispatch_uid="rewards.residency_verified"
@@ -19,3 +19,4 @@ class RewardsConfig(AppConfig):
         verify_check_register(name="rewards.payouts", check=integrity.rewards_verify)
         wallet_line_namer_register(kind="payout", namer=selectors.payout_line_names)
         wallet_waiting_register(name="rewards", reader=selectors.residency_waiting)
+        queue.waiting_register()

@@ -46,6 +46,7 @@ from accounts.permissions import has_role
 from core.money import amount_format
 
 from . import evidence as evidence_module
+from . import fraud
 from .errors import (
     ClaimRefused,
     EvidenceRefused,
@@ -323,6 +324,7 @@ def claim_submit(
     if task.location_required and lat is None:
         raise EvidenceRefused(_("This task asks for the location."), field="latitude")
     processed = evidence_module.photos_process(photos)  # slow work before any lock
+    prints = fraud.photos_fingerprint(photo.content for photo in processed)
     written: list[str] = []
     try:
         with transaction.atomic():
@@ -330,7 +332,7 @@ def claim_submit(
             claim = _locked_claim(user, claim_id)
             now = timezone.now()
             _check_submittable(claim, now)
-            evidence_module.photos_store(claim=claim, photos=processed, written=written)
+            records = evidence_module.photos_store(claim=claim, photos=processed, written=written)
             claim.submitted_at = now
             claim.note = note
             claim.latitude, claim.longitude = lat, lon
@@ -339,6 +341,7 @@ def claim_submit(
                 to=ClaimStatus.SUBMITTED,
                 fields=("submitted_at", "note", "latitude", "longitude"),
             )
+            fraud.claim_flags_record(claim=claim, evidence=records, prints=prints, now=now)
     except BaseException:
         evidence_module.photos_discard(written)
         raise

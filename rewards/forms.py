@@ -31,15 +31,27 @@ def from_minor(value: int) -> Decimal:
     return (Decimal(value) * CENT).quantize(CENT)
 
 
+class TokensField(forms.DecimalField):
+    """An amount in tokens typed with a decimal comma or a dot ("12,50" or "12.50"), in any
+    page language; a text box, since a number box refuses the comma in some browsers."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().replace("\N{NO-BREAK SPACE}", "").replace(" ", "")
+            if value.count(",") == 1 and "." not in value:
+                value = value.replace(",", ".")
+        return super().to_python(value)
+
+
 def _tokens_field(label: Any, help_text: Any = "", maximum: int = work.REWARD_MAX) -> Any:
-    return forms.DecimalField(
+    return TokensField(
         label=label,
         help_text=help_text,
         min_value=CENT,
         max_value=from_minor(maximum),
         decimal_places=2,
         max_digits=14,
-        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
 
 

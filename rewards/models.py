@@ -290,6 +290,12 @@ class Evidence(models.Model):
     height = models.PositiveIntegerField()
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
+    # A 64-bit perceptual hash (imagehash.phash, as a signed bigint) to find the same photo
+    # re-encoded or cropped in other claims (rewards.fraud); null for photos sent before it.
+    phash = models.BigIntegerField(null=True, blank=True)
+    # A small JPEG (at most THUMBNAIL_SIDE px) for the review queue, so a page of 50 claims
+    # does not load 50 full photos.
+    thumbnail = models.BinaryField(blank=True, default=b"", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -318,6 +324,33 @@ class ClaimDecision(models.Model):
 
     class Meta:
         ordering: ClassVar = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on claim #{self.claim_id}"
+
+
+class FlagKind(models.TextChoices):
+    TOO_FAST = "too_fast", _("Too fast")
+    FAR_AWAY = "far_away", _("Far from the task")
+    DUPLICATE_PHOTO = "duplicate_photo", _("Photo used before")
+    UNVERIFIED = "unverified", _("Resident not verified")
+    MANY_CLAIMS = "many_claims", _("Many claims")
+
+
+class ClaimFlag(models.Model):
+    """A fraud signal found when the claim was submitted (rewards.fraud): the kind and the
+    figures behind it (`params`), from which the page writes a plain reason in its language."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="flags")
+    kind = models.CharField(max_length=20, choices=FlagKind.choices)
+    params = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["claim", "kind"], name="rewards_claimflag_once"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["kind", "claim"])]
 
     def __str__(self) -> str:
         return f"{self.kind} on claim #{self.claim_id}"

@@ -69,6 +69,7 @@ class Outcome(StrEnum):
     APPROVED = "approved"  # finally approved; the payout is queued
     HELD = "held"  # finally approved but on hold
     AWAITING_SECOND_APPROVAL = "awaiting_second_approval"
+    REJECTED = "rejected"
     REFUSED = "refused"
 
 
@@ -241,10 +242,7 @@ def claims_bulk_approve(*, staff: User, claim_ids: Sequence[int]) -> list[BulkRe
 # --- reject -------------------------------------------------------------------------------
 
 
-def claim_reject(*, staff: User, claim_id: int, reason: str) -> Claim:
-    """Reject a submitted claim with a reason the resident reads (1 to 500 characters); its
-    slot is freed. At the second stage the second approver may reject it too."""
-    _require(staff, REVIEWER_ROLES | APPROVER_ROLES, _("Your role does not allow this."))
+def _clean_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ReviewRefused(_("Say why the claim is rejected."), field="reason")
@@ -254,27 +252,77 @@ def claim_reject(*, staff: User, claim_id: int, reason: str) -> Claim:
         )
     if "\x00" in reason:
         raise ReviewRefused(_("A reason cannot contain a NUL character."), field="reason")
+    return reason
+
+
+def _reject_locked(*, staff: User, claim: Claim, reason: str) -> None:
+    """Reject a locked, submitted claim (checks done) and free its slot."""
+    now = timezone.now()
+    if claim.reviewed_by_id is None:
+        claim.reviewed_by, claim.reviewed_at = staff, now
+    claim.rejection_reason, claim.closed_at = reason, now
+    claim_transition(
+        claim=claim,
+        to=ClaimStatus.REJECTED,
+        fields=("rejection_reason", "closed_at", "reviewed_by", "reviewed_at"),
+    )
+    slot_release(claim)
+    ClaimDecision.objects.create(claim=claim, actor=staff, kind=DecisionKind.REJECT, reason=reason)
+    audit.record(actor=staff, action="claim.reject", target=claim, detail={"reason": reason})
+
+
+def claim_reject(*, staff: User, claim_id: int, reason: str) -> Claim:
+    """Reject a submitted claim with a reason the resident reads (1 to 500 characters); its
+    slot is freed. At the second stage the second approver may reject it too."""
+    _require(staff, REVIEWER_ROLES | APPROVER_ROLES, _("Your role does not allow this."))
+    reason = _clean_reason(reason)
     with transaction.atomic():
         claim = _lock(claim_id)
         _check_submitted(claim)
         _check_not_involved(staff, claim)
         _check_stage_role(staff, claim)
-        now = timezone.now()
-        if claim.reviewed_by_id is None:
-            claim.reviewed_by, claim.reviewed_at = staff, now
-        claim.rejection_reason, claim.closed_at = reason, now
-        claim_transition(
-            claim=claim,
-            to=ClaimStatus.REJECTED,
-            fields=("rejection_reason", "closed_at", "reviewed_by", "reviewed_at"),
-        )
-        slot_release(claim)
-        ClaimDecision.objects.create(
-            claim=claim, actor=staff, kind=DecisionKind.REJECT, reason=reason
-        )
-        audit.record(actor=staff, action="claim.reject", target=claim, detail={"reason": reason})
+        _reject_locked(staff=staff, claim=claim, reason=reason)
         claim_notify(claim=claim, event=ClaimEvent.REJECTED)
     return claim
+
+
+def claims_bulk_reject(*, staff: User, claim_ids: Sequence[int], reason: str) -> list[BulkResult]:
+    """Reject many claims with one reason, each checked as `claim_reject` checks it (one
+    transaction, rows locked in id order); says per claim what happened. A claim refused
+    changes nothing of the others."""
+    _require(staff, REVIEWER_ROLES | APPROVER_ROLES, _("Your role does not allow this."))
+    reason = _clean_reason(reason)
+    ids = list(dict.fromkeys(claim_ids))
+    if not 0 < len(ids) <= BULK_MAX:
+        raise ReviewRefused(
+            _("Reject 1 to %(max)d claims at once.") % {"max": BULK_MAX}, field="claims"
+        )
+    results: dict[int, BulkResult] = {}
+    with transaction.atomic():
+        claims = list(
+            Claim.objects.select_for_update(of=("self",))
+            .select_related("task", "task__campaign", "resident")
+            .filter(pk__in=ids)
+            .order_by("pk")
+        )
+        rejected = []
+        for claim in claims:
+            try:
+                _check_submitted(claim)
+                _check_not_involved(staff, claim)
+                _check_stage_role(staff, claim)
+            except AccountsError as exc:
+                results[claim.pk] = BulkResult(claim.pk, Outcome.REFUSED, exc.code, exc.message)
+                continue
+            _reject_locked(staff=staff, claim=claim, reason=reason)
+            results[claim.pk] = BulkResult(claim.pk, Outcome.REJECTED)
+            rejected.append(claim)
+        if rejected:
+            claims_notify(claims=rejected, event=ClaimEvent.REJECTED)
+    missing = NotFound(_("There is no such claim."))
+    return [
+        results.get(i) or BulkResult(i, Outcome.REFUSED, missing.code, missing.message) for i in ids
+    ]
 
 
 # --- holds --------------------------------------------------------------------------------

@@ -43,6 +43,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         review.review_bulk_approve,
         name="rewards-staff-review-bulk-approve",
     ),
+    path(
+        "review/bulk-reject/",
+        review.review_bulk_reject,
+        name="rewards-staff-review-bulk-reject",
+    ),
     path("claims/<int:claim_id>/", review.claim_detail, name="rewards-staff-claim"),
     path(
         "claims/<int:claim_id>/approve/", review.claim_approve, name="rewards-staff-claim-approve"
@@ -55,5 +60,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "claims/<int:claim_id>/photos/<int:evidence_id>/",
         review.evidence_file,
         name="rewards-staff-evidence",
+    ),
+    path(
+        "claims/<int:claim_id>/photos/<int:evidence_id>/thumbnail/",
+        review.evidence_thumbnail,
+        name="rewards-staff-evidence-thumbnail",
     ),
 ]

@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 
 from accounts import audit
 from accounts.models import Neighbourhood, User
+from accounts.templatetags.heitje import tokens_unit
 from ledger import services as ledger_services
 
 from . import selectors
@@ -209,10 +210,11 @@ def _check_budget(task: Task, campaign: Campaign) -> None:
     if needed > figures.available:
         raise BudgetExceeded(
             _(
-                "The campaign's budget cannot pay this: the task may cost %(needed)d cents but "
-                "only %(available)d are still free."
+                "The campaign's budget cannot pay this task: with this reward and number of "
+                "places it may cost %(needed)s, but only %(available)s of the budget are still "
+                "free. Lower the reward or the places, or ask finance to request a mint."
             )
-            % {"needed": needed, "available": max(figures.available, 0)},
+            % {"needed": tokens_unit(needed), "available": tokens_unit(max(figures.available, 0))},
             field="capacity",
         )
 

@@ -8,7 +8,8 @@ class ShopsConfig(AppConfig):
     def ready(self) -> None:
         from accounts.signals import account_erasing, data_exporting
 
-        from . import privacy
+        from . import privacy, waiting
 
         account_erasing.connect(privacy.account_erasing, dispatch_uid="shops.account_erasing")
         data_exporting.connect(privacy.data_exporting, dispatch_uid="shops.data_exporting")
+        waiting.waiting_register()

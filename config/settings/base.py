@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -119,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "accounts.staff.waiting_badge",
             ],
         },
     },
@@ -389,6 +391,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "rewards.tasks.claims_expire_task",
         "schedule": timedelta(minutes=env.int("REWARDS_EXPIRE_EVERY_MINUTES", default=10)),
     },
+    # Each staff member's mail of what waits for their roles, every morning (they can switch
+    # it off on the staff home).
+    "staff-digest": {
+        "task": "accounts.tasks.staff_digest_task",
+        "schedule": crontab(hour=env.int("STAFF_DIGEST_HOUR", default=7), minute=0),
+    },
 }
 
 # The ledger's block-signing key (Ed25519, PEM, PKCS#8). In development a key is generated under
@@ -428,6 +436,15 @@ EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 EVIDENCE_MAX_PIXELS = env.int("EVIDENCE_MAX_PIXELS", default=24_000_000)
 # Evidence submissions (attempts, refused ones included) one resident may make per hour.
 REWARDS_SUBMITS_PER_HOUR = env.int("REWARDS_SUBMITS_PER_HOUR", default=12)
+# Fraud signals flagged on a submitted claim for the reviewer (rewards.fraud): sent sooner than
+# this fraction of the task's estimated time after reserving; evidence farther than this many
+# metres from the task; a photo within this many bits (of 64) of another claim's photo; this
+# many claims of one resident within this many minutes.
+REWARDS_FLAG_FAST_FRACTION = env.float("REWARDS_FLAG_FAST_FRACTION", default=0.25)
+REWARDS_FLAG_DISTANCE_METRES = env.int("REWARDS_FLAG_DISTANCE_METRES", default=500)
+REWARDS_FLAG_PHASH_BITS = env.int("REWARDS_FLAG_PHASH_BITS", default=10)
+REWARDS_FLAG_BURST_COUNT = env.int("REWARDS_FLAG_BURST_COUNT", default=5)
+REWARDS_FLAG_BURST_MINUTES = env.int("REWARDS_FLAG_BURST_MINUTES", default=60)
 
 # Payments (minor units). Payment requests shown by shops are signed with an Ed25519 key
 # (PEM, PKCS#8): PAYMENT_SIGNING_KEY in production, generated under var/ in development;

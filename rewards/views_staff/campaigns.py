@@ -8,12 +8,14 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from accounts.errors import AccountsError, NotFound
 from accounts.forms_auth import form_refusal, form_status
 from accounts.permissions import staff_page
+from accounts.templatetags.heitje import tokens_unit
 
 from .. import campaigns, selectors
 from ..forms import CampaignForm, MintRequestForm, ReasonForm, to_minor
@@ -201,8 +203,36 @@ def mint_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_page(*campaigns.MINT_APPROVE_ROLES)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def mint_approve(request: HttpRequest, request_id: int) -> HttpResponse:
+    """GET: what the approval does, in tokens (the budget before and after), to confirm;
+    POST: approve the mint."""
+    if request.method == "GET":
+        mint = (
+            selectors.mint_requests_list(status=MintStatus.REQUESTED).filter(pk=request_id).first()
+        )
+        if mint is None:
+            raise Http404
+        figures = selectors.campaign_budget(campaign=mint.campaign)
+        return staff_render(
+            request,
+            "staff/confirm.html",
+            {
+                "base": "rewards/staff/_base.html",
+                "title": _("Approve minting %(amount)s into “%(campaign)s”?")
+                % {"amount": tokens_unit(mint.amount), "campaign": mint.campaign.name},
+                "facts": [
+                    (_("New tokens"), tokens_unit(mint.amount)),
+                    (_("Budget now"), tokens_unit(figures.balance)),
+                    (_("Budget after"), tokens_unit(figures.balance + mint.amount)),
+                    (_("Asked by"), mint.requested_by.display_name or mint.requested_by.email),
+                ],
+                "notes": [mint.reason] if mint.reason else [],
+                "action": request.path,
+                "button": _("Approve the mint"),
+                "cancel": reverse("rewards-staff-mints"),
+            },
+        )
     button_act(
         request,
         lambda: campaigns.mint_approve(actor=request_user(request), request_id=request_id),

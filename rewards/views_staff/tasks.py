@@ -97,8 +97,34 @@ def task_edit(request: HttpRequest, task_id: int) -> HttpResponse:
 
 
 @staff_page(*MANAGE_ROLES)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def task_publish(request: HttpRequest, task_id: int) -> HttpResponse:
+    """GET: the task as a resident sees it, in each language, with a warning for the languages
+    it lacks, to confirm; POST: publish it."""
+    if request.method == "GET":
+        task = task_or_404(task_id)
+        if task.status != TaskStatus.DRAFT:
+            return redirect("rewards-staff-task", task_id=task.pk)
+        languages = {"nl": "Nederlands", "de": "Deutsch", "en": "English"}
+        previews = []
+        missing = []
+        for code, name in languages.items():
+            title = getattr(task, f"title_{code}")
+            description = getattr(task, f"description_{code}")
+            if title and description:
+                previews.append({"code": code, "name": name, "title": title, "text": description})
+            else:
+                missing.append(name)
+        return staff_render(
+            request,
+            "rewards/staff/task_publish.html",
+            {
+                "task": task,
+                "previews": previews,
+                "missing": missing,
+                "most": task.reward * task.capacity,
+            },
+        )
     button_act(
         request,
         lambda: work.task_publish(actor=request_user(request), task_id=task_id),

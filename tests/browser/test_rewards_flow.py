@@ -102,6 +102,10 @@ def test_task_to_paid_claim(new_context, tmp_path, settings):
     task = Task.objects.get()
     assert task.status == TaskStatus.DRAFT
     check_axe(staff)
+    staff.get_by_role("link", name=tr(staff, "Publish"), exact=True).click()
+    # A confirmation first: the task as residents will see it, and the languages it lacks.
+    expect(staff.locator("#preview-nl")).to_contain_text("Bankje schilderen")
+    check_axe(staff)
     staff.get_by_role("button", name=tr(staff, "Publish"), exact=True).click()
     expect(staff.locator("#task-status")).to_have_text(tr(staff, "Published"))
     task.refresh_from_db()
@@ -147,14 +151,21 @@ def test_task_to_paid_claim(new_context, tmp_path, settings):
     desk = new_context(LAPTOP).new_page()
     staff_sign_in(desk, reviewer)
     desk.goto("/staff/rewards/review/")
-    card = desk.locator(f"#claim-{claim.pk}")
-    expect(card.get_by_role("img")).to_have_count(1)
-    # The photo really loads (served privately to this TOTP-verified reviewer).
+    row = desk.locator(f"#claim-{claim.pk}")
+    expect(row.get_by_role("img")).to_have_count(1)
+    # The thumbnail really loads (served privately to this TOTP-verified reviewer).
+    desk.wait_for_function(
+        "() => [...document.querySelectorAll('#queue img')].every(i => i.naturalWidth > 0)"
+    )
+    check_axe(desk)
+    row.get_by_role("link", name="Bankje schilderen").click()
     desk.wait_for_function(
         "() => [...document.querySelectorAll('.photos img')].every(i => i.naturalWidth > 0)"
     )
     check_axe(desk)
-    card.get_by_role("button", name=re.compile(rf"^{re.escape(tr(desk, 'Approve'))}\b")).click()
+    desk.get_by_role(
+        "button", name=re.compile(rf"^{re.escape(tr(desk, 'Approve & next'))}")
+    ).click()
     expect(desk.get_by_role("status")).to_contain_text(f"#{claim.pk}")
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.PAID
@@ -208,7 +219,11 @@ def test_mint_and_campaign_pages_pass_axe(new_context):
     staff_sign_in(page, approver)
     page.goto("/staff/rewards/mints/")
     check_axe(page)
-    page.get_by_role("main").get_by_role("button", name=re.compile(tr(page, "Approve"))).click()
+    page.get_by_role("main").get_by_role("link", name=re.compile(tr(page, "Approve"))).click()
+    # A confirmation first, with the amount and the budget before and after.
+    expect(page.locator("#confirm-figures")).to_contain_text(re.compile(r"1[.,]000[.,]00"))
+    check_axe(page)
+    page.locator("#confirm-action").click()
     expect(page.get_by_role("status")).to_be_visible()
     check_axe(page)
     page.goto(f"/staff/rewards/campaigns/{campaign.pk}/")

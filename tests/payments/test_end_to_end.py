@@ -125,7 +125,7 @@ def test_earn_pay_refund_settle_export(settings, django_capture_on_commit_callba
         "NL91ABNA0417164300"
     )
     assert root.findtext(".//p:CdtTrfTxInf/p:RmtInf/p:Ustrd", namespaces=NS) == (
-        f"Heitje settlement {settlement_id}"
+        f"Heitje settlement {settlement_id} - Bakkerij Kerkrade"  # in the owner's language
     )
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.models import AuditEvent, Neighbourhood, Notification, ResidentProfile
+from accounts.templatetags.heitje import tokens_unit
 from ledger import selectors as ledger_selectors
 from rewards import campaigns, claims
 from rewards.models import (
@@ -507,15 +508,23 @@ def test_claim_submit_approve_and_paid(
     assert claim.evidence.count() == 2
     assert "waiting for a reviewer" in client.get(url).content.decode()
 
-    # The reviewer sees it in the queue, photos side by side, and approves: paid.
+    # The reviewer sees it in the queue with a thumbnail of the first photo, the claim with
+    # both photos side by side, and approves: paid.
     staff_login(client, reviewer)
     page = client.get(reverse("rewards-staff-review")).content.decode()
+    first = claim.evidence.order_by("pk").first()
+    thumbnail = reverse(
+        "rewards-staff-evidence-thumbnail", kwargs={"claim_id": claim.pk, "evidence_id": first.pk}
+    )
+    assert thumbnail in page
+    assert client.get(thumbnail)["Content-Type"] == "image/jpeg"
+    page = client.get(reverse("rewards-staff-claim", kwargs={"claim_id": claim.pk})).content
     for photo in claim.evidence.all():
         assert (
             reverse(
                 "rewards-staff-evidence", kwargs={"claim_id": claim.pk, "evidence_id": photo.pk}
             )
-            in page
+            in page.decode()
         )
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("rewards-staff-claim-approve", kwargs={"claim_id": claim.pk}))
@@ -585,8 +594,15 @@ def test_bulk_approve_and_second_approval(
     bulk = reverse("rewards-staff-review-bulk-approve")
     response = client.post(bulk, {"claims": ["abc"]}, follow=True)
     assert "Choose the claims to approve." in response.content.decode()
+    # First a confirmation with the count and the amount; nothing changes until confirmed.
+    confirm = client.post(bulk, {"claims": [one.pk, two.pk, large.pk]}).content.decode()
+    assert 'id="confirm-count">3<' in confirm
+    total = one.amount + two.amount + large.amount
+    assert f'id="confirm-total">{tokens_unit(total)}<' in confirm
+    one.refresh_from_db()
+    assert one.status == ClaimStatus.SUBMITTED
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(bulk, {"claims": [one.pk, two.pk, large.pk]})
+        client.post(bulk, {"claims": [one.pk, two.pk, large.pk], "confirmed": "yes"})
     for claim in (one, two, large):
         claim.refresh_from_db()
     assert one.status == two.status == ClaimStatus.PAID

@@ -164,13 +164,23 @@ def test_verifying_a_resident(client, anna, db):
     page = client.get("/staff/residents/?q=ANNA&verified=no").content.decode()
     assert "anna@example.org" in page
     assert "bert@example.org" not in page
-    response = client.post(f"/staff/residents/{anna.pk}/verify/", REMOTE_ADDR="192.0.2.9")
+    # One step, but never blind: the letter code or the document checked is required.
+    refused = client.post(f"/staff/residents/{anna.pk}/verify/", follow=True)
+    assert "choose the document you checked" in refused.content.decode()
+    assert ResidentProfile.objects.get(user=anna).residency_verified_at is None
+    response = client.post(
+        f"/staff/residents/{anna.pk}/verify/", {"document": "passport"}, REMOTE_ADDR="192.0.2.9"
+    )
     assert response.status_code == 302
     profile = ResidentProfile.objects.get(user=anna)
     assert profile.residency_verified_by == reviewer
     event = AuditEvent.objects.get(action="resident.verify_residency")
     assert (event.actor, event.ip_address) == (reviewer, "192.0.2.9")
-    assert client.post("/staff/residents/999999/verify/").status_code == 404
+    checked = AuditEvent.objects.get(action="resident.residency_checked")
+    assert checked.detail == {"method": "document", "document": "passport"}
+    assert (
+        client.post("/staff/residents/999999/verify/", {"document": "id_card"}).status_code == 404
+    )
 
 
 def test_invite_codes_are_shown_once_with_a_csv(client, db):

@@ -1,0 +1,49 @@
+"""Withdrawing a SEPA transfer file that the bank has not executed: its settlements go back to
+approved (the next file takes them again) and the file is gone. Nothing moves in the ledger:
+the tokens left the shops when the settlements were approved; the euros were never paid."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts import audit
+from accounts.errors import NotFound
+from accounts.models import User
+
+from .models import SepaExport, Settlement, SettlementStatus
+from .settlement import EXPORT_ROLES, SettlementStateConflict, _require
+
+
+def sepa_export_withdraw(*, actor: User, export_id: int) -> SepaExport:
+    """Withdraw a file none of whose settlements is paid: they become approved again and the
+    file is deleted (its name, count and total stay in the audit log). Finance and
+    administrators; refused once the file is marked paid."""
+    _require(actor, EXPORT_ROLES, _("Only finance and administrators withdraw transfer files."))
+    with transaction.atomic():
+        export = SepaExport.objects.select_for_update().filter(pk=export_id).first()
+        if export is None:
+            raise NotFound(_("There is no such transfer file."))
+        settlements = list(
+            Settlement.objects.select_for_update(of=("self",)).filter(export=export).order_by("id")
+        )
+        if any(s.status != SettlementStatus.EXPORTED for s in settlements):
+            raise SettlementStateConflict(
+                _("This transfer file is marked paid: it can no longer be withdrawn.")
+            )
+        Settlement.objects.filter(pk__in=[s.pk for s in settlements]).update(
+            status=SettlementStatus.APPROVED, export=None
+        )
+        audit.record(
+            actor=actor,
+            action="sepa_export.withdraw",
+            target=export,
+            detail={
+                "message_id": export.message_id,
+                "total_cents": export.total_cents,
+                "count": export.count,
+                "settlements": [s.pk for s in settlements],
+            },
+        )
+        export.delete()
+    return export
