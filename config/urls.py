@@ -38,6 +38,8 @@ urlpatterns = [
     path("staff/", include("accounts.urls_staff")),
     path("shop/<int:shop_id>/till/", include("payments.urls_shop")),
     path("shop/", include("shops.urls")),
+    # Public: the impact page, the transparency page, the open data (docs/impact.md).
+    path("", include("impact.urls")),
     # The API.
     path("api/v1/", include("accounts.api_me")),
     path("api/v1/", include("shops.api")),

@@ -23,7 +23,7 @@ def test_every_message_is_translated(language):
     assert fuzzy == []
 
 
-SOURCES = ("accounts", "config", "demo", "ledger", "payments", "rewards", "templates")
+SOURCES = ("accounts", "config", "demo", "impact", "ledger", "payments", "rewards", "templates")
 
 
 @pytest.mark.skipif(not shutil.which("xgettext"), reason="GNU gettext is needed to extract")

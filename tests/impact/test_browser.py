@@ -1,0 +1,34 @@
+"""The public pages in Chromium, in each language: axe finds nothing serious, the charts are
+drawn and every chart has its table."""
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from tests.browser.conftest import axe_serious, switch_language
+from tests.impact.conftest import moment
+
+
+@pytest.fixture
+def lively_town(town):
+    north = town.neighbourhood("Noord")
+    task = town.task(north, reward=800)
+    shop = town.shop(north)
+    today = timezone.localdate()
+    for _ in range(6):
+        person = town.resident(north, funded=2_000)
+        town.paid(task, person, moment(today.year, today.month, 1))
+        town.pay(person, shop, 300, moment(today.year, today.month, 1))
+    town.paid(town.task(None), town.resident(None), moment(today.year, today.month, 1))
+    return north
+
+
+@pytest.mark.parametrize("language", ["nl", "de", "en"])
+def test_impact_page_is_accessible_in_every_language(page, lively_town, language):
+    page.goto("/impact/")
+    switch_language(page, language)
+    page.goto(f"/impact/?neighbourhood={lively_town.pk}")
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    expect(page.locator("svg.chart")).to_have_count(4)
+    expect(page.locator("table")).to_have_count(4)
+    assert axe_serious(page) == []
