@@ -5,7 +5,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_serious, switch_language
+from tests import factories
+from tests.browser.conftest import axe_serious, make_resident, sign_in, switch_language
 from tests.impact.conftest import moment
 
 
@@ -31,4 +32,17 @@ def test_impact_page_is_accessible_in_every_language(page, lively_town, language
     expect(page.locator("html")).to_have_attribute("lang", language)
     expect(page.locator("svg.chart")).to_have_count(4)
     expect(page.locator("table")).to_have_count(4)
+    assert axe_serious(page) == []
+
+
+@pytest.mark.parametrize("language", ["nl", "de", "en"])
+def test_transparency_page_is_accessible_in_every_language(page, language):
+    resident = make_resident()
+    factories.mint(resident.resident.wallet_id, 1_500)
+    sign_in(page, resident.email)
+    page.goto("/transparency/")
+    switch_language(page, language)
+    expect(page.locator("h1")).to_have_count(1)
+    expect(page.locator("#table-kinds")).to_be_visible()
+    expect(page.locator("#own-proofs li")).to_have_count(1)
     assert axe_serious(page) == []
