@@ -6,7 +6,8 @@ of its task categories, the town's month the sum of its neighbourhoods...). Any 
 fewer than `MINIMUM_RESIDENTS` residents is suppressed (primary suppression). Then, while some
 suppressed cell could still be solved for exactly from the published cells and the sums
 (linear algebra over the rationals), one more published cell of a sum that gives it away is
-suppressed as well (complementary suppression), the one backed by the fewest residents.
+suppressed as well (complementary suppression): of the published cells sharing a sum with an
+exposed one, the one that leaves the fewest exposed, then the one backed by the fewest residents.
 
 "Solved for" means: a suppressed cell's value is fixed by the linear system the sums make once
 the published values are filled in. That holds exactly when its unit vector lies in the row space
@@ -95,11 +96,22 @@ def suppress(
     is a published zero (no activity, nobody to protect) and is never withheld."""
     hidden = {key for key, count in residents.items() if count < minimum}
     while exposed := derivable(hidden=hidden, sums=sums):
-        target = min(exposed, key=repr)
-        candidates = _beside(target, hidden, residents, sums) or _beside(
-            None, hidden, residents, sums
-        )
+        candidates = {
+            candidate
+            for target in exposed
+            for candidate in _beside(target, hidden, residents, sums)
+        } or set(_beside(None, hidden, residents, sums))
         if not candidates:
-            raise ValueError(f"cell {target!r} cannot be protected")
-        hidden.add(min(candidates, key=lambda key: (residents[key], repr(key))))
+            raise ValueError(f"cells {sorted(exposed, key=repr)} cannot be protected")
+        # Withhold the figure that leaves the fewest cells exposed, then the smallest one.
+        hidden.add(
+            min(
+                candidates,
+                key=lambda key: (
+                    len(derivable(hidden=hidden | {key}, sums=sums)),
+                    residents[key],
+                    repr(key),
+                ),
+            )
+        )
     return hidden

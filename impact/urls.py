@@ -1,9 +1,12 @@
 from django.urls import URLPattern, URLResolver, path
 
-from . import views, views_transparency
+from . import views, views_open_data, views_transparency
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("impact/", views.impact, name="impact"),
+    path("open-data/", views_open_data.open_data_page, name="open-data"),
+    path("open-data/work.csv", views_open_data.open_data_csv, name="open-data-csv"),
+    path("open-data/work.json", views_open_data.open_data_json, name="open-data-json"),
     path("transparency/", views_transparency.transparency, name="transparency"),
     path("transparency/blocks.json", views_transparency.blocks_json, name="transparency-blocks"),
     path(

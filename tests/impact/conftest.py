@@ -52,8 +52,10 @@ class Town:
         claim.refresh_from_db()
         return claim
 
-    def shop(self, neighbourhood: Neighbourhood | None, name: str = "Bakkerij") -> Shop:
-        shop = factories.ShopFactory.create(name=name)
+    def shop(
+        self, neighbourhood: Neighbourhood | None, name: str = "Bakkerij", owner: User | None = None
+    ) -> Shop:
+        shop = factories.ShopFactory.create(name=name, **({"owner": owner} if owner else {}))
         Shop.objects.filter(pk=shop.pk).update(neighbourhood=neighbourhood)
         shop.refresh_from_db()
         return shop

@@ -46,3 +46,14 @@ def test_transparency_page_is_accessible_in_every_language(page, language):
     expect(page.locator("#table-kinds")).to_be_visible()
     expect(page.locator("#own-proofs li")).to_have_count(1)
     assert axe_serious(page) == []
+
+
+@pytest.mark.parametrize("language", ["nl", "de", "en"])
+def test_open_data_page_is_accessible_and_links_its_downloads(page, lively_town, language):
+    page.goto("/")
+    switch_language(page, language)
+    page.locator("#home-open-data").click()
+    expect(page.locator("h1")).to_have_count(1)
+    csv_link = page.locator("#download-csv")
+    assert page.request.get(csv_link.get_attribute("href")).text().startswith("month,level,")
+    assert axe_serious(page) == []
