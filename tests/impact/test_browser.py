@@ -57,3 +57,19 @@ def test_open_data_page_is_accessible_and_links_its_downloads(page, lively_town,
     csv_link = page.locator("#download-csv")
     assert page.request.get(csv_link.get_attribute("href")).text().startswith("month,level,")
     assert axe_serious(page) == []
+
+
+def test_finance_page_and_funders_report_are_accessible(page, lively_town):
+    from tests.browser.test_accessibility import staff_signed_in
+
+    staff_signed_in(page)
+    page.goto("/staff/")
+    page.locator("#home-staff-finance").click()
+    expect(page.locator("#table-burn")).to_be_visible()
+    assert axe_serious(page) == []
+    today = timezone.localdate().isoformat()
+    page.locator("#report-from").fill(today[:8] + "01")
+    page.locator("#report-to").fill(today)
+    page.locator("#report-show").click()
+    expect(page.locator("#report-total")).to_be_visible()
+    assert axe_serious(page) == []
