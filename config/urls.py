@@ -33,6 +33,11 @@ urlpatterns = [
     # Where to spend: the shops' list, in the wallet (shops sit above accounts).
     path("wallet/shops/", shops_views.wallet_shops, name="wallet-shops"),
     path("wallet/achieved/", impact_wallet.wallet_achieved, name="wallet-achieved"),
+    path(
+        "wallet/achieved/<int:year>/",
+        impact_wallet.wallet_year_statement,
+        name="wallet-year-statement",
+    ),
     path("wallet/", include("accounts.urls_wallet")),
     path("staff/shops/", include("shops.urls_staff")),
     path("staff/rewards/", include("rewards.urls_staff")),

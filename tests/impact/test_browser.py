@@ -73,3 +73,15 @@ def test_finance_page_and_funders_report_are_accessible(page, lively_town):
     page.locator("#report-show").click()
     expect(page.locator("#report-total")).to_be_visible()
     assert axe_serious(page) == []
+
+
+def test_what_i_achieved_and_my_statement_are_accessible(page, lively_town):
+    resident = make_resident()
+    sign_in(page, resident.email)
+    page.goto("/wallet/")
+    page.locator("#wallet-achieved").click()
+    expect(page.locator("#achieved-share")).to_be_visible()
+    assert axe_serious(page) == []
+    page.locator("#achieved-statement").click()
+    expect(page.locator("#table-statement tbody tr")).to_have_count(12)
+    assert axe_serious(page) == []
