@@ -30,6 +30,7 @@ from shops.models import Shop
 
 HISTORY_DOMAIN = "buurt.heitje.example"
 PER_NEIGHBOURHOOD = 10
+PLACES = ("Aarveld", "Beersdal", "Bekkerveld", "Caumerveld")
 # (title nl, title en, category, reward in cents, minutes)
 HISTORY_TASKS = [
     ("Plantsoen wieden", "Weed the green", TaskCategory.GREENERY, 800, 90),
@@ -105,7 +106,11 @@ def seed_history(*, campaign: Campaign, currency: Currency) -> int:
     rng = random.Random(15)  # noqa: S311 - demo data, not security
     manager = User.objects.get(email="taskmanager@heitje.example")
     reviewer = User.objects.get(email="reviewer@heitje.example")
-    places = list(Neighbourhood.objects.order_by("name")[:4])
+    # Heerlen's first four (migration 0003 adds them; a flushed test database may not have them).
+    places = [
+        Neighbourhood.objects.get_or_create(municipality="Heerlen", name=name)[0]
+        for name in PLACES
+    ]
     shops = list(Shop.objects.filter(account__isnull=False).order_by("pk"))
     with transaction.atomic():
         for shop, where in zip(shops, places[::2], strict=False):
