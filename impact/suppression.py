@@ -59,9 +59,7 @@ def _fixed_columns(rows: list[list[int]], columns: int) -> set[int]:
         rank += 1
     free = set(range(columns)) - set(pivots)
     return {
-        column
-        for row, column in enumerate(pivots)
-        if not any(matrix[row][other] for other in free)
+        column for row, column in enumerate(pivots) if not any(matrix[row][other] for other in free)
     }
 
 

@@ -12,6 +12,7 @@ from accounts.models import Neighbourhood
 
 from . import figures
 from .charts import bar_chart
+from .inputs import id_or_none
 from .suppression import MINIMUM_RESIDENTS
 
 
@@ -20,7 +21,8 @@ def _selected(request: HttpRequest) -> tuple[Neighbourhood | None, str]:
     raw = request.GET.get("neighbourhood", "")
     if not raw:
         return None, ""
-    found = Neighbourhood.objects.filter(pk=int(raw)).first() if raw.isdecimal() else None
+    pk = id_or_none(raw)
+    found = Neighbourhood.objects.filter(pk=pk).first() if pk else None
     if found is None:
         return None, _("We do not know that neighbourhood. Here are the figures of the whole town.")
     return found, ""

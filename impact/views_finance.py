@@ -15,6 +15,7 @@ from accounts.permissions import staff_page
 from rewards.models import Campaign
 
 from . import finance
+from .inputs import id_or_none
 
 FINANCE_ROLES = (Role.FINANCE, Role.APPROVER, Role.TASK_MANAGER, Role.ADMIN)
 
@@ -38,7 +39,8 @@ def finance_home(request: HttpRequest) -> HttpResponse:
 def _report_input(request: HttpRequest) -> tuple[Campaign | None, date, date, str]:
     """The campaign and period asked for, or a sentence saying what is wrong with them."""
     raw = request.GET.get("campaign", "")
-    campaign = Campaign.objects.filter(pk=int(raw)).first() if raw.isdecimal() else None
+    pk = id_or_none(raw)
+    campaign = Campaign.objects.filter(pk=pk).first() if pk else None
     try:
         first = date.fromisoformat(request.GET.get("from", ""))
         last = date.fromisoformat(request.GET.get("to", ""))

@@ -21,6 +21,8 @@ from accounts.views_wallet import resident_page
 from ledger import proofs, sealing, selectors
 from ledger.models import Account, AccountKind, Block, Entry
 
+from .inputs import MAX_ID, id_or_none
+
 CHAIN_PAGE = 20
 
 KIND_LABELS: dict[str, object] = {
@@ -71,8 +73,8 @@ def _own_transfers(user: object) -> list[Entry]:
 def transparency(request: HttpRequest) -> HttpResponse:
     before = request.GET.get("before", "")
     blocks = Block.objects.order_by("-height")
-    if before.isdecimal() and len(before) <= 18:
-        blocks = blocks.filter(height__lt=int(before))
+    if (height := id_or_none(before)) is not None:
+        blocks = blocks.filter(height__lt=height)
     chain = list(blocks[: CHAIN_PAGE + 1])
     return render(
         request,
@@ -120,7 +122,8 @@ def proof_download(
 ) -> HttpResponse:
     """The inclusion proof of one of the resident's own transfers (one that moved their
     wallet); any other transfer is not found, so nobody learns of other people's."""
-    if not Entry.objects.filter(transfer_id=transfer_id, account_id=profile.wallet_id).exists():
+    own = Entry.objects.filter(transfer_id=transfer_id, account_id=profile.wallet_id)
+    if transfer_id > MAX_ID or not own.exists():
         return render(
             request,
             "transparency/proof_missing.html",

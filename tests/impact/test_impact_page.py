@@ -60,3 +60,10 @@ def test_a_single_residents_work_is_withheld(client, town):
     page = client.get("/impact/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "43.21" not in page
     assert "* withheld" in page
+
+
+def test_an_id_too_big_for_the_database_is_said_in_words(client, db):
+    response = client.get("/impact/?neighbourhood=99999999999999999999", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "We do not know that neighbourhood" in response.content.decode()
+    assert client.get("/transparency/?before=99999999999999999999").status_code == 200

@@ -166,3 +166,8 @@ def test_a_resident_only_ever_sees_their_own_statement(client, db):
     page = client.get("/transparency/").content.decode()
     assert f"/transparency/proofs/{bert_transfer}.json" not in page
     assert "22.22" not in client.get("/wallet/").content.decode()
+
+
+def test_a_proof_of_an_impossible_transfer_is_not_found(client, db):
+    client.force_login(factories.ResidentFactory.create())
+    assert client.get("/transparency/proofs/99999999999999999999.json").status_code == 404
