@@ -16,8 +16,13 @@ from django.utils import timezone
 from accounts.models import ResidentProfile
 from ledger.models import Entry, TransferKind
 from rewards.models import Claim, ClaimStatus
+from rewards.selectors import claims_paid_this_year
 
 from . import figures
+
+# Warn a resident from this share of the annual cap on: past the cap, claims are held, and
+# exceeding the volunteer-allowance limits can cost a resident on benefits their allowance.
+NEAR_CAP_PERCENT = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +37,17 @@ class Achieved:
     neighbourhood_minutes: int
     neighbourhood_residents_max: int
     months_withheld: int
+    cap: int
+    paid_towards_cap: int
+
+    @property
+    def near_cap(self) -> bool:
+        """Paid this year has reached `NEAR_CAP_PERCENT` of the annual cap."""
+        return self.paid_towards_cap * 100 >= self.cap * NEAR_CAP_PERCENT
+
+    @property
+    def cap_left(self) -> int:
+        return max(self.cap - self.paid_towards_cap, 0)
 
     @property
     def hours(self) -> float:
@@ -86,4 +102,8 @@ def resident_achieved(*, profile: ResidentProfile) -> Achieved:
         neighbourhood_minutes=minutes,
         neighbourhood_residents_max=residents,
         months_withheld=withheld,
+        cap=settings.REWARDS_ANNUAL_CAP,
+        paid_towards_cap=claims_paid_this_year(resident_ids=[profile.user_id]).get(
+            profile.user_id, 0
+        ),
     )

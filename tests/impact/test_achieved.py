@@ -51,3 +51,19 @@ def test_a_small_neighbourhood_is_not_given_away(client, town):
 def test_only_residents_have_it(client, db):
     client.force_login(factories.UserFactory.create())
     assert client.get("/wallet/achieved/").status_code == 403
+
+
+def test_a_resident_near_the_annual_cap_is_warned(client, town, settings):
+    settings.REWARDS_ANNUAL_CAP = 2_000
+    me = town.resident(None)
+    today = timezone.localdate()
+    task = town.task(None, reward=900)
+    town.paid(task, me, moment(today.year, today.month, 1))
+    client.force_login(me)
+    assert 'id="achieved-near-cap"' not in client.get("/wallet/achieved/").content.decode()
+
+    town.paid(task, me, moment(today.year, today.month, 1))  # 18.00 of 20.00: 90 %
+    page = client.get("/wallet/achieved/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    warning = page.split('id="achieved-near-cap">')[1].split("</p>")[0]
+    assert "18.00\xa0Heitje" in warning
+    assert "2.00\xa0Heitje is left" in warning
