@@ -18,7 +18,7 @@ for "no neighbourhood given".
 
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,7 +29,6 @@ from django.utils import timezone
 
 from .suppression import Sum, suppress
 
-NO_NEIGHBOURHOOD = 0
 MONTHS_SHOWN = 12
 
 TOWN: tuple[str] = ("town",)
@@ -218,7 +217,7 @@ def spending_published(months: Sequence[date]) -> dict[date, dict[Hashable, Spen
             sums=[Sum(TOWN, areas)],
         )
         published[month] = {
-            key: (replace(Spending(), withheld=True) if key in hidden else value)
+            key: (Spending(withheld=True) if key in hidden else value)
             for key, value in figures.items()
         }
     return published
