@@ -108,8 +108,7 @@ def seed_history(*, campaign: Campaign, currency: Currency) -> int:
     reviewer = User.objects.get(email="reviewer@heitje.example")
     # Heerlen's first four (migration 0003 adds them; a flushed test database may not have them).
     places = [
-        Neighbourhood.objects.get_or_create(municipality="Heerlen", name=name)[0]
-        for name in PLACES
+        Neighbourhood.objects.get_or_create(municipality="Heerlen", name=name)[0] for name in PLACES
     ]
     shops = list(Shop.objects.filter(account__isnull=False).order_by("pk"))
     with transaction.atomic():
