@@ -113,6 +113,12 @@ SECTIONS: list[tuple[str, Any, set[str], Any]] = [
         set(staff.ADMIN_ROLES),
         gettext_lazy("Every staff action: who, what, when and from where."),
     ),
+    (
+        "staff-finance",
+        gettext_lazy("Finance"),
+        {Role.FINANCE, Role.APPROVER, Role.TASK_MANAGER, Role.ADMIN},
+        gettext_lazy("Budget burn, payouts and payments per week, what is owed, reports."),
+    ),
 ]
 
 

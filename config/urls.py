@@ -4,6 +4,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import api as accounts_api
+from impact import views_wallet as impact_wallet
 from ledger import api as ledger_api
 from shops import views as shops_views
 
@@ -31,6 +32,12 @@ urlpatterns = [
     path("wallet/pay/", include("payments.urls_wallet")),
     # Where to spend: the shops' list, in the wallet (shops sit above accounts).
     path("wallet/shops/", shops_views.wallet_shops, name="wallet-shops"),
+    path("wallet/achieved/", impact_wallet.wallet_achieved, name="wallet-achieved"),
+    path(
+        "wallet/achieved/<int:year>/",
+        impact_wallet.wallet_year_statement,
+        name="wallet-year-statement",
+    ),
     path("wallet/", include("accounts.urls_wallet")),
     path("staff/shops/", include("shops.urls_staff")),
     path("staff/rewards/", include("rewards.urls_staff")),
@@ -38,6 +45,8 @@ urlpatterns = [
     path("staff/", include("accounts.urls_staff")),
     path("shop/<int:shop_id>/till/", include("payments.urls_shop")),
     path("shop/", include("shops.urls")),
+    # Public: the impact page, the transparency page, the open data (docs/impact.md).
+    path("", include("impact.urls")),
     # The API.
     path("api/v1/", include("accounts.api_me")),
     path("api/v1/", include("shops.api")),

@@ -24,6 +24,8 @@ from rewards.models import Campaign, MintRequest, MintStatus, TaskCategory
 from rewards.work import task_create, task_publish
 from shops.models import Shop, ShopCategory, ShopMember, ShopRole, ShopStatus
 
+from .history import seed_history
+
 SCOPE = "seed"
 RESIDENTS = [
     "Anna Janssen",
@@ -236,7 +238,7 @@ def _rewards(budget: Account, mint_transfer_id: int) -> None:
     campaign = Campaign.objects.create(
         name="Schoon Heerlen 2026",
         description="Samen houden we de wijk schoon, groen en gezellig.",
-        starts_on=today - timedelta(days=30),
+        starts_on=today - timedelta(days=365),
         ends_on=today + timedelta(days=335),
         budget=budget,
         created_by=manager,
@@ -335,6 +337,8 @@ def seed_demo() -> SeedResult:
                 profile.save(update_fields=["residency_verified_at", "residency_method"])
     # Outside the seed's transaction: claims and evidence files commit one by one.
     _rewards(budget, mint.pk)
+    # A year of paid work and spending in four neighbourhoods, for the impact page.
+    seed_history(campaign=Campaign.objects.get(budget=budget), currency=currency)
     logins = (
         [("admin", email, password)]
         + [(role.value, mail, DEMO_STAFF_PASSWORD) for mail, _name, role in STAFF]

@@ -28,7 +28,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import Block
+from .models import Block, Transfer
+from .progress import tracked
 
 GENESIS_HASH = "0" * 64
 SEAL_LOCK_KEY = 0x1ED6E5EA1  # pg_advisory_xact_lock key: one sealer at a time
@@ -178,7 +179,9 @@ def ledger_seal() -> Block | None:
             return None
         hashes: list[bytes] = []
         first = last = None
-        for row in transfer_rows(txid_from, horizon):
+        rows = transfer_rows(txid_from, horizon)
+        in_range = Transfer.objects.filter(txid__gte=txid_from, txid__lt=horizon).count
+        for row in tracked(rows, total=in_range, what="transfers"):
             hashes.append(hashlib.sha256(transfer_canonical(row)).digest())
             first = row[0] if first is None else first
             last = row[0]

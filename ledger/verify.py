@@ -14,6 +14,7 @@ from django.db import connection, transaction
 
 from . import sealing
 from .models import Block
+from .progress import tracked
 
 
 @dataclass
@@ -219,7 +220,8 @@ def ledger_verify() -> VerifyReport:
 def _verify_blocks(report: VerifyReport) -> None:
     keys = sealing.verify_keys()
     prev_hash, prev_to = sealing.GENESIS_HASH, 0
-    for block in Block.objects.order_by("height").iterator():
+    blocks = Block.objects.order_by("height").iterator()
+    for block in tracked(blocks, total=Block.objects.count, what="blocks"):
         report.blocks += 1
         name = f"block {block.height}"
         if block.prev_hash != prev_hash:

@@ -23,7 +23,17 @@ def test_every_message_is_translated(language):
     assert fuzzy == []
 
 
-SOURCES = ("accounts", "config", "core", "demo", "ledger", "payments", "rewards", "templates")
+SOURCES = (
+    "accounts",
+    "config",
+    "core",
+    "demo",
+    "impact",
+    "ledger",
+    "payments",
+    "rewards",
+    "templates",
+)
 
 
 @pytest.mark.skipif(not shutil.which("xgettext"), reason="GNU gettext is needed to extract")

@@ -151,7 +151,17 @@ def free_port() -> int:
 def test_a_plain_runserver_without_compiled_catalogs_serves_dutch(tmp_path):
     """`manage.py runserver` on a checkout whose catalogs were never compiled (no dev.py, no
     build step): the first page is in Dutch, and the catalogs are there afterwards."""
-    for name in ("accounts", "config", "core", "demo", "ledger", "payments", "rewards", "shops"):
+    for name in (
+        "accounts",
+        "config",
+        "core",
+        "demo",
+        "impact",
+        "ledger",
+        "payments",
+        "rewards",
+        "shops",
+    ):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("templates", "static"):
         (tmp_path / name).symlink_to(ROOT / name)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "shops",
     "rewards",
     "payments",
+    "impact",
     "demo",
     "config.apps.SiteConfig",
     "django_prometheus",

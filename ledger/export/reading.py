@@ -14,6 +14,8 @@ from typing import Any, Protocol
 
 from django.db import connection, transaction
 
+from ..models import Transfer
+from ..progress import tracked
 from .names import compact_json, iso, journal_account_name, utc
 
 CHUNK_SIZE = 2000  # rows per round trip of a server-side cursor
@@ -172,7 +174,8 @@ def accounts(sql: str, currencies: dict[int, CurrencyRow]) -> Iterator[AccountRo
 
 
 def transfers(currencies: dict[int, CurrencyRow]) -> Iterator[TransferRow]:
-    for _tid, group in groupby(stream(ENTRIES_SQL), key=lambda row: row[0]):
+    grouped = groupby(stream(ENTRIES_SQL), key=lambda row: row[0])
+    for _tid, group in tracked(grouped, total=Transfer.objects.count, what="transfers"):
         rows = list(group)
         first = rows[0]
         yield TransferRow(

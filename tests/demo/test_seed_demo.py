@@ -6,7 +6,9 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
+from demo.history import PER_NEIGHBOURHOOD
 from demo.seed import DEMO_TOTP_SECRET
+from impact import figures
 from ledger import selectors
 from ledger.models import Account, Block, Currency, Transfer
 from ledger.verify import ledger_verify
@@ -37,7 +39,8 @@ def test_seed_demo_builds_a_whole_town_and_is_idempotent(capsys):
     balances = dict(Account.objects.values_list("id", "balance"))
     assert transfers >= 300
     assert selectors.currency_supply(currency=currency) == 1_000_000
-    assert Account.objects.filter(kind="wallet").count() == 8
+    # eight demo residents, and ten in each of four neighbourhoods for the year of history
+    assert Account.objects.filter(kind="wallet").count() == 8 + 4 * PER_NEIGHBOURHOOD
     assert Account.objects.filter(kind="shop", balance__gt=0).exists()
     assert User.objects.get(email="admin@heitje.example").check_password("heitje-demo-admin")
     anna = User.objects.get(email="anna@heitje.example")
@@ -47,9 +50,13 @@ def test_seed_demo_builds_a_whole_town_and_is_idempotent(capsys):
     call_command("seed_demo")
     assert Transfer.objects.count() == transfers
     assert dict(Account.objects.values_list("id", "balance")) == balances
-    assert Claim.objects.count() == 2
-    # the admin, four other staff, eight residents, two shop owners and a cashier, once each
-    assert User.objects.count() == 16
+    assert Claim.objects.exclude(task__status="closed").count() == 2
+    history = Claim.objects.filter(task__status="closed")
+    assert history.count() > 300
+    assert not history.exclude(status="paid").exists()
+    # the admin, four other staff, eight residents, two shop owners and a cashier, once each,
+    # and the history's residents
+    assert User.objects.count() == 16 + 4 * PER_NEIGHBOURHOOD
     for role in ("admin", "task_manager", "reviewer", "approver", "finance"):
         staff = User.objects.get(role_grants__role=role)
         assert staff.check_password("heitje-demo-admin" if role == "admin" else "heitje-demo-staff")
@@ -70,7 +77,8 @@ def test_seed_demo_builds_a_whole_town_and_is_idempotent(capsys):
     assert mint.requested_by != mint.decided_by
     assert mint.transfer.kind == "mint"
     assert Task.objects.filter(status="published").count() == 4
-    assert set(Claim.objects.values_list("resident__email", "status")) == {
+    open_claims = Claim.objects.exclude(task__status="closed")
+    assert set(open_claims.values_list("resident__email", "status")) == {
         ("anna@heitje.example", "submitted"),
         ("chantal@heitje.example", "reserved"),
     }
@@ -78,6 +86,16 @@ def test_seed_demo_builds_a_whole_town_and_is_idempotent(capsys):
     report = ledger_verify()
     assert report.ok, report.problems
     assert Block.objects.exists()
+    # The impact page has a year to show: work and spending in every month, the town's and
+    # each of the four neighbourhoods' figures published (no small-number withholding).
+    months = figures.months_back()
+    work, spending = figures.work_published(months), figures.spending_published(months)
+    for month in months:
+        assert work[month][figures.TOWN].tasks > 0
+        assert spending[month][figures.TOWN].spent > 0
+        areas = [key for key in work[month] if key[0] == "area"]
+        assert len(areas) == 4
+        assert not any(work[month][key].withheld for key in areas), month
 
 
 def test_seed_demo_refuses_where_demo_data_is_off(settings):

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ledger.export import FORMATS, ledger_export, ledger_export_to_path
 from ledger.export.reading import ExportError
+from ledger.progress import progress_shown
 
 
 class _Unbuffered:
@@ -35,12 +36,14 @@ class Command(BaseCommand):
         fmt = str(options["fmt"])
         output = options.get("output")
         if output is None:
-            summary = ledger_export(fmt=fmt, out=_Unbuffered(self.stdout))
+            with progress_shown():
+                summary = ledger_export(fmt=fmt, out=_Unbuffered(self.stdout))
             print(summary.summary(), file=sys.stderr)
             return
         assert isinstance(output, Path)
         try:
-            summary = ledger_export_to_path(fmt=fmt, path=output)
+            with progress_shown():
+                summary = ledger_export_to_path(fmt=fmt, path=output)
         except ExportError as exc:
             raise CommandError(str(exc), returncode=1) from exc
         self.stdout.write(f"{summary.summary()} to {output}")

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from ledger.progress import progress_shown
 from ledger.sealing import ledger_seal
 
 
@@ -7,7 +8,8 @@ class Command(BaseCommand):
     help = "Seal the transfers that became final since the last block into a signed block."
 
     def handle(self, *args: object, **options: object) -> None:
-        block = ledger_seal()
+        with progress_shown():
+            block = ledger_seal()
         if block is None:
             self.stdout.write("nothing new to seal")
             return
