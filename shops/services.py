@@ -228,8 +228,8 @@ def shop_listing_set(
     *, owner: User, shop_id: int, neighbourhood_id: int | None, what_we_sell: str
 ) -> Shop:
     """The owner says where residents find the shop and what it sells, for the wallet's "where
-    to spend" list. Neither decides where money goes, so it shows at once (no staff check, as
-    for a new name); a change is audited."""
+    to spend" list. Neither decides where money goes, so a change shows at once, without the
+    staff check a new name waits for; it is audited."""
     what_we_sell = line_clean(what_we_sell)
     if len(what_we_sell) > WHAT_WE_SELL_MAX:
         raise ShopRefused(
