@@ -312,7 +312,12 @@ def test_offline_and_server_errors_are_said_and_what_was_typed_stays(
             "connection is back.",
         )
     )
-    in_view(till, "#net-error")
+    # The message and Charge (to try again) both on the first screen, on the smaller phone too.
+    for size in (PHONE, SMALL):
+        till.set_viewport_size(size)
+        for part in ("#net-error", "#charge-submit"):
+            in_view(till, part)
+    till.set_viewport_size(PHONE)
     expect(till.locator("#id_amount")).to_have_value(re.compile(r"^4[.,]50$"))
     expect(till.locator("#id_code")).to_have_value("12345678")
     shot(till, f"offline-{language}")
