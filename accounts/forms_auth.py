@@ -139,6 +139,13 @@ class PasswordResetSetForm(SetPasswordForm):
     )
     new_password2 = _password(label=_("The new password again"), autocomplete="new-password")
 
+    def clean(self) -> dict[str, Any]:
+        # Django puts the password rules' complaints under the second box; they are about the
+        # password typed first, so they are shown under that one.
+        self.validate_passwords("new_password1", "new_password2")
+        self.validate_password_for_user(self.user, "new_password1")
+        return self.cleaned_data
+
     def save(self, commit: bool = True) -> Any:
         return password_reset_complete(
             user=self.user, new_password=self.cleaned_data["new_password1"]

@@ -199,10 +199,16 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     mine = selectors.claims_of_resident(user=_user(request)).filter(task=task)
+    rows = [_claim_row(c) for c in mine[:10]]
+    # Once the task is reserved, the page's one action is sending the evidence, not claiming
+    # another place.
+    reserved = next(
+        (row["claim"] for row in rows if row["claim"].status == ClaimStatus.RESERVED), None
+    )
     return _render(
         request,
         "rewards/wallet/task.html",
-        {**_task_row(task), "mine": [_claim_row(c) for c in mine[:10]]},
+        {**_task_row(task), "mine": rows, "reserved": reserved},
     )
 
 

@@ -4,6 +4,8 @@ do what) live in shops.services, whose refusals the views put back onto these fi
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Neighbourhood
+
 from . import services
 from .models import ShopCategory
 
@@ -33,6 +35,20 @@ class ShopForm(forms.Form):
 
 
 class ShopEditForm(ShopForm):
+    # Where residents find the shop in the wallet's "where to spend" list.
+    neighbourhood = forms.ModelChoiceField(
+        label=_("Neighbourhood"),
+        queryset=Neighbourhood.objects.order_by("name"),
+        required=False,
+        empty_label=_("Not chosen"),
+        help_text=_("Residents find the shop under this neighbourhood in their wallet."),
+    )
+    what_we_sell = forms.CharField(
+        label=_("What the shop sells"),
+        max_length=services.WHAT_WE_SELL_MAX,
+        required=False,
+        help_text=_("A few words residents read in their wallet, for example: bread and cakes."),
+    )
     password = forms.CharField(
         label=_("Your password"),
         max_length=128,

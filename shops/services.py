@@ -28,7 +28,7 @@ from schwifty.exceptions import InvalidCountryCode, SchwiftyException
 
 from accounts import audit, identity
 from accounts.errors import NotAllowed, NotFound, ReauthenticationRequired
-from accounts.models import Role, RoleGrant, User
+from accounts.models import Neighbourhood, Role, RoleGrant, User
 from accounts.tasks import mail_template
 from accounts.text import line_clean
 from ledger import services as ledger_services
@@ -40,6 +40,7 @@ from .selectors import shop_owned
 
 SHOP_STAFF_ROLES = (Role.APPROVER, Role.FINANCE, Role.ADMIN)
 NAME_MAX = 100
+WHAT_WE_SELL_MAX = 200
 ADDRESS_MAX = 200
 REASON_MAX = 500
 _KVK = re.compile(r"\d{8}")
@@ -219,6 +220,39 @@ def shop_update(
                 to=owner,
                 template="shop_iban_changed",
                 context={"shop": shop, "iban": _iban_masked(iban)},
+            )
+    return shop
+
+
+def shop_listing_set(
+    *, owner: User, shop_id: int, neighbourhood_id: int | None, what_we_sell: str
+) -> Shop:
+    """The owner says where residents find the shop and what it sells, for the wallet's "where
+    to spend" list. Neither decides where money goes, so a change shows at once, without the
+    staff check a new name waits for; it is audited."""
+    what_we_sell = line_clean(what_we_sell)
+    if len(what_we_sell) > WHAT_WE_SELL_MAX:
+        raise ShopRefused(
+            _("Say what the shop sells in at most %(max)d characters.") % {"max": WHAT_WE_SELL_MAX},
+            field="what_we_sell",
+        )
+    if (
+        neighbourhood_id is not None
+        and not Neighbourhood.objects.filter(pk=neighbourhood_id).exists()
+    ):
+        raise ShopRefused(_("That neighbourhood does not exist."), field="neighbourhood")
+    with transaction.atomic():
+        shop = shop_owned(owner=owner, shop_id=shop_id, lock=True)
+        before = {"neighbourhood": shop.neighbourhood_id, "what_we_sell": shop.what_we_sell}
+        after = {"neighbourhood": neighbourhood_id, "what_we_sell": what_we_sell}
+        if before != after:
+            shop.neighbourhood_id, shop.what_we_sell = neighbourhood_id, what_we_sell
+            shop.save(update_fields=["neighbourhood", "what_we_sell"])
+            audit.record(
+                actor=owner,
+                action="shop.listing_change",
+                target=shop,
+                detail={key: {"from": before[key], "to": after[key]} for key in before},
             )
     return shop
 

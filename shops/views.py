@@ -81,12 +81,24 @@ def shop_edit(request: HttpRequest, shop_id: int) -> HttpResponse:
         "category": shop.category,
         "iban": shop.iban,
         "chamber_of_commerce": shop.chamber_of_commerce,
+        "neighbourhood": shop.neighbourhood_id,
+        "what_we_sell": shop.what_we_sell,
     }
     form = ShopEditForm(request.POST or None, initial=initial)
 
     def save(data: dict[str, Any]) -> HttpResponse:
+        details = dict(data)
+        neighbourhood = details.pop("neighbourhood")
+        what_we_sell = details.pop("what_we_sell")
         updated = services.shop_update(
-            owner=_user(request), shop_id=shop_id, request=request, **data
+            owner=_user(request), shop_id=shop_id, request=request, **details
+        )
+        # The form has checked both already; the listing follows the details.
+        services.shop_listing_set(
+            owner=_user(request),
+            shop_id=shop_id,
+            neighbourhood_id=neighbourhood.pk if neighbourhood is not None else None,
+            what_we_sell=what_we_sell,
         )
         messages.success(request, _("The shop's details are saved."))
         if updated.change_pending:

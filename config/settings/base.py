@@ -414,10 +414,12 @@ CURRENCY_CODE = env.str("CURRENCY_CODE", default="HEITJE")
 CURRENCY_NAME = env.str("CURRENCY_NAME", default="Heitje")
 
 # Where residents without the letter's code verify their residency: the municipality's desk
-# (address and opening hours, as one line) and phone number, shown at sign-up and in the wallet.
-MUNICIPALITY_DESK = env.str(
-    "MUNICIPALITY_DESK", default="Stadskantoor, Geleenstraat 27, Heerlen (Mon-Fri 9:00-17:00)"
-)
+# (its address), its opening hours (Dutch; _DE and _EN in those languages, else the Dutch) and
+# phone number, shown at sign-up and in the wallet.
+MUNICIPALITY_DESK = env.str("MUNICIPALITY_DESK", default="Stadskantoor, Geleenstraat 27, Heerlen")
+MUNICIPALITY_DESK_HOURS = env.str("MUNICIPALITY_DESK_HOURS", default="ma-vr 9:00-17:00")
+MUNICIPALITY_DESK_HOURS_DE = env.str("MUNICIPALITY_DESK_HOURS_DE", default="Mo-Fr 9:00-17:00")
+MUNICIPALITY_DESK_HOURS_EN = env.str("MUNICIPALITY_DESK_HOURS_EN", default="Mon-Fri 9:00-17:00")
 MUNICIPALITY_PHONE = env.str("MUNICIPALITY_PHONE", default="14 045")
 
 # Rewards (amounts in minor units: cents of a token). The volunteer-allowance rules: at most

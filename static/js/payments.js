@@ -1,9 +1,9 @@
 /* Small helpers of the payment pages; each page works without them.
    - Keypad: <div data-keypad="ID of the amount input" hidden> with buttons data-key="1" ...,
      data-key="." for the decimal sign and data-key="back" to delete; shown once this runs.
-   - Countdown: <p data-countdown data-seconds="57" data-text="Valid for %s s"
-     data-expired="..."> counts down each second (from the server's figure, so the phone's
-     clock does not matter). htmx replaces the code before it runs out.
+   - Countdown: <p data-countdown data-seconds="57" data-text="Still valid for %s."
+     data-expired="..."> counts down each second in minutes and seconds ("0:57"), from the
+     server's figure, so the phone's clock does not matter. htmx replaces the code in time.
    - Print: <button data-print hidden> prints the page (posters, voucher sheets).
    - Keypad fields get inputmode="none": the on-screen keypad types, the phone keyboard stays
      away (without this script the field is a plain decimal field).
@@ -138,6 +138,12 @@
   }, true);
   window.addEventListener("online", function () { netMessage(""); });
 
+  // Minutes and seconds, as a clock reads them: 272 -> "4:32" (never "272 seconds").
+  function clock(seconds) {
+    var rest = seconds % 60;
+    return Math.floor(seconds / 60) + ":" + (rest < 10 ? "0" : "") + rest;
+  }
+
   function countdowns(scope) {
     scope.querySelectorAll("[data-countdown]").forEach(function (node) {
       if (node.dataset.countdownReady) return;
@@ -147,7 +153,7 @@
         if (!node.isConnected) return;
         var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
         node.textContent = left > 0
-          ? (node.dataset.text || "%s").replace("%s", String(left))
+          ? (node.dataset.text || "%s").replace("%s", clock(left))
           : node.dataset.expired || "";
         if (left > 0) window.setTimeout(tick, 1000);
       }

@@ -2,7 +2,10 @@
    - Installs the wallet's service worker (offline shell), when the script tag names it.
    - Pay (#pay-live holding #pay-code, #pay-problem): a code whose time ran out is hidden, not
      left on screen; a failed refresh (no network, a server error, a timeout, a signed-out
-     session) shows a message within a few seconds instead of "getting a new code" forever. */
+     session) shows a message within a few seconds instead of "getting a new code" forever.
+     "Show this code at the till" (#pay-instructions) is shown only while a live code is on
+     screen: not beside an expired code, a refusal or the shop's request to confirm ("Paying
+     more?" also steps aside while the shop's request is open). */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -14,6 +17,17 @@
   var problem = document.getElementById("pay-problem");
   if (!live || !problem) return;
   var failing = false;
+  var instructions = document.getElementById("pay-instructions");
+  var more = document.getElementById("pay-more");
+
+  function instruct() {
+    var card = document.getElementById("pay-code");
+    var confirming = !!card && card.classList.contains("pay-confirm");
+    if (instructions) {
+      instructions.hidden = !card || confirming || card.classList.contains("pay-card--expired");
+    }
+    if (more) more.hidden = confirming;
+  }
 
   function say(kind) {
     problem.dataset.state = kind;
@@ -42,6 +56,7 @@
     var note = card.querySelector("#pay-expired");
     if (note) note.hidden = false;
     if (failing && problem.dataset.state !== "signedOut") say("expired");
+    instruct();
   }
 
   function watch(scope) {
@@ -84,6 +99,7 @@
     fine();
   });
   window.addEventListener("offline", function () { failed("offline"); });
-  document.body.addEventListener("htmx:load", function (event) { watch(event.target); });
+  document.body.addEventListener("htmx:load", function (event) { watch(event.target); instruct(); });
   watch(live);
+  instruct();
 })();

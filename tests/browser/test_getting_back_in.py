@@ -6,6 +6,7 @@ screenshots under var/screenshots/access/."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ from playwright.sync_api import expect
 
 from accounts import identity
 from accounts.models import User
+from tests import helpers
 from tests.browser.conftest import axe_serious, field, make_resident, tr
 
 SMALL = {"width": 360, "height": 740}
@@ -76,9 +78,11 @@ def test_a_forgotten_password_is_reset_by_mail(
     field(main, page, "New password").fill("1234567890")
     field(main, page, "The new password again").fill("1234567890")
     main.get_by_role("button", name=tr(page, "Save the new password")).click()
-    expect(main.locator(".errors, .form-errors").first).to_contain_text(
-        tr(page, "This password is entirely numeric.")
-    )
+    # ... under the box where it was typed first, not under "again".
+    numeric = tr(page, "This password is entirely numeric.")
+    expect(main.locator("#id_new_password1_error")).to_contain_text(numeric)
+    expect(field(main, page, "New password")).to_have_attribute("aria-invalid", "true")
+    expect(main.locator("#id_new_password2_error")).to_have_count(0)
     shot(page, f"{language}-reset-refused")
     whole_width(page)
     field(main, page, "New password").fill(NEW_PASSWORD)
@@ -147,3 +151,80 @@ def test_confirming_the_email_signs_the_new_resident_in(
     )
     shot(page, f"{language}-confirmed")
     whole_width(page)
+
+
+ANDROID_CHROME = (
+    "Mozilla/5.0 (Linux; Android 13; SM-A136B) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Mobile Safari/537.36"
+)
+IPHONE_SAFARI = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like "
+    "Gecko) Version/17.1 Mobile/15E148 Safari/604.1"
+)
+
+
+def session_cookie(context: Any) -> dict[str, Any]:
+    return next(c for c in context.cookies() if c["name"] == settings.SESSION_COOKIE_NAME)
+
+
+@pytest.mark.parametrize(("language", "viewport"), [("nl", SMALL), ("de", LARGE)], ids=str)
+def test_sessions_are_named_as_people_name_their_phones(
+    browser: Any, live_server: Any, transactional_db: None, language: str, viewport: dict[str, int]
+) -> None:
+    """ "Chrome op Android", never the browser's user-agent string; a remembered phone stays
+    signed in for a working day, and staff are never remembered past the idle timeout."""
+    ria = make_resident()
+    User.objects.filter(pk=ria.pk).update(preferred_language=language)
+    contexts = []
+    for agent in (IPHONE_SAFARI, ANDROID_CHROME):
+        context = browser.new_context(
+            base_url=live_server.url, viewport=viewport, user_agent=agent, locale="nl-NL"
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/login/")
+        main = page.get_by_role("main")
+        field(main, page, "Email address").fill(ria.email)
+        field(main, page, "Password").fill(helpers.PASSWORD)
+        field(main, page, "Remember this device").check()
+        main.get_by_role("button", name=tr(page, "Sign in"), exact=True).click()
+        page.wait_for_url(lambda url: urlsplit(url).path != "/login/")
+        # A resident's remembered phone: signed in for a working day, not 30 minutes.
+        remembered = session_cookie(context)["expires"]
+        assert remembered > time.time() + settings.SESSION_REMEMBER_IDLE_TIMEOUT - 60
+
+    page.goto("/account/sessions/")
+    main = page.get_by_role("main")
+    on = tr(language, "%(browser)s on %(system)s")
+    names = main.locator(".device-name")
+    expect(names).to_have_count(2)
+    assert sorted(names.all_inner_texts()) == sorted(
+        [
+            on % {"browser": "Safari", "system": "iPhone"},
+            on % {"browser": "Chrome", "system": "Android"},
+        ]
+    )
+
+    expect(main).not_to_contain_text("Mozilla")
+    expect(main).not_to_contain_text("AppleWebKit")
+    shot(page, f"{language}-sessions")
+    whole_width(page)
+    assert axe_serious(page) == []
+
+    # Staff who tick "remember" still end after the idle timeout.
+    staff = helpers.make_user("rob@example.org", "reviewer", preferred_language=language)
+    context = browser.new_context(base_url=live_server.url, viewport=viewport)
+    contexts.append(context)
+    page = context.new_page()
+    page.goto("/login/")
+    main = page.get_by_role("main")
+    field(main, page, "Email address").fill(staff.email)
+    field(main, page, "Password").fill(helpers.PASSWORD)
+    remember = field(main, page, "Remember this device")
+    if remember.count():
+        remember.check()
+    main.get_by_role("button", name=tr(page, "Sign in"), exact=True).click()
+    page.wait_for_url(lambda url: urlsplit(url).path != "/login/")
+    assert session_cookie(context)["expires"] < time.time() + settings.SESSION_IDLE_TIMEOUT + 60
+    for context in contexts:
+        context.close()

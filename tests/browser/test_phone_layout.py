@@ -1,6 +1,7 @@
 """Issue 11, point 13: on a 360 px phone with its text at 130 %, no page of the wallet, Pay,
 Scan, tasks, claims or the till scrolls sideways, every primary action is fully visible, tables
-become lists and every tap target is at least 44 px (text links in lists too).
+become lists and every tap target is at least 44 px (text links in lists too); "Sign out" sits
+on the brand's row and the wallet's action bar is one row, at most an eighth of the screen.
 
 "Text at 130 %" is the browser's default font size raised from 16 to 21 px (Chromium's
 Page.setFontSizes over the DevTools protocol), which is what Android's font-size setting does to
@@ -54,6 +55,12 @@ TAP_TARGETS = """
       // A link in a sentence (text around it) is exempt; one standing alone is a target.
       const text = el.parentElement.textContent.trim();
       if (text !== el.textContent.trim()) continue;
+    }
+    if (style.opacity === '0' && el.id) {
+      // A control drawn by its label (the evidence form's "Add photos"): the label is tapped.
+      const label = document.querySelector(`label[for="${el.id}"]`);
+      const row = label && label.getBoundingClientRect();
+      if (row && row.height >= 44 && row.width >= 44) continue;
     }
     if (el.type === 'checkbox' || el.type === 'radio') {
       const label = el.closest('label') || document.querySelector(`label[for="${el.id}"]`);
@@ -210,4 +217,33 @@ def test_no_page_scrolls_sideways_and_every_target_is_big_enough(
         large_text(page)
         sign_in(page, user.email)
         problems += sweep(page, pages(data), language)
+        problems += header_and_bar(page)
     assert problems == [], "\n".join(problems)
+
+
+def header_and_bar(page: Any) -> list[str]:
+    """On the wallet's first page: "Sign out" is a button on the brand's row (not a lone word
+    wrapped under the tabs), and the sticky action bar is one row, at most an eighth of the
+    screen, however long the words."""
+    problems: list[str] = []
+    page.goto("/wallet/" if page.locator("#nav-wallet").count() else "/shop/")
+    brand, sign_out = (
+        page.locator("#brand").bounding_box(),
+        page.locator("#nav-sign-out").bounding_box(),
+    )
+    assert brand is not None
+    assert sign_out is not None
+    if abs((brand["y"] + brand["height"] / 2) - (sign_out["y"] + sign_out["height"] / 2)) > 8:
+        problems.append(f"{page.url}: Sign out is not on the brand's row ({sign_out})")
+    if sign_out["x"] + sign_out["width"] < SMALL_PHONE["width"] - 40:
+        problems.append(f"{page.url}: Sign out is not at the header's right edge ({sign_out})")
+    bar = page.locator(".bottom-bar")
+    if bar.count():
+        box = bar.bounding_box()
+        assert box is not None
+        if box["height"] > SMALL_PHONE["height"] / 8:
+            problems.append(f"{page.url}: the action bar is {box['height']:.0f} px high")
+        tops = {round(b["y"]) for b in (a.bounding_box() for a in bar.locator("a").all()) if b}
+        if len(tops) > 1:
+            problems.append(f"{page.url}: the action bar's buttons take {len(tops)} rows")
+    return problems

@@ -135,7 +135,7 @@ def test_task_to_paid_claim(new_context, tmp_path, settings):
     photo = tmp_path / "bankje.jpg"
     Image.new("RGB", (320, 240), (30, 110, 70)).save(photo, format="JPEG")
     main = phone.get_by_role("main")
-    field(main, phone, "Photos").set_input_files(str(photo))
+    field(main, phone, "Add photos").set_input_files(str(photo))
     field(main, phone, "Note").fill("Geschilderd, twee lagen.")
     main.get_by_role("button", name=tr(phone, "Send"), exact=True).click()
     claim = Claim.objects.get()

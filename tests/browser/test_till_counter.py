@@ -3,8 +3,10 @@ where layout matters), in Dutch and one other language:
 
 1. The till's result covers the screen (paid in green, refused in red with the reason, the
    amount and the time) and the next sale is one tap.
+   A ✓ or ✗ says it besides the colour, a refused amount is struck through; the charge form,
+   Charge included, is on the first screen (vouchers, poster, statement behind "More").
 2. The till shows a short code beside the request's QR; the wallet's Scan page takes it to
-   the confirmation with the shop and the amount.
+   the confirmation with the shop and the amount. Countdowns read m:ss; amounts carry the unit.
 3. Above the confirmation threshold the charge waits for the resident's phone: the Pay page
    shows the shop and the amount, the resident confirms, the till turns paid.
 5. Code fields open the number pad, the till's amount field keeps the phone keyboard away, and
@@ -112,6 +114,15 @@ def test_the_result_fills_the_screen_and_the_next_sale_is_one_tap(
     expect(page.locator("#id_code")).to_have_attribute("inputmode", "numeric")
     scanner = page.locator("[data-scanner]")
     expect(scanner.locator("[data-scanner-stop]")).to_be_hidden()
+    # The counter's everyday tabs in sight, the rest behind "More"; the whole charge form,
+    # Charge included, on the first screen.
+    for tab in ("#tab-charge", "#tab-request", "#tab-day", "#till-more"):
+        expect(page.locator(tab)).to_be_visible()
+    expect(page.locator("#tab-voucher")).to_be_hidden()
+    assert page.evaluate("window.scrollY") == 0
+    for part in ("#id_amount", "[data-keypad]", "#id_code", "#charge-submit"):
+        in_view(page, part)
+    shot(page, f"charge-{language}-{viewport['width']}")
 
     # Refused: red, with the reason, the amount and the time; what was typed stays.
     on_keypad(page, "3,20")
@@ -123,6 +134,10 @@ def test_the_result_fills_the_screen_and_the_next_sale_is_one_tap(
     expect(refused).to_contain_text(tr(page, "Not paid"))
     expect(refused).to_contain_text(tr(page, "This code is unknown or no longer valid."))
     expect(refused.locator("data")).to_have_attribute("value", "320")
+    expect(refused.locator("data")).to_have_text(re.compile(r"^3[.,]20\s+Heitje$"))
+    expect(refused.locator(".result__mark")).to_have_text("✗")  # not told by colour alone
+    struck = refused.locator("data").evaluate("e => getComputedStyle(e).textDecorationLine")
+    assert struck == "line-through"  # this amount was not charged
     expect(refused.locator("time")).to_be_visible()
     for part in (
         ".result__title",
@@ -149,6 +164,9 @@ def test_the_result_fills_the_screen_and_the_next_sale_is_one_tap(
     fills_the_screen(page, "#result-paid")
     expect(paid).to_contain_text(tr(page, "Paid"))
     expect(paid.locator("data")).to_have_attribute("value", "320")
+    expect(paid.locator("data")).to_have_text(re.compile(r"^3[.,]20\s+Heitje$"))
+    expect(paid.locator(".result__mark")).to_have_text("✓")
+    assert paid.locator("data").evaluate("e => getComputedStyle(e).textDecorationLine") == "none"
     for part in (".result__title", ".result__amount", "time", "#next-sale"):
         in_view(page, f"#result-paid {part}")
     assert paid.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(11, 110, 79)"
@@ -176,6 +194,14 @@ def test_the_shops_short_code_is_typed_in_the_wallet(new_context: Any, language:
     typed = short.inner_text()
     assert re.fullmatch(r"\d{3} \d{3} \d{3}", typed), typed
     in_view(till, "#request-short-code")
+    amount = ("8.75" if language == "en" else "8,75") + "\N{NO-BREAK SPACE}Heitje"
+    expect(till.locator("#request-code-title")).to_have_text(
+        tr(till, "Pay %(amount)s") % {"amount": amount}
+    )
+    # The time left as a clock reads it, never "297 seconds".
+    expect(till.locator("#request-status .countdown")).to_have_text(
+        re.compile(r"^\D*[0-5]:[0-5]\d\D*$")
+    )
     till.set_viewport_size(SMALL)
     in_view(till, "#request-short-code")
     shot(till, f"request-code-{language}-360")
@@ -196,6 +222,8 @@ def test_the_shops_short_code_is_typed_in_the_wallet(new_context: Any, language:
     shop_label = tr(phone, "%(name)s · shop %(number)d") % {"name": shop.name, "number": shop.pk}
     expect(phone.locator("#confirm-shop")).to_have_text(shop_label)
     expect(phone.locator("#confirm-amount data")).to_have_attribute("value", "875")
+    expect(phone.locator("#confirm-amount")).to_contain_text("Heitje")
+    expect(phone.locator("#confirm-pay")).to_contain_text("Heitje")
     in_view(phone, "#confirm-pay")
     shot(phone, f"scan-confirm-{language}")
     assert not Payment.objects.exists()
@@ -233,12 +261,16 @@ def test_a_larger_amount_is_confirmed_on_the_residents_phone_in_one_round(
     waiting = till.locator("#request-waiting")
     expect(waiting).to_be_visible()
     fills_the_screen(till, "#request-status")
+    expect(till.locator("#request-status .result__reason")).to_contain_text("Heitje")
     shot(till, f"confirm-waiting-{language}")
     problems = axe_serious(till)
     assert not problems, problems
 
     expect(phone.locator("#confirm-shop")).to_be_visible(timeout=6_000)
     expect(phone.locator("#confirm-amount data")).to_have_attribute("value", str(above))
+    # While the shop's request is open, "show this code" and "paying more?" step aside.
+    expect(phone.locator("#pay-instructions")).to_be_hidden()
+    expect(phone.locator("#pay-more")).to_be_hidden()
     in_view(phone, "#confirm-pay")
     shot(phone, f"confirm-on-phone-{language}")
     assert not Payment.objects.exists()
@@ -280,7 +312,12 @@ def test_offline_and_server_errors_are_said_and_what_was_typed_stays(
             "connection is back.",
         )
     )
-    in_view(till, "#net-error")
+    # The message and Charge (to try again) both on the first screen, on the smaller phone too.
+    for size in (PHONE, SMALL):
+        till.set_viewport_size(size)
+        for part in ("#net-error", "#charge-submit"):
+            in_view(till, part)
+    till.set_viewport_size(PHONE)
     expect(till.locator("#id_amount")).to_have_value(re.compile(r"^4[.,]50$"))
     expect(till.locator("#id_code")).to_have_value("12345678")
     shot(till, f"offline-{language}")
@@ -361,6 +398,7 @@ def test_the_day_list_tells_two_payments_of_3_20_apart(new_context: Any, languag
         reference = page.locator(f"#ref-{payment.pk}")
         expect(reference).to_be_visible()
         expect(reference).to_have_text(f"{tr(page, 'Reference')} {payment.pk}")
+    expect(page.locator("#day-total")).to_have_text(re.compile(r"^6[.,]40\s+Heitje$"))
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"]
     shot(page, f"day-{language}")

@@ -3,7 +3,8 @@
 - the QR, the short code, the balance with its unit and "1 Heitje = € 1" on the first screen,
   with the text at 130 %;
 - a lost connection, a failing server or an ended session is said within a few seconds, and a
-  code whose time ran out is taken off the screen, not left there while "getting a new code";
+  code whose time ran out is taken off the screen with its instructions, not left there while
+  "getting a new code"; the time left reads m:ss;
 - the service worker keeps the shell and the offline page, and never keeps money data."""
 
 from __future__ import annotations
@@ -52,6 +53,11 @@ def test_pay_shows_code_balance_and_unit_on_the_first_screen_with_big_text(
     assert rate == "1 Heitje = € 1"
     expect(page.locator("#pay-rate")).to_have_text(rate)
     expect(page.locator("#short-code")).to_have_text(re.compile(r"^\d{4} \d{4}$"))
+    # The time left as a clock reads it ("4:59"), not a count of seconds.
+    still = tr(page, "Still valid for %%s.").replace("%%", "%")
+    countdown = re.escape(still).replace("%s", r"[0-5]:[0-5]\d")
+    expect(page.locator("#pay-code .countdown")).to_have_text(re.compile(f"^{countdown}$"))
+    expect(page.locator("#pay-instructions")).to_be_visible()
     page_is_sound(page)
 
 
@@ -87,6 +93,8 @@ def test_pay_says_it_is_offline_and_takes_the_expired_code_away(
     expect(page.locator("#pay-expired")).to_have_text(
         tr(page, "This code has expired and can no longer be used.")
     )
+    # No "show this code at the till" beside a code that can no longer be shown.
+    expect(page.locator("#pay-instructions")).to_be_hidden()
     expect(problem).to_contain_text(
         tr(
             page,
@@ -102,14 +110,16 @@ def test_pay_says_it_is_offline_and_takes_the_expired_code_away(
     expect(page.locator("#pay-qr")).to_be_visible(timeout=6_000)
     expect(page.locator("#short-code")).not_to_have_text(first_code)
     expect(problem).to_be_hidden()
+    expect(page.locator("#pay-instructions")).to_be_visible()
 
 
+@pytest.mark.parametrize("language", ["nl", "en"])
 def test_pay_says_when_the_server_fails_or_the_session_ended(
-    new_context: Any, settings: Any
+    new_context: Any, settings: Any, language: str
 ) -> None:
     settings.PAY_TOKEN_SECONDS = 14
     ria = make_resident()
-    speaks(ria, "en")
+    speaks(ria, language)
     page = phone(new_context)
     sign_in(page, ria.email)
     page.goto("/wallet/pay/")
@@ -117,18 +127,24 @@ def test_pay_says_when_the_server_fails_or_the_session_ended(
 
     page.route("**/wallet/pay/code/", lambda route: route.fulfill(status=503, body="down"))
     problem = page.locator("#pay-problem")
-    expect(problem).to_contain_text("The server did not answer.", timeout=4_000)
+    server = tr(
+        page,
+        "The server did not answer. The code on screen works until its time runs out; we keep "
+        "trying.",
+    )
+    expect(problem).to_have_text(server, timeout=4_000)
     page.unroute("**/wallet/pay/code/")
     expect(problem).to_be_hidden(timeout=4_000)
 
     # The session ends (the cookie is gone): no sign-in form inside the Pay card.
     page.context.clear_cookies()
-    expect(problem).to_contain_text("You were signed out.", timeout=6_000)
+    signed_out = tr(page, "You were signed out. Sign in again to get a new code.")
+    expect(problem).to_contain_text(signed_out, timeout=6_000)
     expect(page.locator("#pay-live form, #pay-live input[type=password]")).to_have_count(0)
     # The code still works until its time runs out, and then goes; the way back stays.
     expect(page.locator("#pay-qr")).to_be_hidden(timeout=14_000)
-    expect(problem).to_contain_text("You were signed out.")
-    shot(page, "pay-signed-out-en")
+    expect(problem).to_contain_text(signed_out)
+    shot(page, f"pay-signed-out-{language}")
     page.locator("#pay-sign-in").click()
     expect(page).to_have_url(re.compile(r"/login/\?next=/wallet/pay/"))
 
@@ -169,11 +185,14 @@ def test_the_service_worker_keeps_the_shell_and_never_money_data(
 
     page.context.set_offline(True)
     page.goto("/wallet/")
-    expect(page.locator("h1")).to_have_text(tr(page, "You are offline"))
+    expect(page.locator("h1")).to_have_text(tr(page, "No internet connection"))
+    # No "Sign in" or "Sign up" beside it: the way back is "Try again".
+    expect(page.locator("header nav, #nav-sign-in, #nav-sign-up")).to_have_count(0)
+    expect(page.locator("#offline-retry")).to_be_visible()
     assert "12,34" not in page.content()
     assert "12.34" not in page.content()
     shot(page, f"wallet-offline-{language}")
     page.goto("/wallet/pay/")
-    expect(page.locator("h1")).to_have_text(tr(page, "You are offline"))
+    expect(page.locator("h1")).to_have_text(tr(page, "No internet connection"))
     expect(page.locator("#pay-qr")).to_have_count(0)
     page.context.set_offline(False)

@@ -8,7 +8,8 @@ phone, in Dutch and in German or English:
 11. the evidence form asks for the location with a button, lets the phone's gallery be used, and
     counts the reservation from when the materials can be picked up;
 14. the wallet's one history names the shop, the task and a refund's reason;
-15. the wallet lists the shops that take Heitje, by neighbourhood."""
+15. the wallet lists the shops that take Heitje, by neighbourhood, as their owners describe
+    them on the shop's own page."""
 
 from __future__ import annotations
 
@@ -87,6 +88,9 @@ def test_the_residency_path_leads_somewhere(
 ) -> None:
     settings.MUNICIPALITY_DESK = "Stadskantoor, Geleenstraat 27, Heerlen"
     settings.MUNICIPALITY_PHONE = "14 045"
+    settings.MUNICIPALITY_DESK_HOURS = "ma-vr 9:00-17:00"
+    settings.MUNICIPALITY_DESK_HOURS_DE = "Mo-Fr 9:00-17:00"
+    hours = settings.MUNICIPALITY_DESK_HOURS_DE if language == "de" else "ma-vr 9:00-17:00"
     visitor = phone(new_context)
     visitor.goto("/signup/")
     if language != "nl":
@@ -95,6 +99,8 @@ def test_the_residency_path_leads_somewhere(
     expect(box).to_contain_text(tr(visitor, "Rewards are paid once we know you live here"))
     expect(box.locator("#municipality-desk")).to_have_text(settings.MUNICIPALITY_DESK)
     expect(box.locator("#municipality-phone")).to_have_text("14 045")
+    # The desk's opening hours are a setting, in the page's language.
+    expect(box.locator("#municipality-hours")).to_have_text(hours)
     expect(box.locator("#municipality-phone")).to_have_attribute("href", "tel:14045")
     shot(visitor, f"signup-residency-{language}")
     page_is_sound(visitor)
@@ -116,6 +122,7 @@ def test_the_residency_path_leads_somewhere(
         tr(page, "%(amount)s waiting for your residency") % {"amount": in_language(language, 1500)}
     )
     expect(page.locator("#no-letter #municipality-desk")).to_have_text(settings.MUNICIPALITY_DESK)
+    expect(page.locator("#no-letter #municipality-hours")).to_have_text(hours)
     shot(page, f"wallet-waiting-{language}")
     page_is_sound(page)
 
@@ -251,10 +258,17 @@ def test_the_evidence_form_is_made_for_phones(
         new_context, geolocation={"latitude": 50.8881, "longitude": 5.9795, "accuracy": 12}
     )
     sign_in(page, ria.email)
-    page.goto(f"/wallet/tasks/claims/{claim.pk}/")
+    # The task is reserved: its page leads to sending the evidence, not to claiming it again.
+    page.goto(f"/wallet/tasks/{task.pk}/")
+    expect(page.locator("#claim-task")).to_have_count(0)
+    page.locator("#send-evidence").click()
+    expect(page).to_have_url(re.compile(rf"/wallet/tasks/claims/{claim.pk}/"))
     expect(page.locator("#pickup-hours")).to_have_text(
         tr(page, "Every day from %(opens)s to %(closes)s") % {"opens": "09:00", "closes": "12:00"}
     )
+    # The pick-up hours are the task's data, in the page's words; no free text beside them
+    # that could say other hours (or say them in another language).
+    expect(page.locator("#materials")).not_to_contain_text(task.materials_when or "\u0000")
     with translation.override(language):
         when = formats.date_format(timezone.localtime(deadline), "DATETIME_FORMAT")
     expect(page.get_by_role("main")).to_contain_text(when)
@@ -266,6 +280,19 @@ def test_the_evidence_form_is_made_for_phones(
     photos = form.locator("input[type=file]")
     expect(photos).to_have_attribute("accept", "image/*")
     assert photos.get_attribute("capture") is None  # the gallery, not only the camera
+    # The picker is a button in the page's words, not the browser's "Choose Files".
+    pick = form.locator("#photo-pick")
+    expect(pick).to_have_text(tr(page, "Add photos"))
+    box = pick.bounding_box()
+    assert box is not None
+    assert box["height"] >= 44, box
+    assert box["width"] >= 44, box
+    picker = photos.bounding_box()
+    assert picker is not None
+    assert picker["width"] <= 1, "the browser's own picker shows"
+    expect(form.get_by_label(tr(page, "Add photos"))).to_have_count(1)
+    chosen = form.locator("#photos-chosen")
+    expect(chosen).to_have_text(tr(page, "No photo chosen yet."))
     result = page.locator("#evidence-geo-result")
     expect(result).to_have_text(tr(page, "No location added yet."))
     shot(page, f"evidence-form-{language}")
@@ -275,6 +302,13 @@ def test_the_evidence_form_is_made_for_phones(
     found = tr(page, "Location added, accurate to about %%s m.").replace("%%", "%")
     expect(result).to_have_text(found % "12")
     photos.set_input_files(jpeg_file(tmp_path))
+    expect(chosen).to_have_text(tr(page, "Chosen: %%s").replace("%%s", "bankje.jpg"))
+    # "Give the task back" stands well apart from "Send".
+    send = page.locator("#evidence-submit").bounding_box()
+    give_back = page.locator("#claim-withdraw").bounding_box()
+    assert send is not None
+    assert give_back is not None
+    assert give_back["y"] - (send["y"] + send["height"]) >= 48, (send, give_back)
     shot(page, f"evidence-located-{language}")
     page.locator("#evidence-submit").click()
     expect(page.locator("#claim-state")).to_contain_text(tr(page, "Sent: waiting for a reviewer."))
@@ -334,10 +368,23 @@ def test_the_history_names_the_shop_the_task_and_the_refund(
 @pytest.mark.parametrize("language", ["nl", "en"])
 def test_the_wallet_lists_where_to_spend(new_context: Any, language: str) -> None:
     home, other = (Neighbourhood.objects.create(name=n) for n in ("Heerlerbaan", "Centrum"))
-    bakery = make_approved_shop(make_user("bakker@example.org", "resident"), "Bakkerij Ria")
+    baker = make_user("bakker@example.org", "resident", preferred_language=language)
+    bakery = make_approved_shop(baker, "Bakkerij Ria")
     books = make_approved_shop(make_user("boek@example.org", "resident"), "Boekhandel Jan")
-    Shop.objects.filter(pk=bakery.pk).update(neighbourhood=other, what_we_sell="Brood en vlaai")
     Shop.objects.filter(pk=books.pk).update(neighbourhood=home, what_we_sell="Boeken en kaarten")
+    # The baker says on the shop's own page where it is and what it sells.
+    owner = phone(new_context)
+    sign_in(owner, baker.email)
+    owner.goto(f"/shop/{bakery.pk}/edit/")
+    main = owner.get_by_role("main")
+    main.get_by_label(tr(owner, "Neighbourhood"), exact=True).select_option(label="Centrum")
+    main.get_by_label(tr(owner, "What the shop sells"), exact=True).fill("Brood en vlaai")
+    shot(owner, f"shop-listing-{language}")
+    page_is_sound(owner)
+    owner.locator("#shop-form-submit").click()
+    expect(owner).to_have_url(re.compile(rf"/shop/{bakery.pk}/$"))
+    bakery.refresh_from_db()
+    assert (bakery.neighbourhood, bakery.what_we_sell) == (other, "Brood en vlaai")
     applicant = make_user("nieuw@example.org", "resident")
     pending = shops.shop_apply(
         owner=applicant,

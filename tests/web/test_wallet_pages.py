@@ -204,7 +204,7 @@ def test_the_service_worker_caches_the_shell_and_never_money(client, db):
 def test_the_offline_page_speaks_the_language_the_worker_names(client, db):
     page = client.get("/wallet/offline/?lang=de").content.decode()
     assert '<html lang="de"' in page
-    assert "Sie sind offline" in page
+    assert "Keine Internetverbindung" in page
     assert '<html lang="en"' in client.get("/wallet/offline/?lang=xx").content.decode()
 
 
