@@ -4,7 +4,6 @@ put on the field they name (accounts.forms_auth.form_refusal)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -18,41 +17,6 @@ from core.money import TokensField, amount_format
 
 from . import campaigns, claims, review, work
 from .models import Campaign, Task, TaskCategory
-
-CENT = Decimal("0.01")
-
-
-def to_minor(value: Decimal) -> int:
-    """Tokens as typed (12.50) to minor units (1250)."""
-    return int((value / CENT).to_integral_value())
-
-
-def from_minor(value: int) -> Decimal:
-    return (Decimal(value) * CENT).quantize(CENT)
-
-
-class TokensField(forms.DecimalField):
-    """An amount in tokens typed with a decimal comma or a dot ("12,50" or "12.50"), in any
-    page language; a text box, since a number box refuses the comma in some browsers."""
-
-    def to_python(self, value: Any) -> Any:
-        if isinstance(value, str):
-            value = value.strip().replace("\N{NO-BREAK SPACE}", "").replace(" ", "")
-            if value.count(",") == 1 and "." not in value:
-                value = value.replace(",", ".")
-        return super().to_python(value)
-
-
-def _tokens_field(label: Any, help_text: Any = "", maximum: int = work.REWARD_MAX) -> Any:
-    return TokensField(
-        label=label,
-        help_text=help_text,
-        min_value=CENT,
-        max_value=from_minor(maximum),
-        decimal_places=2,
-        max_digits=14,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
 
 
 class DateInput(forms.DateInput):
@@ -115,8 +79,10 @@ class CampaignForm(forms.Form):
 
 
 class MintRequestForm(forms.Form):
-    amount = _tokens_field(
-        _("Amount"), _("In tokens, for example 1000.00."), maximum=campaigns.MINT_MAX
+    amount = TokensField(
+        label=_("Amount"),
+        help_text=_("In tokens, for example 1000.00."),
+        maximum=campaigns.MINT_MAX,
     )
     reason = forms.CharField(
         label=_("Why the budget needs it"),

@@ -18,7 +18,7 @@ from accounts.permissions import staff_page
 from accounts.templatetags.heitje import tokens_unit
 
 from .. import campaigns, selectors
-from ..forms import CampaignForm, MintRequestForm, ReasonForm, to_minor
+from ..forms import CampaignForm, MintRequestForm, ReasonForm
 from ..models import CampaignStatus, MintRequest, MintStatus
 from .common import (
     MANAGE_ROLES,
@@ -170,7 +170,7 @@ def mint_request(request: HttpRequest, campaign_id: int) -> HttpResponse:
             campaigns.mint_request(
                 actor=request_user(request),
                 campaign_id=campaign.pk,
-                amount=to_minor(form.cleaned_data["amount"]),
+                amount=form.cleaned_data["amount"],
                 reason=form.cleaned_data["reason"],
             )
         except NotFound:
