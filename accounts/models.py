@@ -48,7 +48,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Set when the person deleted their account: personal data is gone, the row stays so that
     # the ledger's history keeps pointing at a pseudonymous account.
     erased_at = models.DateTimeField(null=True, blank=True)
-    # Staff: the daily mail of what waits for their roles (accounts.staff.staff_digest_send).
+    # Staff: the daily mail of what waits for their roles (accounts.waiting.staff_digest_send).
     staff_digest = models.BooleanField(default=True)
 
     objects: ClassVar[UserManager] = UserManager()

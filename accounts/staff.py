@@ -3,10 +3,7 @@ list of neighbourhoods. Every staff action is audited in the transaction that ma
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -16,10 +13,8 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
-from django.urls import NoReverseMatch, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
-from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -27,7 +22,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from . import audit, identity, services
 from .errors import AccountsError, NotAllowed, NotFound
 from .models import STAFF_ROLES, AuditEvent, Neighbourhood, ResidentProfile, Role, RoleGrant, User
-from .permissions import is_staff_member, roles_of, two_factor_verified
 from .tasks import mail_template
 from .text import line_clean
 
@@ -401,84 +395,6 @@ def audit_actions() -> list[str]:
     return list(AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct())
 
 
-# --- What waits for staff -------------------------------------------------------------------
-# The apps above (rewards, payments, shops) register their queues here in AppConfig.ready, so
-# the staff home, the badge and the daily digest count them without accounts importing them.
-
-
-@dataclass(frozen=True)
-class WaitingQueue:
-    """A queue of work that waits for people with one of `roles`: its label, the page it
-    opens (URL name and query) and how many items wait in it now."""
-
-    key: str
-    label: Any
-    roles: frozenset[str]
-    url_name: str
-    query: str
-    count: Callable[[], int]
-
-
-@dataclass(frozen=True)
-class Waiting:
-    key: str
-    label: str
-    url: str
-    count: int
-
-
-_QUEUES: dict[str, WaitingQueue] = {}
-
-
-def staff_waiting_register(
-    *,
-    key: str,
-    label: Any,
-    roles: Iterable[str],
-    url_name: str,
-    count: Callable[[], int],
-    query: str = "",
-) -> None:
-    """Add (or replace, by `key`) a queue the staff home and the digest count."""
-    _QUEUES[key] = WaitingQueue(
-        key, label, frozenset(str(r) for r in roles), url_name, query, count
-    )
-
-
-def staff_waiting(*, user: User | Any) -> list[Waiting]:
-    """What waits for this person's roles, queue by queue in the order registered, with the
-    link to each queue (queues empty now are included, with 0)."""
-    roles = roles_of(user)
-    found = []
-    for queue in _QUEUES.values():
-        if not roles & queue.roles:
-            continue
-        try:
-            url = reverse(queue.url_name)
-        except NoReverseMatch:
-            continue
-        if queue.query:
-            url = f"{url}?{queue.query}"
-        found.append(Waiting(queue.key, str(queue.label), url, int(queue.count())))
-    return found
-
-
-def staff_waiting_total(*, user: User | Any) -> int:
-    """How many items wait for this person in all their queues (the badge)."""
-    return sum(item.count for item in staff_waiting(user=user))
-
-
-def waiting_badge(request: Any) -> dict[str, Any]:
-    """Context processor: `staff_waiting`, how many items wait for the signed-in staff
-    member (counted only when a page shows it), for the badge beside "Staff"."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not is_staff_member(user):
-        return {"staff_waiting": 0}
-    if not two_factor_verified(user):
-        return {"staff_waiting": 0}
-    return {"staff_waiting": SimpleLazyObject(lambda: staff_waiting_total(user=user))}
-
-
 # --- Verifying a resident, with what was checked -------------------------------------------
 
 RESIDENCY_DOCUMENTS = ("passport", "id_card", "residence_permit", "brp_extract")
@@ -513,49 +429,3 @@ def residency_verify_checked(
             actor=staff, action="resident.residency_checked", target=profile.user, detail=detail
         )
     return profile
-
-
-# --- The daily digest ------------------------------------------------------------------------
-
-
-def staff_digest_send(*, today: date | None = None) -> int:
-    """Mail each active staff member who has not switched it off what waits for their roles,
-    once a day (key `staff-digest:<user>:<date>`), in their language; nobody is mailed when
-    nothing waits. Returns how many were mailed."""
-    today = today or timezone.localdate()
-    people = (
-        User.objects.filter(
-            is_active=True,
-            staff_digest=True,
-            erased_at__isnull=True,
-            role_grants__role__in=[str(r) for r in STAFF_ROLES],
-        )
-        .distinct()
-        .order_by("pk")
-    )
-    sent = 0
-    for person in people:
-        with translation.override(person.preferred_language or settings.LANGUAGE_CODE):
-            items = [item for item in staff_waiting(user=person) if item.count]
-        if not items:
-            continue
-        mail_template(
-            to=person,
-            template="staff_digest",
-            context={
-                "user": person,
-                "items": items,
-                "total": sum(item.count for item in items),
-                "console": f"{settings.SITE_URL}{reverse('staff-home')}",
-            },
-            key=f"staff-digest:{person.pk}:{today.isoformat()}",
-        )
-        sent += 1
-    return sent
-
-
-def staff_digest_set(*, user: User, enabled: bool) -> User:
-    """Switch the person's daily digest on or off."""
-    User.objects.filter(pk=user.pk).update(staff_digest=enabled)
-    user.staff_digest = enabled
-    return user

@@ -72,6 +72,6 @@ def mail_template(
 @shared_task(ignore_result=True)
 def staff_digest_task() -> int:
     """The daily mail to staff of what waits for their roles (beat, every morning)."""
-    from .staff import staff_digest_send  # staff imports this module's mail_template
+    from .waiting import staff_digest_send  # waiting imports this module's mail_template
 
     return staff_digest_send()

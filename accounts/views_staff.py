@@ -27,7 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import identity, services, staff
+from . import identity, services, staff, waiting
 from .errors import AccountsError, NotFound
 from .forms_auth import form_refusal, form_status
 from .forms_staff import (
@@ -237,7 +237,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "staff/home.html",
         {
             "role_names": [ROLE_NAMES[r] for r in roles],
-            "waiting": staff.staff_waiting(user=request.user),
+            "waiting": waiting.staff_waiting(user=request.user),
             "digest": _user(request).staff_digest,
         },
     )
@@ -248,7 +248,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def digest_switch(request: HttpRequest) -> HttpResponse:
     """Switch one's own daily mail of what waits on or off."""
     enabled = request.POST.get("digest") == "on"
-    staff.staff_digest_set(user=_user(request), enabled=enabled)
+    waiting.staff_digest_set(user=_user(request), enabled=enabled)
     messages.success(
         request,
         _("You get a mail each morning when something waits.")

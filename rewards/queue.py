@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import ResidentProfile, User
-from accounts.staff import staff_waiting_register
+from accounts.waiting import staff_waiting_register
 
 from . import campaigns, evidence, fraud, roles, selectors
 from .models import Claim, ClaimFlag, ClaimStatus, Evidence, FlagKind, MintRequest, MintStatus

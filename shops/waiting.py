@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy
 
-from accounts.staff import staff_waiting_register
+from accounts.waiting import staff_waiting_register
 
 from .models import Shop, ShopStatus
 from .services import SHOP_STAFF_ROLES

@@ -121,7 +121,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
-                "accounts.staff.waiting_badge",
+                "accounts.waiting.waiting_badge",
             ],
         },
     },

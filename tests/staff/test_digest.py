@@ -4,7 +4,7 @@ is mailed about nothing."""
 
 from django.core import mail
 
-from accounts import staff
+from accounts import waiting
 from accounts.models import Role
 from tests.factories import ClaimFactory, TaskFactory, UserFactory
 
@@ -23,9 +23,9 @@ def test_digest_once_a_day_in_the_language_and_opt_out(
     page = client.post("/staff/digest/", {"digest": "off"}, follow=True).content.decode()
     assert 'id="digest-on"' in page
     with django_capture_on_commit_callbacks(execute=True):
-        assert staff.staff_digest_send() == 1
+        assert waiting.staff_digest_send() == 1
     with django_capture_on_commit_callbacks(execute=True):
-        staff.staff_digest_send()  # a second run the same day mails nobody again
+        waiting.staff_digest_send()  # a second run the same day mails nobody again
     assert [m.to for m in mail.outbox] == [[rob.email]]
     message = mail.outbox[0]
     assert message.subject == "Heitje: 2 dingen wachten op jou"
