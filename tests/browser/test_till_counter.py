@@ -85,6 +85,9 @@ def on_keypad(page: Any, amount: str) -> None:
 
 
 def fills_the_screen(page: Any, selector: str) -> None:
+    # htmx settles a swapped element with the old one's classes for a moment (for CSS
+    # transitions); the result is measured once its own full-screen class has arrived.
+    expect(page.locator(selector)).to_have_class(re.compile(r"\bresult--full\b"))
     box = page.locator(selector).bounding_box()
     size = page.viewport_size
     assert box is not None

@@ -5,6 +5,7 @@ touched. Also the Heitje web process under test (`manage.py runserver`) and smal
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -94,15 +95,22 @@ class PrivatePostgres:
         return [postmaster, *postmaster.children(recursive=True)]
 
     def freeze(self) -> list[psutil.Process]:
-        frozen = self.processes()
-        for process in frozen:
-            process.send_signal(signal.SIGSTOP)
+        frozen = []
+        for process in self.processes():
+            try:
+                process.send_signal(signal.SIGSTOP)
+            except psutil.NoSuchProcess:  # a backend that ended between listing and signal
+                continue
+            frozen.append(process)
         return frozen
 
     @staticmethod
     def thaw(frozen: list[psutil.Process]) -> None:
         for process in frozen:
-            process.send_signal(signal.SIGCONT)
+            # A frozen process may still be ended meanwhile (a SIGKILL acts on it): nothing
+            # is left to wake then.
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.send_signal(signal.SIGCONT)
 
     @staticmethod
     def psql_binary() -> str:

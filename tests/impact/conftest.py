@@ -77,12 +77,3 @@ class Town:
 @pytest.fixture
 def town(db) -> Town:
     return Town(campaign=factories.CampaignFactory.create(funded=10_000_000))
-
-
-# The browser tests here use the browser suite's Chromium, live server and compiled catalogs.
-from tests.browser.conftest import (  # noqa: E402, F401
-    browser,
-    compiled_translations,
-    new_context,
-    page,
-)

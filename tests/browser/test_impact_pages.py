@@ -7,7 +7,13 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.conftest import axe_serious, make_resident, sign_in, switch_language
-from tests.impact.conftest import moment
+from tests.impact.conftest import Town, moment
+
+
+@pytest.fixture
+def town(db) -> Town:
+    """The impact tests' town (tests/impact/conftest.py), in this browser suite's database."""
+    return Town(campaign=factories.CampaignFactory.create(funded=10_000_000))
 
 
 @pytest.fixture
