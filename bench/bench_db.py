@@ -197,15 +197,17 @@ def write_history(
 
 
 _CONSISTENCY_SQL = """
+WITH per_account AS (
+    SELECT account_id, sum(amount) AS total, count(*) AS entries
+    FROM ledger_entry GROUP BY account_id
+)
 SELECT
-    (SELECT count(*) FROM ledger_account a
-      WHERE a.balance <> coalesce((SELECT sum(e.amount) FROM ledger_entry e
-                                    WHERE e.account_id = a.id), 0)
-         OR a.version <> (SELECT count(*) FROM ledger_entry e WHERE e.account_id = a.id)),
+    (SELECT count(*) FROM ledger_account a LEFT JOIN per_account e ON e.account_id = a.id
+      WHERE a.balance <> coalesce(e.total, 0) OR a.version <> coalesce(e.entries, 0)),
     (SELECT count(*) FROM (SELECT currency_id FROM ledger_account GROUP BY currency_id
                             HAVING sum(balance) <> 0) AS unbalanced),
     (SELECT count(*) FROM ledger_transfer),
-    (SELECT count(*) FROM ledger_entry)
+    (SELECT coalesce(sum(entries), 0) FROM per_account)
 """
 
 
