@@ -1,12 +1,12 @@
 from django.urls import URLPattern, URLResolver, path
 
-from . import views_staff
+from . import views_staff, views_staff_access
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views_staff.home, name="staff-home"),
     path("digest/", views_staff.digest_switch, name="staff-digest"),
-    path("2fa/setup/", views_staff.twofa_setup, name="staff-2fa-setup"),
-    path("2fa/verify/", views_staff.twofa_verify, name="staff-2fa-verify"),
+    path("2fa/setup/", views_staff_access.twofa_setup, name="staff-2fa-setup"),
+    path("2fa/verify/", views_staff_access.twofa_verify, name="staff-2fa-verify"),
     path("residents/", views_staff.residents, name="staff-residents"),
     path(
         "residents/<int:user_id>/verify/",
@@ -28,5 +28,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="staff-member-totp-reset",
     ),
     path("audit-log/", views_staff.audit_log, name="staff-audit-log"),
-    path("welcome/<str:uidb64>/<str:token>/", views_staff.welcome, name="staff-welcome"),
+    path("welcome/<str:uidb64>/<str:token>/", views_staff_access.welcome, name="staff-welcome"),
 ]

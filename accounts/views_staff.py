@@ -9,25 +9,17 @@ import io
 from typing import Any
 from urllib.parse import quote
 
-import django_otp
-import qrcode
-import qrcode.image.svg
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import identity, services, staff, waiting
+from . import services, staff, waiting
 from .errors import AccountsError, NotFound
 from .forms_auth import form_refusal, form_status
 from .forms_staff import (
@@ -40,12 +32,9 @@ from .forms_staff import (
     ResidentSearchForm,
     RolesForm,
     StaffCreateForm,
-    TokenForm,
-    WelcomePasswordForm,
 )
 from .models import STAFF_ROLES, Neighbourhood, Role, User
-from .permissions import is_staff_member, roles_of, staff_page, two_factor_verified
-from .views_auth import safe_next
+from .permissions import roles_of, staff_page
 
 PAGE_SIZE = 50
 
@@ -140,88 +129,6 @@ def _render(
 ) -> HttpResponse:
     context = {"sections": _sections(request), **context}
     return render(request, template, context, status=status)
-
-
-# --- Two-factor authentication -------------------------------------------------------------
-
-
-def _staff_or_refuse(request: HttpRequest) -> HttpResponse | None:
-    """Sign-in and a staff role, without the two-factor check (these pages give it)."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not is_staff_member(request.user):
-        raise PermissionDenied
-    return None
-
-
-def _verified(request: HttpRequest, device: TOTPDevice) -> HttpResponse:
-    """The session passed TOTP: a new session key (the old one may have been seen before the
-    second factor), then the page that asked for it (the admin) or the console."""
-    old_key = request.session.session_key or ""
-    request.session.cycle_key()
-    identity.session_rekey(old_key=old_key, new_key=request.session.session_key)
-    django_otp.login(request, device)
-    return redirect(safe_next(request) or "staff-home")
-
-
-def _qr_svg(data: str) -> SafeString:
-    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
-    svg = image.to_string(encoding="unicode")
-    svg = svg[svg.index("<svg") :]
-    label = _("QR code to scan with your authenticator app")
-    opening = format_html('<svg role="img" aria-label="{}" class="qr" ', label)
-    return mark_safe(svg.replace("<svg ", opening, 1))  # noqa: S308 (qrcode's own SVG)
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def twofa_setup(request: HttpRequest) -> HttpResponse:
-    refusal = _staff_or_refuse(request)
-    if refusal is not None:
-        return refusal
-    user = _user(request)
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-        return redirect("staff-home" if two_factor_verified(user) else "staff-2fa-verify")
-    form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            device = staff.totp_confirm(user=user, token=form.cleaned_data["token"])
-        except AccountsError as exc:
-            form_refusal(form, exc)
-        else:
-            messages.success(request, _("Your authenticator app is set up."))
-            return _verified(request, device)
-    device = staff.totp_device_for_setup(user=user)
-    secret = device.config_url.split("secret=", 1)[1].split("&", 1)[0]
-    context = {
-        "form": form,
-        "qr": _qr_svg(device.config_url),
-        "config_url": device.config_url,
-        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
-    }
-    return render(request, "staff/twofa_setup.html", context, status=form_status(form))
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def twofa_verify(request: HttpRequest) -> HttpResponse:
-    refusal = _staff_or_refuse(request)
-    if refusal is not None:
-        return refusal
-    user = _user(request)
-    if two_factor_verified(user):
-        return redirect("staff-home")
-    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-        return redirect("staff-2fa-setup")
-    form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            device = staff.totp_verify(user=user, token=form.cleaned_data["token"])
-        except AccountsError as exc:
-            form_refusal(form, exc)
-        else:
-            return _verified(request, device)
-    return render(request, "staff/twofa_verify.html", {"form": form}, status=form_status(form))
 
 
 # --- The console ---------------------------------------------------------------------------
@@ -503,37 +410,4 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "filters": _page_query(request, form),
             "actions": staff.audit_actions(),
         },
-    )
-
-
-# --- A new staff member's first visit ------------------------------------------------------------
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def welcome(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
-    """The link from the welcome mail: choose a password (the link proves the address)."""
-    try:
-        member = staff.staff_welcome_user(uidb64=uidb64, token=token)
-    except AccountsError:
-        return render(request, "staff/welcome_failed.html", status=400)
-    form = WelcomePasswordForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            staff.staff_welcome_set_password(
-                uidb64=uidb64, token=token, password=form.cleaned_data["password"]
-            )
-        except AccountsError as exc:
-            form_refusal(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Your password is set. Sign in, then set up your authenticator app."),
-            )
-            return redirect("login")
-    return render(
-        request,
-        "staff/welcome.html",
-        {"form": form, "member": member},
-        status=form_status(form),
     )

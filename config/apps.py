@@ -21,8 +21,9 @@ class SiteConfig(AppConfig):
         # Vouchers are paid from a budget ledger account; rewards' campaigns own the budgets.
         from payments.budgets import budget_lookup_register
         from rewards.campaigns import campaign_budget_hold
+        from rewards.selectors import campaign_budget_choices
 
-        budget_lookup_register(campaign_budget_hold)
+        budget_lookup_register(campaign_budget_hold, campaign_budget_choices)
         del schema
         # Every way of starting the service loads the apps: the pages are in the person's
         # language however it was started, without a separate build step.

@@ -8,6 +8,7 @@ the budget account is locked (voucher_batches)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 
@@ -38,13 +39,24 @@ class BudgetLookup(Protocol):
     ) -> HeldBudget | None: ...
 
 
+BudgetChoices = Callable[[], list[tuple[int, str]]]
+
 _lookup: BudgetLookup | None = None
+_choices: BudgetChoices | None = None
 
 
-def budget_lookup_register(lookup: BudgetLookup) -> None:
-    """Called once from config.apps: how a budget is found and held."""
-    global _lookup
+def budget_lookup_register(lookup: BudgetLookup, choices: BudgetChoices) -> None:
+    """Called once from config.apps: how a budget is found and held, and which owners may fund
+    a batch now (for the staff form)."""
+    global _lookup, _choices
     _lookup = lookup
+    _choices = choices
+
+
+def budget_choices() -> list[tuple[int, str]]:
+    """(owner id, name) of every budget owner that may fund a batch now, by name."""
+    assert _choices is not None, "config.apps registers the budget choices at start-up"
+    return _choices()
 
 
 def budget_hold(*, owner_id: int | None = None, account_id: int | None = None) -> HeldBudget | None:

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,70 +21,35 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.errors import AccountsError, NotAllowed, NotFound
 from accounts.forms_auth import form_refusal, form_status
-from accounts.models import User
-from accounts.permissions import roles_of, staff_page
-from accounts.templatetags.heitje import tokens, tokens_unit
+from accounts.permissions import staff_page
+from accounts.templatetags.heitje import tokens_unit
 from ledger import selectors as ledger_selectors
-from rewards.models import Campaign, CampaignStatus
 
 from . import qr, sepa_withdraw, settlement, voucher_batches
+from .budgets import budget_choices
 from .forms import RejectForm, VoucherBatchForm, VoucherRejectForm
 from .models import SettlementStatus, VoucherBatchStatus
-
-VOUCHER_ROLES = tuple(str(r) for r in voucher_batches.REQUEST_ROLES)
-VOUCHER_DECIDE_ROLES = tuple(str(r) for r in voucher_batches.APPROVE_ROLES)
-VOUCHER_PAGE_ROLES = tuple(sorted({*VOUCHER_ROLES, *VOUCHER_DECIDE_ROLES}))
-APPROVE_ROLES = tuple(str(r) for r in settlement.APPROVE_ROLES)
-EXPORT_ROLES = tuple(str(r) for r in settlement.EXPORT_ROLES)
-SETTLEMENT_ROLES = tuple(sorted({*APPROVE_ROLES, *EXPORT_ROLES}))
-ALL_ROLES = tuple(sorted({*VOUCHER_PAGE_ROLES, *SETTLEMENT_ROLES}))
-LIST_MAX = 200
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _can(request: HttpRequest) -> dict[str, bool]:
-    roles = roles_of(request.user)
-    return {
-        "vouchers": bool(roles & set(VOUCHER_PAGE_ROLES)),
-        "request_vouchers": bool(roles & set(VOUCHER_ROLES)),
-        "decide_vouchers": bool(roles & set(VOUCHER_DECIDE_ROLES)),
-        "approve": bool(roles & set(APPROVE_ROLES)),
-        "export": bool(roles & set(EXPORT_ROLES)),
-    }
-
-
-def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> Any:
-    return render(request, template, {"can": _can(request), **context}, status=status)
-
-
-def _confirm(request: HttpRequest, **context: Any) -> HttpResponse:
-    """A money step's confirmation page: the figures involved, then one button that posts to
-    the same address (`staff/confirm.html`)."""
-    return _page(
-        request,
-        "staff/confirm.html",
-        {"base": "payments/staff/_base.html", "action": request.path, **context},
-    )
-
-
-def _euros(cents: int) -> str:
-    return f"€\N{NO-BREAK SPACE}{tokens(cents)}"
-
-
-def _refusal_message(request: HttpRequest, exc: AccountsError) -> None:
-    if isinstance(exc, NotFound):
-        raise Http404 from None
-    messages.error(request, exc.message)
+from .views_staff_common import (
+    ALL_ROLES,
+    APPROVE_ROLES,
+    EXPORT_ROLES,
+    LIST_MAX,
+    SETTLEMENT_ROLES,
+    VOUCHER_DECIDE_ROLES,
+    VOUCHER_PAGE_ROLES,
+    VOUCHER_ROLES,
+    euros,
+    refusal_message,
+    staff_can,
+    staff_confirm,
+    staff_render,
+    staff_user,
+)
 
 
 @staff_page(*ALL_ROLES)
 def staff_home(request: HttpRequest) -> HttpResponse:
-    can = _can(request)
+    can = staff_can(request)
     if can["approve"] or can["export"]:
         return redirect("payments-staff-settlements")
     return redirect("payments-staff-vouchers")
@@ -93,18 +58,10 @@ def staff_home(request: HttpRequest) -> HttpResponse:
 # --- vouchers --------------------------------------------------------------------------------
 
 
-def _campaign_choices() -> list[tuple[int, str]]:
-    return list(
-        Campaign.objects.filter(status=CampaignStatus.ACTIVE)
-        .order_by("name", "pk")
-        .values_list("pk", "name")
-    )
-
-
 def _vouchers_page(request: HttpRequest, form: VoucherBatchForm, status: int = 200) -> Any:
     batches = list(voucher_batches.voucher_batches_for_staff()[:LIST_MAX])
     pending = [b for b in batches if b.status == VoucherBatchStatus.REQUESTED]
-    return _page(
+    return staff_render(
         request,
         "payments/staff/vouchers.html",
         {"form": form, "batches": batches, "pending": pending, "me": request.user.pk},
@@ -114,20 +71,20 @@ def _vouchers_page(request: HttpRequest, form: VoucherBatchForm, status: int = 2
 
 @staff_page(*VOUCHER_PAGE_ROLES)
 def voucher_batches_page(request: HttpRequest) -> HttpResponse:
-    return _vouchers_page(request, VoucherBatchForm(campaigns=_campaign_choices()))
+    return _vouchers_page(request, VoucherBatchForm(campaigns=budget_choices()))
 
 
 @staff_page(*VOUCHER_ROLES)
 @require_POST
 def voucher_batch_request(request: HttpRequest) -> HttpResponse:
     """Ask for a batch: nothing is paid and no codes exist until someone else approves it."""
-    form = VoucherBatchForm(request.POST, campaigns=_campaign_choices())
+    form = VoucherBatchForm(request.POST, campaigns=budget_choices())
     if form.is_valid():
         data = form.cleaned_data
         expires_at = timezone.make_aware(datetime.combine(data["expires_on"], time(23, 59, 59)))
         try:
             batch = voucher_batches.voucher_batch_request(
-                actor=_user(request),
+                actor=staff_user(request),
                 campaign_id=data["campaign"],
                 name=data["name"],
                 value=data["value"],
@@ -167,7 +124,7 @@ def voucher_batch_approve(request: HttpRequest, batch_id: int) -> HttpResponse:
         if batch is None:
             raise Http404
         balance = ledger_selectors.account_balance(account_id=batch.budget_id)
-        return _confirm(
+        return staff_confirm(
             request,
             title=_("Approve voucher batch “%(name)s”?") % {"name": batch.name},
             facts=[
@@ -186,9 +143,9 @@ def voucher_batch_approve(request: HttpRequest, batch_id: int) -> HttpResponse:
             cancel=reverse("payments-staff-vouchers"),
         )
     try:
-        batch = voucher_batches.voucher_batch_approve(actor=_user(request), batch_id=batch_id)
+        batch = voucher_batches.voucher_batch_approve(actor=staff_user(request), batch_id=batch_id)
     except AccountsError as exc:
-        _refusal_message(request, exc)
+        refusal_message(request, exc)
     else:
         messages.success(
             request,
@@ -208,7 +165,7 @@ def voucher_batch_reject(request: HttpRequest, batch_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             voucher_batches.voucher_batch_reject(
-                actor=_user(request), batch_id=batch_id, reason=form.cleaned_data["reason"]
+                actor=staff_user(request), batch_id=batch_id, reason=form.cleaned_data["reason"]
             )
         except NotFound:
             raise Http404 from None
@@ -217,7 +174,7 @@ def voucher_batch_reject(request: HttpRequest, batch_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The voucher batch was turned down."))
             return redirect("payments-staff-vouchers")
-    return _page(
+    return staff_render(
         request,
         "payments/staff/voucher_reject.html",
         {"batch": found, "form": form},
@@ -232,15 +189,15 @@ def voucher_batch_sheet(request: HttpRequest, batch_id: int) -> HttpResponse:
     """The printable sheet of an approved batch, for the person who requested it, once: the
     codes are made now and not kept, so this answer is the only time they can be printed."""
     try:
-        sheet = voucher_batches.voucher_batch_sheet(actor=_user(request), batch_id=batch_id)
+        sheet = voucher_batches.voucher_batch_sheet(actor=staff_user(request), batch_id=batch_id)
     except AccountsError as exc:
-        _refusal_message(request, exc)
+        refusal_message(request, exc)
         return redirect("payments-staff-vouchers")
     rows = [
         {"code": v.code, "qr": qr.svg_inline(v.qr_payload), "payload": v.qr_payload}
         for v in sheet.vouchers
     ]
-    return _page(
+    return staff_render(
         request,
         "payments/staff/voucher_sheet.html",
         {"batch": sheet.batch, "sheet": rows},
@@ -257,7 +214,7 @@ def settlements(request: HttpRequest) -> HttpResponse:
     if status not in SettlementStatus.values:
         status = ""
     rows = list(settlement.settlements_for_staff(status=status or None)[:LIST_MAX])
-    return _page(
+    return staff_render(
         request,
         "payments/staff/settlements.html",
         {
@@ -282,24 +239,26 @@ def settlement_approve(request: HttpRequest, settlement_id: int) -> HttpResponse
         )
         if found is None:
             raise Http404
-        return _confirm(
+        return staff_confirm(
             request,
             title=_("Approve the settlement of %(shop)s?") % {"shop": found.shop.name},
             facts=[
                 (_("Tokens from the shop"), tokens_unit(found.amount)),
                 (_("Fee"), tokens_unit(found.fee)),
-                (_("Euros to transfer"), _euros(found.amount - found.fee)),
+                (_("Euros to transfer"), euros(found.amount - found.fee)),
                 ("IBAN", found.iban),
             ],
             notes=[_("The tokens leave the shop now; finance then makes the SEPA file.")],
             button=_("Approve the settlement (%(euros)s)")
-            % {"euros": _euros(found.amount - found.fee)},
+            % {"euros": euros(found.amount - found.fee)},
             cancel=reverse("payments-staff-settlements"),
         )
     try:
-        done = settlement.settlement_approve(approver=_user(request), settlement_id=settlement_id)
+        done = settlement.settlement_approve(
+            approver=staff_user(request), settlement_id=settlement_id
+        )
     except AccountsError as exc:
-        _refusal_message(request, exc)
+        refusal_message(request, exc)
     else:
         messages.success(
             request, _("Settlement %(id)d is approved; the tokens left the shop.") % {"id": done.pk}
@@ -311,9 +270,11 @@ def settlement_approve(request: HttpRequest, settlement_id: int) -> HttpResponse
 @require_POST
 def settlement_iban_confirm(request: HttpRequest, settlement_id: int) -> HttpResponse:
     try:
-        done = settlement.settlement_iban_confirm(staff=_user(request), settlement_id=settlement_id)
+        done = settlement.settlement_iban_confirm(
+            staff=staff_user(request), settlement_id=settlement_id
+        )
     except AccountsError as exc:
-        _refusal_message(request, exc)
+        refusal_message(request, exc)
     else:
         messages.success(
             request,
@@ -333,7 +294,7 @@ def settlement_reject(request: HttpRequest, settlement_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             settlement.settlement_reject(
-                approver=_user(request),
+                approver=staff_user(request),
                 settlement_id=settlement_id,
                 reason=form.cleaned_data["reason"],
             )
@@ -344,7 +305,7 @@ def settlement_reject(request: HttpRequest, settlement_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The settlement was turned down."))
             return redirect("payments-staff-settlements")
-    return _page(
+    return staff_render(
         request,
         "payments/staff/settlement_reject.html",
         {"settlement": found, "form": form},
@@ -363,7 +324,9 @@ def exports(request: HttpRequest) -> HttpResponse:
             unpaid=Count("settlements", filter=Q(settlements__status=SettlementStatus.EXPORTED))
         )[:LIST_MAX]
     )
-    return _page(request, "payments/staff/exports.html", {"exports": rows, "waiting": waiting})
+    return staff_render(
+        request, "payments/staff/exports.html", {"exports": rows, "waiting": waiting}
+    )
 
 
 @staff_page(*EXPORT_ROLES)
@@ -376,14 +339,14 @@ def export_create(request: HttpRequest) -> HttpResponse:
         if not waiting:
             messages.info(request, _("No approved settlements are waiting for export."))
             return redirect("payments-staff-exports")
-        euros = sum(s.amount - s.fee for s in waiting)
+        total = sum(s.amount - s.fee for s in waiting)
         count = len(waiting)
-        return _confirm(
+        return staff_confirm(
             request,
             title=_("Make the SEPA file?"),
             facts=[
                 (_("Transfers"), str(count)),
-                (_("Total in euros"), _euros(euros)),
+                (_("Total in euros"), euros(total)),
             ],
             notes=[_("Until it is marked paid, the file can be withdrawn.")],
             button=ngettext(
@@ -391,13 +354,13 @@ def export_create(request: HttpRequest) -> HttpResponse:
                 "Make the file: %(count)d transfers, %(euros)s",
                 count,
             )
-            % {"count": count, "euros": _euros(euros)},
+            % {"count": count, "euros": euros(total)},
             cancel=reverse("payments-staff-exports"),
         )
     try:
-        export = settlement.sepa_export_create(actor=_user(request))
+        export = settlement.sepa_export_create(actor=staff_user(request))
     except AccountsError as exc:
-        _refusal_message(request, exc)
+        refusal_message(request, exc)
     else:
         messages.success(
             request,
@@ -414,7 +377,7 @@ def export_create(request: HttpRequest) -> HttpResponse:
 @staff_page(*EXPORT_ROLES)
 def export_download(request: HttpRequest, export_id: int) -> HttpResponse:
     try:
-        export = settlement.sepa_export_get(actor=_user(request), export_id=export_id)
+        export = settlement.sepa_export_get(actor=staff_user(request), export_id=export_id)
     except AccountsError:
         raise Http404 from None
     response = HttpResponse(export.xml, content_type="application/xml; charset=utf-8")
@@ -441,7 +404,7 @@ def _export_facts(export: Any) -> list[tuple[str, str]]:
     return [
         (_("File"), export.message_id),
         (_("Transfers"), str(export.count)),
-        (_("Total in euros"), _euros(export.total_cents)),
+        (_("Total in euros"), euros(export.total_cents)),
     ]
 
 
@@ -451,7 +414,7 @@ def export_paid(request: HttpRequest, export_id: int) -> HttpResponse:
     """GET: the file's transfers and total, to confirm the bank paid them; POST: mark paid."""
     if request.method == "GET":
         export = _export_or_404(export_id)
-        return _confirm(
+        return staff_confirm(
             request,
             title=_("Mark %(name)s paid?") % {"name": export.message_id},
             facts=_export_facts(export),
@@ -462,9 +425,9 @@ def export_paid(request: HttpRequest, export_id: int) -> HttpResponse:
             cancel=reverse("payments-staff-exports"),
         )
     try:
-        export = settlement.sepa_export_paid(actor=_user(request), export_id=export_id)
+        export = settlement.sepa_export_paid(actor=staff_user(request), export_id=export_id)
     except AccountsError as exc:
-        _refusal_message(request, exc)
+        refusal_message(request, exc)
     else:
         messages.success(
             request, _("Transfer file %(name)s is marked paid.") % {"name": export.message_id}
@@ -479,7 +442,7 @@ def export_withdraw(request: HttpRequest, export_id: int) -> HttpResponse:
     settlements wait for the next file)."""
     if request.method == "GET":
         export = _export_or_404(export_id)
-        return _confirm(
+        return staff_confirm(
             request,
             title=_("Withdraw %(name)s?") % {"name": export.message_id},
             facts=_export_facts(export),
@@ -494,9 +457,9 @@ def export_withdraw(request: HttpRequest, export_id: int) -> HttpResponse:
             cancel=reverse("payments-staff-exports"),
         )
     try:
-        export = sepa_withdraw.sepa_export_withdraw(actor=_user(request), export_id=export_id)
+        export = sepa_withdraw.sepa_export_withdraw(actor=staff_user(request), export_id=export_id)
     except AccountsError as exc:
-        _refusal_message(request, exc)
+        refusal_message(request, exc)
     else:
         messages.success(
             request,

@@ -123,6 +123,15 @@ def campaigns_list(*, status: str | None = None) -> QuerySet[Campaign]:
     return qs
 
 
+def campaign_budget_choices() -> list[tuple[int, str]]:
+    """(id, name) of the active campaigns, whose budgets may fund paper vouchers."""
+    return list(
+        Campaign.objects.filter(status=CampaignStatus.ACTIVE)
+        .order_by("name", "pk")
+        .values_list("pk", "name")
+    )
+
+
 def campaign_get(*, campaign_id: int) -> Campaign:
     campaign = campaigns_list().filter(pk=campaign_id).first()
     if campaign is None:
