@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import Page, page_response
+from core.api import KeysetPage, Page, page_response
 
 from . import staff
 from .models import STAFF_ROLES, Neighbourhood, ResidentProfile, User
@@ -153,7 +153,7 @@ class StaffNeighbourhoodView(APIView):
 
 class AuditLogView(APIView):
     permission_classes = (staff_permission(*staff.ADMIN_ROLES),)
-    pagination_class = Page
+    pagination_class = KeysetPage
 
     @extend_schema(
         parameters=[
@@ -164,14 +164,17 @@ class AuditLogView(APIView):
         tags=["staff"],
     )
     def get(self, request: Request) -> Response:
-        """The audit log of staff actions, newest first (administrators)."""
+        """The audit log of staff actions, newest first (administrators). Paged by cursor:
+        follow `next`; a deep page costs what the first one does."""
         query = AuditQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         events = staff.audit_events(
             action=query.validated_data.get("action", ""),
             actor=query.validated_data.get("actor", ""),
         )
-        return page_response(self, request, events, serializer=AuditEventSerializer)
+        return page_response(
+            self, request, events, serializer=AuditEventSerializer, paginator=KeysetPage()
+        )
 
 
 class ResidentsView(APIView):

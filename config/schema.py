@@ -5,10 +5,10 @@ component whose description lists the `type`s.
 Which statuses an operation can answer follows from how its view is built, not from a list kept
 by hand: every operation may answer 503 (the database is unreachable, core.problems); 429 where
 the view is throttled; 401 and 403 where it authenticates (a refused token, a missing session, a
-failed CSRF check) or needs a permission; 404 where the path names something; 400 where it reads
-a query string or a body (400 invalid fields or a malformed body, 422 a value a domain rule
-refuses); and an operation that changes state 415 (a body in another media type) and 409 (the
-state refuses it now). tests/fuzz holds the schema to this with schemathesis.
+failed CSRF check) or needs a permission; 404 where the path names something or a cursor names
+a page; 400 where it reads a query string or a body (400 invalid fields or a malformed body, 422
+a value a domain rule refuses); and an operation that changes state 415 (a body in another media
+type) and 409 (the state refuses it now). tests/fuzz holds the schema to this with schemathesis.
 """
 
 from __future__ import annotations
@@ -117,7 +117,8 @@ def _statuses(method: str, operation: dict[str, Any], view: type | None) -> list
         if authenticates or guarded or "get_permissions" in vars(view):
             statuses.add("403")
     parameters = operation.get("parameters", [])
-    if any(p.get("in") == "path" for p in parameters):
+    # A path that names something, or a list's cursor (core.api.KeysetPage), may name nothing.
+    if any(p.get("in") == "path" or p.get("name") == "cursor" for p in parameters):
         statuses.add("404")
     body = "requestBody" in operation
     if body or any(p.get("in") == "query" for p in parameters):

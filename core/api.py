@@ -1,5 +1,10 @@
-"""The one pagination of the API's lists: `?limit=&offset=`, answered as
-`{count, next, previous, results}`.
+"""The API's lists page one of two ways.
+
+- `Page`: `?limit=&offset=`, answered as `{count, next, previous, results}`, for lists that stay
+  small (campaigns, tasks, a shop's staff).
+- `KeysetPage`: `?limit=&cursor=`, answered as `{next, previous, results}`, for lists that grow
+  without end (the audit log). The cursor holds the last row's time, so a page deep in the list
+  costs what the first one does: no OFFSET walks past the rows before it, and no count.
 
 A list view sets `pagination_class = Page` (so the schema documents it as paginated) and returns
 `page_response(...)`. `limit` and `offset` are checked, not trusted: a value out of range is a
@@ -11,8 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from rest_framework import serializers
-from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import Cursor, CursorPagination, LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -58,6 +66,52 @@ class Page(LimitOffsetPagination):
         return parameters
 
 
+class KeysetQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
+    cursor = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class KeysetPage(CursorPagination):
+    """DRF's cursor pagination on the rows' creation time, newest first, with validated input:
+    a bad `limit` is a 400 naming the field; a cursor this service did not write is a 404 (no
+    such page: start again from the first), never a query PostgreSQL cannot run."""
+
+    ordering = ("-created_at", "-id")
+    page_size = DEFAULT_LIMIT
+    page_size_query_param = "limit"
+    max_page_size = MAX_LIMIT
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        names = (self.page_size_query_param, self.cursor_query_param)
+        given = {name: request.query_params[name] for name in names if name in request.query_params}
+        query = KeysetQuerySerializer(data=given)
+        query.is_valid(raise_exception=True)
+        return super().paginate_queryset(queryset, request, view)
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        refusal = NotFound(
+            _("There is no such page of this list: start again from the first page.")
+        )
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound as exc:
+            raise refusal from exc
+        position = None if cursor is None else cursor.position
+        if position is not None and parse_datetime(str(position)) is None:
+            raise refusal
+        return cursor
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                bounds = {"minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}
+                parameter["schema"] = {**parameter["schema"], **bounds}
+            else:
+                parameter["schema"] = {**parameter["schema"], "maxLength": 200}
+        return parameters
+
+
 def page_response(
     view: APIView,
     request: Request,
@@ -65,10 +119,11 @@ def page_response(
     *,
     serializer: type[serializers.BaseSerializer] | None = None,
     body: Callable[[Any], Any] | None = None,
+    paginator: Page | KeysetPage | None = None,
 ) -> Response:
-    """One page of `rows` as `{count, next, previous, results}`, each row written by
-    `serializer` (or by the function `body`)."""
-    paginator = Page()
+    """One page of `rows`, each row written by `serializer` (or by the function `body`): by
+    `Page` unless the view passes a `KeysetPage`."""
+    paginator = paginator or Page()
     page: Iterable[Any] = paginator.paginate_queryset(rows, request, view=view) or []
     if serializer is not None:
         results: Any = serializer(page, many=True).data

@@ -326,3 +326,67 @@ def test_two_admins_removing_each_other_at_once_leave_one_admin(admin):
     )
     assert outcomes(results) == ["NotAllowed", "ok"]
     assert RoleGrant.objects.filter(role="admin").count() == 1
+
+
+def _audit_rows(count, ties_every=3):
+    """`count` audit events written straight into the table, every `ties_every` of them at the
+    same moment (a busy second), so the pages must also split rows of equal time."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {AuditEvent._meta.db_table} "
+            "(actor_label, action, target_type, target_id, detail, user_agent, created_at) "
+            "SELECT 'tm@example.org', 'neighbourhood.rename', 'neighbourhood', n::text, '{}', '', "
+            "timestamptz '2026-01-01' + (n / %s) * interval '1 second' "
+            "FROM generate_series(1, %s) AS n",
+            [ties_every, count],
+        )
+
+
+def test_the_audit_log_pages_by_cursor_each_event_once_newest_first(admin):
+    _audit_rows(47)
+    api = client_for(admin)
+    seen, url, pages = [], "/api/v1/staff/audit-log/?limit=10", 0
+    while url:
+        body = api.get(url).json()
+        assert "count" not in body  # no count: a deep page costs what the first one does
+        seen += [r["id"] for r in body["results"]]
+        url, pages = body["next"], pages + 1
+    assert pages == 5
+    expected = list(AuditEvent.objects.order_by("-created_at", "-id").values_list("pk", flat=True))
+    assert seen == expected
+    assert len(set(seen)) == 47
+    # `previous` from the second page leads back to the first.
+    first = api.get("/api/v1/staff/audit-log/?limit=10").json()
+    second = api.get(first["next"]).json()
+    back = api.get(second["previous"]).json()
+    assert [r["id"] for r in back["results"]] == [r["id"] for r in first["results"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("limit=0", 400),
+        ("limit=201", 400),
+        ("limit=many", 400),
+        ("cursor=" + "x" * 201, 400),
+        ("cursor=not-a-cursor", 404),
+        # base64 of "p=yesterday": a well-formed cursor whose position is no time.
+        ("cursor=cD15ZXN0ZXJkYXk%3D", 404),
+    ],
+)
+def test_a_bad_audit_log_cursor_or_limit_is_refused_and_says_why(admin, query, status):
+    response = client_for(admin).get(f"/api/v1/staff/audit-log/?{query}")
+    assert_problem(response, status)
+    if status == 400:
+        assert query.split("=")[0] in response.json()["errors"]
+    else:
+        assert "first page" in response.json()["title"]
+
+
+def test_a_blank_audit_log_cursor_is_the_first_page(admin):
+    _audit_rows(3)
+    api = client_for(admin)
+    first = api.get("/api/v1/staff/audit-log/").json()["results"]
+    assert api.get("/api/v1/staff/audit-log/?cursor=").json()["results"] == first
