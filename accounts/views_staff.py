@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.api import keyset_page_for_html
+
 from . import services, staff, waiting
 from .errors import AccountsError, NotFound
 from .forms_auth import form_refusal, form_status
@@ -400,14 +402,18 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     action = actor = ""
     if form.is_valid():
         action, actor = form.cleaned_data["action"], form.cleaned_data["actor"]
-    page = Paginator(staff.audit_events(action=action, actor=actor), PAGE_SIZE)
+    # By cursor, as the API: the log only grows, and a deep page costs what the first one does.
+    events, older, newer = keyset_page_for_html(
+        request, staff.audit_events(action=action, actor=actor)
+    )
     return _render(
         request,
         "staff/audit_log.html",
         {
             "form": form,
-            "page": page.get_page(request.GET.get("page")),
-            "filters": _page_query(request, form),
+            "events": events,
+            "older": older,
+            "newer": newer,
             "actions": staff.audit_actions(),
         },
     )

@@ -16,10 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.http import Http404
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.pagination import Cursor, CursorPagination, LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -110,6 +111,18 @@ class KeysetPage(CursorPagination):
             else:
                 parameter["schema"] = {**parameter["schema"], "maxLength": 200}
         return parameters
+
+
+def keyset_page_for_html(request: Any, rows: Any) -> tuple[list[Any], str | None, str | None]:
+    """One `KeysetPage` of `rows` for a page view: the rows and the links to the older and the
+    newer page (None at either end), which keep the request's other parameters (its filters).
+    A cursor this service did not write, or a bad limit, is a 404 (Http404): no such page."""
+    paginator = KeysetPage()
+    try:
+        page = list(paginator.paginate_queryset(rows, Request(request)) or [])
+    except APIException:
+        raise Http404 from None
+    return page, paginator.get_next_link(), paginator.get_previous_link()
 
 
 def page_response(

@@ -1,12 +1,13 @@
 """Helpers shared by the test suites (the conftest fixtures wrap them)."""
 
+from django.db import connection
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from tests.factories import PASSWORD, UserFactory
 
-__all__ = ["PASSWORD", "make_user", "staff_login"]
+__all__ = ["PASSWORD", "audit_rows", "make_user", "staff_login"]
 
 
 def make_user(email: str, *roles: str, **extra) -> User:
@@ -25,3 +26,17 @@ def staff_login(client, user: User) -> TOTPDevice:
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return device
+
+
+def audit_rows(count, ties_every=3):
+    """`count` audit events written straight into the table, every `ties_every` of them at the
+    same moment (a busy second), so the pages must also split rows of equal time."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO accounts_auditevent "
+            "(actor_label, action, target_type, target_id, detail, user_agent, created_at) "
+            "SELECT 'tm@example.org', 'neighbourhood.rename', 'neighbourhood', n::text, '{}', '', "
+            "timestamptz '2026-01-01' + (n / %s) * interval '1 second' "
+            "FROM generate_series(1, %s) AS n",
+            [ties_every, count],
+        )

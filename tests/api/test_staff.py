@@ -10,7 +10,7 @@ from accounts.models import AuditEvent, Neighbourhood, ResidentProfile, RoleGran
 from accounts.services import resident_register
 from accounts.tokens import api_token_create
 from tests.concurrency import outcomes, run_together
-from tests.helpers import PASSWORD, make_user, staff_login
+from tests.helpers import PASSWORD, audit_rows, make_user, staff_login
 
 
 @pytest.fixture(autouse=True)
@@ -328,24 +328,8 @@ def test_two_admins_removing_each_other_at_once_leave_one_admin(admin):
     assert RoleGrant.objects.filter(role="admin").count() == 1
 
 
-def _audit_rows(count, ties_every=3):
-    """`count` audit events written straight into the table, every `ties_every` of them at the
-    same moment (a busy second), so the pages must also split rows of equal time."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {AuditEvent._meta.db_table} "
-            "(actor_label, action, target_type, target_id, detail, user_agent, created_at) "
-            "SELECT 'tm@example.org', 'neighbourhood.rename', 'neighbourhood', n::text, '{}', '', "
-            "timestamptz '2026-01-01' + (n / %s) * interval '1 second' "
-            "FROM generate_series(1, %s) AS n",
-            [ties_every, count],
-        )
-
-
 def test_the_audit_log_pages_by_cursor_each_event_once_newest_first(admin):
-    _audit_rows(47)
+    audit_rows(47)
     api = client_for(admin)
     seen, url, pages = [], "/api/v1/staff/audit-log/?limit=10", 0
     while url:
@@ -386,7 +370,7 @@ def test_a_bad_audit_log_cursor_or_limit_is_refused_and_says_why(admin, query, s
 
 
 def test_a_blank_audit_log_cursor_is_the_first_page(admin):
-    _audit_rows(3)
+    audit_rows(3)
     api = client_for(admin)
     first = api.get("/api/v1/staff/audit-log/").json()["results"]
     assert api.get("/api/v1/staff/audit-log/?cursor=").json()["results"] == first

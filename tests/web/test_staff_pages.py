@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AuditEvent, InviteCode, Neighbourhood, ResidentProfile, RoleGrant, User
 from accounts.services import resident_register
-from tests.helpers import PASSWORD, make_user, staff_login
+from tests.helpers import PASSWORD, audit_rows, make_user, staff_login
 
 CONSOLE = [
     "/staff/",
@@ -332,3 +332,20 @@ def test_the_audit_log_is_for_admins_and_filters(client, admin):
     assert "Proefdorp Zuid" in only
     assert "Proefdorp Noord" not in only
     assert "Proefdorp Zuid" not in client.get("/staff/audit-log/?action=shop.").content.decode()
+
+
+def test_the_audit_log_pages_by_cursor_keeping_its_filter(client, admin):
+    audit_rows(60)
+    staff_login(client, admin)
+    first = client.get("/staff/audit-log/?action=neighbourhood.")
+    html = first.content.decode()
+    assert html.count('id="event-') == 50
+    older = re.search(r'href="([^"]+)" rel="next"', html).group(1).replace("&amp;", "&")
+    assert "action=neighbourhood." in older  # the filter stays on every page
+    assert 'rel="prev"' not in html  # the first page has nothing newer
+    second = client.get(older).content.decode()
+    assert second.count('id="event-') == 10
+    assert 'rel="next"' not in second
+    shown = re.findall(r'id="event-(\d+)"', html + second)
+    assert len(set(shown)) == 60
+    assert client.get("/staff/audit-log/?cursor=not-a-cursor").status_code == 404
