@@ -5,6 +5,8 @@ views_staff and go through `staff_page`."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_otp
 import qrcode
 import qrcode.image.svg
@@ -20,11 +22,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core.http import request_user
+from core.http import request_user, run_form
 
 from . import identity, staff
 from .errors import AccountsError
-from .forms_auth import form_refusal, form_status
+from .forms_auth import form_status
 from .forms_staff import TokenForm, WelcomePasswordForm
 from .models import User
 from .permissions import is_staff_member, two_factor_verified
@@ -76,14 +78,15 @@ def twofa_setup(request: HttpRequest) -> HttpResponse:
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect("staff-home" if two_factor_verified(user) else "staff-2fa-verify")
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            device = staff.totp_confirm(user=user, token=form.cleaned_data["token"])
-        except AccountsError as exc:
-            form_refusal(form, exc)
-        else:
-            messages.success(request, _("Your authenticator app is set up."))
-            return _verified(request, device)
+
+    def confirm(data: dict[str, Any]) -> HttpResponse:
+        device = staff.totp_confirm(user=user, token=data["token"])
+        messages.success(request, _("Your authenticator app is set up."))
+        return _verified(request, device)
+
+    done = run_form(request, form, confirm)
+    if done is not None:
+        return done
     device = staff.totp_device_for_setup(user=user)
     secret = device.config_url.split("secret=", 1)[1].split("&", 1)[0]
     context = {
@@ -107,13 +110,13 @@ def twofa_verify(request: HttpRequest) -> HttpResponse:
     if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect("staff-2fa-setup")
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            device = staff.totp_verify(user=user, token=form.cleaned_data["token"])
-        except AccountsError as exc:
-            form_refusal(form, exc)
-        else:
-            return _verified(request, device)
+    done = run_form(
+        request,
+        form,
+        lambda data: _verified(request, staff.totp_verify(user=user, token=data["token"])),
+    )
+    if done is not None:
+        return done
     return render(request, "staff/twofa_verify.html", {"form": form}, status=form_status(form))
 
 
@@ -129,19 +132,17 @@ def welcome(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     except AccountsError:
         return render(request, "staff/welcome_failed.html", status=400)
     form = WelcomePasswordForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            staff.staff_welcome_set_password(
-                uidb64=uidb64, token=token, password=form.cleaned_data["password"]
-            )
-        except AccountsError as exc:
-            form_refusal(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Your password is set. Sign in, then set up your authenticator app."),
-            )
-            return redirect("login")
+
+    def set_password(data: dict[str, Any]) -> HttpResponse:
+        staff.staff_welcome_set_password(uidb64=uidb64, token=token, password=data["password"])
+        messages.success(
+            request, _("Your password is set. Sign in, then set up your authenticator app.")
+        )
+        return redirect("login")
+
+    done = run_form(request, form, set_password)
+    if done is not None:
+        return done
     return render(
         request,
         "staff/welcome.html",
