@@ -23,6 +23,7 @@ from accounts.errors import AccountsError, NotAllowed, NotFound
 from accounts.forms_auth import form_refusal, form_status
 from accounts.permissions import staff_page
 from accounts.templatetags.heitje import tokens_unit
+from core.http import run_form
 from ledger import selectors as ledger_selectors
 
 from . import qr, sepa_withdraw, settlement, voucher_batches
@@ -162,18 +163,17 @@ def voucher_batch_reject(request: HttpRequest, batch_id: int) -> HttpResponse:
     if found is None:
         raise Http404
     form = VoucherRejectForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            voucher_batches.voucher_batch_reject(
-                actor=staff_user(request), batch_id=batch_id, reason=form.cleaned_data["reason"]
-            )
-        except NotFound:
-            raise Http404 from None
-        except AccountsError as exc:
-            form_refusal(form, exc)
-        else:
-            messages.success(request, _("The voucher batch was turned down."))
-            return redirect("payments-staff-vouchers")
+
+    def reject(data: dict[str, Any]) -> HttpResponse:
+        voucher_batches.voucher_batch_reject(
+            actor=staff_user(request), batch_id=batch_id, reason=data["reason"]
+        )
+        messages.success(request, _("The voucher batch was turned down."))
+        return redirect("payments-staff-vouchers")
+
+    done = run_form(request, form, reject, not_found_404=True)
+    if done is not None:
+        return done
     return staff_render(
         request,
         "payments/staff/voucher_reject.html",
@@ -291,20 +291,17 @@ def settlement_reject(request: HttpRequest, settlement_id: int) -> HttpResponse:
     if found is None:
         raise Http404
     form = RejectForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            settlement.settlement_reject(
-                approver=staff_user(request),
-                settlement_id=settlement_id,
-                reason=form.cleaned_data["reason"],
-            )
-        except NotFound:
-            raise Http404 from None
-        except AccountsError as exc:
-            form_refusal(form, exc)
-        else:
-            messages.success(request, _("The settlement was turned down."))
-            return redirect("payments-staff-settlements")
+
+    def reject(data: dict[str, Any]) -> HttpResponse:
+        settlement.settlement_reject(
+            approver=staff_user(request), settlement_id=settlement_id, reason=data["reason"]
+        )
+        messages.success(request, _("The settlement was turned down."))
+        return redirect("payments-staff-settlements")
+
+    done = run_form(request, form, reject, not_found_404=True)
+    if done is not None:
+        return done
     return staff_render(
         request,
         "payments/staff/settlement_reject.html",
