@@ -3,19 +3,20 @@ does: residents, shops and settlements. Walked page by page, forwards and back, 
 once and in order, though many rows share a time; a filter holds on every page; a cursor the
 service did not write is a 404 problem+json that says to start again."""
 
-from datetime import UTC, datetime
-
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from accounts.models import ResidentProfile, User
-from payments.models import Settlement, SettlementStatus
-from shops.models import Shop, ShopStatus
-from tests.factories import SHOP, ResidentFactory, ShopFactory, UserFactory
-from tests.helpers import audit_rows, make_user, staff_login
-
-BUSY_SECOND = datetime(2026, 1, 1, tzinfo=UTC)
+from payments.models import SettlementStatus
+from shops.models import ShopStatus
+from tests.helpers import (
+    audit_rows,
+    make_user,
+    resident_rows,
+    settlement_rows,
+    shop_rows,
+    staff_login,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -52,16 +53,8 @@ def walk(api, url):
     return forward, len(pages)
 
 
-def residents(count):
-    """`count` residents, every other one verified, all signed up in the same second."""
-    made = [ResidentFactory.create(verified=False) for _ in range(count)]
-    ResidentProfile.objects.filter(user__in=made[::2]).update(residency_verified_at=BUSY_SECOND)
-    User.objects.filter(pk__in=[u.pk for u in made]).update(date_joined=BUSY_SECOND)
-    return [u.pk for u in made]
-
-
 def test_residents_page_by_cursor_each_once_in_sign_up_order_with_the_filter(api):
-    everyone = residents(23)
+    everyone = resident_rows(23)
     shown, pages = walk(api, "/api/v1/staff/residents/?limit=5")
     assert shown == everyone
     assert pages == 5
@@ -72,25 +65,8 @@ def test_residents_page_by_cursor_each_once_in_sign_up_order_with_the_filter(api
     assert found == everyone
 
 
-def shops(count):
-    """`count` pending shops applied for in the same second, every other one also asking for a
-    new name, all in one same second too (the cursor splits the tie by id); and one approved
-    shop (with its ledger account)."""
-    owner = UserFactory.create()
-    Shop.objects.bulk_create(
-        Shop(**{**SHOP, "name": f"Winkel {n}"}, created_by=owner) for n in range(count)
-    )
-    Shop.objects.update(created_at=BUSY_SECOND)
-    pending = list(Shop.objects.order_by("id").values_list("id", flat=True))
-    Shop.objects.filter(pk__in=pending[::2]).update(
-        pending_name="Nieuwe naam", pending_address="Markt 1", change_requested_at=BUSY_SECOND
-    )
-    approved = ShopFactory.create().pk
-    return pending, approved
-
-
 def test_shops_page_by_cursor_each_once_oldest_first_with_the_filter(api):
-    pending, approved = shops(23)
+    pending, approved = shop_rows(23)
     shown, pages = walk(api, "/api/v1/staff/shops/?limit=5")
     assert shown == [*pending, approved]
     assert pages == 5
@@ -102,24 +78,8 @@ def test_shops_page_by_cursor_each_once_oldest_first_with_the_filter(api):
     assert pages == 4
 
 
-def settlements(count):
-    """`count` settlements of one shop, requested in the same second, every other one
-    approved."""
-    shop = ShopFactory.create()
-    finance = UserFactory.create(roles=["finance"])
-    made = [
-        Settlement.objects.create(shop=shop, amount=100 + n, iban=shop.iban, requested_by=finance)
-        for n in range(count)
-    ]
-    Settlement.objects.update(requested_at=BUSY_SECOND)
-    Settlement.objects.filter(pk__in=[s.pk for s in made[1::2]]).update(
-        status=SettlementStatus.APPROVED, decided_by=make_user("ap@example.org", "approver")
-    )
-    return [s.pk for s in made]
-
-
 def test_settlements_page_by_cursor_each_once_oldest_first_with_the_filter(api):
-    every = settlements(23)
+    every = settlement_rows(23)
     shown, pages = walk(api, "/api/v1/staff/settlements/?limit=5")
     assert shown == every
     assert pages == 5
@@ -152,7 +112,7 @@ def test_a_foreign_cursor_is_a_404_that_says_start_again(api, path, cursor):
 
 def test_a_cursor_of_one_list_is_refused_by_a_list_on_a_time(api):
     """The audit log's cursors hold a time: an id from another list is no page of it."""
-    residents(3)
+    resident_rows(3)
     body = api.get("/api/v1/staff/residents/?limit=1").json()
     cursor = body["next"].split("cursor=")[1].split("&")[0]
     response = api.get(f"/api/v1/staff/audit-log/?cursor={cursor}")
