@@ -4,9 +4,9 @@
   small (campaigns, tasks, a shop's staff).
 - `KeysetPage`: `?limit=&cursor=`, answered as `{next, previous, results}`, for lists that grow
   without end (the audit log; residents, shops and settlements for staff). It pages the rows in
-  their queryset's own order, whose first field the cursor holds (the last row's time or id), so
-  a page deep in the list costs what the first one does: no OFFSET walks past the rows before it,
-  and no count.
+  their queryset's own order, and the cursor holds the key (time and id, or the id) of the row a
+  page continues from, so a page deep in the list costs what the first one does: no OFFSET walks
+  past the rows before it, and no count.
 
 A list view sets `pagination_class = Page` (so the schema documents it as paginated) and returns
 `page_response(...)`. `limit` and `offset` are checked, not trusted: a value out of range is a
@@ -214,8 +214,8 @@ def _reversed(ordering: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def keyset_page_for_html(request: Any, rows: Any) -> tuple[list[Any], str | None, str | None]:
-    """One `KeysetPage` of `rows` for a page view: the rows and the links to the older and the
-    newer page (None at either end), which keep the request's other parameters (its filters).
+    """One `KeysetPage` of `rows` for a page view: the rows and the links to the next and the
+    previous page (None at either end), which keep the request's other parameters (its filters).
     A cursor this service did not write, or a bad limit, is a 404 (Http404): no such page."""
     paginator = KeysetPage()
     try:
