@@ -304,3 +304,42 @@ class CodeAttempts(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.taken}"
+
+
+class WalletExpiry(models.Model):
+    """One due expiry of a dormant wallet (payments.expiry): the notice sent to the resident
+    for the wallet as it stood at `version` (its latest entry, made at `last_activity_at`), and,
+    if nothing moved on the wallet by `due_at`, the transfer that returned its balance to the
+    issuer. One per (wallet, version): a notice goes out once per due expiry, and any entry on
+    the wallet after it makes it moot (the wallet's version moves on)."""
+
+    wallet = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="+")
+    version = models.BigIntegerField()
+    amount = models.BigIntegerField(help_text="The balance (minor units) the notice names.")
+    last_activity_at = models.DateTimeField()
+    notified_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    transfer = models.OneToOneField(
+        "ledger.Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    expired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "wallet expiries"
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["wallet", "version"], name="payments_walletexpiry_once_per_version"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payments_walletexpiry_amount"),
+            models.CheckConstraint(
+                condition=Q(due_at__gt=F("notified_at")), name="payments_walletexpiry_notice_first"
+            ),
+            models.CheckConstraint(
+                condition=Q(transfer__isnull=True, expired_at__isnull=True)
+                | Q(transfer__isnull=False, expired_at__gte=F("due_at")),
+                name="payments_walletexpiry_expired_when_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"expiry of wallet #{self.wallet_id} at version {self.version}"

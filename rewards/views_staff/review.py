@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from accounts.errors import AccountsError, NotFound
+from accounts.errors import NotFound
 from accounts.forms_staff import DOCUMENTS
 from accounts.models import Neighbourhood, ResidentProfile
 from accounts.permissions import roles_of, staff_page
@@ -166,7 +166,12 @@ def _held_summary(results: list[review.BulkResult]) -> str:
     ) % {"count": len(held), "why": why}
 
 
-def _bulk_messages(request: HttpRequest, results: list[review.BulkResult], done_text: Any) -> None:
+def _bulk_messages(
+    request: HttpRequest, results: list[review.BulkResult] | None, done_text: Any
+) -> None:
+    """What a bulk decision did, claim by claim (nothing when the whole of it was refused: its
+    refusal is already said)."""
+    results = results or []
     done = [r for r in results if r.outcome != review.Outcome.REFUSED]
     if done:
         text = done_text(len(done))
@@ -222,11 +227,8 @@ def review_bulk_approve(request: HttpRequest) -> HttpResponse:
                 "query": _queue_query(stage, filters),
             },
         )
-    try:
-        results = review.claims_bulk_approve(staff=request_user(request), claim_ids=ids)
-    except AccountsError as exc:
-        messages.error(request, exc.message)
-        return _back_to_queue(stage, filters)
+    staff = request_user(request)
+    results = act(request, lambda: review.claims_bulk_approve(staff=staff, claim_ids=ids), None)
     _bulk_messages(
         request,
         results,
@@ -246,13 +248,13 @@ def review_bulk_reject(request: HttpRequest) -> HttpResponse:
     if not ids:
         messages.error(request, _("Choose the claims to reject."))
         return _back_to_queue(stage, filters)
-    try:
-        results = review.claims_bulk_reject(
+    results = act(
+        request,
+        lambda: review.claims_bulk_reject(
             staff=request_user(request), claim_ids=ids, reason=request.POST.get("reason", "")
-        )
-    except AccountsError as exc:
-        messages.error(request, exc.message)
-        return _back_to_queue(stage, filters)
+        ),
+        None,
+    )
     _bulk_messages(
         request,
         results,

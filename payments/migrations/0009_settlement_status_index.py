@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("payments", "0007_paymentrequest_short_code_pay_token"),
+        ("payments", "0008_wallet_expiry"),
     ]
 
     operations = [
