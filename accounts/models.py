@@ -173,6 +173,17 @@ class ResidentProfile(models.Model):
         max_length=16, blank=True, choices=[("staff", "By staff"), ("invite_code", "Invite code")]
     )
 
+    class Meta:
+        # The staff list pages by cursor on the id; the residents waiting for verification
+        # (`?verified=false`) are a small, newest part of it (docs/performance.md, "Staff lists").
+        indexes: ClassVar = [
+            models.Index(
+                fields=["id"],
+                condition=models.Q(residency_verified_at__isnull=True),
+                name="accounts_resident_waiting_idx",
+            ),
+        ]
+
     def __str__(self) -> str:
         return f"resident {self.user}"
 
