@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from accounts.models import ResidentProfile
 from ledger.models import Entry, TransferKind
+from rewards.earning import Earned, claims_earned
 from rewards.models import Claim, ClaimStatus
-from rewards.selectors import claims_paid_this_year
 
 from . import figures
 
@@ -103,7 +103,7 @@ def resident_achieved(*, profile: ResidentProfile) -> Achieved:
         neighbourhood_residents_max=residents,
         months_withheld=withheld,
         cap=settings.REWARDS_ANNUAL_CAP,
-        paid_towards_cap=claims_paid_this_year(resident_ids=[profile.user_id]).get(
-            profile.user_id, 0
-        ),
+        paid_towards_cap=claims_earned(resident_ids=[profile.user_id])
+        .get(profile.user_id, Earned())
+        .year,
     )

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Neighbourhood
 from core.money import TokensField, amount_format
 
-from . import campaigns, claims, review, work
+from . import campaigns, claims, earning, review, work
 from .models import Campaign, Task, TaskCategory
 
 
@@ -203,7 +203,7 @@ class TaskForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cap = int(settings.REWARDS_HOURLY_CAP)
+        cap = earning.rules_now().hourly_cap
         self.fields["reward"].help_text = _(
             "In tokens per completion; at most %(cap)s per hour of work."
         ) % {"cap": amount_format(cap)}

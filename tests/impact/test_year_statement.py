@@ -14,7 +14,7 @@ from tests.impact.conftest import moment
 def test_my_year_month_by_month_with_the_cap(client, town):
     north = town.neighbourhood("Noord")
     me, other = town.resident(north), town.resident(north)
-    task = town.task(north, reward=1_250, estimated_minutes=90)
+    task = town.task(north, reward=750, estimated_minutes=90)
     now = timezone.localdate()
     town.paid(task, me, moment(now.year, now.month))
     town.paid(task, me, moment(now.year, now.month))
@@ -27,7 +27,7 @@ def test_my_year_month_by_month_with_the_cap(client, town):
     page = client.get(f"/wallet/achieved/{now.year}/", HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     total = page.content.decode().split('id="statement-total"')[1].split("</tr>")[0]
-    assert "25.00\xa0Heitje" in total
+    assert "15.00\xa0Heitje" in total
     cap = f"{settings.REWARDS_ANNUAL_CAP // 100:,}.00\xa0Heitje"
     assert cap in page.content.decode()
     assert "9.99" not in page.content.decode()
@@ -42,9 +42,9 @@ def test_my_year_month_by_month_with_the_cap(client, town):
     assert (this_month["tasks"], this_month["estimated_hours"], this_month["earned"]) == (
         "2",
         "3.0",
-        "25.00",
+        "15.00",
     )
-    assert rows[-1]["earned_this_year"] == "25.00"
+    assert rows[-1]["earned_this_year"] == "15.00"
 
 
 def test_a_year_without_a_statement_is_said_in_words(client, town):
