@@ -110,6 +110,12 @@ SECTIONS: list[tuple[str, Any, set[str], Any]] = [
         {Role.FINANCE, Role.APPROVER, Role.TASK_MANAGER, Role.ADMIN},
         gettext_lazy("Budget burn, payouts and payments per week, what is owed, reports."),
     ),
+    (
+        "rewards-staff-rules",
+        gettext_lazy("Earning rules"),
+        {Role.FINANCE, Role.ADMIN},
+        gettext_lazy("The volunteer-allowance rates and caps per year."),
+    ),
 ]
 
 

@@ -14,7 +14,7 @@ from accounts.errors import AccountsError, NotFound
 from accounts.models import Role, User
 from accounts.permissions import roles_of
 
-from .. import campaigns, roles, selectors
+from .. import campaigns, earning, roles, selectors
 from ..models import Campaign, Task
 
 PAGE_SIZE = 50
@@ -48,6 +48,7 @@ def _can(request: HttpRequest) -> dict[str, bool]:
         "review": _may(request, REVIEW_READ_ROLES),
         "decide": _may(request, DECIDE_ROLES),
         "release": _may(request, RELEASE_ROLES),
+        "rules": _may(request, earning.RULES_ROLES),
     }
 
 
