@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.models import Role, User
 from accounts.permissions import has_role
+from core.money import amount_unit
 
 from .errors import NotAllowed, RulesRefused
 from .models import Claim, ClaimStatus, EarningRules
@@ -40,6 +41,9 @@ RULES_ROLES = frozenset({Role.FINANCE, Role.ADMIN})
 RULE_FIELDS = ("hourly_cap", "youth_hourly_cap", "youth_under_age", "monthly_cap", "annual_cap")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 AMOUNT_MAX = 10_000_000  # EUR 100,000: far above any allowance, below any overflow
+# Warn a resident from this share of a cap on: past it claims are held, and passing the
+# volunteer-allowance limits can cost a resident on benefits their allowance.
+NEAR_CAP_PERCENT = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +145,55 @@ def claims_earned(*, resident_ids: Sequence[int]) -> dict[int, Earned]:
         .values_list("resident_id", "month", "year")
     )
     return {rid: Earned(month=int(m or 0), year=int(y or 0)) for rid, m, y in rows}
+
+
+def _near(paid: int, cap: int) -> bool:
+    return cap > 0 and paid * 100 >= cap * NEAR_CAP_PERCENT
+
+
+def cap_notices(user_id: int) -> list[tuple[str, str]]:
+    """Warnings for a resident who has been paid `NEAR_CAP_PERCENT` of this month's or this
+    year's cap (the year's rules, counted as the payouts count): (id, sentence) pairs for the
+    wallet and "what I achieved"."""
+    rules = rules_now()
+    paid = claims_earned(resident_ids=[user_id]).get(user_id, Earned())
+    notices = []
+    if _near(paid.month, rules.monthly_cap):
+        left = max(rules.monthly_cap - paid.month, 0)
+        notices.append(
+            (
+                "cap-near-month",
+                _(
+                    "You have been paid %(paid)s for tasks this month, close to the monthly "
+                    "limit of %(cap)s: %(left)s is left. Claims above the limit wait until next "
+                    "month. If you receive benefits, check what you may earn with your benefits "
+                    "office."
+                )
+                % {
+                    "paid": amount_unit(paid.month),
+                    "cap": amount_unit(rules.monthly_cap),
+                    "left": amount_unit(left),
+                },
+            )
+        )
+    if _near(paid.year, rules.annual_cap):
+        left = max(rules.annual_cap - paid.year, 0)
+        notices.append(
+            (
+                "cap-near-year",
+                _(
+                    "You have been paid %(paid)s for tasks this year, close to the annual limit "
+                    "of %(cap)s: %(left)s is left. Claims above the limit are put on hold. If you "
+                    "receive benefits, check what you may earn with your benefits office."
+                )
+                % {
+                    "paid": amount_unit(paid.year),
+                    "cap": amount_unit(rules.annual_cap),
+                    "left": amount_unit(left),
+                },
+            )
+        )
+    return notices
 
 
 def _check(year: int, values: dict[str, int]) -> None:

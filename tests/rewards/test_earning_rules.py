@@ -174,3 +174,33 @@ def test_setting_the_rules_is_checked_and_audited(world):
     with pytest.raises(NotAllowed):
         earning.rules_set(actor=make_user("r@example.org", "reviewer"), year=year, **values)
     assert AuditEvent.objects.filter(action="earning_rules.set").count() == 2
+
+
+def test_the_wallet_warns_near_the_monthly_and_the_yearly_cap(client, world):
+    """From 80 % of a cap the resident's wallet and "what I achieved" say what is left; a
+    neighbour far from the caps sees no warning."""
+    task, reviewer, anna = world
+    this_year_rules(monthly_cap=1_200, annual_cap=2_000)
+    bram = fx.resident("bram@example.org")
+    assert payouts.claim_pay(claim_id=approved(task, bram, reviewer).pk) == PayoutOutcome.PAID
+    assert payouts.claim_pay(claim_id=approved(task, anna, reviewer).pk) == PayoutOutcome.PAID
+    client.force_login(anna)
+    page = client.get("/wallet/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "cap-near-month" not in page  # 5.00 of 12.00
+
+    assert payouts.claim_pay(claim_id=approved(task, anna, reviewer).pk) == PayoutOutcome.PAID
+    page = client.get("/wallet/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    month = page.split('id="cap-near-month">')[1].split("</p>")[0]
+    assert "10.00\xa0Heitje for tasks this month" in month
+    assert "12.00\xa0Heitje: 2.00\xa0Heitje is left" in month
+    assert "cap-near-year" not in page  # 10.00 of 20.00
+    achieved = client.get("/wallet/achieved/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="cap-near-month"' in achieved
+
+    anna.preferred_language = "nl"
+    anna.save(update_fields=["preferred_language"])
+    dutch = client.get("/wallet/").content.decode()
+    assert "dicht bij het maandmaximum" in dutch.split('id="cap-near-month">')[1]
+
+    client.force_login(bram)
+    assert "cap-near" not in client.get("/wallet/").content.decode()
