@@ -7,7 +7,9 @@ import io
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import ResidentProfile, User
+from rewards.models import EarningRules
+from tests.helpers import make_user
 from tests.impact.conftest import moment
 
 
@@ -54,3 +56,51 @@ def test_a_year_without_a_statement_is_said_in_words(client, town):
     response = client.get("/wallet/achieved/1999/")
     assert response.status_code == 404
     assert "Voor dat jaar is er geen overzicht." in response.content.decode()
+
+
+def test_the_statement_shows_the_years_rules_that_applied(client, town):
+    now = timezone.localdate()
+    EarningRules.objects.create(
+        year=now.year,
+        hourly_cap=500,
+        youth_hourly_cap=275,
+        youth_under_age=21,
+        monthly_cap=19_000,
+        annual_cap=190_000,
+    )
+    me = town.resident(None)
+    ResidentProfile.objects.filter(user=me).update(birth_year=now.year - 18)
+    town.paid(town.task(None, reward=250), me, moment(now.year, now.month))
+    client.force_login(me)
+    page = client.get(f"/wallet/achieved/{now.year}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    rules = page.split('id="statement-cap">')[1].split("</p>")[0]
+    assert "1,900.00\xa0Heitje" in rules
+    assert "The monthly cap: 190.00\xa0Heitje." in rules
+    assert "At most 2.75\xa0Heitje per estimated hour of a task (the youth rate under 21)" in rules
+
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get(f"/wallet/achieved/{now.year}/?format=csv").content.decode())
+        )
+    )
+    line = rows[now.month - 1]
+    assert (line["earned"], line["monthly_cap"], line["annual_cap"], line["hourly_rate"]) == (
+        "2.50",
+        "190.00",
+        "1900.00",
+        "2.75",
+    )
+
+
+def test_only_residents_have_a_statement_and_only_their_own(client, town):
+    now = timezone.localdate()
+    me, other = town.resident(None), town.resident(None)
+    town.paid(town.task(None, reward=250), other, moment(now.year, now.month))
+    client.force_login(me)
+    mine = client.get(f"/wallet/achieved/{now.year}/?format=csv").content.decode()
+    assert "2.50" not in mine  # the other resident's payout is not on my statement
+    owner = town.shop(None).members.first().user
+    for person in (owner, make_user("finance@example.org", "finance")):
+        client.force_login(person)
+        assert client.get(f"/wallet/achieved/{now.year}/").status_code == 403
+        assert client.get(f"/wallet/achieved/{now.year}/?format=csv").status_code == 403
