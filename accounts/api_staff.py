@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import KeysetPage, Page, page_response
+from core.api import KeysetPage, Page, page_response, query
 
 from . import staff
 from .models import STAFF_ROLES, Neighbourhood, ResidentProfile, User
@@ -166,11 +166,10 @@ class AuditLogView(APIView):
     def get(self, request: Request) -> Response:
         """The audit log of staff actions, newest first (administrators). Paged by cursor:
         follow `next`; a deep page costs what the first one does."""
-        query = AuditQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        params = query(request, AuditQuerySerializer)
         events = staff.audit_events(
-            action=query.validated_data.get("action", ""),
-            actor=query.validated_data.get("actor", ""),
+            action=params.get("action", ""),
+            actor=params.get("actor", ""),
         )
         return page_response(
             self, request, events, serializer=AuditEventSerializer, paginator=KeysetPage()

@@ -9,6 +9,48 @@ from django.utils import timezone
 from knox.settings import CONSTANTS
 
 
+def person_ref(*, optional: bool = True) -> Any:
+    """A foreign key to the person who did something, kept as long as the record (PROTECT),
+    with no reverse accessor: `optional` for what has not happened yet."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=optional,
+        blank=optional,
+        related_name="+",
+    )
+
+
+def ledger_ref(model: str) -> Any:
+    """An optional one-to-one link to the ledger's row ("ledger.Transfer", "ledger.Account")
+    that carried it out, kept as long as the ledger keeps it (PROTECT)."""
+    return models.OneToOneField(
+        model, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+
+class TwoPersonRequest(models.Model):
+    """What one person requests and a different person decides (mints, voucher batches,
+    settlements). Each concrete model adds `two_people(name)` to its constraints, so the
+    database refuses a decision by the requester."""
+
+    requested_by = person_ref(optional=False)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = person_ref()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def two_people(name: str) -> models.CheckConstraint:
+        return models.CheckConstraint(
+            condition=models.Q(decided_by__isnull=True)
+            | ~models.Q(decided_by=models.F("requested_by")),
+            name=name,
+        )
+
+
 def default_language() -> str:
     """The site's default language (Dutch in production; the test suite runs in English)."""
     return str(settings.LANGUAGE_CODE)

@@ -1,6 +1,16 @@
 from pathlib import Path
+from typing import Any
 
 from django.apps import AppConfig
+from django.core.signals import request_finished
+from django.utils import translation
+
+
+def translation_reset(**kwargs: Any) -> None:
+    """After each request (once its response is sent, streamed bodies too), the thread goes
+    back to the site's language: a person's language, activated for their request, never
+    leaks into the next request or task the same thread serves."""
+    translation.deactivate()
 
 
 class SiteConfig(AppConfig):
@@ -18,6 +28,7 @@ class SiteConfig(AppConfig):
         from . import metrics, schema
 
         metrics.register()
+        request_finished.connect(translation_reset, dispatch_uid="translation_reset")
         # Vouchers are paid from a budget ledger account; rewards' campaigns own the budgets.
         from payments.budgets import budget_lookup_register
         from rewards.campaigns import campaign_budget_hold

@@ -32,6 +32,13 @@ MAX_LIMIT = 200
 MAX_OFFSET = 2**31 - 1
 
 
+def query(request: Request, serializer: type[serializers.Serializer]) -> dict[str, Any]:
+    """The request's query parameters, validated by `serializer` (a 400 problem otherwise)."""
+    checked = serializer(data=request.query_params)
+    checked.is_valid(raise_exception=True)
+    return dict(checked.validated_data)
+
+
 class PageQuerySerializer(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
     offset = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET, default=0)

@@ -1,6 +1,6 @@
 """The glue of every page view: who asks (`request_user`), whether htmx asks (`is_htmx`), a
 form's refusal and status (`form_refusal`, `form_status`), and the one try / except / re-render
-block (`run_form` for a form, `run_action` for a button that posts and comes back).
+block (`run_form` for a form, `act` and `run_action` for a button that posts).
 
 And where a request comes from: the one answer used by the sign-in lockout (django-axes), the API
 throttles, the audit log and the list of sessions.
@@ -37,6 +37,7 @@ from .errors import DomainError
 logger = logging.getLogger(__name__)
 
 U = TypeVar("U", bound=AbstractBaseUser)
+T = TypeVar("T")
 
 
 def request_user(request: HttpRequest, model: type[U]) -> U:
@@ -63,6 +64,29 @@ def form_refusal(
     service's field name to the form's where they differ."""
     field = (fields or {}).get(exc.field or "", exc.field)
     form.add_error(field if field in form.fields else None, exc.message)
+
+
+def submit(
+    request: HttpRequest,
+    form: forms.Form,
+    action: Callable[[dict[str, Any]], T],
+    done: str | Callable[[T], str],
+    then: str | Callable[[T], HttpResponse],
+    *,
+    fields: dict[str, str] | None = None,
+    **kwargs: Any,
+) -> HttpResponse | None:
+    """`run_form` for the usual case: on a valid POST, `action(cleaned_data)` calls the service,
+    the message `done` (or `done(result)`) says so, and the answer is a redirect to the URL name
+    `then` (with `kwargs`) or `then(result)`. A 404 refusal is a 404; None means render the form
+    again."""
+
+    def finish(data: dict[str, Any]) -> HttpResponse:
+        result = action(data)
+        messages.success(request, done(result) if callable(done) else done)
+        return then(result) if callable(then) else redirect(then, **kwargs)
+
+    return run_form(request, form, finish, fields=fields, not_found_404=True)
 
 
 def _raise_if_hidden(exc: DomainError) -> None:
@@ -100,19 +124,41 @@ def run_form(
     return None
 
 
-def run_action(
-    request: HttpRequest, action: Callable[[], object], *, done: str, then: str, **kwargs: Any
-) -> HttpResponse:
-    """A button that posts and comes back to the page `then` (a URL name, with `kwargs`): the
-    message `done` once `action()` succeeds, its refusal as an error message otherwise. Not found
-    is a 404 and not allowed a 403, as on a page."""
+def act(
+    request: HttpRequest,
+    action: Callable[[], T],
+    done: str | Callable[[T], str] | None,
+    *,
+    forbidden_403: bool = False,
+) -> T | None:
+    """Run a service for a button: its result, with the message `done` (or `done(result)`, or
+    none); a
+    refusal becomes an error message and None comes back. Not found is a 404, as on a page; with
+    `forbidden_403`, not allowed is a 403 too (where the asker must not learn why)."""
     try:
-        action()
+        result = action()
     except DomainError as exc:
-        _raise_if_hidden(exc)
+        if exc.status == 404 or (forbidden_403 and exc.status == 403):
+            _raise_if_hidden(exc)
         messages.error(request, exc.message)
-    else:
-        messages.success(request, done)
+        return None
+    if done is not None:
+        messages.success(request, done(result) if callable(done) else done)
+    return result
+
+
+def run_action(
+    request: HttpRequest,
+    action: Callable[[], T],
+    *,
+    done: str | Callable[[T], str],
+    then: str,
+    forbidden_403: bool = True,
+    **kwargs: Any,
+) -> HttpResponse:
+    """A button that posts and comes back to the page `then` (a URL name, with `kwargs`), saying
+    how it went (`act`)."""
+    act(request, action, done, forbidden_403=forbidden_403)
     return redirect(then, **kwargs)
 
 

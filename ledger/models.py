@@ -26,6 +26,9 @@ class Currency(models.Model):
     code = models.CharField(max_length=24, unique=True)
     name = models.CharField(max_length=100)
     decimals = models.PositiveSmallIntegerField(default=2)
+    # Optional expiry (off when null): a wallet with no entry for this many months returns its
+    # balance to the issuer, a month's notice first (payments.expiry, docs/ledger.md).
+    expiry_months = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(db_default=Now())
 
     class Meta:
@@ -36,6 +39,11 @@ class Currency(models.Model):
                 name="ledger_currency_code_format",
             ),
             models.CheckConstraint(condition=Q(decimals__lte=6), name="ledger_currency_decimals"),
+            models.CheckConstraint(
+                condition=Q(expiry_months__isnull=True)
+                | Q(expiry_months__gte=1, expiry_months__lte=120),
+                name="ledger_currency_expiry_months",
+            ),
         ]
 
     def __str__(self) -> str:

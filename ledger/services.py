@@ -216,6 +216,20 @@ def currency_get_or_create(*, code: str, name: str, decimals: int = 2) -> Curren
     return currency
 
 
+def currency_expiry_set(*, currency_id: int, months: int | None) -> Currency:
+    """Switch a currency's expiry on (`months`, 1 to 120) or off (None). Only the rule
+    changes here: wallets expire in `payments.expiry`, after a month's notice."""
+    if months is not None and (
+        isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= 120
+    ):
+        raise InvalidTransfer("Expiry is a whole number of months from 1 to 120, or off.")
+    with transaction.atomic():
+        currency = Currency.objects.select_for_update(no_key=True).get(pk=currency_id)
+        currency.expiry_months = months
+        currency.save(update_fields=["expiry_months"])
+    return currency
+
+
 def account_open(*, currency: Currency, kind: str, name: str = "") -> Account:
     """Open an empty account. Issuers come only with their currency."""
     if kind not in AccountKind.values or kind == AccountKind.ISSUER:

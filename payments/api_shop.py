@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.errors import NotFound
+from core.api import query
 from shops.selectors import shop_membership
 
 from . import codes, qr, selectors, services
@@ -137,9 +138,8 @@ class ShopPaymentsView(APIView):
     def get(self, request: Request, shop_id: int) -> Response:
         """The shop's payments of a day (today by default, Europe/Amsterdam) and the total."""
         shop = shop_membership(user=_user(request), shop_id=shop_id).shop
-        query = DayQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        day: date = query.validated_data.get("date") or timezone.localdate()
+        params = query(request, DayQuerySerializer)
+        day: date = params.get("date") or timezone.localdate()
         result = selectors.shop_day_payments(shop=shop, day=day)
         return Response(
             DaySerializer(

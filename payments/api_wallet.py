@@ -7,6 +7,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import query
+
 from . import qr, selectors, services
 from .api_common import (
     TAGS,
@@ -59,9 +61,8 @@ class WalletPaymentsView(APIView):
     )
     def get(self, request: Request) -> Response:
         """Your payments in shops, newest first, with the shops' names and refunds."""
-        query = WalletPaymentsQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        rows = selectors.resident_payments(user=_user(request), limit=query.validated_data["limit"])
+        params = query(request, WalletPaymentsQuerySerializer)
+        rows = selectors.resident_payments(user=_user(request), limit=params["limit"])
         return Response([PaymentSerializer(_payment(p)).data for p in rows])
 
 
@@ -95,9 +96,8 @@ class PayShopView(APIView):
     @extend_schema(parameters=[ShopQuerySerializer], responses=ShopCardSerializer, tags=TAGS)
     def get(self, request: Request) -> Response:
         """The shop a poster code names, to show its name before you type an amount."""
-        query = ShopQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        shop = services.static_shop(query.validated_data["shop"])
+        params = query(request, ShopQuerySerializer)
+        shop = services.static_shop(params["shop"])
         return Response(
             ShopCardSerializer(
                 {

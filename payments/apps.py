@@ -5,9 +5,11 @@ class PaymentsConfig(AppConfig):
     name = "payments"
 
     def ready(self) -> None:
+        from accounts.wallet_hooks import wallet_line_namer_register
         from ledger.verify import verify_check_register
 
-        from . import integrity, waiting
+        from . import expiry, integrity, waiting
 
         verify_check_register(name="payments", check=integrity.payments_verify)
         waiting.waiting_register()
+        wallet_line_namer_register(kind="expiry", namer=expiry.expiry_line_names)

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import TwoPersonRequest, ledger_ref, person_ref
+
 
 class PayToken(models.Model):
     """A code a resident shows at the till: a server-issued random token (>= 128 bits, only its
@@ -64,9 +66,7 @@ class PaymentRequest(models.Model):
     key_id = models.CharField(max_length=32)
     expires_at = models.DateTimeField()
     status = models.CharField(max_length=16, choices=RequestStatus.choices, default="open")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    created_by = person_ref(optional=False)
     created_at = models.DateTimeField(auto_now_add=True)
     short_code = models.CharField(
         max_length=12,
@@ -117,9 +117,7 @@ class Payment(models.Model):
     refunded = models.BigIntegerField(default=0)
     method = models.CharField(max_length=16, choices=PaymentMethod.choices)
     transfer = models.OneToOneField("ledger.Transfer", on_delete=models.PROTECT, related_name="+")
-    cashier = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    cashier = person_ref()
     request = models.OneToOneField(
         PaymentRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="payment"
     )
@@ -165,7 +163,7 @@ class VoucherBatchStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-class VoucherBatch(models.Model):
+class VoucherBatch(TwoPersonRequest):
     """Paper vouchers for residents without a smartphone, paid from a budget account. One
     person requests a batch; a different approver approves it (the database refuses the same
     person), which moves value x count from the budget into an escrow account (ledger kind
@@ -180,24 +178,10 @@ class VoucherBatch(models.Model):
     status = models.CharField(
         max_length=16, choices=VoucherBatchStatus.choices, default=VoucherBatchStatus.REQUESTED
     )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    requested_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.CharField(max_length=500, blank=True)
-    escrow = models.OneToOneField(
-        "ledger.Account", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    funding_transfer = models.OneToOneField(
-        "ledger.Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    sheet_printed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    escrow = ledger_ref("ledger.Account")
+    funding_transfer = ledger_ref("ledger.Transfer")
+    sheet_printed_by = person_ref()
     sheet_printed_at = models.DateTimeField(null=True, blank=True)
     expired_at = models.DateTimeField(null=True, blank=True)
 
@@ -205,10 +189,7 @@ class VoucherBatch(models.Model):
         constraints: ClassVar = [
             models.CheckConstraint(condition=Q(value__gt=0), name="payments_voucher_value"),
             models.CheckConstraint(condition=Q(count__gt=0), name="payments_voucher_count"),
-            models.CheckConstraint(
-                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
-                name="payments_voucher_two_people",
-            ),
+            TwoPersonRequest.two_people("payments_voucher_two_people"),
             models.CheckConstraint(
                 condition=~Q(status="approved")
                 | (Q(escrow__isnull=False) & Q(funding_transfer__isnull=False)),
@@ -251,9 +232,7 @@ class SepaExport(models.Model):
     """A SEPA credit transfer file (pain.001) for the municipality's bank."""
 
     message_id = models.CharField(max_length=35, unique=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    created_by = person_ref(optional=False)
     created_at = models.DateTimeField(auto_now_add=True)
     total_cents = models.BigIntegerField()
     count = models.PositiveIntegerField()
@@ -263,7 +242,7 @@ class SepaExport(models.Model):
         return self.message_id
 
 
-class Settlement(models.Model):
+class Settlement(TwoPersonRequest):
     """A shop's request to redeem tokens for euros: requested by the owner, approved by an
     approver who did not request it; the tokens then move from the shop to the settlement
     account, and finance exports the euro transfer."""
@@ -275,18 +254,8 @@ class Settlement(models.Model):
     status = models.CharField(
         max_length=16, choices=SettlementStatus.choices, default=SettlementStatus.REQUESTED
     )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    requested_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(max_length=500, blank=True)
-    transfer = models.OneToOneField(
-        "ledger.Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    transfer = ledger_ref("ledger.Transfer")
     export = models.ForeignKey(
         SepaExport, on_delete=models.PROTECT, null=True, blank=True, related_name="settlements"
     )
@@ -297,9 +266,7 @@ class Settlement(models.Model):
     iban_held = models.BooleanField(
         default=False, help_text="Requested soon after an IBAN change: staff confirm it first."
     )
-    iban_confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    iban_confirmed_by = person_ref()
     iban_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -314,10 +281,7 @@ class Settlement(models.Model):
             models.CheckConstraint(
                 condition=Q(fee__gte=0) & Q(fee__lt=F("amount")), name="payments_settlement_fee"
             ),
-            models.CheckConstraint(
-                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
-                name="payments_settlement_two_people",
-            ),
+            TwoPersonRequest.two_people("payments_settlement_two_people"),
         ]
 
     def __str__(self) -> str:
@@ -335,3 +299,42 @@ class CodeAttempts(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.taken}"
+
+
+class WalletExpiry(models.Model):
+    """One due expiry of a dormant wallet (payments.expiry): the notice sent to the resident
+    for the wallet as it stood at `version` (its latest entry, made at `last_activity_at`), and,
+    if nothing moved on the wallet by `due_at`, the transfer that returned its balance to the
+    issuer. One per (wallet, version): a notice goes out once per due expiry, and any entry on
+    the wallet after it makes it moot (the wallet's version moves on)."""
+
+    wallet = models.ForeignKey("ledger.Account", on_delete=models.PROTECT, related_name="+")
+    version = models.BigIntegerField()
+    amount = models.BigIntegerField(help_text="The balance (minor units) the notice names.")
+    last_activity_at = models.DateTimeField()
+    notified_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    transfer = models.OneToOneField(
+        "ledger.Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    expired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "wallet expiries"
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["wallet", "version"], name="payments_walletexpiry_once_per_version"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payments_walletexpiry_amount"),
+            models.CheckConstraint(
+                condition=Q(due_at__gt=F("notified_at")), name="payments_walletexpiry_notice_first"
+            ),
+            models.CheckConstraint(
+                condition=Q(transfer__isnull=True, expired_at__isnull=True)
+                | Q(transfer__isnull=False, expired_at__gte=F("due_at")),
+                name="payments_walletexpiry_expired_when_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"expiry of wallet #{self.wallet_id} at version {self.version}"

@@ -7,12 +7,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts import audit
 from accounts.errors import NotFound
 from accounts.models import User
 
 from .models import SepaExport, Settlement, SettlementStatus
-from .settlement import EXPORT_ROLES, SettlementStateConflict, _require
+from .settlement import EXPORT_ROLES, SettlementStateConflict, _require, _sepa_export_move
 
 
 def sepa_export_withdraw(*, actor: User, export_id: int) -> SepaExport:
@@ -31,19 +30,12 @@ def sepa_export_withdraw(*, actor: User, export_id: int) -> SepaExport:
             raise SettlementStateConflict(
                 _("This transfer file is marked paid: it can no longer be withdrawn.")
             )
-        Settlement.objects.filter(pk__in=[s.pk for s in settlements]).update(
-            status=SettlementStatus.APPROVED, export=None
-        )
-        audit.record(
+        _sepa_export_move(
             actor=actor,
+            file=export,
             action="sepa_export.withdraw",
-            target=export,
-            detail={
-                "message_id": export.message_id,
-                "total_cents": export.total_cents,
-                "count": export.count,
-                "settlements": [s.pk for s in settlements],
-            },
+            settlements=settlements,
+            changes={"status": SettlementStatus.APPROVED, "export": None},
         )
         export.delete()
     return export

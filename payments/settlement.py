@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -409,21 +410,38 @@ def sepa_export_create(*, actor: User) -> SepaExport:
             count=document.count,
             xml=document.xml,
         )
-        Settlement.objects.filter(pk__in=[s.pk for s in settlements]).update(
-            status=SettlementStatus.EXPORTED, export=export
-        )
-        audit.record(
+        _sepa_export_move(
             actor=actor,
+            file=export,
             action="sepa_export.create",
-            target=export,
-            detail={
-                "message_id": export.message_id,
-                "total_cents": export.total_cents,
-                "count": export.count,
-                "settlements": [s.pk for s in settlements],
-            },
+            settlements=settlements,
+            changes={"status": SettlementStatus.EXPORTED, "export": export},
         )
     return export
+
+
+def _sepa_export_move(
+    *,
+    actor: User,
+    file: SepaExport,
+    action: str,
+    settlements: list[Settlement],
+    changes: dict[str, Any],
+    summary: bool = True,
+) -> None:
+    """Move a file's settlements together (`changes`: their new status and file or paid time)
+    and write the audit event `action`, with the file's name, count and total (`summary`)."""
+    ids = [s.pk for s in settlements]
+    Settlement.objects.filter(pk__in=ids).update(**changes)
+    detail: dict[str, object] = {"settlements": ids}
+    if summary:
+        detail = {
+            "message_id": file.message_id,
+            "total_cents": file.total_cents,
+            "count": file.count,
+            **detail,
+        }
+    audit.record(actor=actor, action=action, target=file, detail=detail)
 
 
 def sepa_export_get(*, actor: User, export_id: int) -> SepaExport:
@@ -458,14 +476,13 @@ def sepa_export_paid(*, actor: User, export_id: int) -> SepaExport:
         if not settlements:
             raise SettlementStateConflict(_("This transfer file is already marked paid."))
         now = timezone.now()
-        Settlement.objects.filter(pk__in=[s.pk for s in settlements]).update(
-            status=SettlementStatus.PAID, paid_at=now
-        )
-        audit.record(
+        _sepa_export_move(
             actor=actor,
+            file=export,
             action="sepa_export.paid",
-            target=export,
-            detail={"settlements": [s.pk for s in settlements]},
+            settlements=settlements,
+            changes={"status": SettlementStatus.PAID, "paid_at": now},
+            summary=False,
         )
         for s in settlements:
             s.status, s.paid_at = SettlementStatus.PAID, now

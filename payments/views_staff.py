@@ -23,7 +23,7 @@ from accounts.errors import AccountsError, NotAllowed, NotFound
 from accounts.forms_auth import form_refusal, form_status
 from accounts.permissions import staff_page
 from accounts.templatetags.heitje import tokens_unit
-from core.http import run_form
+from core.http import act, run_action, run_form
 from ledger import selectors as ledger_selectors
 
 from . import qr, sepa_withdraw, settlement, voucher_batches
@@ -40,7 +40,6 @@ from .views_staff_common import (
     VOUCHER_PAGE_ROLES,
     VOUCHER_ROLES,
     euros,
-    refusal_message,
     staff_can,
     staff_confirm,
     staff_render,
@@ -143,17 +142,16 @@ def voucher_batch_approve(request: HttpRequest, batch_id: int) -> HttpResponse:
             % {"count": batch.count, "total": tokens_unit(batch.value * batch.count)},
             cancel=reverse("payments-staff-vouchers"),
         )
-    try:
-        batch = voucher_batches.voucher_batch_approve(actor=staff_user(request), batch_id=batch_id)
-    except AccountsError as exc:
-        refusal_message(request, exc)
-    else:
-        messages.success(
-            request,
+    return run_action(
+        request,
+        lambda: voucher_batches.voucher_batch_approve(actor=staff_user(request), batch_id=batch_id),
+        done=lambda batch: (
             _("Batch “%(name)s” is approved; its value left the campaign's budget.")
-            % {"name": batch.name},
-        )
-    return redirect("payments-staff-vouchers")
+            % {"name": batch.name}
+        ),
+        then="payments-staff-vouchers",
+        forbidden_403=False,
+    )
 
 
 @staff_page(*VOUCHER_DECIDE_ROLES)
@@ -188,10 +186,12 @@ def voucher_batch_reject(request: HttpRequest, batch_id: int) -> HttpResponse:
 def voucher_batch_sheet(request: HttpRequest, batch_id: int) -> HttpResponse:
     """The printable sheet of an approved batch, for the person who requested it, once: the
     codes are made now and not kept, so this answer is the only time they can be printed."""
-    try:
-        sheet = voucher_batches.voucher_batch_sheet(actor=staff_user(request), batch_id=batch_id)
-    except AccountsError as exc:
-        refusal_message(request, exc)
+    sheet = act(
+        request,
+        lambda: voucher_batches.voucher_batch_sheet(actor=staff_user(request), batch_id=batch_id),
+        None,
+    )
+    if sheet is None:
         return redirect("payments-staff-vouchers")
     rows = [
         {"code": v.code, "qr": qr.svg_inline(v.qr_payload), "payload": v.qr_payload}
@@ -253,35 +253,34 @@ def settlement_approve(request: HttpRequest, settlement_id: int) -> HttpResponse
             % {"euros": euros(found.amount - found.fee)},
             cancel=reverse("payments-staff-settlements"),
         )
-    try:
-        done = settlement.settlement_approve(
+    return run_action(
+        request,
+        lambda: settlement.settlement_approve(
             approver=staff_user(request), settlement_id=settlement_id
-        )
-    except AccountsError as exc:
-        refusal_message(request, exc)
-    else:
-        messages.success(
-            request, _("Settlement %(id)d is approved; the tokens left the shop.") % {"id": done.pk}
-        )
-    return redirect("payments-staff-settlements")
+        ),
+        done=lambda done: (
+            _("Settlement %(id)d is approved; the tokens left the shop.") % {"id": done.pk}
+        ),
+        then="payments-staff-settlements",
+        forbidden_403=False,
+    )
 
 
 @staff_page(*(str(r) for r in settlement.IBAN_CONFIRM_ROLES))
 @require_POST
 def settlement_iban_confirm(request: HttpRequest, settlement_id: int) -> HttpResponse:
-    try:
-        done = settlement.settlement_iban_confirm(
+    return run_action(
+        request,
+        lambda: settlement.settlement_iban_confirm(
             staff=staff_user(request), settlement_id=settlement_id
-        )
-    except AccountsError as exc:
-        refusal_message(request, exc)
-    else:
-        messages.success(
-            request,
+        ),
+        done=lambda done: (
             _("The new IBAN of settlement %(id)d is confirmed; it can be approved now.")
-            % {"id": done.pk},
-        )
-    return redirect("payments-staff-settlements")
+            % {"id": done.pk}
+        ),
+        then="payments-staff-settlements",
+        forbidden_403=False,
+    )
 
 
 @staff_page(*APPROVE_ROLES)
@@ -354,21 +353,20 @@ def export_create(request: HttpRequest) -> HttpResponse:
             % {"count": count, "euros": euros(total)},
             cancel=reverse("payments-staff-exports"),
         )
-    try:
-        export = settlement.sepa_export_create(actor=staff_user(request))
-    except AccountsError as exc:
-        refusal_message(request, exc)
-    else:
-        messages.success(
-            request,
+    return run_action(
+        request,
+        lambda: settlement.sepa_export_create(actor=staff_user(request)),
+        done=lambda export: (
             ngettext(
                 "Transfer file %(name)s is ready: %(count)d transfer.",
                 "Transfer file %(name)s is ready: %(count)d transfers.",
                 export.count,
             )
-            % {"name": export.message_id, "count": export.count},
-        )
-    return redirect("payments-staff-exports")
+            % {"name": export.message_id, "count": export.count}
+        ),
+        then="payments-staff-exports",
+        forbidden_403=False,
+    )
 
 
 @staff_page(*EXPORT_ROLES)
@@ -421,15 +419,15 @@ def export_paid(request: HttpRequest, export_id: int) -> HttpResponse:
             button=_("The bank paid it: mark paid"),
             cancel=reverse("payments-staff-exports"),
         )
-    try:
-        export = settlement.sepa_export_paid(actor=staff_user(request), export_id=export_id)
-    except AccountsError as exc:
-        refusal_message(request, exc)
-    else:
-        messages.success(
-            request, _("Transfer file %(name)s is marked paid.") % {"name": export.message_id}
-        )
-    return redirect("payments-staff-exports")
+    return run_action(
+        request,
+        lambda: settlement.sepa_export_paid(actor=staff_user(request), export_id=export_id),
+        done=lambda export: (
+            _("Transfer file %(name)s is marked paid.") % {"name": export.message_id}
+        ),
+        then="payments-staff-exports",
+        forbidden_403=False,
+    )
 
 
 @staff_page(*EXPORT_ROLES)
@@ -453,13 +451,10 @@ def export_withdraw(request: HttpRequest, export_id: int) -> HttpResponse:
             danger=True,
             cancel=reverse("payments-staff-exports"),
         )
-    try:
-        export = sepa_withdraw.sepa_export_withdraw(actor=staff_user(request), export_id=export_id)
-    except AccountsError as exc:
-        refusal_message(request, exc)
-    else:
-        messages.success(
-            request,
+    return run_action(
+        request,
+        lambda: sepa_withdraw.sepa_export_withdraw(actor=staff_user(request), export_id=export_id),
+        done=lambda export: (
             ngettext(
                 "Transfer file %(name)s is withdrawn; its %(count)d settlement waits for the "
                 "next file.",
@@ -467,6 +462,8 @@ def export_withdraw(request: HttpRequest, export_id: int) -> HttpResponse:
                 "next file.",
                 export.count,
             )
-            % {"name": export.message_id, "count": export.count},
-        )
-    return redirect("payments-staff-exports")
+            % {"name": export.message_id, "count": export.count}
+        ),
+        then="payments-staff-exports",
+        forbidden_403=False,
+    )

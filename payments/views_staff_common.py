@@ -1,15 +1,13 @@
 """What the payments staff pages share: who may do what, the page and confirmation renderers,
-amounts in euros and how a refusal becomes a message."""
+and amounts in euros."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.errors import AccountsError, NotFound
 from accounts.models import User
 from accounts.permissions import roles_of
 from accounts.templatetags.heitje import tokens
@@ -60,9 +58,3 @@ def staff_confirm(request: HttpRequest, **context: Any) -> HttpResponse:
 
 def euros(cents: int) -> str:
     return f"€\N{NO-BREAK SPACE}{tokens(cents)}"
-
-
-def refusal_message(request: HttpRequest, exc: AccountsError) -> None:
-    if isinstance(exc, NotFound):
-        raise Http404 from None
-    messages.error(request, exc.message)

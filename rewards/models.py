@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import TwoPersonRequest, ledger_ref, person_ref
+
 
 class CampaignStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
@@ -33,13 +35,9 @@ class Campaign(models.Model):
     status = models.CharField(
         max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.ACTIVE
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    created_by = person_ref(optional=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    closed_by = person_ref()
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -59,7 +57,7 @@ class MintStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-class MintRequest(models.Model):
+class MintRequest(TwoPersonRequest):
     """A request to mint tokens into a campaign's budget: requested by one finance person,
     decided by a different approver (the database refuses the same person)."""
 
@@ -69,26 +67,13 @@ class MintRequest(models.Model):
     status = models.CharField(
         max_length=16, choices=MintStatus.choices, default=MintStatus.REQUESTED
     )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    requested_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.CharField(max_length=500, blank=True)
-    transfer = models.OneToOneField(
-        "ledger.Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    transfer = ledger_ref("ledger.Transfer")
 
     class Meta:
         constraints: ClassVar = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="rewards_mint_positive"),
-            models.CheckConstraint(
-                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
-                name="rewards_mint_two_people",
-            ),
+            TwoPersonRequest.two_people("rewards_mint_two_people"),
             models.CheckConstraint(
                 condition=~Q(status="approved") | Q(transfer__isnull=False),
                 name="rewards_mint_approved_has_transfer",
@@ -159,9 +144,7 @@ class Task(models.Model):
     pickup_opens = models.TimeField(null=True, blank=True)
     pickup_closes = models.TimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.DRAFT)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    created_by = person_ref(optional=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -225,9 +208,7 @@ class Claim(models.Model):
     note = models.TextField(max_length=2000, blank=True)
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    reviewed_by = person_ref()
     reviewed_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -240,9 +221,7 @@ class Claim(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.CharField(max_length=500, blank=True)
     hold_reason = models.CharField(max_length=300, blank=True)
-    payout_transfer = models.OneToOneField(
-        "ledger.Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    payout_transfer = ledger_ref("ledger.Transfer")
     paid_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
@@ -315,9 +294,7 @@ class ClaimDecision(models.Model):
     """Every decision on a claim: who, when, why. Shown on the claim."""
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="decisions")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    actor = person_ref()
     kind = models.CharField(max_length=16, choices=DecisionKind.choices)
     reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -193,24 +193,33 @@ class BulkResult:
     detail: str = ""
 
 
+def _bulk_ids(claim_ids: Sequence[int], refusal: str) -> list[int]:
+    """The distinct claims asked for, in their order: 1 to BULK_MAX of them, else `refusal`."""
+    ids = list(dict.fromkeys(claim_ids))
+    if not 0 < len(ids) <= BULK_MAX:
+        raise ReviewRefused(refusal, field="claims")
+    return ids
+
+
+def _bulk_lock(ids: Sequence[int]) -> list[Claim]:
+    """The claims, locked in id order (so two bulk decisions never deadlock)."""
+    return list(
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("task", "task__campaign", "resident")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+
+
 def claims_bulk_approve(*, staff: User, claim_ids: Sequence[int]) -> list[BulkResult]:
     """Approve many claims at once, each checked as `claim_approve` checks it; says per claim
     what happened. The claims finally approved are paid together by one Celery task that posts
     all their transfers in one ledger batch. A claim refused changes nothing of the others."""
     _require(staff, REVIEWER_ROLES | APPROVER_ROLES, _("Your role does not allow this."))
-    ids = list(dict.fromkeys(claim_ids))
-    if not 0 < len(ids) <= BULK_MAX:
-        raise ReviewRefused(
-            _("Approve 1 to %(max)d claims at once.") % {"max": BULK_MAX}, field="claims"
-        )
+    ids = _bulk_ids(claim_ids, _("Approve 1 to %(max)d claims at once.") % {"max": BULK_MAX})
     results: dict[int, BulkResult] = {}
     with transaction.atomic():
-        claims = list(
-            Claim.objects.select_for_update(of=("self",))
-            .select_related("task", "task__campaign", "resident")
-            .filter(pk__in=ids)
-            .order_by("pk")
-        )
+        claims = _bulk_lock(ids)
         paid = claims_earned(resident_ids=sorted({c.resident_id for c in claims}))
         to_pay: list[int] = []
         events: dict[ClaimEvent, list[Claim]] = {}
@@ -295,19 +304,10 @@ def claims_bulk_reject(*, staff: User, claim_ids: Sequence[int], reason: str) ->
     changes nothing of the others."""
     _require(staff, REVIEWER_ROLES | APPROVER_ROLES, _("Your role does not allow this."))
     reason = _clean_reason(reason)
-    ids = list(dict.fromkeys(claim_ids))
-    if not 0 < len(ids) <= BULK_MAX:
-        raise ReviewRefused(
-            _("Reject 1 to %(max)d claims at once.") % {"max": BULK_MAX}, field="claims"
-        )
+    ids = _bulk_ids(claim_ids, _("Reject 1 to %(max)d claims at once.") % {"max": BULK_MAX})
     results: dict[int, BulkResult] = {}
     with transaction.atomic():
-        claims = list(
-            Claim.objects.select_for_update(of=("self",))
-            .select_related("task", "task__campaign", "resident")
-            .filter(pk__in=ids)
-            .order_by("pk")
-        )
+        claims = _bulk_lock(ids)
         rejected = []
         for claim in claims:
             try:

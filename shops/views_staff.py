@@ -1,6 +1,8 @@
 """The staff's shop pages (/staff/shops/): the approval queue, approve, suspend with a reason.
 Approvers, finance and administrators, in a session that passed TOTP."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,10 +12,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.errors import AccountsError, NotFound
 from accounts.forms_auth import form_status
 from accounts.models import User
 from accounts.permissions import staff_page
+from core.http import act, request_user, run_form
 
 from . import selectors, services
 from .forms import SuspendForm
@@ -24,9 +26,7 @@ PAGE_SIZE = 50
 
 
 def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+    return request_user(request, User)
 
 
 CHANGES = "changes"
@@ -63,14 +63,11 @@ def shop_list(request: HttpRequest) -> HttpResponse:
 @shop_staff_page
 @require_POST
 def shop_approve(request: HttpRequest, shop_id: int) -> HttpResponse:
-    try:
-        shop = services.shop_approve(staff=_user(request), shop_id=shop_id)
-    except NotFound:
-        raise Http404 from None
-    except AccountsError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("%(shop)s is approved.") % {"shop": shop.name})
+    act(
+        request,
+        lambda: services.shop_approve(staff=_user(request), shop_id=shop_id),
+        lambda shop: _("%(shop)s is approved.") % {"shop": shop.name},
+    )
     return _back_to_list(_status_filter(request))
 
 
@@ -81,18 +78,15 @@ def shop_suspend(request: HttpRequest, shop_id: int) -> HttpResponse:
     if shop is None:
         raise Http404
     form = SuspendForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.shop_suspend(
-                staff=_user(request), shop_id=shop_id, reason=form.cleaned_data["reason"]
-            )
-        except NotFound:
-            raise Http404 from None
-        except AccountsError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(request, _("%(shop)s is suspended.") % {"shop": shop.name})
-            return _back_to_list(_status_filter(request))
+
+    def suspend(data: dict[str, Any]) -> HttpResponse:
+        services.shop_suspend(staff=_user(request), shop_id=shop_id, reason=data["reason"])
+        messages.success(request, _("%(shop)s is suspended.") % {"shop": shop.name})
+        return _back_to_list(_status_filter(request))
+
+    done = run_form(request, form, suspend, not_found_404=True)
+    if done is not None:
+        return done
     return render(
         request,
         "staff_shops/suspend.html",
@@ -104,16 +98,11 @@ def shop_suspend(request: HttpRequest, shop_id: int) -> HttpResponse:
 @shop_staff_page
 @require_POST
 def shop_change_approve(request: HttpRequest, shop_id: int) -> HttpResponse:
-    try:
-        shop = services.shop_change_approve(staff=_user(request), shop_id=shop_id)
-    except NotFound:
-        raise Http404 from None
-    except AccountsError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request, _("%(shop)s now has its new name and address.") % {"shop": shop.label}
-        )
+    act(
+        request,
+        lambda: services.shop_change_approve(staff=_user(request), shop_id=shop_id),
+        lambda shop: _("%(shop)s now has its new name and address.") % {"shop": shop.label},
+    )
     return _back_to_list(_status_filter(request))
 
 
@@ -124,21 +113,18 @@ def shop_change_reject(request: HttpRequest, shop_id: int) -> HttpResponse:
     if shop is None:
         raise Http404
     form = SuspendForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.shop_change_reject(
-                staff=_user(request), shop_id=shop_id, reason=form.cleaned_data["reason"]
-            )
-        except NotFound:
-            raise Http404 from None
-        except AccountsError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
-            messages.success(
-                request,
-                _("The new name and address of %(shop)s were turned down.") % {"shop": shop.label},
-            )
-            return _back_to_list(_status_filter(request))
+
+    def reject(data: dict[str, Any]) -> HttpResponse:
+        services.shop_change_reject(staff=_user(request), shop_id=shop_id, reason=data["reason"])
+        messages.success(
+            request,
+            _("The new name and address of %(shop)s were turned down.") % {"shop": shop.label},
+        )
+        return _back_to_list(_status_filter(request))
+
+    done = run_form(request, form, reject, not_found_404=True)
+    if done is not None:
+        return done
     return render(
         request,
         "staff_shops/change_reject.html",

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from rewards import claims
 from tests import helpers
@@ -209,3 +210,16 @@ def test_a_plain_runserver_without_compiled_catalogs_serves_dutch(tmp_path):
     catalog = tmp_path / "locale/nl/LC_MESSAGES/django.mo"
     # Readable by any user: an image compiles as root and serves as another.
     assert catalog.stat().st_mode & 0o444 == 0o444
+
+
+def test_a_persons_language_ends_with_their_request(db, settings):
+    """A German resident's request leaves nothing behind on the thread: what it serves next
+    (another request's early refusal, a task run inline, a log line) is in the site's
+    language again, not in German."""
+    settings.LANGUAGE_CODE = "nl"
+    user = helpers.make_user("greta@example.org")
+    page = signed_in(user, "de").get("/account/")
+    assert page.status_code == 200
+    assert '<html lang="de">' in page.content.decode()
+    assert translation.get_language() == "nl"
+    assert translation.gettext("Wallet") == "Portemonnee"

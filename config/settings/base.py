@@ -381,6 +381,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.vouchers_expire_task",
         "schedule": timedelta(hours=1),
     },
+    # Optional expiry of dormant wallets (off unless a currency sets expiry_months): the month's
+    # notices, then the expiries that are due. Daily, at night.
+    "payments-wallet-expiry": {
+        "task": "payments.tasks.wallet_expiry_task",
+        "schedule": crontab(hour=env.int("WALLET_EXPIRY_HOUR", default=3), minute=30),
+    },
     # The safety net for payouts whose task never reached the broker.
     "rewards-payouts-sweep": {
         "task": "rewards.tasks.payouts_sweep_task",

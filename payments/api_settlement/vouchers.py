@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import Page, page_response
+from core.api import Page, page_response, query
 
 from .. import voucher_batches
 from ..models import (
@@ -50,9 +50,8 @@ class StaffVoucherBatchesView(APIView):
     def get(self, request: Request) -> Response:
         """Voucher batches, newest first, with how many were redeemed; `?status=requested` is
         the approval queue."""
-        query = VoucherBatchQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        rows = voucher_batches.voucher_batches_for_staff(status=query.validated_data.get("status"))
+        params = query(request, VoucherBatchQuerySerializer)
+        rows = voucher_batches.voucher_batches_for_staff(status=params.get("status"))
         return page_response(self, request, rows, serializer=VoucherBatchSerializer)
 
     @extend_schema(

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import Page
+from core.api import Page, query
 
 from .. import campaigns, selectors
 from ..models import (
@@ -219,11 +219,10 @@ class MintRequestListView(APIView):
     )
     def get(self, request: Request) -> Response:
         """Mint requests, newest first, optionally by status and campaign."""
-        query = MintQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        params = query(request, MintQuerySerializer)
         qs = selectors.mint_requests_list(
-            status=query.validated_data.get("status"),
-            campaign_id=query.validated_data.get("campaign"),
+            status=params.get("status"),
+            campaign_id=params.get("campaign"),
         )
         return paginated(request, self, qs, _mint_body)
 

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from accounts.models import Notification, User
 from accounts.notifications import notification_mark_read
 from accounts.permissions import staff_permission
-from core.api import Page, page_response
+from core.api import Page, page_response, query
 
 from .. import review, roles, selectors
 from ..models import Claim, ClaimStatus
@@ -167,9 +167,8 @@ class ReviewQueueView(APIView):
         summary="Claims waiting for staff, oldest first",
     )
     def get(self, request: Request) -> Response:
-        query = QueueQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        rows = selectors.claims_for_review(stage=query.validated_data["stage"])
+        params = query(request, QueueQuerySerializer)
+        rows = selectors.claims_for_review(stage=params["stage"])
         return page_response(self, request, rows, body=_claim_body)
 
 

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsResident
-from core.api import Page
+from core.api import Page, query
 
 from .. import selectors, work
 from ..models import (
@@ -148,11 +148,10 @@ class TaskStaffListView(APIView):
     )
     def get(self, request: Request) -> Response:
         """Tasks, newest first, optionally of one campaign or in one state."""
-        query = TaskQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        params = query(request, TaskQuerySerializer)
         qs = selectors.tasks_list(
-            campaign_id=query.validated_data.get("campaign"),
-            status=query.validated_data.get("status"),
+            campaign_id=params.get("campaign"),
+            status=params.get("status"),
         )
         return paginated(request, self, qs, _task_body)
 
@@ -291,9 +290,7 @@ class TaskBrowseView(APIView):
     )
     def get(self, request: Request) -> Response:
         """Published tasks open now, filtered; nearest first when a location is given."""
-        query = TaskBrowseQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
+        data = query(request, TaskBrowseQuerySerializer)
         qs = selectors.tasks_for_resident(
             neighbourhood_id=data.get("neighbourhood"),
             category=data.get("category"),

@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.errors import AccountsError, NotFound
-from accounts.forms_auth import form_refusal, form_status
+from accounts.forms_auth import form_status
 from accounts.permissions import staff_page
 from accounts.templatetags.heitje import tokens_unit
+from core.http import run_action, submit
 
 from .. import campaigns, selectors
 from ..forms import CampaignForm, MintRequestForm, ReasonForm
@@ -25,7 +26,6 @@ from .common import (
     MINT_ROLES,
     PAGE_SIZE,
     READ_ROLES,
-    button_act,
     campaign_or_404,
     request_user,
     staff_render,
@@ -65,22 +65,17 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def campaign_create(request: HttpRequest) -> HttpResponse:
     form = CampaignForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        fields = form.service_fields()
-        try:
-            campaign = campaigns.campaign_create(
-                actor=request_user(request),
-                name=fields["name"],
-                description=fields["description"],
-                starts_on=fields["starts_on"],
-                ends_on=fields["ends_on"],
-                neighbourhood_ids=fields["neighbourhood_ids"],
-            )
-        except AccountsError as exc:
-            form_refusal(form, exc)
-        else:
-            messages.success(request, _("The campaign is created."))
-            return redirect("rewards-staff-campaign", campaign_id=campaign.pk)
+    done = submit(
+        request,
+        form,
+        lambda _data: campaigns.campaign_create(
+            actor=request_user(request), **form.service_fields()
+        ),
+        _("The campaign is created."),
+        lambda campaign: redirect("rewards-staff-campaign", campaign_id=campaign.pk),
+    )
+    if done is not None:
+        return done
     return staff_render(
         request,
         "rewards/staff/campaign_form.html",
@@ -109,18 +104,19 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
 def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = campaign_or_404(campaign_id)
     form = CampaignForm.for_campaign(campaign, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            campaigns.campaign_update(
-                actor=request_user(request), campaign_id=campaign.pk, changes=form.service_fields()
-            )
-        except NotFound:
-            raise Http404 from None
-        except AccountsError as exc:
-            form_refusal(form, exc, fields={"neighbourhood_ids": "neighbourhoods"})
-        else:
-            messages.success(request, _("The campaign is saved."))
-            return redirect("rewards-staff-campaign", campaign_id=campaign.pk)
+    done = submit(
+        request,
+        form,
+        lambda _data: campaigns.campaign_update(
+            actor=request_user(request), campaign_id=campaign.pk, changes=form.service_fields()
+        ),
+        _("The campaign is saved."),
+        "rewards-staff-campaign",
+        fields={"neighbourhood_ids": "neighbourhoods"},
+        campaign_id=campaign.pk,
+    )
+    if done is not None:
+        return done
     return staff_render(
         request,
         "rewards/staff/campaign_form.html",
@@ -165,23 +161,21 @@ def campaign_close(request: HttpRequest, campaign_id: int) -> HttpResponse:
 def mint_request(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = campaign_or_404(campaign_id)
     form = MintRequestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            campaigns.mint_request(
-                actor=request_user(request),
-                campaign_id=campaign.pk,
-                amount=form.cleaned_data["amount"],
-                reason=form.cleaned_data["reason"],
-            )
-        except NotFound:
-            raise Http404 from None
-        except AccountsError as exc:
-            form_refusal(form, exc)
-        else:
-            messages.success(
-                request, _("The mint is requested; an approver (not you) must approve it.")
-            )
-            return redirect("rewards-staff-campaign", campaign_id=campaign.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: campaigns.mint_request(
+            actor=request_user(request),
+            campaign_id=campaign.pk,
+            amount=data["amount"],
+            reason=data["reason"],
+        ),
+        _("The mint is requested; an approver (not you) must approve it."),
+        "rewards-staff-campaign",
+        campaign_id=campaign.pk,
+    )
+    if done is not None:
+        return done
     return staff_render(
         request,
         "rewards/staff/mint_request.html",
@@ -233,12 +227,13 @@ def mint_approve(request: HttpRequest, request_id: int) -> HttpResponse:
                 "cancel": reverse("rewards-staff-mints"),
             },
         )
-    button_act(
+    return run_action(
         request,
         lambda: campaigns.mint_approve(actor=request_user(request), request_id=request_id),
-        _("The mint is approved: the budget holds the money."),
+        done=_("The mint is approved: the budget holds the money."),
+        then="rewards-staff-mints",
+        forbidden_403=False,
     )
-    return redirect("rewards-staff-mints")
 
 
 @staff_page(*campaigns.MINT_APPROVE_ROLES)
@@ -248,18 +243,17 @@ def mint_reject(request: HttpRequest, request_id: int) -> HttpResponse:
     if mint is None:
         raise Http404
     form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            campaigns.mint_reject(
-                actor=request_user(request), request_id=mint.pk, reason=form.cleaned_data["reason"]
-            )
-        except NotFound:
-            raise Http404 from None
-        except AccountsError as exc:
-            form_refusal(form, exc)
-        else:
-            messages.success(request, _("The mint request is turned down."))
-            return redirect("rewards-staff-mints")
+    done = submit(
+        request,
+        form,
+        lambda data: campaigns.mint_reject(
+            actor=request_user(request), request_id=mint.pk, reason=data["reason"]
+        ),
+        _("The mint request is turned down."),
+        "rewards-staff-mints",
+    )
+    if done is not None:
+        return done
     return staff_render(
         request,
         "rewards/staff/mint_reject.html",

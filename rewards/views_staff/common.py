@@ -3,14 +3,12 @@ the buttons the person may use, 404 for what does not exist, and running a butto
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.http import Http404, HttpRequest
 from django.shortcuts import render
 
-from accounts.errors import AccountsError, NotFound
+from accounts.errors import NotFound
 from accounts.models import Role, User
 from accounts.permissions import roles_of
 
@@ -70,16 +68,3 @@ def task_or_404(task_id: int) -> Task:
         return selectors.task_get(task_id=task_id)
     except NotFound:
         raise Http404 from None
-
-
-def button_act(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
-    """Run a service for a button without a form: its refusal becomes an error message."""
-    try:
-        action()
-    except NotFound:
-        raise Http404 from None
-    except AccountsError as exc:
-        messages.error(request, exc.message)
-        return False
-    messages.success(request, success)
-    return True

@@ -20,12 +20,12 @@ from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from accounts.errors import AccountsError, NotFound
-from accounts.forms_auth import form_refusal
+from accounts.errors import NotFound
 from accounts.forms_staff import DOCUMENTS
 from accounts.models import Neighbourhood, ResidentProfile
 from accounts.permissions import roles_of, staff_page
 from accounts.staff import RESIDENT_ROLES
+from core.http import act, run_action, submit
 
 from .. import evidence, queue, review, selectors
 from ..forms import ReasonForm
@@ -35,7 +35,6 @@ from .common import (
     PAGE_SIZE,
     RELEASE_ROLES,
     REVIEW_READ_ROLES,
-    button_act,
     request_user,
     staff_render,
 )
@@ -167,7 +166,12 @@ def _held_summary(results: list[review.BulkResult]) -> str:
     ) % {"count": len(held), "why": why}
 
 
-def _bulk_messages(request: HttpRequest, results: list[review.BulkResult], done_text: Any) -> None:
+def _bulk_messages(
+    request: HttpRequest, results: list[review.BulkResult] | None, done_text: Any
+) -> None:
+    """What a bulk decision did, claim by claim (nothing when the whole of it was refused: its
+    refusal is already said)."""
+    results = results or []
     done = [r for r in results if r.outcome != review.Outcome.REFUSED]
     if done:
         text = done_text(len(done))
@@ -223,11 +227,8 @@ def review_bulk_approve(request: HttpRequest) -> HttpResponse:
                 "query": _queue_query(stage, filters),
             },
         )
-    try:
-        results = review.claims_bulk_approve(staff=request_user(request), claim_ids=ids)
-    except AccountsError as exc:
-        messages.error(request, exc.message)
-        return _back_to_queue(stage, filters)
+    staff = request_user(request)
+    results = act(request, lambda: review.claims_bulk_approve(staff=staff, claim_ids=ids), None)
     _bulk_messages(
         request,
         results,
@@ -247,13 +248,13 @@ def review_bulk_reject(request: HttpRequest) -> HttpResponse:
     if not ids:
         messages.error(request, _("Choose the claims to reject."))
         return _back_to_queue(stage, filters)
-    try:
-        results = review.claims_bulk_reject(
+    results = act(
+        request,
+        lambda: review.claims_bulk_reject(
             staff=request_user(request), claim_ids=ids, reason=request.POST.get("reason", "")
-        )
-    except AccountsError as exc:
-        messages.error(request, exc.message)
-        return _back_to_queue(stage, filters)
+        ),
+        None,
+    )
     _bulk_messages(
         request,
         results,
@@ -332,24 +333,20 @@ def _after_decision(request: HttpRequest, claim_id: int, stage: str) -> HttpResp
 @require_POST
 def claim_approve(request: HttpRequest, claim_id: int) -> HttpResponse:
     stage = _stage(request)
-    try:
-        _claim, outcome = review.claim_approve(staff=request_user(request), claim_id=claim_id)
-    except NotFound:
-        raise Http404 from None
-    except AccountsError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
+    act(
+        request,
+        lambda: review.claim_approve(staff=request_user(request), claim_id=claim_id),
+        lambda done: (
             {
                 review.Outcome.APPROVED: _("Claim #%(id)d is approved; the payout is on its way."),
                 review.Outcome.HELD: _("Claim #%(id)d is approved but on hold: %(why)s"),
                 review.Outcome.AWAITING_SECOND_APPROVAL: _(
                     "Claim #%(id)d is approved once; a second approver must approve it too."
                 ),
-            }.get(outcome, _("Claim #%(id)d is approved."))
-            % {"id": claim_id, "why": _(_claim.hold_reason) if _claim.hold_reason else ""},
-        )
+            }.get(done[1], _("Claim #%(id)d is approved."))
+            % {"id": claim_id, "why": _(done[0].hold_reason) if done[0].hold_reason else ""}
+        ),
+    )
     return _after_decision(request, claim_id, stage)
 
 
@@ -358,30 +355,31 @@ def claim_approve(request: HttpRequest, claim_id: int) -> HttpResponse:
 def claim_reject(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = _claim_or_404(claim_id)
     form = ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            review.claim_reject(
-                staff=request_user(request), claim_id=claim.pk, reason=form.cleaned_data["reason"]
-            )
-        except NotFound:
-            raise Http404 from None
-        except AccountsError as exc:
-            form_refusal(form, exc)
-        else:
-            messages.success(request, _("Claim #%(id)d is rejected.") % {"id": claim.pk})
-            return _after_decision(request, claim.pk, _stage(request))
+    done = submit(
+        request,
+        form,
+        lambda data: review.claim_reject(
+            staff=request_user(request), claim_id=claim.pk, reason=data["reason"]
+        ),
+        _("Claim #%(id)d is rejected.") % {"id": claim.pk},
+        lambda _claim: _after_decision(request, claim.pk, _stage(request)),
+    )
+    if done is not None:
+        return done
     return _claim_page(request, claim, form, status=422)
 
 
 @staff_page(*RELEASE_ROLES)
 @require_POST
 def claim_release(request: HttpRequest, claim_id: int) -> HttpResponse:
-    button_act(
+    return run_action(
         request,
         lambda: review.claim_release(staff=request_user(request), claim_id=claim_id),
-        _("The hold is lifted; the payout is on its way."),
+        done=_("The hold is lifted; the payout is on its way."),
+        then="rewards-staff-claim",
+        forbidden_403=False,
+        claim_id=claim_id,
     )
-    return redirect("rewards-staff-claim", claim_id=claim_id)
 
 
 @staff_page(*REVIEW_READ_ROLES)

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.permissions import staff_page
-from core.http import form_status, run_form
+from core.http import form_status, submit
 
 from .. import earning
 from ..forms import EarningRulesForm
@@ -43,12 +41,11 @@ def rules_edit(request: HttpRequest, year: int) -> HttpResponse:
     rules = earning.rules_for_year(year=year)
     form = EarningRulesForm.for_rules(rules, request.POST or None)
 
-    def save(data: dict[str, Any]) -> HttpResponse:
-        earning.rules_set(actor=request_user(request), year=year, **data)
-        messages.success(request, _("The earning rules of %(year)s are saved.") % {"year": year})
-        return redirect("rewards-staff-rules")
+    def save(data: dict[str, Any]) -> earning.Rules:
+        return earning.rules_set(actor=request_user(request), year=year, **data)
 
-    if done := run_form(request, form, save):
+    saved = _("The earning rules of %(year)s are saved.") % {"year": year}
+    if done := submit(request, form, save, saved, "rewards-staff-rules"):
         return done
     return staff_render(
         request,

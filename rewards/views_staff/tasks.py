@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.errors import AccountsError, NotFound
-from accounts.forms_auth import form_refusal, form_status
+from accounts.forms_auth import form_status
 from accounts.permissions import staff_page
+from core.http import run_action, submit
 
 from .. import work
 from ..forms import TaskForm
@@ -18,7 +18,6 @@ from ..models import TaskStatus
 from .common import (
     MANAGE_ROLES,
     READ_ROLES,
-    button_act,
     campaign_or_404,
     request_user,
     staff_render,
@@ -33,18 +32,17 @@ from .common import (
 def task_create(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = campaign_or_404(campaign_id)
     form = TaskForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            task = work.task_create(
-                actor=request_user(request), campaign_id=campaign.pk, fields=form.service_fields()
-            )
-        except NotFound:
-            raise Http404 from None
-        except AccountsError as exc:
-            form_refusal(form, exc)
-        else:
-            messages.success(request, _("The task is saved as a draft."))
-            return redirect("rewards-staff-task", task_id=task.pk)
+    done = submit(
+        request,
+        form,
+        lambda _data: work.task_create(
+            actor=request_user(request), campaign_id=campaign.pk, fields=form.service_fields()
+        ),
+        _("The task is saved as a draft."),
+        lambda task: redirect("rewards-staff-task", task_id=task.pk),
+    )
+    if done is not None:
+        return done
     return staff_render(
         request,
         "rewards/staff/task_form.html",
@@ -76,18 +74,18 @@ def task_edit(request: HttpRequest, task_id: int) -> HttpResponse:
         messages.error(request, _("A closed task cannot change."))
         return redirect("rewards-staff-task", task_id=task.pk)
     form = TaskForm.for_task(task, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            work.task_update(
-                actor=request_user(request), task_id=task.pk, changes=form.service_fields()
-            )
-        except NotFound:
-            raise Http404 from None
-        except AccountsError as exc:
-            form_refusal(form, exc)
-        else:
-            messages.success(request, _("The task is saved."))
-            return redirect("rewards-staff-task", task_id=task.pk)
+    done = submit(
+        request,
+        form,
+        lambda _data: work.task_update(
+            actor=request_user(request), task_id=task.pk, changes=form.service_fields()
+        ),
+        _("The task is saved."),
+        "rewards-staff-task",
+        task_id=task.pk,
+    )
+    if done is not None:
+        return done
     return staff_render(
         request,
         "rewards/staff/task_form.html",
@@ -125,20 +123,24 @@ def task_publish(request: HttpRequest, task_id: int) -> HttpResponse:
                 "most": task.reward * task.capacity,
             },
         )
-    button_act(
+    return run_action(
         request,
         lambda: work.task_publish(actor=request_user(request), task_id=task_id),
-        _("The task is published: residents can claim it."),
+        done=_("The task is published: residents can claim it."),
+        then="rewards-staff-task",
+        forbidden_403=False,
+        task_id=task_id,
     )
-    return redirect("rewards-staff-task", task_id=task_id)
 
 
 @staff_page(*MANAGE_ROLES)
 @require_POST
 def task_close(request: HttpRequest, task_id: int) -> HttpResponse:
-    button_act(
+    return run_action(
         request,
         lambda: work.task_close(actor=request_user(request), task_id=task_id),
-        _("The task is closed: no new claims."),
+        done=_("The task is closed: no new claims."),
+        then="rewards-staff-task",
+        forbidden_403=False,
+        task_id=task_id,
     )
-    return redirect("rewards-staff-task", task_id=task_id)
