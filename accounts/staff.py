@@ -428,3 +428,32 @@ def residency_verify_checked(
             actor=staff, action="resident.residency_checked", target=profile.user, detail=detail
         )
     return profile
+
+
+def resident_birth_year_set(
+    *, staff: User, resident_id: int, birth_year: int | None
+) -> ResidentProfile:
+    """Set (or clear, with None) a resident's birth year, which only the youth hourly rate of
+    the earning rules reads; reviewers and administrators, who see residents' documents.
+    Audited with the year before and after."""
+    _require(staff, RESIDENT_ROLES)
+    services.birth_year_check(birth_year)
+    with transaction.atomic():
+        profile = (
+            ResidentProfile.objects.select_for_update()
+            .select_related("user")
+            .filter(user_id=resident_id)
+            .first()
+        )
+        if profile is None:
+            raise NotFound(_("There is no such resident."))
+        before = profile.birth_year
+        profile.birth_year = birth_year
+        profile.save(update_fields=["birth_year"])
+        audit.record(
+            actor=staff,
+            action="resident.birth_year_set",
+            target=profile.user,
+            detail={"before": before, "after": birth_year},
+        )
+    return profile

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.api import keyset_page_for_html
+from core.http import run_action
 
 from . import services, staff, waiting
 from .errors import AccountsError, NotFound
@@ -106,6 +107,12 @@ SECTIONS: list[tuple[str, Any, set[str], Any]] = [
         gettext_lazy("Finance"),
         {Role.FINANCE, Role.APPROVER, Role.TASK_MANAGER, Role.ADMIN},
         gettext_lazy("Budget burn, payouts and payments per week, what is owed, reports."),
+    ),
+    (
+        "rewards-staff-rules",
+        gettext_lazy("Earning rules"),
+        {Role.FINANCE, Role.ADMIN},
+        gettext_lazy("The volunteer-allowance rates and caps per year."),
     ),
 ]
 
@@ -221,6 +228,25 @@ def resident_verify(request: HttpRequest, user_id: int) -> HttpResponse:
             % {"name": profile.user.display_name or profile.user.email},
         )
     return redirect(back)
+
+
+@staff_page(*staff.RESIDENT_ROLES)
+@require_POST
+def resident_birth_year(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Set or clear a resident's birth year (the youth hourly rate reads it); audited."""
+    back = request.POST.get("next", "")
+    if not back.startswith("/staff/residents/"):
+        back = reverse("staff-residents")
+    text = request.POST.get("birth_year", "").strip()
+    year = int(text) if text.isdigit() and len(text) == 4 else None
+    if text and year is None:
+        messages.error(request, _("A birth year is from 1900 to this year, or left empty."))
+        return redirect(back)
+
+    def save() -> None:
+        staff.resident_birth_year_set(staff=_user(request), resident_id=user_id, birth_year=year)
+
+    return run_action(request, save, done=_("The birth year is saved."), then=back)
 
 
 @never_cache
