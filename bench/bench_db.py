@@ -87,8 +87,8 @@ def server_facts(url: str) -> ServerFacts:
 # Writes transfers i = lo..hi of `n` one-unit transfers issuer -> account, each with both legs'
 # balance_after and account_version, in one INSERT ... SELECT generate_series statement. Transfer
 # ids are reserved up front and given in order of i, so per account they grow with the version,
-# as they do when ledger.services posts. The deferred balance triggers check every transfer at
-# COMMIT.
+# as they do when ledger.services posts. The guards check every transfer at the end of the
+# statement (ledger 0006); the foreign keys and the account balance guard at COMMIT.
 _HISTORY_SQL = """
 WITH t AS (
     INSERT INTO ledger_transfer

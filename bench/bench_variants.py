@@ -1,80 +1,33 @@
 """Proposed changes to the ledger's database guards, measured on the bench database only.
 
 `--variant NAME` applies the SQL after migrating, so the raw reference and ledger.services run
-under it alike; nothing in ledger/ changes. Written against 0002_ledger_guards (a deferred
-balance check per transfer plus a set-based "own transaction" check per statement).
+under it alike; nothing in ledger/ changes. `same-statement` was the last guard proposal; it is
+migration ledger/0006_same_statement_guards now (docs/performance.md, "Proposals").
 """
 
-# same-statement: a transfer and all its entries are written by one statement (ledger.services
-# does, with its CTE; raw SQL can, see bench_workers._RAW_TRANSFER_AND_ENTRIES). Then both
-# checks run set-based at the end of each statement, over its transition tables, and nothing
-# but the foreign keys is left to fire at COMMIT: ~30 us less per transfer. Same guarantees as
-# today (>= 2 entries, sum 0, all in the transfer's currency; entries only for transfers of
-# their own transaction); raw SQL that inserts a transfer and its entries in separate
-# statements is refused.
-SAME_STATEMENT = r"""
-DROP TRIGGER IF EXISTS ledger_transfer_balanced ON ledger_transfer;
-DROP TRIGGER IF EXISTS ledger_entry_own_transfer ON ledger_entry;
-DROP TRIGGER IF EXISTS ledger_entry_balanced ON ledger_entry;
-
-CREATE FUNCTION ledger_check_new_entries() RETURNS trigger LANGUAGE plpgsql AS $$
+# immediate-entry-fks: ledger_entry's foreign keys (to the transfer and the account) checked at
+# the end of each statement instead of at COMMIT (Django makes them DEFERRABLE INITIALLY
+# DEFERRED). Every writer inserts a transfer and its entries in one statement, after the
+# accounts exist, so nothing would be refused that is accepted today; the question is only
+# whether moving the same lookups out of COMMIT is any cheaper.
+IMMEDIATE_ENTRY_FKS = r"""
+DO $$
 DECLARE
-    bad record;
+    fk record;
 BEGIN
-    SELECT n.transfer_id, count(e.id) AS legs, coalesce(sum(e.amount), 0) AS total,
-           bool_or(t.txid IS DISTINCT FROM pg_current_xact_id()::text::bigint) AS earlier
-      INTO bad
-      FROM (SELECT DISTINCT transfer_id FROM ledger_new_entries) AS n
-      LEFT JOIN ledger_transfer t ON t.id = n.transfer_id
-      LEFT JOIN ledger_entry e ON e.transfer_id = n.transfer_id
-      LEFT JOIN ledger_account a ON a.id = e.account_id
-     GROUP BY n.transfer_id
-    HAVING count(e.id) < 2
-        OR coalesce(sum(e.amount), 0) <> 0
-        OR NOT coalesce(bool_and(t.id IS NOT NULL AND a.currency_id = t.currency_id), false)
-        OR bool_or(t.txid IS DISTINCT FROM pg_current_xact_id()::text::bigint)
-     LIMIT 1;
-    IF FOUND AND bad.earlier THEN
-        RAISE EXCEPTION 'ledger: transfer % was written by an earlier transaction; '
-            'legs cannot be added to it', bad.transfer_id
-            USING ERRCODE = 'check_violation';
-    ELSIF FOUND THEN
-        RAISE EXCEPTION 'ledger: transfer % does not balance (% entries, sum %)',
-            bad.transfer_id, bad.legs, bad.total
-            USING ERRCODE = 'check_violation';
-    END IF;
-    RETURN NULL;
+    FOR fk IN SELECT conname FROM pg_constraint
+               WHERE conrelid = 'ledger_entry'::regclass AND contype = 'f'
+    LOOP
+        EXECUTE format('ALTER TABLE ledger_entry ALTER CONSTRAINT %I NOT DEFERRABLE',
+                       fk.conname);
+    END LOOP;
 END
 $$;
-
-CREATE TRIGGER ledger_entry_balanced AFTER INSERT ON ledger_entry
-    REFERENCING NEW TABLE AS ledger_new_entries
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger_check_new_entries();
-
-CREATE FUNCTION ledger_check_new_transfers() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    bad bigint;
-BEGIN
-    SELECT t.id INTO bad
-      FROM ledger_new_transfers t
-     WHERE NOT EXISTS (SELECT 1 FROM ledger_entry e WHERE e.transfer_id = t.id)
-     LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'ledger: transfer % has no entries (write them in the same statement)',
-            bad USING ERRCODE = 'check_violation';
-    END IF;
-    RETURN NULL;
-END
-$$;
-
-CREATE TRIGGER ledger_transfer_balanced AFTER INSERT ON ledger_transfer
-    REFERENCING NEW TABLE AS ledger_new_transfers
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger_check_new_transfers();
 """
 
 # Applied to the bench database after migrating.
 SQL_VARIANTS: dict[str, str] = {
-    "same-statement": SAME_STATEMENT,
+    "immediate-entry-fks": IMMEDIATE_ENTRY_FKS,
 }
 
 PYTHON_VARIANTS: frozenset[str] = frozenset()

@@ -35,7 +35,6 @@ class PairRun:
     tag: str  # makes this run's idempotency keys unique
     max_amount: int
     patches: tuple[str, ...] = ()
-    raw_one_statement: bool = False  # the reference writes transfer + entries in one statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,18 +71,7 @@ UPDATE ledger_account AS acc
   FROM (VALUES (%s::bigint, %s::bigint, %s::bigint), (%s, %s, %s)) AS v(id, balance, version)
  WHERE acc.id = v.id
 """
-_RAW_TRANSFER = """
-INSERT INTO ledger_transfer
-    (currency_id, kind, idempotency_scope, idempotency_key, request_hash, metadata)
-VALUES (%s, 'payment', %s, %s, %s, '{}')
-RETURNING id
-"""
-_RAW_ENTRIES = """
-INSERT INTO ledger_entry (transfer_id, account_id, amount, balance_after, account_version)
-VALUES (%s, %s, %s, %s, %s), (%s, %s, %s, %s, %s)
-"""
-
-# The same rows in one statement, for guards that require it (--variant same-statement).
+# The transfer and its entries in one statement, as the guards require (ledger 0006).
 _RAW_TRANSFER_AND_ENTRIES = """
 WITH t AS (
     INSERT INTO ledger_transfer
@@ -124,25 +112,14 @@ def _raw_poster(run: PairRun, scope: str) -> Callable[[int, int, int, str], None
                 _RAW_UPDATE,
                 (source, src_balance, src_version, destination, dst_balance, dst_version),
             )
-            if run.raw_one_statement:
-                cursor.execute(
-                    _RAW_TRANSFER_AND_ENTRIES,
-                    (
-                        *(src[1], scope, key, request_hash),
-                        *(source, -amount, src_balance, src_version),
-                        *(destination, amount, dst_balance, dst_version),
-                    ),
-                )
-            else:
-                cursor.execute(_RAW_TRANSFER, (src[1], scope, key, request_hash))
-                (transfer_id,) = cursor.fetchone()
-                cursor.execute(
-                    _RAW_ENTRIES,
-                    (
-                        *(transfer_id, source, -amount, src_balance, src_version),
-                        *(transfer_id, destination, amount, dst_balance, dst_version),
-                    ),
-                )
+            cursor.execute(
+                _RAW_TRANSFER_AND_ENTRIES,
+                (
+                    *(src[1], scope, key, request_hash),
+                    *(source, -amount, src_balance, src_version),
+                    *(destination, amount, dst_balance, dst_version),
+                ),
+            )
             conn.commit()
         except BaseException:
             conn.rollback()

@@ -3,7 +3,7 @@
     python3 dev.py bench                      # embedded PostgreSQL unless DATABASE_URL is set
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/heitje python3 dev.py bench
     python3 dev.py bench --duration 5 --rounds 1 --history 100000   # quicker
-    python3 dev.py bench --variant same-statement                      # measure a proposal
+    python3 dev.py bench --variant immediate-entry-fks                 # measure a proposal
 
 On one PostgreSQL, in a database of its own (dropped and recreated each run, migrated by
 Django), it measures:
@@ -219,7 +219,6 @@ def bench_pairs(
     rounds: int,
     concurrency: Sequence[int],
     patches: tuple[str, ...],
-    one_statement: bool,
     lean: tuple[str, str] | None = None,
     lean_rates: dict[int, list[float]] | None = None,
 ) -> dict[tuple[Engine, int], PairFigure]:
@@ -250,7 +249,6 @@ def bench_pairs(
                     tag=f"r{r}-{engine}-{workers}",
                     max_amount=10_000,
                     patches=patches,
-                    raw_one_statement=one_statement,
                 )
                 fig = run_pairs(run, workers)
                 print(
@@ -598,7 +596,6 @@ def main(argv: Sequence[str]) -> int:
             rounds=args.rounds,
             concurrency=args.concurrency,
             patches=patches,
-            one_statement="same-statement" in args.variant,
             lean=lean,
             lean_rates=lean_rates,
         )

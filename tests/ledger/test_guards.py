@@ -21,25 +21,8 @@ from ledger.errors import (
     NotReversible,
     UnknownAccount,
 )
-from ledger.models import Account, Block, Entry, Transfer, TransferKind
+from ledger.models import Block, TransferKind
 from ledger.services import Leg, TransferRequest, legs_between
-
-
-def raw_transfer(cursor, currency_id: int) -> int:
-    cursor.execute(
-        "INSERT INTO ledger_transfer (currency_id, kind, idempotency_scope, request_hash, metadata)"
-        " VALUES (%s, 'payment', '', 'raw', '{}') RETURNING id",
-        [currency_id],
-    )
-    return cursor.fetchone()[0]
-
-
-def raw_entry(cursor, transfer_id: int, account: Account, amount: int) -> None:
-    cursor.execute(
-        "INSERT INTO ledger_entry (transfer_id, account_id, amount, balance_after, account_version)"
-        " VALUES (%s, %s, %s, %s, %s)",
-        [transfer_id, account.id, amount, account.balance + amount, account.version + 1],
-    )
 
 
 def run_sql(sql: str, params=()) -> None:
@@ -107,120 +90,6 @@ def test_committed_ledger_cannot_be_truncated_nor_its_seals_changed(
     assert ledger_snapshot() == before
     block_now = Block.objects.get(pk=block.pk)
     assert (block_now.merkle_root, block_now.signature) == (block.merkle_root, block.signature)
-
-
-# --- Every transfer balances: the deferred constraint trigger ------------------------------
-
-
-@pytest.fixture
-def raw_accounts(open_account):
-    """Two accounts in the test currency and two in another one, fresh (version 0)."""
-    other = services.currency_get_or_create(code="EUPEN", name="Eupener")
-    return {
-        "wallet": open_account("wallet"),
-        "shop": open_account("shop"),
-        "foreign_wallet": services.account_open(currency=other, kind="wallet"),
-        "foreign_shop": services.account_open(currency=other, kind="shop"),
-    }
-
-
-def commit_raw_transfers(accounts, transfers, seen):
-    """Insert transfers (lists of (account name, amount) legs) by raw SQL in one transaction,
-    noting in `seen` what the transaction could see of them just before it commits."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        ids = []
-        for legs in transfers:
-            ids.append(raw_transfer(cursor, accounts["wallet"].currency_id))
-            for name, amount in legs:
-                raw_entry(cursor, ids[-1], accounts[name], amount)
-        cursor.execute("SELECT count(*) FROM ledger_entry WHERE transfer_id = ANY(%s)", [ids])
-        seen.update(ids=ids, entries=cursor.fetchone()[0])
-
-
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(
-    "legs",
-    [
-        pytest.param([("wallet", -100), ("shop", 90)], id="sum-not-zero"),
-        pytest.param([("shop", 100)], id="one-entry"),
-        pytest.param([("wallet", -100)], id="one-negative-entry"),
-        pytest.param([("wallet", -100), ("foreign_shop", 100)], id="two-currencies"),
-        pytest.param([("foreign_wallet", -100), ("foreign_shop", 100)], id="not-its-currency"),
-        pytest.param([], id="no-entries"),
-    ],
-)
-def test_unbalanced_transfer_is_refused_at_commit_and_leaves_nothing(
-    raw_accounts, ledger_snapshot, legs
-):
-    before = ledger_snapshot()
-    seen = {}
-    with pytest.raises(IntegrityError, match=r"transfer \d+ does not balance"):
-        commit_raw_transfers(raw_accounts, [legs], seen)
-    # Every INSERT went through; only COMMIT refused them.
-    assert seen["entries"] == len(legs)
-    assert not Transfer.objects.filter(pk__in=seen["ids"]).exists()
-    assert not Entry.objects.filter(transfer_id__in=seen["ids"]).exists()
-    assert ledger_snapshot() == before
-
-
-@pytest.mark.django_db(transaction=True)
-def test_balanced_raw_transfer_commits(raw_accounts, assert_ledger_whole):
-    """The trigger refuses what does not balance, not raw SQL as such."""
-    wallet, shop = raw_accounts["wallet"], raw_accounts["shop"]
-    issuer = selectors.issuer_account(currency=wallet.currency)
-    with transaction.atomic(), connection.cursor() as cursor:
-        transfer_id = raw_transfer(cursor, wallet.currency_id)
-        raw_entry(cursor, transfer_id, issuer, -700)
-        raw_entry(cursor, transfer_id, wallet, 500)
-        raw_entry(cursor, transfer_id, shop, 200)
-        cursor.execute(
-            "UPDATE ledger_account SET balance = balance + d, version = version + 1"
-            " FROM (VALUES (%s::bigint, -700), (%s, 500), (%s, 200)) AS v(id, d)"
-            " WHERE ledger_account.id = v.id",
-            [issuer.id, wallet.id, shop.id],
-        )
-    assert Entry.objects.filter(transfer_id=transfer_id).count() == 3
-    assert selectors.account_balance(account_id=wallet.id) == 500
-    assert_ledger_whole()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_legs_cannot_balance_across_transfers_or_currencies(raw_accounts, ledger_snapshot):
-    """Two transfers that each have two legs summing to zero, but each in two currencies,
-    committed together: both are refused."""
-    before = ledger_snapshot()
-    seen = {}
-    crossed = [
-        [("wallet", -100), ("foreign_shop", 100)],
-        [("foreign_wallet", -100), ("shop", 100)],
-    ]
-    with pytest.raises(IntegrityError, match="does not balance"):
-        commit_raw_transfers(raw_accounts, crossed, seen)
-    assert seen["entries"] == 4
-    assert ledger_snapshot() == before
-
-
-@pytest.mark.django_db(transaction=True)
-def test_legs_cannot_be_added_to_a_committed_transfer(open_account, ledger_snapshot):
-    """Balanced extra legs slipped into an old transfer would rewrite history: refused."""
-    wallet, shop = open_account("wallet", funded=500), open_account("shop", funded=500)
-    old = services.transfer_post(
-        kind=TransferKind.PAYMENT,
-        legs=legs_between(source_id=wallet.id, destination_id=shop.id, amount=100),
-    )
-    wallet.refresh_from_db()
-    shop.refresh_from_db()
-    before = ledger_snapshot()
-
-    def add_legs():
-        with transaction.atomic(), connection.cursor() as cursor:
-            raw_entry(cursor, old.id, wallet, 50)
-            raw_entry(cursor, old.id, shop, -50)
-
-    with pytest.raises(IntegrityError, match="legs cannot be added"):
-        add_legs()
-    assert Entry.objects.filter(transfer=old).count() == 2
-    assert ledger_snapshot() == before
 
 
 # --- Row constraints, checked at once ------------------------------------------------------
