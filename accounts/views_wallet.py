@@ -137,6 +137,7 @@ def _page(
         "wallet": wallet,
         "form": form,
         "tasks_url": _tasks_url(),
+        "banners": wallet_hooks.wallet_banners(wallet_id=wallet.pk),
         "waiting": 0
         if profile.residency_verified_at
         else wallet_hooks.wallet_waiting_for_residency(user_id=profile.user_id),

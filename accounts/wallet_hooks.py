@@ -4,7 +4,8 @@ apps above (rewards, payments) register readers here in their AppConfig.ready.
 - A line namer names the other side of statement lines of one transfer kind (a reward: the
   task's title), given the lines; lines it does not name fall back to the transfer's metadata.
 - A waiting reader says how much (minor units) is held for a resident until their residency is
-  verified (approved rewards on hold)."""
+  verified (approved rewards on hold).
+- A banner reader gives warnings for the top of the wallet home (a wallet about to expire)."""
 
 from __future__ import annotations
 
@@ -43,3 +44,18 @@ def wallet_line_names(lines: Sequence[StatementLine]) -> dict[int, str]:
 def wallet_waiting_for_residency(*, user_id: int) -> int:
     """Minor units held for the resident until their residency is verified."""
     return sum(reader(user_id) for reader in _WAITING.values())
+
+
+BannerReader = Callable[[int], list[str]]
+_BANNERS: dict[str, BannerReader] = {}
+
+
+def wallet_banner_register(*, name: str, reader: BannerReader) -> None:
+    """Add a reader of warnings for the top of a wallet's home page (given the wallet's account
+    id, sentences in the active language). Registering a name again replaces its reader."""
+    _BANNERS[name] = reader
+
+
+def wallet_banners(*, wallet_id: int) -> list[str]:
+    """Every registered warning for the wallet, in registration order."""
+    return [text for reader in _BANNERS.values() for text in reader(wallet_id)]
