@@ -5,9 +5,10 @@ An unknown currency answers 404."""
 
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404
 from django.urls import URLPattern, URLResolver, path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
@@ -64,7 +65,14 @@ def _currency(code: str) -> Currency:
     return found
 
 
-CODE = OpenApiParameter("code", str, OpenApiParameter.PATH, pattern=CODE_PATTERN)
+CODE = OpenApiParameter(
+    "code",
+    str,
+    OpenApiParameter.PATH,
+    pattern=CODE_PATTERN,
+    description="The currency's code.",
+    examples=[OpenApiExample("the town's currency", value=settings.CURRENCY_CODE)],
+)
 
 
 class StaffCurrencyExpiryView(APIView):
