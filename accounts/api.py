@@ -29,6 +29,14 @@ class SignUpSerializer(serializers.Serializer):
     display_name = serializers.CharField(max_length=100)
     neighbourhood = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     language = serializers.ChoiceField(choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
+    birth_year = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1900,
+        max_value=2100,
+        help_text="Optional; only the youth hourly rate of the earning rules reads it. Up to "
+        "this year.",
+    )
 
 
 class SignUpAcceptedSerializer(serializers.Serializer):
@@ -95,6 +103,7 @@ class SignUpView(APIView):
             display_name=data["display_name"],
             neighbourhood_id=data.get("neighbourhood"),
             language=data["language"],
+            birth_year=data.get("birth_year"),
         )
         body = SignUpAcceptedSerializer(
             {

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import KeysetPage, Page, page_response, query
+from core.api import KeysetPage, page_response, query
 
 from . import staff
 from .models import STAFF_ROLES, Neighbourhood, ResidentProfile, User
@@ -178,7 +178,7 @@ class AuditLogView(APIView):
 
 class ResidentsView(APIView):
     permission_classes = (staff_permission(*staff.RESIDENT_ROLES),)
-    pagination_class = Page
+    pagination_class = KeysetPage
 
     @extend_schema(
         parameters=[
@@ -189,14 +189,15 @@ class ResidentsView(APIView):
         tags=["staff"],
     )
     def get(self, request: Request) -> Response:
-        """Residents, not yet verified first (reviewers and administrators)."""
-        query = ResidentQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        """Residents in the order they signed up; `?verified=false` is the queue, the longest
+        waiting first (reviewers and administrators). Paged by cursor: follow `next`."""
+        params = query(request, ResidentQuerySerializer)
         residents = staff.residents_for_staff(
-            query=query.validated_data.get("q", ""),
-            verified=query.validated_data.get("verified"),
+            query=params.get("q", ""), verified=params.get("verified")
         )
-        return page_response(self, request, residents, serializer=StaffResidentSerializer)
+        return page_response(
+            self, request, residents, serializer=StaffResidentSerializer, paginator=KeysetPage()
+        )
 
 
 class MembersView(APIView):

@@ -83,6 +83,17 @@ class SignUpForm(forms.Form):
     )
     neighbourhood = _neighbourhood()
     language = _language()
+    birth_year = forms.IntegerField(
+        label=_("Birth year (optional)"),
+        required=False,
+        min_value=1900,
+        max_value=2100,
+        help_text=_(
+            "Only to pay you the right rate: under 21 the volunteer-allowance rules allow less "
+            "per hour."
+        ),
+        widget=forms.NumberInput(attrs={"autocomplete": "bday-year"}),
+    )
 
 
 class ProfileForm(forms.Form):

@@ -172,6 +172,27 @@ class ResidentProfile(models.Model):
     residency_method = models.CharField(
         max_length=16, blank=True, choices=[("staff", "By staff"), ("invite_code", "Invite code")]
     )
+    # Optional, given at sign-up or set by staff: only to apply the youth hourly rate of the
+    # volunteer-allowance rules (rewards.earning). No birth date is asked: the year is enough.
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(birth_year__isnull=True)
+                | models.Q(birth_year__gte=1900, birth_year__lte=2100),
+                name="accounts_resident_birth_year_sane",
+            ),
+        ]
+        # The staff list pages by cursor on the id; the residents waiting for verification
+        # (`?verified=false`) are a small, newest part of it (docs/performance.md, "Staff lists").
+        indexes: ClassVar = [
+            models.Index(
+                fields=["id"],
+                condition=models.Q(residency_verified_at__isnull=True),
+                name="accounts_resident_waiting_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"resident {self.user}"

@@ -28,6 +28,16 @@ from .errors import (
 from .models import InviteCode, Neighbourhood, ResidentProfile, Role, RoleGrant, User
 from .text import line_clean
 
+BIRTH_YEAR_FIRST = 1900
+
+
+def birth_year_check(birth_year: int | None) -> None:
+    """An optional birth year (only the youth hourly rate reads it) is from 1900 to this year."""
+    if birth_year is not None and not BIRTH_YEAR_FIRST <= birth_year <= timezone.localdate().year:
+        raise RegistrationRefused(
+            _("A birth year is from 1900 to this year, or left empty."), field="birth_year"
+        )
+
 
 def resident_register(
     *,
@@ -36,6 +46,7 @@ def resident_register(
     display_name: str,
     neighbourhood_id: int | None = None,
     language: str | None = None,
+    birth_year: int | None = None,
 ) -> User:
     """Sign a resident up: the person, the resident role and an empty wallet, all or nothing.
 
@@ -62,6 +73,7 @@ def resident_register(
         neighbourhood = Neighbourhood.objects.filter(pk=neighbourhood_id).first()
         if neighbourhood is None:
             raise RegistrationRefused(_("There is no such neighbourhood."), field="neighbourhood")
+    birth_year_check(birth_year)
     candidate = User(email=email, display_name=display_name)
     try:
         validate_password(password, user=candidate)
@@ -79,7 +91,9 @@ def resident_register(
             wallet = ledger_services.account_open(
                 currency=currency, kind=AccountKind.WALLET, name=f"Wallet of {display_name}"
             )
-            ResidentProfile.objects.create(user=user, neighbourhood=neighbourhood, wallet=wallet)
+            ResidentProfile.objects.create(
+                user=user, neighbourhood=neighbourhood, wallet=wallet, birth_year=birth_year
+            )
             identity.email_verification_send(user=user)
     except IntegrityError as exc:
         constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "") or ""
@@ -98,6 +112,7 @@ def resident_sign_up(
     display_name: str,
     neighbourhood_id: int | None = None,
     language: str | None = None,
+    birth_year: int | None = None,
 ) -> str:
     """Sign-up as the public asks for it, on the page and in the API: it answers alike whether
     or not the address already has an account, so it cannot be used to find out who has one.
@@ -115,6 +130,7 @@ def resident_sign_up(
             display_name=display_name,
             neighbourhood_id=neighbourhood_id,
             language=language,
+            birth_year=birth_year,
         )
     except EmailTaken:
         email = email.strip().lower()

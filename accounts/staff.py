@@ -11,7 +11,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
@@ -359,8 +359,9 @@ def neighbourhood_rename(*, staff: User, neighbourhood_id: int, name: str) -> Ne
 def residents_for_staff(
     *, query: str = "", verified: bool | None = None
 ) -> QuerySet[ResidentProfile]:
-    """Residents for the verification list: unverified first, then by name; `query` matches
-    name or email."""
+    """Residents for the verification list, in the order they signed up (with `verified=False`,
+    the longest waiting first); `query` matches name or email. By id, so that the list pages by
+    cursor (core.api.KeysetPage) on the primary key's index."""
     qs = ResidentProfile.objects.select_related("user", "neighbourhood").filter(
         user__erased_at__isnull=True
     )
@@ -369,9 +370,7 @@ def residents_for_staff(
         qs = qs.filter(Q(user__display_name__icontains=query) | Q(user__email__icontains=query))
     if verified is not None:
         qs = qs.filter(residency_verified_at__isnull=not verified)
-    return qs.order_by(
-        F("residency_verified_at").asc(nulls_first=True), Lower("user__display_name"), "pk"
-    )
+    return qs.order_by("id")
 
 
 def audit_events(*, action: str = "", actor: str = "") -> QuerySet[AuditEvent]:
@@ -427,5 +426,34 @@ def residency_verify_checked(
             detail = {"method": "document", "document": document}
         audit.record(
             actor=staff, action="resident.residency_checked", target=profile.user, detail=detail
+        )
+    return profile
+
+
+def resident_birth_year_set(
+    *, staff: User, resident_id: int, birth_year: int | None
+) -> ResidentProfile:
+    """Set (or clear, with None) a resident's birth year, which only the youth hourly rate of
+    the earning rules reads; reviewers and administrators, who see residents' documents.
+    Audited with the year before and after."""
+    _require(staff, RESIDENT_ROLES)
+    services.birth_year_check(birth_year)
+    with transaction.atomic():
+        profile = (
+            ResidentProfile.objects.select_for_update()
+            .select_related("user")
+            .filter(user_id=resident_id)
+            .first()
+        )
+        if profile is None:
+            raise NotFound(_("There is no such resident."))
+        before = profile.birth_year
+        profile.birth_year = birth_year
+        profile.save(update_fields=["birth_year"])
+        audit.record(
+            actor=staff,
+            action="resident.birth_year_set",
+            target=profile.user,
+            detail={"before": before, "after": birth_year},
         )
     return profile

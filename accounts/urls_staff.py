@@ -9,6 +9,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("2fa/verify/", views_staff_access.twofa_verify, name="staff-2fa-verify"),
     path("residents/", views_staff.residents, name="staff-residents"),
     path(
+        "residents/<int:user_id>/birth-year/",
+        views_staff.resident_birth_year,
+        name="staff-resident-birth-year",
+    ),
+    path(
         "residents/<int:user_id>/verify/",
         views_staff.resident_verify,
         name="staff-resident-verify",

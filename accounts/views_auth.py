@@ -118,6 +118,7 @@ def signup_view(request: HttpRequest) -> HttpResponse:
                     display_name=data["display_name"],
                     neighbourhood_id=data["neighbourhood"].pk if data["neighbourhood"] else None,
                     language=data["language"],
+                    birth_year=data["birth_year"],
                 )
             except RegistrationRefused as exc:
                 form_refusal(form, exc)

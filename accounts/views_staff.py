@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -20,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.api import keyset_page_for_html
+from core.http import run_action
 
 from . import services, staff, waiting
 from .errors import AccountsError, NotFound
@@ -37,8 +37,6 @@ from .forms_staff import (
 )
 from .models import STAFF_ROLES, Neighbourhood, Role, User
 from .permissions import roles_of, staff_page
-
-PAGE_SIZE = 50
 
 
 def _user(request: HttpRequest) -> User:
@@ -110,6 +108,12 @@ SECTIONS: list[tuple[str, Any, set[str], Any]] = [
         {Role.FINANCE, Role.APPROVER, Role.TASK_MANAGER, Role.ADMIN},
         gettext_lazy("Budget burn, payouts and payments per week, what is owed, reports."),
     ),
+    (
+        "rewards-staff-rules",
+        gettext_lazy("Earning rules"),
+        {Role.FINANCE, Role.ADMIN},
+        gettext_lazy("The volunteer-allowance rates and caps per year."),
+    ),
 ]
 
 
@@ -167,13 +171,6 @@ def digest_switch(request: HttpRequest) -> HttpResponse:
     return redirect("staff-home")
 
 
-def _page_query(request: HttpRequest, form: Any) -> str:
-    """The filter part of the query string, for the pagination links."""
-    if not form.is_valid():
-        return ""
-    return "&".join(f"{k}={quote(str(v))}" for k, v in form.cleaned_data.items() if v)
-
-
 @staff_page(*staff.RESIDENT_ROLES)
 def residents(request: HttpRequest) -> HttpResponse:
     form = ResidentSearchForm(request.GET or None)
@@ -181,14 +178,18 @@ def residents(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         query = form.cleaned_data["q"]
         verified = {"yes": True, "no": False}.get(form.cleaned_data["verified"])
-    page = Paginator(staff.residents_for_staff(query=query, verified=verified), PAGE_SIZE)
+    # By cursor, as the API: a page deep in a long list costs what the first one does.
+    residents, next_page, previous_page = keyset_page_for_html(
+        request, staff.residents_for_staff(query=query, verified=verified)
+    )
     return _render(
         request,
         "staff/residents.html",
         {
             "form": form,
-            "page": page.get_page(request.GET.get("page")),
-            "filters": _page_query(request, form),
+            "residents": residents,
+            "next": next_page,
+            "previous": previous_page,
             "documents": list(DOCUMENTS.items()),
         },
     )
@@ -227,6 +228,25 @@ def resident_verify(request: HttpRequest, user_id: int) -> HttpResponse:
             % {"name": profile.user.display_name or profile.user.email},
         )
     return redirect(back)
+
+
+@staff_page(*staff.RESIDENT_ROLES)
+@require_POST
+def resident_birth_year(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Set or clear a resident's birth year (the youth hourly rate reads it); audited."""
+    back = request.POST.get("next", "")
+    if not back.startswith("/staff/residents/"):
+        back = reverse("staff-residents")
+    text = request.POST.get("birth_year", "").strip()
+    year = int(text) if text.isdigit() and len(text) == 4 else None
+    if text and year is None:
+        messages.error(request, _("A birth year is from 1900 to this year, or left empty."))
+        return redirect(back)
+
+    def save() -> None:
+        staff.resident_birth_year_set(staff=_user(request), resident_id=user_id, birth_year=year)
+
+    return run_action(request, save, done=_("The birth year is saved."), then=back)
 
 
 @never_cache

@@ -137,10 +137,10 @@ def _page(
         "wallet": wallet,
         "form": form,
         "tasks_url": _tasks_url(),
-        "banners": wallet_hooks.wallet_banners(wallet_id=wallet.pk),
         "waiting": 0
         if profile.residency_verified_at
         else wallet_hooks.wallet_waiting_for_residency(user_id=profile.user_id),
+        "notices": wallet_hooks.wallet_notices(user_id=profile.user_id),
         **_statement(profile, _before(request)),
     }
     return render(request, "wallet/home.html", context, status=status)

@@ -5,7 +5,8 @@ apps above (rewards, payments) register readers here in their AppConfig.ready.
   task's title), given the lines; lines it does not name fall back to the transfer's metadata.
 - A waiting reader says how much (minor units) is held for a resident until their residency is
   verified (approved rewards on hold).
-- A banner reader gives warnings for the top of the wallet home (a wallet about to expire)."""
+- A notice reader gives warnings for the wallet's top, each (id, sentence in the active
+  language): rewards warns a resident near an earning cap."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from ledger.selectors import StatementLine
 
 LineNamer = Callable[[Sequence[StatementLine]], dict[int, str]]
 WaitingReader = Callable[[int], int]
+NoticeReader = Callable[[int], list[tuple[str, str]]]
 
 _NAMERS: dict[str, LineNamer] = {}
 _WAITING: dict[str, WaitingReader] = {}
+_NOTICES: dict[str, NoticeReader] = {}
 
 
 def wallet_line_namer_register(*, kind: str, namer: LineNamer) -> None:
@@ -46,16 +49,11 @@ def wallet_waiting_for_residency(*, user_id: int) -> int:
     return sum(reader(user_id) for reader in _WAITING.values())
 
 
-BannerReader = Callable[[int], list[str]]
-_BANNERS: dict[str, BannerReader] = {}
+def wallet_notices_register(*, name: str, reader: NoticeReader) -> None:
+    """Add a reader of warnings for a resident (user id): (id, sentence) pairs."""
+    _NOTICES[name] = reader
 
 
-def wallet_banner_register(*, name: str, reader: BannerReader) -> None:
-    """Add a reader of warnings for the top of a wallet's home page (given the wallet's account
-    id, sentences in the active language). Registering a name again replaces its reader."""
-    _BANNERS[name] = reader
-
-
-def wallet_banners(*, wallet_id: int) -> list[str]:
-    """Every registered warning for the wallet, in registration order."""
-    return [text for reader in _BANNERS.values() for text in reader(wallet_id)]
+def wallet_notices(*, user_id: int) -> list[tuple[str, str]]:
+    """The registered readers' warnings for the resident, in registration order."""
+    return [notice for reader in _NOTICES.values() for notice in reader(user_id)]

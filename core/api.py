@@ -3,8 +3,10 @@
 - `Page`: `?limit=&offset=`, answered as `{count, next, previous, results}`, for lists that stay
   small (campaigns, tasks, a shop's staff).
 - `KeysetPage`: `?limit=&cursor=`, answered as `{next, previous, results}`, for lists that grow
-  without end (the audit log). The cursor holds the last row's time, so a page deep in the list
-  costs what the first one does: no OFFSET walks past the rows before it, and no count.
+  without end (the audit log; residents, shops and settlements for staff). It pages the rows in
+  their queryset's own order, and the cursor holds the key (time and id, or the id) of the row a
+  page continues from, so a page deep in the list costs what the first one does: no OFFSET walks
+  past the rows before it, and no count.
 
 A list view sets `pagination_class = Page` (so the schema documents it as paginated) and returns
 `page_response(...)`. `limit` and `offset` are checked, not trusted: a value out of range is a
@@ -13,11 +15,14 @@ A list view sets `pagination_class = Page` (so the schema documents it as pagina
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable
+from functools import reduce
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.exceptions import APIException, NotFound
@@ -80,33 +85,124 @@ class KeysetQuerySerializer(serializers.Serializer):
 
 
 class KeysetPage(CursorPagination):
-    """DRF's cursor pagination on the rows' creation time, newest first, with validated input:
-    a bad `limit` is a 400 naming the field; a cursor this service did not write is a 404 (no
-    such page: start again from the first), never a query PostgreSQL cannot run."""
+    """Cursor pagination with validated input: a bad `limit` is a 400 naming the field; a cursor
+    this service did not write is a 404 (no such page: start again from the first), never a
+    query PostgreSQL cannot run.
 
-    ordering = ("-created_at", "-id")
+    The rows are paged in the order their queryset gives (its `order_by`, else the model's
+    `Meta.ordering`): the selector that builds a list says how it is sorted, and the API and the
+    page that show it follow. Plain fields only, the last one unique (the id, to split ties).
+
+    DRF's cursor holds the first field alone and counts past rows that tie on it, which walks
+    back wrongly when a page's rows all share one time (it skips or repeats rows). Here the
+    cursor holds the whole key of the row it continues from, so rows after it are
+    `(time, id) < (t, i)`: exact both ways, ties or not, and still one index range scan. DRF
+    keeps the rest: the cursor's encoding, the links, the response and its schema."""
+
+    ordering: tuple[str, ...] = ("-created_at", "-id")
     page_size = DEFAULT_LIMIT
     page_size_query_param = "limit"
     max_page_size = MAX_LIMIT
+    SEPARATOR = "|"
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
         names = (self.page_size_query_param, self.cursor_query_param)
         given = {name: request.query_params[name] for name in names if name in request.query_params}
         query = KeysetQuerySerializer(data=given)
         query.is_valid(raise_exception=True)
-        return super().paginate_queryset(queryset, request, view)
+        self.request = request
+        size = self.page_size = self.get_page_size(request) or DEFAULT_LIMIT
+        self.base_url = request.build_absolute_uri()
+        self.model = queryset.model
+        self.ordering = self.get_ordering(request, queryset, view)
+        self.cursor = self.decode_cursor(request)
+        reverse = self.cursor is not None and self.cursor.reverse
+        key = None if self.cursor is None else str(self.cursor.position)
+        ordering = _reversed(self.ordering) if reverse else self.ordering
+        rows = queryset.order_by(*ordering)
+        if key is not None:
+            rows = rows.filter(self._after(ordering, key))
+        found = list(rows[: size + 1])
+        self.page = found[:size]
+        more = len(found) > size
+        # Forward, a row after the page means a next page; back, a row before it a previous one.
+        # Coming from a cursor means there are rows on the side it came from.
+        self.has_next, self.has_previous = (
+            (key is not None, more) if reverse else (more, key is not None)
+        )
+        if reverse:
+            self.page.reverse()
+        return self.page
+
+    def get_ordering(self, request: Request, queryset: Any, view: Any) -> tuple[str, ...]:
+        ordering = tuple(queryset.query.order_by or queryset.model._meta.ordering) or self.ordering
+        assert all(isinstance(field, str) and "__" not in field for field in ordering)
+        assert ordering[-1].lstrip("-") in ("id", "pk"), "the last field splits ties: the id"
+        return ordering
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next:
+            return None
+        return self._link(self.page[-1] if self.page else None, reverse=False)
+
+    def get_previous_link(self) -> str | None:
+        if not self.has_previous:
+            return None
+        return self._link(self.page[0] if self.page else None, reverse=True)
+
+    def _link(self, row: Any, *, reverse: bool) -> str:
+        # An empty page (its rows gone since) continues from where its cursor stood.
+        key: Any = self._key(row) if row is not None else self.cursor.position  # type: ignore[union-attr]
+        return self.encode_cursor(Cursor(offset=0, reverse=reverse, position=key))
+
+    def _field(self, name: str) -> Any:
+        name = name.lstrip("-")
+        return self.model._meta.pk if name == "pk" else self.model._meta.get_field(name)
+
+    def _key(self, row: Any) -> str:
+        """The cursor's position: the row's value of each ordering field, as text."""
+        return self.SEPARATOR.join(
+            str(getattr(row, self._field(name).attname)) for name in self.ordering
+        )
+
+    def _after(self, ordering: tuple[str, ...], key: str) -> Q:
+        """The rows after `key` in `ordering`: (a, b) > (x, y) is a > x, or a = x and b > y;
+        with the first field's bound (a >= x) first, for the index."""
+        values = dict(zip(ordering, self._values(key), strict=True))
+        names = [self._field(name).name for name in ordering]
+        steps = ["__lt" if name.startswith("-") else "__gt" for name in ordering]
+        after = [
+            Q(**{n: values[o] for n, o in zip(names[:k], ordering[:k], strict=True)})
+            & Q(**{names[k] + steps[k]: values[ordering[k]]})
+            for k in range(len(ordering))
+        ]
+        bound = Q(**{names[0] + steps[0] + "e": values[ordering[0]]})
+        return bound & reduce(operator.or_, after)
+
+    def _values(self, key: str) -> list[Any]:
+        # `clean`, not `to_python` alone: an id past the column's range is refused too.
+        return [
+            self._field(name).clean(part, None)
+            for name, part in zip(self.ordering, key.split(self.SEPARATOR), strict=True)
+        ]
 
     def decode_cursor(self, request: Request) -> Cursor | None:
         refusal = NotFound(
             _("There is no such page of this list: start again from the first page.")
         )
+        if not request.query_params.get(self.cursor_query_param):
+            return None  # none, or blank: the first page
         try:
             cursor = super().decode_cursor(request)
         except NotFound as exc:
             raise refusal from exc
-        position = None if cursor is None else cursor.position
-        if position is not None and parse_datetime(str(position)) is None:
+        # The position goes into a WHERE clause: it must be one value of each ordering field.
+        if cursor is None or cursor.offset or cursor.position is None:
             raise refusal
+        try:
+            self._values(str(cursor.position))
+        except (ValidationError, ValueError):
+            raise refusal from None
         return cursor
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
@@ -120,9 +216,13 @@ class KeysetPage(CursorPagination):
         return parameters
 
 
+def _reversed(ordering: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(name[1:] if name.startswith("-") else "-" + name for name in ordering)
+
+
 def keyset_page_for_html(request: Any, rows: Any) -> tuple[list[Any], str | None, str | None]:
-    """One `KeysetPage` of `rows` for a page view: the rows and the links to the older and the
-    newer page (None at either end), which keep the request's other parameters (its filters).
+    """One `KeysetPage` of `rows` for a page view: the rows and the links to the next and the
+    previous page (None at either end), which keep the request's other parameters (its filters).
     A cursor this service did not write, or a bad limit, is a 404 (Http404): no such page."""
     paginator = KeysetPage()
     try:

@@ -15,9 +15,11 @@ See docs/access.md, "Client addresses and proxies".
 
 from __future__ import annotations
 
+import csv
+import io
 import ipaddress
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from django import forms
@@ -158,6 +160,19 @@ def run_action(
     how it went (`act`)."""
     act(request, action, done, forbidden_403=forbidden_403)
     return redirect(then, **kwargs)
+
+
+def csv_response(
+    *, filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> HttpResponse:
+    """A CSV download (UTF-8, one header row) named `filename`."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def _address(value: str | None) -> str | None:

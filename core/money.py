@@ -6,6 +6,7 @@ minor units (the integers the ledger keeps) into text and back.
   phones offer the one of their own locale whatever the page's.
 - `amount_format`: 1234 is "12,34" in Dutch and German and "12.34" in English, with grouping
   of thousands; `amount_unit` adds the unit: "12,34 Heitje". A person never sees raw cents.
+- `amount_plain`: 1234 is "12.34" in any language, for files (CSV) read by programs.
 - `TokensField` cleans what a person types in a form to minor units; the template filters
   `tokens` and `tokens_unit` delegate here. (The API takes and answers minor units.)
 """
@@ -47,6 +48,11 @@ def amount_format(
         return ""
     value = Decimal(int(minor_units)).scaleb(-int(decimals))
     return number_format(value, decimal_pos=int(decimals), use_l10n=True, force_grouping=grouping)
+
+
+def amount_plain(minor_units: int, decimals: int = DECIMALS) -> str:
+    """1234 -> "12.34" whatever the language, without grouping: for CSV and other files."""
+    return f"{Decimal(int(minor_units)).scaleb(-int(decimals)):.{int(decimals)}f}"
 
 
 def amount_unit(minor_units: int | None, decimals: int = DECIMALS) -> str:

@@ -31,11 +31,12 @@ from shops.models import Shop
 HISTORY_DOMAIN = "buurt.heitje.example"
 PER_NEIGHBOURHOOD = 10
 PLACES = ("Aarveld", "Beersdal", "Bekkerveld", "Caumerveld")
-# (title nl, title en, category, reward in cents, minutes)
+# (title nl, title en, category, reward in cents, minutes): within EUR 5 per estimated hour, or the
+# payouts hold them (rewards.earning).
 HISTORY_TASKS = [
-    ("Plantsoen wieden", "Weed the green", TaskCategory.GREENERY, 800, 90),
+    ("Plantsoen wieden", "Weed the green", TaskCategory.GREENERY, 750, 90),
     ("Zwerfafval prikken", "Pick up litter", TaskCategory.LITTER, 500, 60),
-    ("Speeltuin vegen", "Sweep the playground", TaskCategory.PLAY_AREAS, 600, 60),
+    ("Speeltuin vegen", "Sweep the playground", TaskCategory.PLAY_AREAS, 600, 75),
     ("Boodschappen voor een buur", "Shopping for a neighbour", TaskCategory.SOCIAL_HELP, 500, 60),
 ]
 FIRST_NAMES = ["Lotte", "Sem", "Noor", "Daan", "Mila", "Luuk", "Yara", "Finn", "Saar", "Jesse"]

@@ -3,7 +3,8 @@
 The resident's figures are their own (paid claims and their wallet's ledger entries, by the
 time they were paid or paid out). The neighbourhood's are only what the impact page already
 publishes, month by month: withheld months are left out of the sum and said so, so this page
-gives nobody a figure the public pages withhold."""
+gives nobody a figure the public pages withhold. Near an earning cap the page warns
+(rewards.earning.cap_notices, as the wallet does)."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,14 +16,10 @@ from django.utils import timezone
 
 from accounts.models import ResidentProfile
 from ledger.models import Entry, TransferKind
+from rewards.earning import cap_notices
 from rewards.models import Claim, ClaimStatus
-from rewards.selectors import claims_paid_this_year
 
 from . import figures
-
-# Warn a resident from this share of the annual cap on: past the cap, claims are held, and
-# exceeding the volunteer-allowance limits can cost a resident on benefits their allowance.
-NEAR_CAP_PERCENT = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,17 +34,7 @@ class Achieved:
     neighbourhood_minutes: int
     neighbourhood_residents_max: int
     months_withheld: int
-    cap: int
-    paid_towards_cap: int
-
-    @property
-    def near_cap(self) -> bool:
-        """Paid this year has reached `NEAR_CAP_PERCENT` of the annual cap."""
-        return self.paid_towards_cap * 100 >= self.cap * NEAR_CAP_PERCENT
-
-    @property
-    def cap_left(self) -> int:
-        return max(self.cap - self.paid_towards_cap, 0)
+    notices: list[tuple[str, str]]
 
     @property
     def hours(self) -> float:
@@ -102,8 +89,5 @@ def resident_achieved(*, profile: ResidentProfile) -> Achieved:
         neighbourhood_minutes=minutes,
         neighbourhood_residents_max=residents,
         months_withheld=withheld,
-        cap=settings.REWARDS_ANNUAL_CAP,
-        paid_towards_cap=claims_paid_this_year(resident_ids=[profile.user_id]).get(
-            profile.user_id, 0
-        ),
+        notices=cap_notices(profile.user_id),
     )

@@ -1,9 +1,5 @@
 """The wallet's "what I achieved" page (a page of its own, linked from the wallet home)."""
 
-import csv
-import io
-
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -13,6 +9,9 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import ResidentProfile
 from accounts.views_wallet import resident_page
+from core.http import csv_response
+from core.money import amount_plain
+from rewards.earning import rules_for_year
 
 from .achieved import resident_achieved
 from .statements import resident_year
@@ -33,8 +32,9 @@ def wallet_achieved(request: HttpRequest, profile: ResidentProfile) -> HttpRespo
 def wallet_year_statement(
     request: HttpRequest, profile: ResidentProfile, year: int
 ) -> HttpResponse:
-    """The resident's own earnings in `year`, month by month, with the annual cap: a printable
-    page, or CSV with ?format=csv. Only ever the signed-in resident's own wallet."""
+    """The resident's own earnings in `year`, month by month, with the year's earning rules
+    (their hourly rate, the monthly and the annual cap): a printable page, or CSV with
+    ?format=csv. Only ever the signed-in resident's own wallet."""
     this_year = timezone.localdate().year
     if not FIRST_YEAR <= year <= this_year:
         return render(
@@ -44,27 +44,35 @@ def wallet_year_statement(
             status=404,
         )
     months = resident_year(profile=profile, year=year)
-    cap = settings.REWARDS_ANNUAL_CAP
+    rules = rules_for_year(year=year)
+    rate = rules.hourly_rate(profile.birth_year)
     if request.GET.get("format") == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(
-            ["month", "tasks", "estimated_hours", "earned", "earned_this_year", "annual_cap"]
-        )
-        for line in months:
-            writer.writerow(
+        return csv_response(
+            filename=f"heitje-statement-{year}.csv",
+            header=[
+                "month",
+                "tasks",
+                "estimated_hours",
+                "earned",
+                "earned_this_year",
+                "monthly_cap",
+                "annual_cap",
+                "hourly_rate",
+            ],
+            rows=(
                 [
                     line.month.isoformat()[:7],
                     line.tasks,
                     line.hours,
-                    f"{line.earned / 100:.2f}",
-                    f"{line.earned_so_far / 100:.2f}",
-                    f"{cap / 100:.2f}",
+                    amount_plain(line.earned),
+                    amount_plain(line.earned_so_far),
+                    amount_plain(rules.monthly_cap) if rules.monthly_cap else "",
+                    amount_plain(rules.annual_cap),
+                    amount_plain(rate),
                 ]
-            )
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="heitje-statement-{year}.csv"'
-        return response
+                for line in months
+            ),
+        )
     return render(
         request,
         "impact/year_statement.html",
@@ -72,7 +80,9 @@ def wallet_year_statement(
             "year": year,
             "months": months,
             "total": months[-1].earned_so_far,
-            "cap": cap,
+            "rules": rules,
+            "rate": rate,
+            "youth": rules.is_youth(profile.birth_year),
             "name": profile.user.display_name or profile.user.email,
             "neighbourhood": profile.neighbourhood,
             "printed": timezone.localdate(),

@@ -17,7 +17,7 @@ import json
 from typing import Any
 
 from .models import Block, Transfer
-from .sealing import block_header, transfer_canonical, transfer_rows
+from .sealing import block_header, merkle_levels, transfer_canonical, transfer_rows
 
 PROOF_FORMAT = "heitje-inclusion-proof/1"
 
@@ -25,20 +25,12 @@ PROOF_FORMAT = "heitje-inclusion-proof/1"
 def merkle_path(leaves: list[bytes], index: int) -> list[dict[str, str]]:
     """The sibling hashes from leaf `index` up to the root of `ledger.sealing.merkle_root`'s
     tree (leaf H(0x00||h), node H(0x01||l||r), an odd node carried up unchanged)."""
-    level = [hashlib.sha256(b"\x00" + leaf).digest() for leaf in leaves]
     path = []
-    while len(level) > 1:
+    for level in merkle_levels(leaves)[:-1]:
         sibling = index ^ 1
         if sibling < len(level):
             side = "left" if sibling < index else "right"
             path.append({"side": side, "hash": level[sibling].hex()})
-        nxt = [
-            hashlib.sha256(b"\x01" + level[i] + level[i + 1]).digest()
-            for i in range(0, len(level) - 1, 2)
-        ]
-        if len(level) % 2:
-            nxt.append(level[-1])
-        level = nxt
         index //= 2
     return path
 

@@ -82,8 +82,11 @@ def transfer_canonical(row: tuple[Any, ...]) -> bytes:
     )
 
 
-def merkle_root(leaves: list[bytes]) -> str:
+def merkle_levels(leaves: list[bytes]) -> list[list[bytes]]:
+    """The tree's levels, from the hashed leaves up to the root: leaf H(0x00||h), node
+    H(0x01||l||r), an odd node carried up unchanged."""
     level = [hashlib.sha256(b"\x00" + leaf).digest() for leaf in leaves]
+    levels = [level]
     while len(level) > 1:
         nxt = [
             hashlib.sha256(b"\x01" + level[i] + level[i + 1]).digest()
@@ -92,7 +95,12 @@ def merkle_root(leaves: list[bytes]) -> str:
         if len(level) % 2:
             nxt.append(level[-1])
         level = nxt
-    return level[0].hex()
+        levels.append(level)
+    return levels
+
+
+def merkle_root(leaves: list[bytes]) -> str:
+    return merkle_levels(leaves)[-1][0].hex()
 
 
 def block_header(block: Block) -> bytes:
@@ -118,23 +126,29 @@ def key_id_of(public_key: Ed25519PublicKey) -> str:
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
+def development_key_pem(path: Path) -> str:
+    """A development Ed25519 private key (PEM) kept at `path` (owner-only), generated on first
+    use; when another process generates it at the same moment, theirs is used."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text()
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+    return path.read_text()
+
+
 def signing_key() -> Ed25519PrivateKey:
     """The block-signing key: LEDGER_SIGNING_KEY (PEM), else a development key under var/,
     generated on first use."""
-    pem = settings.LEDGER_SIGNING_KEY
-    if not pem:
-        path = Path(settings.LEDGER_SIGNING_KEY_FILE)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            data = Ed25519PrivateKey.generate().private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-        pem = path.read_text()
+    pem = settings.LEDGER_SIGNING_KEY or development_key_pem(Path(settings.LEDGER_SIGNING_KEY_FILE))
     loaded = serialization.load_pem_private_key(pem.encode(), password=None)
     if not isinstance(loaded, Ed25519PrivateKey):
         raise ValueError("LEDGER_SIGNING_KEY must be an Ed25519 private key.")

@@ -263,19 +263,23 @@ def expiry_outlook(
     return ExpiryOutlook(wallets=wallets, amount=amount)
 
 
-def wallet_expiry_banners(wallet_id: int) -> list[str]:
-    """The wallet home's warning while a notice is pending (a wallet banner reader,
+BANNER_ID = "wallet-expiry"
+
+
+def wallet_expiry_notices(user_id: int) -> list[tuple[str, str]]:
+    """The wallet home's warning while a notice is pending (a wallet notice reader,
     accounts.wallet_hooks): gone once the wallet moved or expiry was switched off."""
-    notice = _pending(wallet_id=wallet_id).order_by("-pk").first()
+    wallet_id = (
+        ResidentProfile.objects.filter(user_id=user_id).values_list("wallet_id", flat=True).first()
+    )
+    notice = None if wallet_id is None else _pending(wallet_id=wallet_id).order_by("-pk").first()
     if notice is None:
         return []
-    return [
-        _(
-            "%(amount)s Heitje will return to the municipality on %(date)s unless you use your "
-            "wallet before then."
-        )
-        % {
-            "amount": amount_format(notice.amount),
-            "date": formats.date_format(timezone.localdate(notice.due_at), "DATE_FORMAT"),
-        }
-    ]
+    text = _(
+        "%(amount)s Heitje will return to the municipality on %(date)s unless you use your "
+        "wallet before then."
+    ) % {
+        "amount": amount_format(notice.amount),
+        "date": formats.date_format(timezone.localdate(notice.due_at), "DATE_FORMAT"),
+    }
+    return [(BANNER_ID, text)]

@@ -9,7 +9,6 @@
 """
 
 import base64
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from ledger.sealing import key_id_of
+from ledger.sealing import development_key_pem, key_id_of
 
 ACTIVE = "active"
 RETIRED = "retired"
@@ -41,23 +40,6 @@ class PublicKey:
         return self.key.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ).decode()
-
-
-def _development_key_pem(path: Path) -> str:
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process generated it first: use theirs
-            return path.read_text()
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-    return path.read_text()
 
 
 @lru_cache(maxsize=8)
@@ -84,7 +66,7 @@ def _load_public(pem: str) -> Ed25519PublicKey:
 
 def signing_key() -> Ed25519PrivateKey:
     """The key that signs new payment requests."""
-    pem = settings.PAYMENT_SIGNING_KEY or _development_key_pem(
+    pem = settings.PAYMENT_SIGNING_KEY or development_key_pem(
         Path(settings.PAYMENT_SIGNING_KEY_FILE)
     )
     return _load_private(pem)

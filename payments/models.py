@@ -270,6 +270,11 @@ class Settlement(TwoPersonRequest):
     iban_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        # The staff list pages by cursor on the id; the queue of one status too
+        # (docs/performance.md, "Staff lists").
+        indexes: ClassVar = [
+            models.Index(fields=["status", "id"], name="payments_settl_status_id_idx"),
+        ]
         constraints: ClassVar = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payments_settlement_positive"),
             models.CheckConstraint(

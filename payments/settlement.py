@@ -175,13 +175,15 @@ def shop_settlements(*, owner: User, shop_id: int) -> QuerySet[Settlement]:
 
 
 def settlements_for_staff(*, status: str | None = None) -> QuerySet[Settlement]:
-    """Settlements oldest first (the queue order), optionally of one status."""
+    """Settlements oldest first (the queue order), optionally of one status. By id, which the
+    database gives out in the order settlements are requested, so the list pages by cursor
+    (core.api.KeysetPage) on the primary key's index."""
     qs = Settlement.objects.select_related(
         "shop", "requested_by", "decided_by", "export", "iban_confirmed_by"
     )
     if status:
         qs = qs.filter(status=status)
-    return qs.order_by("requested_at", "id")
+    return qs.order_by("id")
 
 
 def _locked(settlement_id: int) -> Settlement:

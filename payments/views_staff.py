@@ -23,6 +23,7 @@ from accounts.errors import AccountsError, NotAllowed, NotFound
 from accounts.forms_auth import form_refusal, form_status
 from accounts.permissions import staff_page
 from accounts.templatetags.heitje import tokens_unit
+from core.api import keyset_page_for_html
 from core.http import act, run_action, run_form
 from ledger import selectors as ledger_selectors
 
@@ -213,12 +214,18 @@ def settlements(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", SettlementStatus.REQUESTED)
     if status not in SettlementStatus.values:
         status = ""
-    rows = list(settlement.settlements_for_staff(status=status or None)[:LIST_MAX])
+    # By cursor, as the API: every settlement can be reached, and a deep page costs what the
+    # first one does.
+    rows, next_page, previous_page = keyset_page_for_html(
+        request, settlement.settlements_for_staff(status=status or None)
+    )
     return staff_render(
         request,
         "payments/staff/settlements.html",
         {
             "settlements": rows,
+            "next": next_page,
+            "previous": previous_page,
             "status": status,
             "statuses": SettlementStatus.choices,
             "me": request.user.pk,

@@ -18,9 +18,9 @@ same hour.
 
 The hourly cap across claims: a claim stands for its task's estimated minutes of work, ending
 when its evidence was sent. Claims of one resident whose work times overlap (sent, approved or
-paid) may together pay at most REWARDS_HOURLY_CAP per hour of the time they cover together. A
-claim alone is held to its task's own rule (reward <= cap x estimated minutes / 60, see
-rewards.work); fourteen places reserved at once must be sent one work time apart.
+paid) may together pay at most the year's hourly cap (rewards.earning) per hour of the time
+they cover together. A claim alone is held to its task's own rule (reward <= cap x estimated
+minutes / 60, see rewards.work); fourteen places reserved at once must be sent one work time apart.
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ from accounts.models import ResidentProfile, Role, User
 from accounts.permissions import has_role
 from core.money import amount_format
 
+from . import earning, fraud
 from . import evidence as evidence_module
-from . import fraud
 from .errors import (
     ClaimRefused,
     EvidenceRefused,
@@ -215,9 +215,9 @@ class _Work:
 def _work_free_at(*, amount: int, minutes: int, others: Sequence[_Work], now: datetime) -> datetime:
     """The first moment from `now` at which sending a claim that pays `amount` for `minutes` of
     work keeps the hourly cap: the claims of `others` that overlap its work time (the minutes
-    before sending it), together with it, pay at most REWARDS_HOURLY_CAP per hour of the time
+    before sending it), together with it, pay at most the year's hourly cap per hour of the time
     they cover. Sending later only moves its work time later, so fewer claims overlap."""
-    cap = int(settings.REWARDS_HOURLY_CAP)
+    cap = earning.rules_now().hourly_cap
     work = timedelta(minutes=minutes)
     moment = now
     while True:
@@ -240,7 +240,7 @@ def _work_free_at(*, amount: int, minutes: int, others: Sequence[_Work], now: da
 
 def _hourly_cap_check(claim: Claim, now: datetime) -> None:
     """Refuse (saying from when it can be sent) a claim whose work time overlaps the resident's
-    other sent, approved or paid claims by more than REWARDS_HOURLY_CAP allows."""
+    other sent, approved or paid claims by more than the year's hourly cap allows."""
     minutes = claim.task.estimated_minutes
     rows = (
         Claim.objects.filter(
@@ -267,7 +267,7 @@ def _hourly_cap_check(claim: Claim, now: datetime) -> None:
                 "evidence at %(time)s or later."
             )
             % {
-                "cap": amount_format(int(settings.REWARDS_HOURLY_CAP)),
+                "cap": amount_format(earning.rules_now().hourly_cap),
                 "time": date_format(timezone.localtime(shown), "SHORT_DATETIME_FORMAT"),
             }
         )

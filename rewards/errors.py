@@ -15,6 +15,7 @@ __all__ = [
     "NotAllowed",
     "NotFound",
     "RewardsError",
+    "RulesRefused",
     "TaskFull",
     "TaskRefused",
     "TooManySubmissions",
@@ -60,3 +61,8 @@ class EvidenceRefused(RewardsError, code="evidence-refused"):
 
 class TooManySubmissions(RewardsError, code="too-many-submissions", status=429):
     """The resident sent evidence more often than REWARDS_SUBMITS_PER_HOUR allows."""
+
+
+class RulesRefused(RewardsError, code="rules-refused"):
+    """Earning rules that break a rule of their own (a past year, youth rate above the hourly
+    rate, monthly cap above the yearly cap, an amount of zero)."""

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Neighbourhood
 from core.money import TokensField, amount_format
 
-from . import campaigns, claims, review, work
+from . import campaigns, claims, earning, review, work
 from .models import Campaign, Task, TaskCategory
 
 
@@ -203,7 +203,7 @@ class TaskForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cap = int(settings.REWARDS_HOURLY_CAP)
+        cap = earning.rules_now().hourly_cap
         self.fields["reward"].help_text = _(
             "In tokens per completion; at most %(cap)s per hour of work."
         ) % {"cap": amount_format(cap)}
@@ -307,3 +307,38 @@ class EvidenceForm(forms.Form):
     longitude = forms.DecimalField(
         required=False, min_value=-180, max_value=180, max_digits=12, widget=forms.HiddenInput
     )
+
+
+class EarningRulesForm(forms.Form):
+    """One year's earning rules (rewards.earning.rules_set), amounts typed as tokens."""
+
+    hourly_cap = TokensField(
+        label=_("Hourly rate"),
+        help_text=_("The most per estimated hour of a task, for example 5.00."),
+        maximum=earning.AMOUNT_MAX,
+    )
+    youth_hourly_cap = TokensField(
+        label=_("Youth hourly rate"),
+        help_text=_("The most per estimated hour below the youth age, for example 2.75."),
+        maximum=earning.AMOUNT_MAX,
+    )
+    youth_under_age = forms.IntegerField(
+        label=_("Youth rate under the age of"), min_value=1, max_value=99
+    )
+    monthly_cap = TokensField(
+        label=_("Monthly cap"),
+        help_text=_("The most a resident may be paid in one calendar month."),
+        maximum=earning.AMOUNT_MAX,
+    )
+    annual_cap = TokensField(
+        label=_("Yearly cap"),
+        help_text=_("The most a resident may be paid in one calendar year."),
+        maximum=earning.AMOUNT_MAX,
+    )
+
+    @classmethod
+    def for_rules(cls, rules: earning.Rules, data: Any = None) -> EarningRulesForm:
+        initial = {name: getattr(rules, name) for name in earning.RULE_FIELDS}
+        if not initial["monthly_cap"]:
+            initial["monthly_cap"] = None
+        return cls(data, initial=initial)

@@ -331,3 +331,44 @@ class ClaimFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on claim #{self.claim_id}"
+
+
+class EarningRules(models.Model):
+    """The volunteer-allowance rules of one calendar year (rewards.earning): what a resident may
+    be paid per estimated hour of a task (a lower youth rate under an age), per month and per
+    year. Amounts in minor units of the token (1 token = EUR 1). Staff set them; a year without
+    a row falls back to the settings (REWARDS_HOURLY_CAP, REWARDS_ANNUAL_CAP, ...)."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    hourly_cap = models.BigIntegerField()
+    youth_hourly_cap = models.BigIntegerField()
+    youth_under_age = models.PositiveSmallIntegerField(default=21)
+    monthly_cap = models.BigIntegerField()
+    annual_cap = models.BigIntegerField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar = ["-year"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(year__gte=2000, year__lte=2100), name="rewards_rules_year_sane"
+            ),
+            models.CheckConstraint(
+                condition=Q(youth_hourly_cap__gt=0, youth_hourly_cap__lte=F("hourly_cap")),
+                name="rewards_rules_youth_rate_at_most_hourly",
+            ),
+            models.CheckConstraint(
+                condition=Q(monthly_cap__gt=0, monthly_cap__lte=F("annual_cap")),
+                name="rewards_rules_month_within_year",
+            ),
+            models.CheckConstraint(
+                condition=Q(youth_under_age__gte=1, youth_under_age__lte=99),
+                name="rewards_rules_youth_age_sane",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"earning rules {self.year}"

@@ -4,16 +4,19 @@ A claim is paid inside ONE database transaction that
 
 1. locks the claim row (`SELECT ... FOR UPDATE`): two runs of the same payout queue here, and
    the second finds the claim paid and does nothing;
-2. locks the resident's profile: payouts of one resident queue too, so the annual cap is
-   checked against what is really paid (two claims paid at once cannot both slip under it);
+2. locks the resident's profile: payouts of one resident queue too, so the year's earning rules
+   (rewards.earning: the hourly or youth rate per estimated hour, the monthly and the yearly cap)
+   are checked against what is really paid this month and year (two claims paid at once cannot
+   both slip under a cap);
 3. posts the transfer with the idempotency key `rewards:payout:<claim id>`: even if the claim's
    update were lost, a second post returns the first transfer instead of paying again;
 4. marks the claim paid (its transfer, the time), records the decision and the notification.
 
 A run that dies half-way (a killed worker) leaves nothing: PostgreSQL rolls the transaction
 back and Celery, with `acks_late`, delivers the task again. A claim that cannot be paid is held
-with a reason staff and the resident can read (`hold_reason`): residency not verified, over the
-annual cap, the budget short, an account frozen or closed.
+with a reason staff and the resident can read (`hold_reason`): residency not verified, above the
+resident's hourly rate for the task's estimated hours, over the monthly or the annual cap, the
+budget short, an account frozen or closed.
 
 Bulk approvals pay through `claims_pay_batch`: the same steps for many claims, with one
 `transfers_post_batch` for all their transfers. Docs: docs/performance.md (payouts).
@@ -26,7 +29,6 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -36,9 +38,9 @@ from ledger import services as ledger_services
 from ledger.errors import AccountNotOpen, InsufficientFunds
 from ledger.models import Transfer, TransferKind
 
+from .earning import Earned, Rules, claims_earned, rules_now
 from .models import Claim, ClaimDecision, ClaimStatus, DecisionKind
 from .notify import ClaimEvent, claim_notify, claims_notify
-from .selectors import claims_paid_this_year
 from .transitions import claims_transition
 
 logger = logging.getLogger(__name__)
@@ -53,6 +55,14 @@ HOLD_UNVERIFIED = gettext_noop(
 HOLD_ANNUAL_CAP = gettext_noop(
     "On hold: paying it would take the resident's earnings this calendar year over the annual "
     "cap. It is not paid this year; staff can release it from 1 January."
+)
+HOLD_MONTHLY_CAP = gettext_noop(
+    "On hold: paying it would take the resident's earnings this calendar month over the monthly "
+    "cap. It is not paid this month; staff can release it from the first of next month."
+)
+HOLD_HOURLY_RATE = gettext_noop(
+    "On hold: it pays more than the resident's hourly rate allows for the task's estimated hours "
+    "(under 21 the youth rate applies). Staff can reject it, or release it once the rules allow it."
 )
 HOLD_BUDGET = gettext_noop(
     "On hold: the campaign's budget cannot pay it now. Staff can release it once the budget "
@@ -71,12 +81,21 @@ class PayoutOutcome(StrEnum):
     SKIPPED = "skipped"  # not approved, already held, withdrawn ...: nothing to pay
 
 
-def claim_hold_reason(*, claim: Claim, profile: ResidentProfile | None, paid: int) -> str:
+def claim_hold_reason(
+    *, claim: Claim, profile: ResidentProfile | None, paid: Earned, rules: Rules
+) -> str:
     """Why an approved claim may not be paid now ("" when it may): only verified residents are
-    paid, and nobody past the annual cap (`paid` this year + this claim)."""
+    paid; never more than the resident's hourly rate (the youth rate by their birth year) per
+    estimated hour of the task; nobody past the monthly or the annual cap (`paid` this month
+    and year + this claim). Held rather than paid less: the amount was approved as it is."""
     if profile is None or profile.residency_verified_at is None:
         return HOLD_UNVERIFIED
-    if paid + claim.amount > settings.REWARDS_ANNUAL_CAP:
+    minutes = claim.task.estimated_minutes
+    if claim.amount > rules.rate_cap(estimated_minutes=minutes, birth_year=profile.birth_year):
+        return HOLD_HOURLY_RATE
+    if rules.monthly_cap and paid.month + claim.amount > rules.monthly_cap:
+        return HOLD_MONTHLY_CAP
+    if paid.year + claim.amount > rules.annual_cap:
         return HOLD_ANNUAL_CAP
     return ""
 
@@ -133,8 +152,9 @@ def claim_pay(*, claim_id: int) -> PayoutOutcome:
     """Pay one approved, unheld claim from its campaign's budget into the resident's wallet.
 
     Exactly once, whatever the number of concurrent or repeated runs (see the module's
-    docstring). Never pays an unverified resident, never past the annual cap, never from a
-    budget that cannot pay: those claims are held with a reason instead.
+    docstring). Never pays an unverified resident, never above the hourly rate, never past the
+    monthly or annual cap, never from a budget that cannot pay: those claims are held with a
+    reason instead.
     """
     with transaction.atomic():
         found = _locked_claims([claim_id])
@@ -146,8 +166,8 @@ def claim_pay(*, claim_id: int) -> PayoutOutcome:
         if claim.status != ClaimStatus.APPROVED or claim.hold_reason:
             return PayoutOutcome.SKIPPED
         profile = _locked_profiles([claim.resident_id]).get(claim.resident_id)
-        paid = claims_paid_this_year(resident_ids=[claim.resident_id]).get(claim.resident_id, 0)
-        reason = claim_hold_reason(claim=claim, profile=profile, paid=paid)
+        paid = claims_earned(resident_ids=[claim.resident_id]).get(claim.resident_id, Earned())
+        reason = claim_hold_reason(claim=claim, profile=profile, paid=paid, rules=rules_now())
         if reason:
             claim_hold(claim=claim, reason=reason)
             return PayoutOutcome.HELD
@@ -179,17 +199,18 @@ def _pay_batch(claim_ids: Sequence[int]) -> dict[int, PayoutOutcome]:
                 payable.append(claim)
         resident_ids = sorted({c.resident_id for c in payable})
         profiles = _locked_profiles(resident_ids)
-        paid = claims_paid_this_year(resident_ids=resident_ids)
+        paid = claims_earned(resident_ids=resident_ids)
+        rules = rules_now()
         to_pay = []
         for claim in payable:
             profile = profiles.get(claim.resident_id)
-            so_far = paid.get(claim.resident_id, 0)
-            reason = claim_hold_reason(claim=claim, profile=profile, paid=so_far)
+            so_far = paid.get(claim.resident_id, Earned())
+            reason = claim_hold_reason(claim=claim, profile=profile, paid=so_far, rules=rules)
             if reason:
                 claim_hold(claim=claim, reason=reason)
                 outcomes[claim.pk] = PayoutOutcome.HELD
                 continue
-            paid[claim.resident_id] = so_far + claim.amount
+            paid[claim.resident_id] = so_far.plus(claim.amount)
             to_pay.append(claim)
         transfers = ledger_services.transfers_post_batch(
             requests=[

@@ -35,6 +35,7 @@ from accounts.models import ResidentProfile, User
 from accounts.permissions import roles_of
 
 from .claims import slot_release
+from .earning import Earned, claims_earned, rules_now
 from .models import Claim, ClaimDecision, ClaimStatus, DecisionKind
 from .notify import ClaimEvent, claim_notify, claims_notify
 from .payouts import (
@@ -43,7 +44,7 @@ from .payouts import (
     claim_hold_reason,
 )
 from .roles import APPROVER_ROLES, RELEASE_ROLES, REVIEWER_ROLES
-from .selectors import campaign_budget_short, claims_paid_this_year
+from .selectors import campaign_budget_short
 from .tasks import payout_batch_task, payout_task
 from .transitions import claim_transition
 
@@ -130,7 +131,7 @@ class _Approval:
     notify: ClaimEvent | None
 
 
-def _approve_locked(*, staff: User, claim: Claim, paid: int) -> _Approval:
+def _approve_locked(*, staff: User, claim: Claim, paid: Earned) -> _Approval:
     """Approve a locked, submitted claim (checks done); the caller enqueues the payout."""
     now = timezone.now()
     if claim.reviewed_by_id is None:
@@ -145,7 +146,9 @@ def _approve_locked(*, staff: User, claim: Claim, paid: int) -> _Approval:
         ClaimDecision.objects.create(claim=claim, actor=staff, kind=DecisionKind.SECOND_APPROVE)
         audit.record(actor=staff, action="claim.second_approve", target=claim)
     profile = ResidentProfile.objects.filter(user_id=claim.resident_id).first()
-    claim.hold_reason = claim_hold_reason(claim=claim, profile=profile, paid=paid)
+    claim.hold_reason = claim_hold_reason(
+        claim=claim, profile=profile, paid=paid, rules=rules_now()
+    )
     claim_transition(
         claim=claim,
         to=ClaimStatus.APPROVED,
@@ -171,7 +174,7 @@ def claim_approve(*, staff: User, claim_id: int) -> tuple[Claim, Outcome]:
         _check_submitted(claim)
         _check_not_involved(staff, claim)
         _check_stage_role(staff, claim)
-        paid = claims_paid_this_year(resident_ids=[claim.resident_id]).get(claim.resident_id, 0)
+        paid = claims_earned(resident_ids=[claim.resident_id]).get(claim.resident_id, Earned())
         approval = _approve_locked(staff=staff, claim=claim, paid=paid)
         if approval.notify is not None:
             claim_notify(claim=claim, event=approval.notify)
@@ -217,7 +220,7 @@ def claims_bulk_approve(*, staff: User, claim_ids: Sequence[int]) -> list[BulkRe
     results: dict[int, BulkResult] = {}
     with transaction.atomic():
         claims = _bulk_lock(ids)
-        paid = claims_paid_this_year(resident_ids=sorted({c.resident_id for c in claims}))
+        paid = claims_earned(resident_ids=sorted({c.resident_id for c in claims}))
         to_pay: list[int] = []
         events: dict[ClaimEvent, list[Claim]] = {}
         for claim in claims:
@@ -229,14 +232,14 @@ def claims_bulk_approve(*, staff: User, claim_ids: Sequence[int]) -> list[BulkRe
                 results[claim.pk] = BulkResult(claim.pk, Outcome.REFUSED, exc.code, exc.message)
                 continue
             approval = _approve_locked(
-                staff=staff, claim=claim, paid=paid.get(claim.resident_id, 0)
+                staff=staff, claim=claim, paid=paid.get(claim.resident_id, Earned())
             )
             results[claim.pk] = BulkResult(claim.pk, approval.outcome)
             if approval.notify is not None:
                 events.setdefault(approval.notify, []).append(claim)
             if approval.outcome == Outcome.APPROVED:
                 # Later claims of this resident in the bulk count this one as paid.
-                paid[claim.resident_id] = paid.get(claim.resident_id, 0) + claim.amount
+                paid[claim.resident_id] = paid.get(claim.resident_id, Earned()).plus(claim.amount)
                 to_pay.append(claim.pk)
         for event, decided in events.items():
             claims_notify(claims=decided, event=event)
@@ -332,8 +335,8 @@ def claim_release(*, staff: User, claim_id: int) -> Claim:
     """Lift a hold where its reason no longer applies, and pay the claim (after commit).
 
     Refused while the reason still holds: the residency not verified (verification releases
-    the claim by itself), the annual cap this calendar year (so a cap hold can be released
-    from 1 January, and counts towards the new year), the budget still short.
+    the claim by itself), the hourly rate, the monthly or the annual cap (so a cap hold can be
+    released from the next month or 1 January, and counts towards it), the budget still short.
     """
     _require(staff, RELEASE_ROLES, _("Only approvers, finance and administrators release claims."))
     with transaction.atomic():
@@ -342,8 +345,8 @@ def claim_release(*, staff: User, claim_id: int) -> Claim:
             raise ReviewConflict(_("This claim is not on hold."))
         _check_not_involved(staff, claim)
         profile = ResidentProfile.objects.filter(user_id=claim.resident_id).first()
-        paid = claims_paid_this_year(resident_ids=[claim.resident_id]).get(claim.resident_id, 0)
-        reason = claim_hold_reason(claim=claim, profile=profile, paid=paid)
+        paid = claims_earned(resident_ids=[claim.resident_id]).get(claim.resident_id, Earned())
+        reason = claim_hold_reason(claim=claim, profile=profile, paid=paid, rules=rules_now())
         if not reason and campaign_budget_short(claim=claim):
             reason = HOLD_BUDGET
         if reason:
@@ -373,9 +376,10 @@ def claims_release_verified(*, user_id: int) -> list[int]:
         if not claims:
             return []
         profile = ResidentProfile.objects.filter(user_id=user_id).first()
-        paid = claims_paid_this_year(resident_ids=[user_id]).get(user_id, 0)
+        paid = claims_earned(resident_ids=[user_id]).get(user_id, Earned())
+        rules = rules_now()
         for claim in claims:
-            reason = claim_hold_reason(claim=claim, profile=profile, paid=paid)
+            reason = claim_hold_reason(claim=claim, profile=profile, paid=paid, rules=rules)
             if reason == HOLD_UNVERIFIED:
                 continue
             ClaimDecision.objects.create(
@@ -389,7 +393,7 @@ def claims_release_verified(*, user_id: int) -> list[int]:
                 )
                 claim_notify(claim=claim, event=ClaimEvent.HELD)
                 continue
-            paid += claim.amount
+            paid = paid.plus(claim.amount)
             released.append(claim.pk)
         if released:
             transaction.on_commit(lambda: payout_batch_task.delay(released), robust=True)

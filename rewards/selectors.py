@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import (
@@ -349,25 +348,6 @@ def claims_open_count(*, user: User) -> int:
     return Claim.objects.filter(
         resident=user, status__in=(ClaimStatus.RESERVED, ClaimStatus.SUBMITTED)
     ).count()
-
-
-def year_start(now: datetime | None = None) -> datetime:
-    """The start of the current calendar year in the municipality's time zone."""
-    local = timezone.localtime(now or timezone.now(), ZoneInfo(settings.TIME_ZONE))
-    return local.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-def claims_paid_this_year(*, resident_ids: Sequence[int]) -> dict[int, int]:
-    """What each resident was paid for claims this calendar year, in minor units."""
-    rows = (
-        Claim.objects.filter(
-            resident_id__in=resident_ids, status=ClaimStatus.PAID, paid_at__gte=year_start()
-        )
-        .values("resident_id")
-        .annotate(total=Sum("amount"))
-        .values_list("resident_id", "total")
-    )
-    return {resident_id: int(total) for resident_id, total in rows}
 
 
 def campaign_budget_short(*, claim: Claim) -> bool:

@@ -1,5 +1,7 @@
 """Background work of rewards. Tasks take ids (or nothing) and call a service."""
 
+from typing import Any
+
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
@@ -17,28 +19,24 @@ def claims_expire_task() -> int:
 # Lost connections and a database restarting are worth retrying: a payout is idempotent (see
 # rewards.payouts), so a retry after a failure at any point pays at most once.
 _TRANSIENT = (OperationalError, InterfaceError)
+# Acknowledged only when done, retried with backoff up to ten times over about half an hour.
+_RETRIED: dict[str, Any] = {
+    "acks_late": True,
+    "autoretry_for": _TRANSIENT,
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "retry_kwargs": {"max_retries": 10},
+}
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=_TRANSIENT,
-    retry_backoff=True,
-    retry_backoff_max=300,
-    retry_kwargs={"max_retries": 10},
-)
+@shared_task(**_RETRIED)
 def payout_task(claim_id: int) -> str:
     """Pay one finally approved claim, exactly once (acknowledged only when done: a worker
     killed half-way leaves the task to be delivered again)."""
     return payouts.claim_pay(claim_id=claim_id).value
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=_TRANSIENT,
-    retry_backoff=True,
-    retry_backoff_max=300,
-    retry_kwargs={"max_retries": 10},
-)
+@shared_task(**_RETRIED)
 def payout_batch_task(claim_ids: list[int]) -> dict[str, int]:
     """Pay the claims of a bulk approval with one ledger batch; returns how many of each
     outcome."""

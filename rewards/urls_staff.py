@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from .views_staff import campaigns, review, tasks
+from .views_staff import campaigns, review, rules, tasks
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", campaigns.home, name="rewards-staff-home"),
@@ -28,6 +28,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
         tasks.task_create,
         name="rewards-staff-task-create",
     ),
+    path("rules/", rules.rules_list, name="rewards-staff-rules"),
+    path("rules/<int:year>/", rules.rules_edit, name="rewards-staff-rules-edit"),
     path("mints/", campaigns.mint_list, name="rewards-staff-mints"),
     path(
         "mints/<int:request_id>/approve/", campaigns.mint_approve, name="rewards-staff-mint-approve"

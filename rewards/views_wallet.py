@@ -57,6 +57,14 @@ HOLD_WORDS = {
         "You have earned the most a resident may earn this year. This reward is paid from "
         "1 January; you do not need to do anything."
     ),
+    payouts.HOLD_MONTHLY_CAP: gettext_lazy(
+        "You have earned the most a resident may earn this month. This reward is paid from the "
+        "first of next month; you do not need to do anything."
+    ),
+    payouts.HOLD_HOURLY_RATE: gettext_lazy(
+        "This reward is more per hour of work than the volunteer-allowance rules allow for you "
+        "(under 21 a lower rate applies). Staff will look at it; you do not need to do anything."
+    ),
     payouts.HOLD_BUDGET: gettext_lazy(
         "The project's money has run out for now. It is paid once the municipality tops it up; "
         "you do not need to do anything."

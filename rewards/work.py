@@ -4,7 +4,8 @@ Rules (checked on every save, again under the campaign's lock when publishing):
 - text lengths, a known category, reward > 0, capacity > 0, 1 <= per-resident limit <= capacity;
 - the task's window lies inside the campaign's (dates in the site's time zone);
 - coordinates in range, both or neither; the neighbourhood is one of the campaign's (if any);
-- reward <= REWARDS_HOURLY_CAP x estimated minutes / 60, rounded down (volunteer allowance);
+- reward <= the year's hourly cap x estimated minutes / 60, rounded down (volunteer allowance,
+  rewards.earning: staff's rules of the year, else REWARDS_HOURLY_CAP);
 - what the task can still pay fits in what the budget can still pay: its unpaid claims plus
   reward x free slots <= the budget's balance minus approved, reserved and submitted claims of
   other tasks and the free slots of the other published tasks (see selectors.BudgetFigures).
@@ -20,7 +21,6 @@ from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +31,7 @@ from accounts.models import Neighbourhood, User
 from accounts.templatetags.heitje import tokens_unit
 from ledger import services as ledger_services
 
-from . import selectors
+from . import earning, selectors
 from .campaigns import CAMPAIGN_ROLES, _locked, _require
 from .errors import BudgetExceeded, CampaignBusy, NotFound, TaskRefused
 from .models import Campaign, CampaignStatus, Task, TaskCategory, TaskStatus
@@ -89,7 +89,7 @@ REQUIRED_FIELDS = frozenset(
 def task_hourly_cap(estimated_minutes: int) -> int:
     """The highest reward the volunteer-allowance rule allows for this much work (minor units,
     rounded down)."""
-    return int(settings.REWARDS_HOURLY_CAP) * estimated_minutes // 60
+    return earning.rules_now().hourly_cap * estimated_minutes // 60
 
 
 def _apply(task: Task, fields: Mapping[str, Any]) -> None:

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.permissions import staff_permission
-from core.api import Page, page_response
+from core.api import KeysetPage, page_response
 from ledger import selectors as ledger_selectors
 
 from . import cashiers, selectors, services
@@ -274,7 +274,7 @@ class InviteAcceptView(APIView):
 
 
 class StaffShopsView(APIView):
-    pagination_class = Page
+    pagination_class = KeysetPage
     permission_classes = (StaffShopPermission,)
 
     @extend_schema(
@@ -287,7 +287,8 @@ class StaffShopsView(APIView):
     )
     def get(self, request: Request) -> Response:
         """Shops oldest first, optionally of one status: `?status=pending` is the queue;
-        `?change_pending=true` lists the new names and addresses waiting for review."""
+        `?change_pending=true` lists the new names and addresses waiting for review, the oldest
+        request first. Paged by cursor: follow `next`."""
         query = StaffListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         rows = (
@@ -295,7 +296,9 @@ class StaffShopsView(APIView):
             if query.validated_data["change_pending"]
             else selectors.shops_for_staff(status=query.validated_data.get("status"))
         )
-        return page_response(self, request, rows, serializer=StaffShopSerializer)
+        return page_response(
+            self, request, rows, serializer=StaffShopSerializer, paginator=KeysetPage()
+        )
 
 
 class StaffShopApproveView(APIView):

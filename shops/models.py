@@ -75,6 +75,16 @@ class Shop(models.Model):
                 name="accounts_shop_approved_has_account",
             ),
         ]
+        # The staff lists page by cursor in these orders (docs/performance.md, "Staff lists"):
+        # the queue of one status by id, and the new names waiting by the time they were asked.
+        indexes: ClassVar = [
+            models.Index(fields=["status", "id"], name="accounts_shop_status_id_idx"),
+            models.Index(
+                fields=["change_requested_at", "id"],
+                condition=models.Q(change_requested_at__isnull=False),
+                name="accounts_shop_change_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

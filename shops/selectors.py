@@ -73,8 +73,10 @@ def shop_cashiers(*, owner: User, shop_id: int) -> tuple[list[ShopMember], list[
 
 
 def shops_for_staff(*, status: str | None = None) -> QuerySet[Shop]:
-    """Every shop, oldest first, optionally of one status (for the staff's approval queue)."""
-    shops = Shop.objects.select_related("created_by", "account").order_by("created_at", "id")
+    """Every shop, oldest first (by id, which the database gives out in the order shops apply,
+    so the list pages by cursor on the primary key's index), optionally of one status (for the
+    staff's approval queue)."""
+    shops = Shop.objects.select_related("created_by", "account").order_by("id")
     if status:
         shops = shops.filter(status=status)
     return shops

@@ -4,7 +4,6 @@ Approvers, finance and administrators, in a session that passed TOTP."""
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.forms_auth import form_status
 from accounts.models import User
 from accounts.permissions import staff_page
+from core.api import keyset_page_for_html
 from core.http import act, request_user, run_form
 
 from . import selectors, services
@@ -22,7 +22,6 @@ from .forms import SuspendForm
 from .models import Shop, ShopStatus
 
 shop_staff_page = staff_page(*services.SHOP_STAFF_ROLES)
-PAGE_SIZE = 50
 
 
 def _user(request: HttpRequest) -> User:
@@ -51,12 +50,19 @@ def shop_list(request: HttpRequest) -> HttpResponse:
         if status == CHANGES
         else selectors.shops_for_staff(status=None if status == "all" else status)
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # By cursor, as the API: a page deep in a long list costs what the first one does.
+    shops, next_page, previous_page = keyset_page_for_html(request, rows)
     choices = [*ShopStatus.choices, ("all", _("All")), (CHANGES, _("New names and addresses"))]
     return render(
         request,
         "staff_shops/list.html",
-        {"page": page, "status": status, "status_choices": choices},
+        {
+            "shops": shops,
+            "next": next_page,
+            "previous": previous_page,
+            "status": status,
+            "status_choices": choices,
+        },
     )
 
 

@@ -38,6 +38,12 @@ MUNICIPALITY_PHONE = env.str("MUNICIPALITY_PHONE", default="14 045")
 # claims: claims whose work times overlap may together pay at most this per hour (docs/access.md).
 REWARDS_HOURLY_CAP = env.int("REWARDS_HOURLY_CAP", default=500)
 REWARDS_ANNUAL_CAP = env.int("REWARDS_ANNUAL_CAP", default=150_000)
+# These and the two above are the fallback for a calendar year without its own earning rules,
+# which staff set per year (rewards.earning, docs/impact.md "The earning rules"): the youth
+# hourly rate below an age (EUR 2.75 under 21) and a monthly cap (0: none).
+REWARDS_YOUTH_HOURLY_CAP = env.int("REWARDS_YOUTH_HOURLY_CAP", default=275)
+REWARDS_YOUTH_UNDER_AGE = env.int("REWARDS_YOUTH_UNDER_AGE", default=21)
+REWARDS_MONTHLY_CAP = env.int("REWARDS_MONTHLY_CAP", default=0)
 # Above this reward a second approver (not the reviewer) must approve the claim.
 REWARDS_SECOND_APPROVAL_ABOVE = env.int("REWARDS_SECOND_APPROVAL_ABOVE", default=2_500)
 # A reserved claim not submitted within this many hours expires and frees its slot.

@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import Page, page_response
+from core.api import KeysetPage, Page, page_response
 
 from .. import settlement
 from ..models import (
@@ -32,7 +32,7 @@ from .serializers import (
 
 
 class StaffSettlementsView(APIView):
-    pagination_class = Page
+    pagination_class = KeysetPage
     permission_classes = (SettlementReadPermission,)
 
     @extend_schema(
@@ -43,11 +43,14 @@ class StaffSettlementsView(APIView):
         tags=["settlement"],
     )
     def get(self, request: Request) -> Response:
-        """Settlements oldest first; `?status=requested` is the approval queue."""
+        """Settlements oldest first; `?status=requested` is the approval queue. Paged by cursor:
+        follow `next`."""
         query = StaffSettlementQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         rows = settlement.settlements_for_staff(status=query.validated_data.get("status"))
-        return page_response(self, request, rows, serializer=SettlementSerializer)
+        return page_response(
+            self, request, rows, serializer=SettlementSerializer, paginator=KeysetPage()
+        )
 
 
 class StaffSettlementApproveView(APIView):

@@ -2,11 +2,12 @@
 
 from django.urls import URLPattern, URLResolver
 
-from . import campaigns, claims, review, tasks
+from . import campaigns, claims, review, rules, tasks
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *campaigns.urlpatterns,
     *tasks.urlpatterns,
     *claims.urlpatterns,
     *review.urlpatterns,
+    *rules.urlpatterns,
 ]

@@ -12,7 +12,7 @@ from accounts.errors import NotFound
 from accounts.models import Role, User
 from accounts.permissions import roles_of
 
-from .. import campaigns, roles, selectors
+from .. import campaigns, earning, roles, selectors
 from ..models import Campaign, Task
 
 PAGE_SIZE = 50
@@ -46,6 +46,7 @@ def _can(request: HttpRequest) -> dict[str, bool]:
         "review": _may(request, REVIEW_READ_ROLES),
         "decide": _may(request, DECIDE_ROLES),
         "release": _may(request, RELEASE_ROLES),
+        "rules": _may(request, earning.RULES_ROLES),
     }
 
 

@@ -26,10 +26,15 @@ def schema(db):
 
 
 OFFSET_LISTS = [
-    "/api/v1/staff/residents/",
     "/api/v1/staff/voucher-batches/",
-    "/api/v1/staff/settlements/",
     "/api/v1/staff/sepa-exports/",
+]
+# The lists that grow without end page by cursor (core.api.KeysetPage).
+KEYSET_LISTS = [
+    "/api/v1/staff/audit-log/",
+    "/api/v1/staff/residents/",
+    "/api/v1/staff/shops/",
+    "/api/v1/staff/settlements/",
 ]
 LIMITS = [f"limit={HUGE}", "limit=0"]
 
@@ -37,7 +42,7 @@ LIMITS = [f"limit={HUGE}", "limit=0"]
 @pytest.mark.parametrize(
     ("path", "query"),
     [(path, query) for path in OFFSET_LISTS for query in [*LIMITS, f"offset={HUGE}", "offset=-1"]]
-    + [("/api/v1/staff/audit-log/", query) for query in LIMITS],
+    + [(path, query) for path in KEYSET_LISTS for query in LIMITS],
 )
 def test_a_page_out_of_range_is_a_400_naming_the_field(admin_api, path, query):
     response = admin_api.get(f"{path}?{query}")
@@ -60,11 +65,11 @@ def _page_documented(schema, path):
     ("path", "query", "keys"),
     [
         (
-            "/api/v1/staff/residents/",
+            "/api/v1/staff/voucher-batches/",
             "limit=200&offset=0",
             {"count", "next", "previous", "results"},
         ),
-        ("/api/v1/staff/audit-log/", "limit=200", {"next", "previous", "results"}),
+        *[(path, "limit=200", {"next", "previous", "results"}) for path in KEYSET_LISTS],
     ],
 )
 def test_a_page_in_range_reads_as_documented(admin_api, schema, path, query, keys):
@@ -89,3 +94,14 @@ def test_every_operation_documents_its_problems(schema):
                 assert {"400", "409", "422"} <= set(responses), (path, method)
     staff_list = schema["paths"]["/api/v1/staff/audit-log/"]["get"]["responses"]
     assert {"400", "401", "403", "429", "503"} <= set(staff_list)
+
+
+@pytest.mark.parametrize("path", KEYSET_LISTS)
+def test_a_list_paged_by_cursor_documents_the_404_of_a_foreign_cursor(schema, admin_api, path):
+    documented = schema["paths"][path]["get"]
+    assert {p["name"] for p in documented["parameters"]} >= {"limit", "cursor"}
+    assert "offset" not in {p["name"] for p in documented["parameters"]}
+    assert {"400", "404"} <= set(documented["responses"])
+    refused = admin_api.get(f"{path}?cursor=not-a-cursor")
+    assert refused.status_code == 404
+    assert refused["Content-Type"] == CONTENT_TYPE

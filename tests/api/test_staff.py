@@ -131,13 +131,15 @@ def test_wrong_roles_are_refused(reviewer, manager, db):
     assert snapshot() == before
 
 
-def test_residents_are_listed_unverified_first(reviewer):
-    anna = resident_register(email="anna@example.org", password=PASSWORD, display_name="Anna")
+def test_residents_are_listed_in_the_order_they_signed_up_and_filter(reviewer):
     bert = resident_register(email="bert@example.org", password=PASSWORD, display_name="Bert")
+    anna = resident_register(email="anna@example.org", password=PASSWORD, display_name="Anna")
     ResidentProfile.objects.filter(user=anna).update(residency_verified_at="2026-01-01T00:00Z")
     api = client_for(reviewer)
     rows = api.get("/api/v1/staff/residents/").json()["results"]
     assert [r["email"] for r in rows] == ["bert@example.org", "anna@example.org"]
+    waiting = api.get("/api/v1/staff/residents/?verified=false").json()["results"]
+    assert [r["id"] for r in waiting] == [bert.pk]
     only = api.get("/api/v1/staff/residents/?verified=true").json()["results"]
     assert [r["id"] for r in only] == [anna.pk]
     found = api.get("/api/v1/staff/residents/?q=BER").json()["results"]

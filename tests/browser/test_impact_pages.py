@@ -91,3 +91,29 @@ def test_what_i_achieved_and_my_statement_are_accessible(page, lively_town):
     page.locator("#achieved-statement").click()
     expect(page.locator("#table-statement tbody tr")).to_have_count(12)
     assert axe_serious(page) == []
+
+
+def test_the_earning_rules_pages_are_accessible(page, db):
+    from tests.browser.test_accessibility import staff_signed_in
+
+    staff_signed_in(page)
+    page.goto("/staff/")
+    page.locator("#home-rewards-staff-rules").click()
+    expect(page.locator("#rules-table")).to_be_visible()
+    assert axe_serious(page) == []
+    page.locator(f"#rules-{timezone.localdate().year} a").click()
+    expect(page.locator("#rules-form")).to_be_visible()
+    assert axe_serious(page) == []
+
+
+def test_a_shops_monthly_statement_is_accessible(page, town):
+    owner = factories.UserFactory.create()
+    shop = town.shop(None, owner=owner)
+    person = town.resident(None, funded=2_000)
+    today = timezone.localdate()
+    town.pay(person, shop, 300, moment(today.year, today.month, 1))
+    sign_in(page, owner.email)
+    page.goto(f"/shop/{shop.pk}/till/statement/")
+    page.locator("#statement-monthly").click()
+    expect(page.locator("#shop-statement-total")).to_be_visible()
+    assert axe_serious(page) == []

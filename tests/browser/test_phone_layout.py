@@ -1,5 +1,6 @@
 """Issue 11, point 13: on a 360 px phone with its text at 130 %, no page of the wallet, Pay,
-Scan, tasks, claims or the till scrolls sideways, every primary action is fully visible, tables
+Scan, tasks, claims, what I achieved and my yearly statement, or the till and the shop's monthly
+statement, scrolls sideways, every primary action is fully visible, tables
 become lists and every tap target is at least 44 px (text links in lists too); "Sign out" sits
 on the brand's row and the wallet's action bar is one row, at most an eighth of the screen.
 
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from accounts.models import Role, User
 from payments import services
@@ -164,6 +166,8 @@ def resident_pages(data: dict[str, Any]) -> list[str]:
         "/wallet/tasks/claims/",
         f"/wallet/tasks/claims/{data['claim'].pk}/",
         "/account/sessions/",
+        "/wallet/achieved/",
+        f"/wallet/achieved/{timezone.localdate().year}/",
     ]
 
 
@@ -177,6 +181,7 @@ def till_pages(data: dict[str, Any]) -> list[str]:
         f"{till}payments/{data['payment'].pk}/refund/",
         f"{till}settlements/",
         f"{till}statement/",
+        f"/shop/{data['shop'].pk}/statements/{timezone.localdate():%Y/%m}/",
     ]
 
 

@@ -19,7 +19,7 @@ from tests.factories import currency as project_currency
 
 BANNER_BOX = """
 () => {
-  const el = document.querySelector('#wallet-banner-1');
+  const el = document.querySelector('#wallet-expiry');
   const box = el.getBoundingClientRect();
   return {left: box.left, right: box.right, size: parseFloat(getComputedStyle(el).fontSize),
           root: parseFloat(getComputedStyle(document.documentElement).fontSize),
@@ -50,7 +50,7 @@ def test_the_expiry_banner_is_whole_and_big_on_a_small_phone(
     sign_in(page, ria.email)
     page.goto("/wallet/")
     assert page.locator("html").get_attribute("lang") == language
-    banner = page.locator("#wallet-banner-1")
+    banner = page.locator("#wallet-expiry")
     assert banner.is_visible()
     assert words in banner.inner_text().replace("\N{NO-BREAK SPACE}", " ")
     box = page.evaluate(BANNER_BOX)

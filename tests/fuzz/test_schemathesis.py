@@ -106,6 +106,11 @@ KNOWN: dict[str, tuple[set[str], str]] = {
     # Rules the schema does not state (yet): each refusal is right, its documentation a follow-up.
     "POST /api/v1/staff/tasks/": (ACCEPTS, CATEGORY),
     "PATCH /api/v1/staff/tasks/{task_id}/": (ACCEPTS, CATEGORY),
+    "PUT /api/v1/staff/earning-rules/{year}/": (
+        ACCEPTS,
+        "a past year, a youth rate above the hourly rate or a monthly cap above the yearly cap "
+        "is refused (422 rules-refused): the clock and rules across two fields",
+    ),
     "POST /api/v1/staff/campaigns/": (
         ACCEPTS,
         "a campaign that ends before it starts is refused (422): a rule across two fields",

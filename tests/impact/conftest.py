@@ -39,6 +39,10 @@ class Town:
         return user
 
     def task(self, neighbourhood: Neighbourhood | None, category: str = "painting", **extra):
+        """A task; unless told, of an hour or as long as the hourly cap (5.00) asks for its
+        reward, so that the payout's hourly rate passes it."""
+        reward = extra.get("reward", 500)
+        extra.setdefault("estimated_minutes", max(60, -(-reward * 60 // 500)))
         return factories.TaskFactory.create(
             campaign=self.campaign, neighbourhood=neighbourhood, category=category, **extra
         )

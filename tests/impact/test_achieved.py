@@ -60,10 +60,10 @@ def test_a_resident_near_the_annual_cap_is_warned(client, town, settings):
     task = town.task(None, reward=900)
     town.paid(task, me, moment(today.year, today.month, 1))
     client.force_login(me)
-    assert 'id="achieved-near-cap"' not in client.get("/wallet/achieved/").content.decode()
+    assert 'id="cap-near-year"' not in client.get("/wallet/achieved/").content.decode()
 
     town.paid(task, me, moment(today.year, today.month, 1))  # 18.00 of 20.00: 90 %
     page = client.get("/wallet/achieved/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    warning = page.split('id="achieved-near-cap">')[1].split("</p>")[0]
+    warning = page.split('id="cap-near-year">')[1].split("</p>")[0]
     assert "18.00\xa0Heitje" in warning
     assert "2.00\xa0Heitje is left" in warning

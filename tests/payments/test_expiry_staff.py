@@ -215,7 +215,7 @@ def test_a_pending_notice_shows_a_banner_in_the_residents_language(language, wor
     client.force_login(anna)
     page = client.get("/wallet/", HTTP_ACCEPT_LANGUAGE=language)
     text = page.content.decode()
-    assert 'id="wallet-banner-1"' in text
+    assert 'id="wallet-expiry"' in text
     assert words in text
     due = expiry.WalletExpiry.objects.get().due_at
     assert str(timezone.localdate(due).year) in text
@@ -225,13 +225,13 @@ def test_the_banner_goes_once_the_wallet_moved_or_expiry_is_off():
     anna = dormant_notice(1250)
     client = Client()
     client.force_login(anna)
-    assert 'id="wallet-banner-1"' in client.get("/wallet/").content.decode()
+    assert 'id="wallet-expiry"' in client.get("/wallet/").content.decode()
     ledger_services.currency_expiry_set(currency_id=project_currency().pk, months=None)
-    assert "wallet-banner" not in client.get("/wallet/").content.decode()
+    assert 'id="wallet-expiry"' not in client.get("/wallet/").content.decode()
     ledger_services.currency_expiry_set(currency_id=project_currency().pk, months=12)
-    assert 'id="wallet-banner-1"' in client.get("/wallet/").content.decode()
+    assert 'id="wallet-expiry"' in client.get("/wallet/").content.decode()
     mint(anna.resident.wallet_id, 100)  # any movement makes the notice moot
-    assert "wallet-banner" not in client.get("/wallet/").content.decode()
+    assert 'id="wallet-expiry"' not in client.get("/wallet/").content.decode()
 
 
 def test_no_banner_without_a_notice():
@@ -239,4 +239,4 @@ def test_no_banner_without_a_notice():
     ledger_services.currency_expiry_set(currency_id=project_currency().pk, months=12)
     client = Client()
     client.force_login(anna)
-    assert "wallet-banner" not in client.get("/wallet/").content.decode()
+    assert 'id="wallet-expiry"' not in client.get("/wallet/").content.decode()

@@ -25,8 +25,13 @@ def campaign(creator: User, budget: int = 100_000) -> Campaign:
 
 
 def task(campaign: Campaign, creator: User, *, reward: int = 500, capacity: int = 50) -> Task:
+    """A task of an hour, or as long as the hourly cap (5.00) asks for the reward."""
     return TaskFactory.create(
-        campaign=campaign, created_by=creator, reward=reward, capacity=capacity
+        campaign=campaign,
+        created_by=creator,
+        reward=reward,
+        capacity=capacity,
+        estimated_minutes=max(60, -(-reward * 60 // 500)),
     )
 
 

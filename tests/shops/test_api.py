@@ -333,7 +333,7 @@ def test_staff_approve_and_suspend_through_the_queue(
 ):
     staff_login(api, approver)
     queue = api.get("/api/v1/staff/shops/?status=pending").json()
-    assert (queue["count"], queue["results"][0]["id"]) == (1, shop.pk)
+    assert [row["id"] for row in queue["results"]] == [shop.pk]
     assert queue["results"][0]["applicant"] == owner.email
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -342,7 +342,7 @@ def test_staff_approve_and_suspend_through_the_queue(
     assert approved.json()["status"] == "approved"
     account = Account.objects.get(pk=approved.json()["account_id"])
     assert account.kind == AccountKind.SHOP
-    assert api.get("/api/v1/staff/shops/?status=pending").json()["count"] == 0
+    assert api.get("/api/v1/staff/shops/?status=pending").json()["results"] == []
     twice = api.post(f"/api/v1/staff/shops/{shop.pk}/approve/")
     assert twice.status_code == 409
     assert twice.json()["type"] == "/problems/shop-state-conflict"
@@ -379,7 +379,7 @@ def test_a_suspension_needs_a_reason(api, approved, approver, body):
 def test_a_bad_status_filter_is_refused(api, approver):
     staff_login(api, approver)
     assert api.get("/api/v1/staff/shops/?status=closed").status_code == 400
-    assert api.get("/api/v1/staff/shops/?status=approved").json()["count"] == 0
+    assert api.get("/api/v1/staff/shops/?status=approved").json()["results"] == []
     assert api.post("/api/v1/staff/shops/999999/approve/").status_code == 404
 
 
