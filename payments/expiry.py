@@ -29,7 +29,9 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts import audit
+from accounts.errors import NotAllowed
 from accounts.models import Notification, ResidentProfile, Role, User
+from accounts.permissions import has_role
 from accounts.tasks import mail_template
 from core.money import amount_format
 from ledger import selectors as ledger_selectors
@@ -72,7 +74,10 @@ SELECT a.id, a.version, a.balance, t.created_at,
 def currency_expiry_switch(*, actor: User | None, code: str, months: int | None) -> Currency:
     """Switch a currency's expiry on (`months`) or off (None), with an audit event
     `currency.expiry` naming the rule before and after. Notices already sent stay; while
-    expiry is off, no wallet expires."""
+    expiry is off, no wallet expires. A named `actor` must be finance or an administrator
+    (None is the system: an operator's command)."""
+    if actor is not None and not has_role(actor, SWITCH_ROLES):
+        raise NotAllowed(_("Only finance and administrators switch wallet expiry."))
     with transaction.atomic():
         currency = Currency.objects.select_for_update().get(code=code)
         before = currency.expiry_months

@@ -240,3 +240,22 @@ def test_no_banner_without_a_notice():
     client = Client()
     client.force_login(anna)
     assert 'id="wallet-expiry"' not in client.get("/wallet/").content.decode()
+
+
+def test_the_service_checks_the_role_again_and_the_command_says_so():
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from accounts.errors import NotAllowed
+
+    approver = make_user("abel@example.org", "approver")
+    code = project_currency().code
+    with pytest.raises(NotAllowed):
+        expiry.currency_expiry_switch(actor=approver, code=code, months=6)
+    with pytest.raises(CommandError, match="Only finance and administrators"):
+        call_command(
+            "currency_expiry", code, "--months", "6", "--by", approver.email, stdout=StringIO()
+        )
+    assert months_now() is None
+    assert not AuditEvent.objects.filter(action="currency.expiry").exists()
