@@ -100,10 +100,9 @@ def _confirm(request: HttpRequest, form: ExpiryForm) -> HttpResponse:
     ]
     if months is None:
         title = _("Switch wallet expiry off for %(currency)s?") % {"currency": currency.name}
-        now = expiry.expiry_outlook(currency=currency)
-        facts += [
-            (_("Wallets that keep their tokens now"), str(now.wallets)),
-            (_("Tokens they keep"), tokens_unit(now.amount, currency.decimals)),
+        facts += [  # the outlook under the rule in force: these keep their tokens
+            (_("Wallets that keep their tokens now"), str(outlook.wallets)),
+            (_("Tokens they keep"), tokens_unit(outlook.amount, currency.decimals)),
         ]
         notes = [
             _(

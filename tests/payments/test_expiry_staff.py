@@ -100,6 +100,10 @@ def test_the_page_counts_wallets_within_a_month_of_expiry_in_tokens_never_cents(
     assert f'id="expiry-{code}-wallets">1<' in text
     assert f'id="expiry-{code}-amount">12.50\N{NO-BREAK SPACE}Heitje<' in text
     assert "1250" not in text
+    # Switching off: the confirmation says who keeps what.
+    off = client.get(f"{PAGE}?code={project_currency().code}&months=&rule=off").content.decode()
+    assert "Wallets that keep their tokens now" in off
+    assert "12.50\N{NO-BREAK SPACE}Heitje" in off
 
 
 @pytest.mark.parametrize(
@@ -259,3 +263,17 @@ def test_the_service_checks_the_role_again_and_the_command_says_so():
         )
     assert months_now() is None
     assert not AuditEvent.objects.filter(action="currency.expiry").exists()
+
+
+def test_the_preview_counts_the_wallets_a_new_rule_would_warn_without_changing_anything():
+    resident_with("anna@example.org", 1250)
+    resident_with("ben@example.org", 0)  # nothing to lose
+    currency = project_currency()
+    later = timezone.now() + timedelta(days=340)  # 11 months and a few days on
+    assert expiry.expiry_outlook(currency=currency, now=later) == expiry.ExpiryOutlook(0, 0)
+    assert expiry.expiry_outlook(currency=currency, months=12, now=later) == (
+        expiry.ExpiryOutlook(wallets=1, amount=1250)
+    )
+    assert expiry.expiry_outlook(currency=currency, months=24, now=later).wallets == 0
+    assert months_now() is None
+    assert not expiry.WalletExpiry.objects.exists()
