@@ -16,6 +16,7 @@ from core.http import form_status as form_status
 
 from .models import Neighbourhood
 from .password_reset import password_reset_complete, password_reset_request
+from .services import BIRTH_YEAR_FIRST, BIRTH_YEAR_RULE
 
 
 def _email(label: Any = None, autocomplete: str = "email") -> forms.EmailField:
@@ -86,8 +87,15 @@ class SignUpForm(forms.Form):
     birth_year = forms.IntegerField(
         label=_("Birth year (optional)"),
         required=False,
-        min_value=1900,
+        min_value=BIRTH_YEAR_FIRST,
         max_value=2100,
+        # Django's own "Ensure this value is greater than or equal to 1900" is no sentence for
+        # a person: the rule of the field, in their language, whatever is wrong.
+        error_messages={
+            "invalid": BIRTH_YEAR_RULE,
+            "min_value": BIRTH_YEAR_RULE,
+            "max_value": BIRTH_YEAR_RULE,
+        },
         help_text=_(
             "Only to pay you the right rate: under 21 the volunteer-allowance rules allow less "
             "per hour."

@@ -12,6 +12,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ledger import services as ledger_services
 from ledger.models import AccountKind
@@ -29,14 +30,18 @@ from .models import InviteCode, Neighbourhood, ResidentProfile, Role, RoleGrant,
 from .text import line_clean
 
 BIRTH_YEAR_FIRST = 1900
+# Said on the sign-up page next to the field, by the API and on the staff residents list alike.
+BIRTH_YEAR_RULE = gettext_lazy("A birth year is from 1900 to this year, or left empty.")
+
+
+def birth_year_valid(birth_year: int) -> bool:
+    return BIRTH_YEAR_FIRST <= birth_year <= timezone.localdate().year
 
 
 def birth_year_check(birth_year: int | None) -> None:
     """An optional birth year (only the youth hourly rate reads it) is from 1900 to this year."""
-    if birth_year is not None and not BIRTH_YEAR_FIRST <= birth_year <= timezone.localdate().year:
-        raise RegistrationRefused(
-            _("A birth year is from 1900 to this year, or left empty."), field="birth_year"
-        )
+    if birth_year is not None and not birth_year_valid(birth_year):
+        raise RegistrationRefused(str(BIRTH_YEAR_RULE), field="birth_year")
 
 
 def resident_register(

@@ -112,7 +112,7 @@ SECTIONS: list[tuple[str, Any, set[str], Any]] = [
         "rewards-staff-rules",
         gettext_lazy("Earning rules"),
         {Role.FINANCE, Role.ADMIN},
-        gettext_lazy("The volunteer-allowance rates and caps per year."),
+        gettext_lazy("The volunteer-allowance rates and maximums per year."),
     ),
 ]
 
@@ -239,14 +239,21 @@ def resident_birth_year(request: HttpRequest, user_id: int) -> HttpResponse:
         back = reverse("staff-residents")
     text = request.POST.get("birth_year", "").strip()
     year = int(text) if text.isdigit() and len(text) == 4 else None
-    if text and year is None:
-        messages.error(request, _("A birth year is from 1900 to this year, or left empty."))
+    # The list shows many residents: the message names the one it is about.
+    name = User.objects.filter(pk=user_id).values_list("display_name", flat=True).first() or ""
+    if text and (year is None or not services.birth_year_valid(year)):
+        messages.error(
+            request,
+            _("%(name)s: the birth year is not saved. %(rule)s")
+            % {"name": name, "rule": services.BIRTH_YEAR_RULE},
+        )
         return redirect(back)
 
     def save() -> None:
         staff.resident_birth_year_set(staff=_user(request), resident_id=user_id, birth_year=year)
 
-    return run_action(request, save, done=_("The birth year is saved."), then=back)
+    done = _("%(name)s: the birth year is saved.") % {"name": name}
+    return run_action(request, save, done=done, then=back)
 
 
 @never_cache

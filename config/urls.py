@@ -54,6 +54,7 @@ urlpatterns = [
     path("api/v1/", include("rewards.api.urls")),
     path("api/v1/", include("payments.api")),
     path("api/v1/", include("payments.api_settlement")),
+    path("api/v1/", include("payments.api_expiry")),
     # Public keys of the shops' signed payment requests (docs/qr.md).
     path(".well-known/", include("payments.urls_public")),
     path("api/v1/transparency/", ledger_api.TransparencyView.as_view(), name="api-transparency"),

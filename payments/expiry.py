@@ -18,17 +18,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Count, F, Sum
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts import audit
-from accounts.models import Notification, ResidentProfile, User
+from accounts.errors import NotAllowed
+from accounts.models import Notification, ResidentProfile, Role, User
+from accounts.permissions import has_role
 from accounts.tasks import mail_template
 from core.money import amount_format
 from ledger import selectors as ledger_selectors
@@ -42,20 +45,25 @@ logger = logging.getLogger(__name__)
 
 IDEMPOTENCY_SCOPE = "payments"
 WALLET_LINK = "/wallet/"
+# Who switches expiry on or off in the staff console and API (the command is for operators).
+SWITCH_ROLES = (Role.FINANCE, Role.ADMIN)
 
 # Dormant wallets a month (or less) from expiry that have no notice for their current version.
 # Calendar months, in PostgreSQL's interval arithmetic (UTC); the due date is never less than a
-# month after the notice.
+# month after the notice. `months` (else NULL) asks the same of a rule not yet set (a preview).
 _DUE_SQL = """
 SELECT a.id, a.version, a.balance, t.created_at,
        greatest(t.created_at + make_interval(months => c.expiry_months),
-                %(now)s::timestamptz + interval '1 month')
+                %(now)s::timestamptz + interval '1 month'),
+       c.id
   FROM ledger_account a
-  JOIN ledger_currency c ON c.id = a.currency_id AND c.expiry_months IS NOT NULL
+  JOIN ledger_currency c ON c.id = a.currency_id
+   AND coalesce(%(months)s::int, c.expiry_months) IS NOT NULL
   JOIN ledger_entry e ON e.account_id = a.id AND e.account_version = a.version
   JOIN ledger_transfer t ON t.id = e.transfer_id
  WHERE a.kind = 'wallet' AND a.status = 'open' AND a.balance > 0
-   AND t.created_at + make_interval(months => c.expiry_months - 1) <= %(now)s::timestamptz
+   AND t.created_at + make_interval(months => coalesce(%(months)s::int, c.expiry_months) - 1)
+       <= %(now)s::timestamptz
    AND NOT EXISTS (SELECT 1 FROM payments_walletexpiry x
                     WHERE x.wallet_id = a.id AND x.version = a.version)
    AND (%(wallet)s::bigint IS NULL OR a.id = %(wallet)s::bigint)
@@ -66,7 +74,10 @@ SELECT a.id, a.version, a.balance, t.created_at,
 def currency_expiry_switch(*, actor: User | None, code: str, months: int | None) -> Currency:
     """Switch a currency's expiry on (`months`) or off (None), with an audit event
     `currency.expiry` naming the rule before and after. Notices already sent stay; while
-    expiry is off, no wallet expires."""
+    expiry is off, no wallet expires. A named `actor` must be finance or an administrator
+    (None is the system: an operator's command)."""
+    if actor is not None and not has_role(actor, SWITCH_ROLES):
+        raise NotAllowed(_("Only finance and administrators switch wallet expiry."))
     with transaction.atomic():
         currency = Currency.objects.select_for_update().get(code=code)
         before = currency.expiry_months
@@ -80,9 +91,11 @@ def currency_expiry_switch(*, actor: User | None, code: str, months: int | None)
     return currency
 
 
-def _dormant(now: datetime, wallet_id: int | None = None) -> list[tuple[Any, ...]]:
+def _dormant(
+    now: datetime, wallet_id: int | None = None, months: int | None = None
+) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
-        cursor.execute(_DUE_SQL, {"now": now, "wallet": wallet_id})
+        cursor.execute(_DUE_SQL, {"now": now, "wallet": wallet_id, "months": months})
         return cursor.fetchall()
 
 
@@ -128,7 +141,7 @@ def wallet_expiries_notify(*, now: datetime | None = None) -> int:
             fresh = _dormant(now, wallet_id)
             if not fresh:
                 continue  # it moved, or a concurrent run sent the notice
-            _id, version, balance, last_at, due_at = fresh[0]
+            _id, version, balance, last_at, due_at, _currency = fresh[0]
             expiry = WalletExpiry.objects.create(
                 wallet_id=wallet_id,
                 version=version,
@@ -210,3 +223,68 @@ def expiry_line_names(lines: Sequence[StatementLine]) -> dict[int, str]:
         for line in lines
         if line.amount < 0
     }
+
+
+def _pending(*, currency_id: int | None = None, wallet_id: int | None = None) -> Any:
+    """Notices whose expiry can still happen: not expired, the wallet unmoved and open, and
+    expiry still on for its currency."""
+    rows = WalletExpiry.objects.filter(
+        transfer__isnull=True,
+        version=F("wallet__version"),
+        wallet__status=AccountStatus.OPEN,
+        wallet__balance__gt=0,
+        wallet__currency__expiry_months__isnull=False,
+    )
+    if currency_id is not None:
+        rows = rows.filter(wallet__currency_id=currency_id)
+    if wallet_id is not None:
+        rows = rows.filter(wallet_id=wallet_id)
+    return rows
+
+
+@dataclass(frozen=True)
+class ExpiryOutlook:
+    """For staff: wallets of a currency within a month of expiry (told already, or to be told
+    at the next daily run) and the tokens (minor units) they hold."""
+
+    wallets: int
+    amount: int
+
+
+def expiry_outlook(
+    *, currency: Currency, months: int | None = None, now: datetime | None = None
+) -> ExpiryOutlook:
+    """Under the current rule (or, with `months`, under that rule as a preview): how many
+    wallets would lose their tokens within about a month, and how many tokens."""
+    now = now or timezone.now()
+    rule = months or currency.expiry_months
+    if rule is None:
+        return ExpiryOutlook(wallets=0, amount=0)
+    untold = [row for row in _dormant(now, months=rule) if row[5] == currency.pk]
+    wallets, amount = len(untold), sum(row[2] for row in untold)
+    # Notices already sent keep their due date under any rule while expiry stays on.
+    told = _pending(currency_id=currency.pk).aggregate(n=Count("pk"), s=Sum("wallet__balance"))
+    wallets, amount = wallets + told["n"], amount + (told["s"] or 0)
+    return ExpiryOutlook(wallets=wallets, amount=amount)
+
+
+BANNER_ID = "wallet-expiry"
+
+
+def wallet_expiry_notices(user_id: int) -> list[tuple[str, str]]:
+    """The wallet home's warning while a notice is pending (a wallet notice reader,
+    accounts.wallet_hooks): gone once the wallet moved or expiry was switched off."""
+    wallet_id = (
+        ResidentProfile.objects.filter(user_id=user_id).values_list("wallet_id", flat=True).first()
+    )
+    notice = None if wallet_id is None else _pending(wallet_id=wallet_id).order_by("-pk").first()
+    if notice is None:
+        return []
+    text = _(
+        "%(amount)s Heitje will return to the municipality on %(date)s unless you use your "
+        "wallet before then."
+    ) % {
+        "amount": amount_format(notice.amount),
+        "date": formats.date_format(timezone.localdate(notice.due_at), "DATE_FORMAT"),
+    }
+    return [(BANNER_ID, text)]

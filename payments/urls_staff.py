@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import views_staff
+from . import views_staff, views_staff_expiry
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views_staff.staff_home, name="payments-staff-home"),
@@ -43,6 +43,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views_staff.settlement_reject,
         name="payments-staff-settlement-reject",
     ),
+    path("expiry/", views_staff_expiry.expiry_page, name="payments-staff-expiry"),
     path("exports/", views_staff.exports, name="payments-staff-exports"),
     path("exports/new/", views_staff.export_create, name="payments-staff-export-create"),
     path(

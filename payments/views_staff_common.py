@@ -13,7 +13,7 @@ from accounts.permissions import roles_of
 from accounts.templatetags.heitje import tokens
 from core.http import request_user
 
-from . import settlement, voucher_batches
+from . import expiry, settlement, voucher_batches
 
 VOUCHER_ROLES = tuple(str(r) for r in voucher_batches.REQUEST_ROLES)
 VOUCHER_DECIDE_ROLES = tuple(str(r) for r in voucher_batches.APPROVE_ROLES)
@@ -21,7 +21,8 @@ VOUCHER_PAGE_ROLES = tuple(sorted({*VOUCHER_ROLES, *VOUCHER_DECIDE_ROLES}))
 APPROVE_ROLES = tuple(str(r) for r in settlement.APPROVE_ROLES)
 EXPORT_ROLES = tuple(str(r) for r in settlement.EXPORT_ROLES)
 SETTLEMENT_ROLES = tuple(sorted({*APPROVE_ROLES, *EXPORT_ROLES}))
-ALL_ROLES = tuple(sorted({*VOUCHER_PAGE_ROLES, *SETTLEMENT_ROLES}))
+EXPIRY_ROLES = tuple(str(r) for r in expiry.SWITCH_ROLES)
+ALL_ROLES = tuple(sorted({*VOUCHER_PAGE_ROLES, *SETTLEMENT_ROLES, *EXPIRY_ROLES}))
 LIST_MAX = 200
 
 
@@ -37,6 +38,7 @@ def staff_can(request: HttpRequest) -> dict[str, bool]:
         "decide_vouchers": bool(roles & set(VOUCHER_DECIDE_ROLES)),
         "approve": bool(roles & set(APPROVE_ROLES)),
         "export": bool(roles & set(EXPORT_ROLES)),
+        "expiry": bool(roles & set(EXPIRY_ROLES)),
     }
 
 

@@ -165,9 +165,9 @@ def cap_notices(user_id: int) -> list[tuple[str, str]]:
                 "cap-near-month",
                 _(
                     "You have been paid %(paid)s for tasks this month, close to the monthly "
-                    "limit of %(cap)s: %(left)s is left. Claims above the limit wait until next "
-                    "month. If you receive benefits, check what you may earn with your benefits "
-                    "office."
+                    "maximum of %(cap)s: %(left)s is left. A reward that would take you over it "
+                    "is held until next month. If you receive benefits, ask your benefits office "
+                    "how much you may earn."
                 )
                 % {
                     "paid": amount_unit(paid.month),
@@ -182,9 +182,10 @@ def cap_notices(user_id: int) -> list[tuple[str, str]]:
             (
                 "cap-near-year",
                 _(
-                    "You have been paid %(paid)s for tasks this year, close to the annual limit "
-                    "of %(cap)s: %(left)s is left. Claims above the limit are put on hold. If you "
-                    "receive benefits, check what you may earn with your benefits office."
+                    "You have been paid %(paid)s for tasks this year, close to the yearly maximum "
+                    "of %(cap)s: %(left)s is left. A reward that would take you over it is held "
+                    "until next year. If you receive benefits, ask your benefits office how much "
+                    "you may earn."
                 )
                 % {
                     "paid": amount_unit(paid.year),
@@ -216,7 +217,7 @@ def _check(year: int, values: dict[str, int]) -> None:
         )
     if values["monthly_cap"] > values["annual_cap"]:
         raise RulesRefused(
-            _("The monthly cap cannot be higher than the yearly cap."), field="monthly_cap"
+            _("The monthly maximum cannot be higher than the yearly maximum."), field="monthly_cap"
         )
 
 

@@ -326,12 +326,12 @@ class EarningRulesForm(forms.Form):
         label=_("Youth rate under the age of"), min_value=1, max_value=99
     )
     monthly_cap = TokensField(
-        label=_("Monthly cap"),
+        label=_("Monthly maximum"),
         help_text=_("The most a resident may be paid in one calendar month."),
         maximum=earning.AMOUNT_MAX,
     )
     annual_cap = TokensField(
-        label=_("Yearly cap"),
+        label=_("Yearly maximum"),
         help_text=_("The most a resident may be paid in one calendar year."),
         maximum=earning.AMOUNT_MAX,
     )

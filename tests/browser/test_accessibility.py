@@ -107,6 +107,7 @@ PAGES: list[tuple[str, Persona, str, int]] = [
     ("staff-2fa-verify", _staff_unverified, "/staff/2fa/verify/", 200),
     ("staff-home", staff_signed_in, "/staff/", 200),
     ("staff-shops", staff_signed_in, "/staff/shops/", 200),
+    ("staff-wallet-expiry", staff_signed_in, "/staff/payments/expiry/", 200),
 ]
 
 

@@ -75,7 +75,7 @@ def test_the_statement_shows_the_years_rules_that_applied(client, town):
     page = client.get(f"/wallet/achieved/{now.year}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     rules = page.split('id="statement-cap">')[1].split("</p>")[0]
     assert "1,900.00\xa0Heitje" in rules
-    assert "The monthly cap: 190.00\xa0Heitje." in rules
+    assert "The monthly maximum: 190.00\xa0Heitje." in rules
     assert "At most 2.75\xa0Heitje per estimated hour of a task (the youth rate under 21)" in rules
 
     rows = list(

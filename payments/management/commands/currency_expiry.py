@@ -3,6 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.errors import NotAllowed
 from accounts.models import User
 from ledger.errors import InvalidTransfer
 from ledger.models import Currency
@@ -39,7 +40,7 @@ class Command(BaseCommand):
             currency = currency_expiry_switch(
                 actor=actor, code=code, months=None if options["off"] else options["months"]
             )
-        except InvalidTransfer as exc:
+        except (InvalidTransfer, NotAllowed) as exc:
             raise CommandError(str(exc)) from exc
         months = currency.expiry_months
         self.stdout.write(f"{code}: expiry {'off' if months is None else f'{months} months'}")
