@@ -11,7 +11,7 @@ from accounts.models import ResidentProfile
 from accounts.views_wallet import resident_page
 from core.http import csv_response
 from core.money import amount_plain
-from rewards.earning import rules_for_year
+from rewards.earning import rules_by_month, rules_for_year
 
 from .achieved import resident_achieved
 from .statements import resident_year
@@ -46,6 +46,7 @@ def wallet_year_statement(
     months = resident_year(profile=profile, year=year)
     rules = rules_for_year(year=year)
     rate = rules.hourly_rate(profile.birth_year)
+    by_month = rules_by_month(year=year)
     if request.GET.get("format") == "csv":
         return csv_response(
             filename=f"heitje-statement-{year}.csv",
@@ -66,11 +67,11 @@ def wallet_year_statement(
                     line.hours,
                     amount_plain(line.earned),
                     amount_plain(line.earned_so_far),
-                    amount_plain(rules.monthly_cap) if rules.monthly_cap else "",
-                    amount_plain(rules.annual_cap),
-                    amount_plain(rate),
+                    amount_plain(applied.monthly_cap) if applied.monthly_cap else "",
+                    amount_plain(applied.annual_cap),
+                    amount_plain(applied.hourly_rate(profile.birth_year)),
                 ]
-                for line in months
+                for line, applied in zip(months, by_month, strict=True)
             ),
         )
     return render(
@@ -78,7 +79,7 @@ def wallet_year_statement(
         "impact/year_statement.html",
         {
             "year": year,
-            "months": months,
+            "months": list(zip(months, by_month, strict=True)),
             "total": months[-1].earned_so_far,
             "rules": rules,
             "rate": rate,

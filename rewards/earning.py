@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit
-from accounts.models import Role, User
+from accounts.models import AuditEvent, Role, User
 from accounts.permissions import has_role
 from core.money import amount_unit
 
@@ -112,6 +112,48 @@ def rules_for_year(*, year: int) -> Rules:
     """The rules of `year`: staff's row, else the settings."""
     row = EarningRules.objects.filter(year=year).first()
     return _from_row(row) if row is not None else rules_fallback(year)
+
+
+def _from_values(year: int, values: dict[str, Any]) -> Rules:
+    return Rules(year=year, configured=True, **{name: int(values[name]) for name in RULE_FIELDS})
+
+
+RuleChange = tuple[datetime, dict[str, Any] | None, dict[str, Any]]
+
+
+def rules_per_month(
+    *, year: int, changes: Sequence[RuleChange], current: Rules, now: datetime
+) -> list[Rules]:
+    """The rules in force at the end of each month of `year`, from the changes made to them
+    (when, before, after; oldest first): a month that ended before the first change had the
+    rules from before it (the settings when there were none); the current month and those to
+    come have the rules as they stand (`current`)."""
+    out = []
+    for month in range(1, 13):
+        end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=now.tzinfo)
+        done = [after for at, _before, after in changes if at < end]
+        if end > now or not changes:
+            out.append(current)
+        elif done:
+            out.append(_from_values(year, done[-1]))
+        else:
+            before = changes[0][1]
+            out.append(_from_values(year, before) if before else rules_fallback(year))
+    return out
+
+
+def rules_by_month(*, year: int, now: datetime | None = None) -> list[Rules]:
+    """The rules each month of `year` was paid under, as its statement shows them: read from
+    the audit log of `rules_set`, so a change in June does not rewrite January."""
+    changes = [
+        (event.created_at, event.detail.get("before"), event.detail["after"])
+        for event in AuditEvent.objects.filter(
+            action="earning_rules.set", detail__year=year
+        ).order_by("created_at", "id")
+    ]
+    return rules_per_month(
+        year=year, changes=changes, current=rules_for_year(year=year), now=_local(now)
+    )
 
 
 def rules_now() -> Rules:

@@ -3,11 +3,13 @@ running total and the annual cap, as a printable page and CSV; nobody else's."""
 
 import csv
 import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.models import ResidentProfile, User
+from accounts.models import AuditEvent, ResidentProfile, User
 from rewards.models import EarningRules
 from tests.helpers import make_user
 from tests.impact.conftest import moment
@@ -104,3 +106,51 @@ def test_only_residents_have_a_statement_and_only_their_own(client, town):
         client.force_login(person)
         assert client.get(f"/wallet/achieved/{now.year}/").status_code == 403
         assert client.get(f"/wallet/achieved/{now.year}/?format=csv").status_code == 403
+
+
+def _rules(monthly: int) -> dict[str, int]:
+    return {
+        "hourly_cap": 500,
+        "youth_hourly_cap": 275,
+        "youth_under_age": 21,
+        "monthly_cap": monthly,
+        "annual_cap": 180_000,
+    }
+
+
+def test_each_month_shows_the_monthly_maximum_it_was_paid_under(client, town):
+    """Rules changed in February and in June of last year: the statement and its CSV show, per
+    month, the maximum in force then; a later change does not rewrite the months before it."""
+    year = timezone.localdate().year - 1
+    zone = ZoneInfo(settings.TIME_ZONE)
+    EarningRules.objects.create(year=year, **_rules(20_000))
+    for when, before, after in (
+        (datetime(year, 2, 10, 12, tzinfo=zone), None, _rules(18_000)),
+        (datetime(year, 6, 15, 12, tzinfo=zone), _rules(18_000), _rules(20_000)),
+    ):
+        event = AuditEvent.objects.create(
+            action="earning_rules.set",
+            target_type="rewards.earningrules",
+            detail={"year": year, "before": before, "after": after},
+        )
+        AuditEvent.objects.filter(pk=event.pk).update(created_at=when)
+    me = town.resident(town.neighbourhood("Noord"))
+    client.force_login(me)
+
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get(f"/wallet/achieved/{year}/?format=csv").content.decode())
+        )
+    )
+    monthly = [row["monthly_cap"] for row in rows]
+    fallback = settings.REWARDS_MONTHLY_CAP
+    january = f"{fallback // 100}.{fallback % 100:02d}" if fallback else ""
+    assert monthly == [january] + ["180.00"] * 4 + ["200.00"] * 7
+
+    page = client.get(f"/wallet/achieved/{year}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    body = page.split("<tbody>")[1].split("</tbody>")[0].split("</tr>")
+    assert "180.00\xa0Heitje" in body[1]
+    assert "180.00\xa0Heitje" in body[4]
+    assert "200.00\xa0Heitje" in body[5]
+    assert "200.00\xa0Heitje" in body[11]
+    assert "180.00" not in body[5]
