@@ -199,43 +199,45 @@ def cap_notices(user_id: int) -> list[tuple[str, str]]:
     wallet and "what I achieved"."""
     rules = rules_now()
     paid = claims_earned(resident_ids=[user_id]).get(user_id, Earned())
-    notices = []
-    if _near(paid.month, rules.monthly_cap):
-        left = max(rules.monthly_cap - paid.month, 0)
-        notices.append(
-            (
-                "cap-near-month",
-                _(
-                    "You have been paid %(paid)s for tasks this month, close to the monthly "
-                    "maximum of %(cap)s: %(left)s is left. A reward that would take you over it "
-                    "is held until next month. If you receive benefits, ask your benefits office "
-                    "how much you may earn."
-                )
-                % {
-                    "paid": amount_unit(paid.month),
-                    "cap": amount_unit(rules.monthly_cap),
-                    "left": amount_unit(left),
-                },
-            )
+    near = (
+        (
+            "cap-near-month",
+            paid.month,
+            rules.monthly_cap,
+            _(
+                "You have been paid %(paid)s for tasks this month, close to the monthly maximum "
+                "of %(cap)s: %(left)s is left. A reward that would take you over it is held "
+                "until next month."
+            ),
+        ),
+        (
+            "cap-near-year",
+            paid.year,
+            rules.annual_cap,
+            _(
+                "You have been paid %(paid)s for tasks this year, close to the yearly maximum "
+                "of %(cap)s: %(left)s is left. A reward that would take you over it is held "
+                "until next year."
+            ),
+        ),
+    )
+    notices = [
+        (
+            key,
+            text
+            % {
+                "paid": amount_unit(got),
+                "cap": amount_unit(cap),
+                "left": amount_unit(max(cap - got, 0)),
+            },
         )
-    if _near(paid.year, rules.annual_cap):
-        left = max(rules.annual_cap - paid.year, 0)
-        notices.append(
-            (
-                "cap-near-year",
-                _(
-                    "You have been paid %(paid)s for tasks this year, close to the yearly maximum "
-                    "of %(cap)s: %(left)s is left. A reward that would take you over it is held "
-                    "until next year. If you receive benefits, ask your benefits office how much "
-                    "you may earn."
-                )
-                % {
-                    "paid": amount_unit(paid.year),
-                    "cap": amount_unit(rules.annual_cap),
-                    "left": amount_unit(left),
-                },
-            )
-        )
+        for key, got, cap, text in near
+        if _near(got, cap)
+    ]
+    if notices:  # the advice once, after the last warning
+        key, text = notices[-1]
+        advice = _("If you receive benefits, ask your benefits office how much you may earn.")
+        notices[-1] = (key, f"{text} {advice}")
     return notices
 
 

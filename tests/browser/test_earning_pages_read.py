@@ -28,12 +28,17 @@ from tests.rewards import review_fixtures as fx
 SHOTS = Path(settings.BASE_DIR) / "var" / "screenshots" / "review"
 SIZES = {"360": SMALL_PHONE, "390": {"width": 390, "height": 844}}
 LANGUAGES = ("nl", "de", "en")
+ADVICE = {
+    "nl": "uitkeringsinstantie",
+    "de": "Sozialleistungen",
+    "en": "benefits office",
+}
 # The warning in words a resident knows, saying what happens and what to do; no "cap" or
 # "claims" (the staff's words).
 PLAIN = {
-    "nl": ("maandmaximum", "30,00\xa0Heitje", "volgende maand", "uitkeringsinstantie"),
-    "de": ("Höchstbetrag", "30,00\xa0Heitje", "nächsten Monat", "Sozialleistungen"),
-    "en": ("monthly maximum", "30.00\xa0Heitje", "next month", "benefits office"),
+    "nl": ("maandmaximum", "30,00\xa0Heitje", "volgende maand"),
+    "de": ("Höchstbetrag", "30,00\xa0Heitje", "nächsten Monat"),
+    "en": ("monthly maximum", "30.00\xa0Heitje", "next month"),
 }
 JARGON = ("cap", "Claim", "claim", "Anspr", "Obergrenze")
 PAID = {"nl": "150,00\xa0Heitje", "de": "150,00\xa0Heitje", "en": "150.00\xa0Heitje"}
@@ -116,6 +121,10 @@ def test_a_resident_near_the_maxima_reads_the_wallet_and_the_statement(
             assert word in month, f"{language}: {word!r} not in {month!r}"
         for word in JARGON:
             assert word not in month, f"{language}: {word!r} in {month!r}"
+        # What to do, said once, after the last warning.
+        advice = ADVICE[language]
+        assert page.locator("main").inner_text().count(advice) == 1, f"{language}: advice"
+        assert advice in page.locator("#cap-near-year").inner_text()
 
         open_page(page, "/wallet/achieved/", f"{language}-{size}-achieved")
         expect(page.locator("#cap-near-year")).to_be_visible()
