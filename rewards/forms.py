@@ -327,7 +327,10 @@ class EarningRulesForm(forms.Form):
     )
     monthly_cap = TokensField(
         label=_("Monthly maximum"),
-        help_text=_("The most a resident may be paid in one calendar month."),
+        help_text=_(
+            "The most a resident may be paid in one calendar month, for example 180.00; the "
+            "volunteer-allowance rules set one every year, so it is always filled in."
+        ),
         maximum=earning.AMOUNT_MAX,
     )
     annual_cap = TokensField(
