@@ -1,9 +1,8 @@
 """The staff's shop pages (/staff/shops/): the approval queue, approve, suspend with a reason.
 Approvers, finance and administrators, in a session that passed TOTP."""
 
-from typing import Any
+from collections.abc import Callable
 
-from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +14,7 @@ from accounts.forms_auth import form_status
 from accounts.models import User
 from accounts.permissions import staff_page
 from core.api import keyset_page_for_html
-from core.http import act, request_user, run_form
+from core.http import act, request_user, submit
 
 from . import selectors, services
 from .forms import SuspendForm
@@ -77,27 +76,43 @@ def shop_approve(request: HttpRequest, shop_id: int) -> HttpResponse:
     return _back_to_list(_status_filter(request))
 
 
-@shop_staff_page
-@require_http_methods(["GET", "POST"])
-def shop_suspend(request: HttpRequest, shop_id: int) -> HttpResponse:
+def _with_reason(
+    request: HttpRequest,
+    shop_id: int,
+    service: Callable[..., object],
+    done: Callable[[Shop], str],
+    template: str,
+) -> HttpResponse:
+    """A shop decision that needs a reason the owner reads: the form, then `service` and the
+    message `done(shop)`, back to the list with its filter."""
     shop = Shop.objects.filter(pk=shop_id).first()
     if shop is None:
         raise Http404
     form = SuspendForm(request.POST or None)
-
-    def suspend(data: dict[str, Any]) -> HttpResponse:
-        services.shop_suspend(staff=_user(request), shop_id=shop_id, reason=data["reason"])
-        messages.success(request, _("%(shop)s is suspended.") % {"shop": shop.name})
-        return _back_to_list(_status_filter(request))
-
-    done = run_form(request, form, suspend, not_found_404=True)
-    if done is not None:
-        return done
-    return render(
+    status = _status_filter(request)
+    answer = submit(
         request,
+        form,
+        lambda data: service(staff=_user(request), shop_id=shop_id, reason=data["reason"]),
+        done(shop),
+        lambda _result: _back_to_list(status),
+    )
+    if answer is not None:
+        return answer
+    return render(
+        request, template, {"shop": shop, "form": form, "status": status}, status=form_status(form)
+    )
+
+
+@shop_staff_page
+@require_http_methods(["GET", "POST"])
+def shop_suspend(request: HttpRequest, shop_id: int) -> HttpResponse:
+    return _with_reason(
+        request,
+        shop_id,
+        services.shop_suspend,
+        lambda shop: _("%(shop)s is suspended.") % {"shop": shop.name},
         "staff_shops/suspend.html",
-        {"shop": shop, "form": form, "status": _status_filter(request)},
-        status=form_status(form),
     )
 
 
@@ -115,25 +130,12 @@ def shop_change_approve(request: HttpRequest, shop_id: int) -> HttpResponse:
 @shop_staff_page
 @require_http_methods(["GET", "POST"])
 def shop_change_reject(request: HttpRequest, shop_id: int) -> HttpResponse:
-    shop = Shop.objects.filter(pk=shop_id).first()
-    if shop is None:
-        raise Http404
-    form = SuspendForm(request.POST or None)
-
-    def reject(data: dict[str, Any]) -> HttpResponse:
-        services.shop_change_reject(staff=_user(request), shop_id=shop_id, reason=data["reason"])
-        messages.success(
-            request,
-            _("The new name and address of %(shop)s were turned down.") % {"shop": shop.label},
-        )
-        return _back_to_list(_status_filter(request))
-
-    done = run_form(request, form, reject, not_found_404=True)
-    if done is not None:
-        return done
-    return render(
+    return _with_reason(
         request,
+        shop_id,
+        services.shop_change_reject,
+        lambda shop: (
+            _("The new name and address of %(shop)s were turned down.") % {"shop": shop.label}
+        ),
         "staff_shops/change_reject.html",
-        {"shop": shop, "form": form, "status": _status_filter(request)},
-        status=form_status(form),
     )
