@@ -24,7 +24,7 @@ from accounts.forms_auth import form_refusal, form_status
 from accounts.permissions import staff_page
 from accounts.templatetags.heitje import tokens_unit
 from core.api import keyset_page_for_html
-from core.http import act, run_action, run_form
+from core.http import act, run_action, submit
 from ledger import selectors as ledger_selectors
 
 from . import qr, sepa_withdraw, settlement, voucher_batches
@@ -163,14 +163,15 @@ def voucher_batch_reject(request: HttpRequest, batch_id: int) -> HttpResponse:
         raise Http404
     form = VoucherRejectForm(request.POST or None)
 
-    def reject(data: dict[str, Any]) -> HttpResponse:
-        voucher_batches.voucher_batch_reject(
+    done = submit(
+        request,
+        form,
+        lambda data: voucher_batches.voucher_batch_reject(
             actor=staff_user(request), batch_id=batch_id, reason=data["reason"]
-        )
-        messages.success(request, _("The voucher batch was turned down."))
-        return redirect("payments-staff-vouchers")
-
-    done = run_form(request, form, reject, not_found_404=True)
+        ),
+        _("The voucher batch was turned down."),
+        "payments-staff-vouchers",
+    )
     if done is not None:
         return done
     return staff_render(
@@ -298,14 +299,15 @@ def settlement_reject(request: HttpRequest, settlement_id: int) -> HttpResponse:
         raise Http404
     form = RejectForm(request.POST or None)
 
-    def reject(data: dict[str, Any]) -> HttpResponse:
-        settlement.settlement_reject(
+    done = submit(
+        request,
+        form,
+        lambda data: settlement.settlement_reject(
             approver=staff_user(request), settlement_id=settlement_id, reason=data["reason"]
-        )
-        messages.success(request, _("The settlement was turned down."))
-        return redirect("payments-staff-settlements")
-
-    done = run_form(request, form, reject, not_found_404=True)
+        ),
+        _("The settlement was turned down."),
+        "payments-staff-settlements",
+    )
     if done is not None:
         return done
     return staff_render(
