@@ -97,8 +97,8 @@ class SignUpForm(forms.Form):
             "max_value": BIRTH_YEAR_RULE,
         },
         help_text=_(
-            "Only to pay you the right rate: under 21 the volunteer-allowance rules allow less "
-            "per hour."
+            "Only to pay you the right rate: for young residents the volunteer-allowance rules "
+            "allow less per hour."
         ),
         widget=forms.NumberInput(attrs={"autocomplete": "bday-year"}),
     )

@@ -63,7 +63,8 @@ HOLD_WORDS = {
     ),
     payouts.HOLD_HOURLY_RATE: gettext_lazy(
         "This reward is more per hour of work than the volunteer-allowance rules allow for you "
-        "(under 21 a lower rate applies). Staff will look at it; you do not need to do anything."
+        "(young residents have a lower rate). Staff will look at it; you do not need to do "
+        "anything."
     ),
     payouts.HOLD_BUDGET: gettext_lazy(
         "The project's money has run out for now. It is paid once the municipality tops it up; "
