@@ -361,6 +361,20 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Mail waits behind money on the broker. On Redis (kombu) a message's priority picks the list it
+# is queued on, and a worker takes from the list of 0 (the default: payouts and the other money
+# tasks) before 3, 6 and 9. So a payout queued behind a bulk approval's 500 mails is paid first
+# and the mails follow (docs/operations.md; docs/performance.md, "Payouts through Celery"). The
+# filesystem broker of a development machine keeps plain arrival order.
+MAIL_TASK_PRIORITY = 6
+CELERY_TASK_ROUTES = {
+    name: {"priority": MAIL_TASK_PRIORITY}
+    for name in (
+        "accounts.tasks.mail_send_task",
+        "accounts.tasks.staff_digest_task",
+        "rewards.tasks.claims_mail_task",
+    )
+}
 CELERY_TIMEZONE = TIME_ZONE
 LEDGER_SEAL_INTERVAL = env.int("LEDGER_SEAL_INTERVAL", default=60)
 # Seconds between scheduled `ledger_verify` runs (with the payments and rewards cross-checks);

@@ -26,6 +26,7 @@ import pytest
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 
+from accounts.models import MailSent
 from ledger.models import Account, Transfer
 from ledger.verify import ledger_verify
 from rewards.models import Claim, ClaimDecision, ClaimStatus
@@ -96,12 +97,12 @@ class Worker:
                 self.kill()
 
 
-def send(name: str, *args) -> None:
+def send(name: str, *args, priority: int | None = None) -> None:
     from celery import Celery
 
     # Not the current app: tasks of this process must keep running eagerly afterwards.
     producer = Celery(broker=BROKER, set_as_current=False)
-    producer.send_task(name, args=list(args))
+    producer.send_task(name, args=list(args), priority=priority)
     producer.close()
 
 
@@ -146,7 +147,8 @@ def all_paid() -> bool:
 
 def drained(broker) -> bool:
     """Every message run and acknowledged (`acks_late`: only once its task returned)."""
-    return broker.llen("celery") == 0 and not broker.hlen("unacked")
+    # One list per priority: "celery" (0) and "celery\x06\x166" (mail); Redis drops empty lists.
+    return not broker.keys("celery*") and not broker.hlen("unacked")
 
 
 def test_the_same_payout_enqueued_twice_at_once_pays_once(broker, tmp_path):
@@ -162,6 +164,38 @@ def test_the_same_payout_enqueued_twice_at_once_pays_once(broker, tmp_path):
         wait_for(lambda: drained(broker), worker)
     finally:
         worker.stop()
+    assert_paid_once(claims, residents)
+
+
+def test_a_payout_queued_behind_bulk_mail_is_taken_first(broker, tmp_path):
+    """Money before mail: a payout queued after a backlog of bulk approval mails (queued at the
+    mail's priority, as the application queues them) is the first message a worker takes; the
+    mails still go out, each once, after it."""
+    claims, residents = approved_claims(2)
+    ids = [c.pk for c in claims]
+    mail = settings.CELERY_TASK_ROUTES["rewards.tasks.claims_mail_task"]["priority"]
+    for _ in range(6):
+        send("rewards.tasks.claims_mail_task", ids, "approved", priority=mail)
+    send("rewards.tasks.payout_batch_task", ids)
+    worker = Worker(tmp_path / "worker.log")
+    try:
+        wait_for(all_paid, worker)
+        wait_for(lambda: drained(broker), worker)
+    finally:
+        worker.stop()
+    received = [
+        line.split("Task ", 1)[1].split("[", 1)[0]
+        for line in worker.log.read_text().splitlines()
+        if line.rstrip().endswith("received")
+    ]
+    assert received[0] == "rewards.tasks.payout_batch_task", received
+    # The six queued, and the payout's own "you were paid" mails.
+    assert received.count("rewards.tasks.claims_mail_task") == 7
+    # The mails those queued (one per claim each time; a repeat finds its key sent): each
+    # resident is told once of the approval and once of the payment.
+    assert received.count("accounts.tasks.mail_send_task") == 14
+    keys = sorted(MailSent.objects.values_list("key", flat=True))
+    assert keys == sorted(f"claim:{pk}:{event}" for pk in ids for event in ("approved", "paid"))
     assert_paid_once(claims, residents)
 
 
