@@ -11,6 +11,9 @@
 A list view sets `pagination_class = Page` (so the schema documents it as paginated) and returns
 `page_response(...)`. `limit` and `offset` are checked, not trusted: a value out of range is a
 400 with the field named, never a query PostgreSQL cannot run (a limit past bigint was a 500).
+
+And the glue of every API view: who asks (`request_user`), the checked body and query
+(`validated`, `query`), and `ActionView`, the POST that does one thing to what its URL names.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable
 from functools import reduce
-from typing import Any
+from typing import Any, TypeVar
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
@@ -35,6 +39,24 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 # Far past any list the service will hold, and well inside PostgreSQL's bigint with a limit added.
 MAX_OFFSET = 2**31 - 1
+
+U = TypeVar("U", bound=AbstractBaseUser)
+
+
+def request_user(request: Request, model: type[U]) -> U:
+    """The signed-in person of a view that requires one, typed as the project's user model."""
+    user = request.user
+    assert isinstance(user, model)
+    return user
+
+
+def validated(
+    request: Request, serializer: type[serializers.Serializer], *, partial: bool = False
+) -> dict[str, Any]:
+    """The request's body, validated by `serializer` (a 400 problem otherwise)."""
+    checked = serializer(data=request.data, partial=partial)
+    checked.is_valid(raise_exception=True)
+    return dict(checked.validated_data)
 
 
 def query(request: Request, serializer: type[serializers.Serializer]) -> dict[str, Any]:
@@ -251,3 +273,24 @@ def page_response(
         assert body is not None
         results = [body(row) for row in page]
     return paginator.get_paginated_response(results)
+
+
+class ActionView(APIView):
+    """A POST that does one thing to what its URL names and answers with it (approve, reject,
+    close, ...). A subclass sets `form`, the serializer of the body (None: there is none),
+    and defines `act`, which calls the service with the signed-in person, the URL's arguments
+    and the body's fields by name, and `answer`, which writes what the service returned. Its
+    docstring is the operation's description; `@extend_schema` on the class documents the rest.
+    """
+
+    form: type[serializers.Serializer] | None = None
+
+    def act(self, user: Any, **arguments: Any) -> Any:
+        raise NotImplementedError
+
+    def answer(self, result: Any) -> Any:
+        raise NotImplementedError
+
+    def post(self, request: Request, **arguments: Any) -> Response:
+        fields = validated(request, self.form) if self.form is not None else {}
+        return Response(self.answer(self.act(request.user, **arguments, **fields)))
