@@ -275,14 +275,14 @@ def page_response(
     return paginator.get_paginated_response(results)
 
 
+# A POST that does one thing to what its URL names and answers with it (approve, reject, close,
+# ...). A subclass sets `form`, the serializer of the body (None: there is none), and defines
+# `act`, which calls the service with the signed-in person, the URL's arguments and the body's
+# fields by name, and `answer`, which writes what the service returned. `@extend_schema` on the
+# class documents it, and the subclass's docstring is the operation's description: so this class,
+# and a subclass that groups others, say what they are in a comment (a docstring would be
+# inherited as the description of every subclass without its own).
 class ActionView(APIView):
-    """A POST that does one thing to what its URL names and answers with it (approve, reject,
-    close, ...). A subclass sets `form`, the serializer of the body (None: there is none),
-    and defines `act`, which calls the service with the signed-in person, the URL's arguments
-    and the body's fields by name, and `answer`, which writes what the service returned. Its
-    docstring is the operation's description; `@extend_schema` on the class documents the rest.
-    """
-
     form: type[serializers.Serializer] | None = None
 
     def act(self, user: Any, **arguments: Any) -> Any:

@@ -291,10 +291,9 @@ class StaffShopsView(APIView):
         )
 
 
+# What staff do to one shop; the answer is the shop as staff see it.
 @extend_schema(request=None, responses=StaffShopSerializer, tags=["staff"])
 class StaffShopAction(ActionView):
-    """What staff do to one shop; the answer is the shop as staff see it."""
-
     permission_classes = (StaffShopPermission,)
 
     def answer(self, shop: Shop) -> dict[str, Any]:

@@ -56,10 +56,9 @@ class StaffSettlementsView(APIView):
         )
 
 
+# What staff do to one settlement; the answer is the settlement.
 @extend_schema(request=None, responses=SettlementSerializer, tags=["settlement"])
 class StaffSettlementAction(ActionView):
-    """What staff do to one settlement; the answer is the settlement."""
-
     permission_classes = (SettlementDecidePermission,)
 
     def answer(self, done: Settlement) -> dict[str, Any]:

@@ -72,10 +72,9 @@ class StaffVoucherBatchesView(APIView):
         return Response(_batch_body(batch), status=status.HTTP_201_CREATED)
 
 
+# An approver's decision on a requested batch; the answer is the batch.
 @extend_schema(request=None, responses=VoucherBatchSerializer, tags=["vouchers"])
 class StaffVoucherBatchDecision(ActionView):
-    """An approver's decision on a requested batch; the answer is the batch."""
-
     permission_classes = (VoucherDecidePermission,)
 
     def answer(self, batch: VoucherBatch) -> dict[str, Any]:
