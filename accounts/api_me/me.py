@@ -3,22 +3,26 @@ deletion)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import logout, update_session_auth_hash
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import validated
+
 from .. import identity, privacy, tokens
 from ..authentication import request_token
+from ..models import User
+from .auth import EmailLinkView
 from .serializers import (
     TAGS,
     DeleteSerializer,
     EmailChangeSerializer,
-    EmailVerifiedSerializer,
-    LinkTokenSerializer,
     MeSerializer,
     MeUpdateSerializer,
     PasswordChangeSerializer,
@@ -26,7 +30,6 @@ from .serializers import (
     _django,
     _session_key,
     _user,
-    _validated,
     me_data,
 )
 
@@ -44,7 +47,7 @@ class MeView(APIView):
     @extend_schema(request=MeUpdateSerializer, responses=MeSerializer, tags=TAGS)
     def patch(self, request: Request) -> Response:
         """Change my display name, neighbourhood (residents) or language."""
-        data = _validated(MeUpdateSerializer, request)
+        data = validated(request, MeUpdateSerializer)
         user = identity.profile_update(user=_user(request), data=data)
         return Response(me_data(user))
 
@@ -55,7 +58,7 @@ class PasswordView(APIView):
     @extend_schema(request=PasswordChangeSerializer, responses={204: None}, tags=TAGS)
     def post(self, request: Request) -> Response:
         """Change my password (the current one first). Every other session ends."""
-        data = _validated(PasswordChangeSerializer, request)
+        data = validated(request, PasswordChangeSerializer)
         old_key = _session_key(request)
         user = identity.password_change(
             user=_user(request),
@@ -78,7 +81,7 @@ class EmailView(APIView):
     def post(self, request: Request) -> Response:
         """Ask to change my email address (password first). It changes when the link mailed to
         the new address is followed; the old address is told."""
-        data = _validated(EmailChangeSerializer, request)
+        data = validated(request, EmailChangeSerializer)
         identity.email_change_request(
             user=_user(request),
             password=data["password"],
@@ -88,15 +91,12 @@ class EmailView(APIView):
         return Response(status=status.HTTP_202_ACCEPTED)
 
 
-class EmailConfirmView(APIView):
-    permission_classes = (AllowAny,)
+@extend_schema(tags=TAGS)
+class EmailConfirmView(EmailLinkView):
+    """Confirm a new email address with the token from the link mailed to it."""
 
-    @extend_schema(request=LinkTokenSerializer, responses=EmailVerifiedSerializer, tags=TAGS)
-    def post(self, request: Request) -> Response:
-        """Confirm a new email address with the token from the link mailed to it."""
-        data = _validated(LinkTokenSerializer, request)
-        user = identity.email_change_confirm(token=data["token"])
-        return Response(EmailVerifiedSerializer({"email": user.email, "email_verified": True}).data)
+    def act(self, user: Any, **arguments: Any) -> User:
+        return identity.email_change_confirm(**arguments)
 
 
 def _sessions(request: Request) -> Response:
@@ -206,7 +206,7 @@ class DeleteView(APIView):
     def post(self, request: Request) -> Response:
         """Delete my account for good (password and `confirm: true`). Tokens left in the wallet
         go to the community fund; a shop owner must hand the shop over first (409)."""
-        data = _validated(DeleteSerializer, request)
+        data = validated(request, DeleteSerializer)
         privacy.person_erase(
             user=_user(request),
             password=data["password"],
