@@ -79,7 +79,7 @@ class StatementQuerySerializer(serializers.Serializer):
 
 
 def _profile(request: Request) -> ResidentProfile:
-    profile = selectors.resident_profile(user=request.user)  # type: ignore[arg-type]
+    profile = selectors.resident_profile(user=request_user(request, User))
     if profile is None:
         raise NotAResident("Only residents have a wallet.")
     return profile

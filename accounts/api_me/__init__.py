@@ -38,16 +38,17 @@ auth_urls: list[URLPattern | URLResolver] = [
     path("verify-email/resend/", VerifyEmailResendView.as_view(), name="api-verify-email-resend"),
     path("confirm-email/", EmailConfirmView.as_view(), name="api-confirm-email"),
 ]
+session_urls: list[URLPattern | URLResolver] = [
+    path("", SessionsView.as_view(), name="api-me-sessions"),
+    path("<int:session_id>/", SessionView.as_view(), name="api-me-session"),
+    path("tokens/<int:token_id>/", TokenRevokeView.as_view(), name="api-me-token"),
+    path("end-others/", SessionsEndOthersView.as_view(), name="api-me-sessions-end-others"),
+]
 me_urls: list[URLPattern | URLResolver] = [
     path("", MeView.as_view(), name="api-me"),
     path("password/", PasswordView.as_view(), name="api-me-password"),
     path("email/", EmailView.as_view(), name="api-me-email"),
-    path("sessions/", SessionsView.as_view(), name="api-me-sessions"),
-    path("sessions/<int:session_id>/", SessionView.as_view(), name="api-me-session"),
-    path("sessions/tokens/<int:token_id>/", TokenRevokeView.as_view(), name="api-me-token"),
-    path(
-        "sessions/end-others/", SessionsEndOthersView.as_view(), name="api-me-sessions-end-others"
-    ),
+    path("sessions/", include(session_urls)),
     path("data/", DataView.as_view(), name="api-me-data"),
     path("delete/", DeleteView.as_view(), name="api-me-delete"),
 ]

@@ -49,10 +49,8 @@ class LoginView(APIView):
         HTTPS, a same-origin `Origin` or `Referer`: another site cannot sign a browser in to
         an account of its choosing. API clients without a browser use `auth/token/`."""
         SessionAuthentication().enforce_csrf(request)
-        data = validated(request, CredentialsSerializer)
-        user = identity.sign_in(
-            request=_django(request), email=data["email"], password=data["password"]
-        )
+        fields = validated(request, CredentialsSerializer)
+        user = identity.sign_in(request=_django(request), **fields)
         login(_django(request), user)
         return Response(me_data(user))
 
@@ -132,6 +130,5 @@ class VerifyEmailResendView(APIView):
     def post(self, request: Request) -> Response:
         """Mail the verification link again. Always 202, whether or not the address has an
         account waiting for verification."""
-        data = validated(request, EmailSerializer)
-        identity.email_verification_resend(email=data["email"])
+        identity.email_verification_resend(**validated(request, EmailSerializer))
         return Response(status=status.HTTP_202_ACCEPTED)

@@ -58,15 +58,13 @@ class PasswordView(APIView):
     @extend_schema(request=PasswordChangeSerializer, responses={204: None}, tags=TAGS)
     def post(self, request: Request) -> Response:
         """Change my password (the current one first). Every other session ends."""
-        data = validated(request, PasswordChangeSerializer)
         old_key = _session_key(request)
         user = identity.password_change(
             user=_user(request),
-            current_password=data["current_password"],
-            new_password=data["new_password"],
             request=_django(request),
             current_key=old_key,
             current_token=request_token(request),
+            **validated(request, PasswordChangeSerializer),
         )
         if old_key:
             update_session_auth_hash(_django(request), user)
@@ -81,12 +79,10 @@ class EmailView(APIView):
     def post(self, request: Request) -> Response:
         """Ask to change my email address (password first). It changes when the link mailed to
         the new address is followed; the old address is told."""
-        data = validated(request, EmailChangeSerializer)
         identity.email_change_request(
             user=_user(request),
-            password=data["password"],
-            new_email=data["new_email"],
             request=_django(request),
+            **validated(request, EmailChangeSerializer),
         )
         return Response(status=status.HTTP_202_ACCEPTED)
 
@@ -206,12 +202,8 @@ class DeleteView(APIView):
     def post(self, request: Request) -> Response:
         """Delete my account for good (password and `confirm: true`). Tokens left in the wallet
         go to the community fund; a shop owner must hand the shop over first (409)."""
-        data = validated(request, DeleteSerializer)
         privacy.person_erase(
-            user=_user(request),
-            password=data["password"],
-            confirm=data["confirm"],
-            request=_django(request),
+            user=_user(request), request=_django(request), **validated(request, DeleteSerializer)
         )
         logout(_django(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
