@@ -166,9 +166,7 @@ class AuditLogView(APIView):
             action=params.get("action", ""),
             actor=params.get("actor", ""),
         )
-        return page_response(
-            self, request, events, serializer=AuditEventSerializer, paginator=KeysetPage()
-        )
+        return page_response(self, request, events, serializer=AuditEventSerializer)
 
 
 class ResidentsView(APIView):
@@ -190,9 +188,7 @@ class ResidentsView(APIView):
         residents = staff.residents_for_staff(
             query=params.get("q", ""), verified=params.get("verified")
         )
-        return page_response(
-            self, request, residents, serializer=StaffResidentSerializer, paginator=KeysetPage()
-        )
+        return page_response(self, request, residents, serializer=StaffResidentSerializer)
 
 
 class MembersView(APIView):

@@ -8,9 +8,10 @@
   page continues from, so a page deep in the list costs what the first one does: no OFFSET walks
   past the rows before it, and no count.
 
-A list view sets `pagination_class = Page` (so the schema documents it as paginated) and returns
-`page_response(...)`. `limit` and `offset` are checked, not trusted: a value out of range is a
-400 with the field named, never a query PostgreSQL cannot run (a limit past bigint was a 500).
+A list view sets `pagination_class` (so the schema documents it as paginated) and returns
+`page_response(...)`, which pages by it. `limit` and `offset` are checked, not trusted: a value
+out of range is a 400 with the field named, never a query PostgreSQL cannot run (a limit past
+bigint was a 500).
 
 And the glue of every API view: who asks (`request_user`), the checked body and query
 (`validated`, `query`), and `ActionView`, the POST that does one thing to what its URL names.
@@ -261,11 +262,10 @@ def page_response(
     *,
     serializer: type[serializers.BaseSerializer] | None = None,
     body: Callable[[Any], Any] | None = None,
-    paginator: Page | KeysetPage | None = None,
 ) -> Response:
-    """One page of `rows`, each row written by `serializer` (or by the function `body`): by
-    `Page` unless the view passes a `KeysetPage`."""
-    paginator = paginator or Page()
+    """One page of `rows`, each row written by `serializer` (or by the function `body`), paged by
+    the view's `pagination_class` (`Page` or `KeysetPage`; `Page` if it sets none)."""
+    paginator: Page | KeysetPage = getattr(view, "pagination_class", Page)()
     page: Iterable[Any] = paginator.paginate_queryset(rows, request, view=view) or []
     if serializer is not None:
         results: Any = serializer(page, many=True).data

@@ -286,9 +286,7 @@ class StaffShopsView(APIView):
             if params["change_pending"]
             else selectors.shops_for_staff(status=params.get("status"))
         )
-        return page_response(
-            self, request, rows, serializer=StaffShopSerializer, paginator=KeysetPage()
-        )
+        return page_response(self, request, rows, serializer=StaffShopSerializer)
 
 
 # What staff do to one shop; the answer is the shop as staff see it.

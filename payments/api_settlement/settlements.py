@@ -51,9 +51,7 @@ class StaffSettlementsView(APIView):
         follow `next`."""
         params = query(request, StaffSettlementQuerySerializer)
         rows = settlement.settlements_for_staff(status=params.get("status"))
-        return page_response(
-            self, request, rows, serializer=SettlementSerializer, paginator=KeysetPage()
-        )
+        return page_response(self, request, rows, serializer=SettlementSerializer)
 
 
 # What staff do to one settlement; the answer is the settlement.
