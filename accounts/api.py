@@ -9,12 +9,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import query, request_user, validated
 from ledger import selectors as ledger_selectors
 
 from . import selectors, services
 from .api_me import PASSWORD_MIN_LENGTH
 from .errors import NotAResident
-from .models import ResidentProfile, Role
+from .models import ResidentProfile, Role, User
 from .permissions import IsResident, staff_permission
 
 
@@ -78,7 +79,7 @@ class StatementQuerySerializer(serializers.Serializer):
 
 
 def _profile(request: Request) -> ResidentProfile:
-    profile = selectors.resident_profile(user=request.user)  # type: ignore[arg-type]
+    profile = selectors.resident_profile(user=request_user(request, User))
     if profile is None:
         raise NotAResident("Only residents have a wallet.")
     return profile
@@ -94,17 +95,8 @@ class SignUpView(APIView):
         """Sign up as a resident: the account (with its wallet) is made and a link to confirm
         the address is mailed. The answer is the same, 202, when the address already has an
         account: its owner is told by mail instead, so sign-up tells nobody who has one."""
-        form = SignUpSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
-        email = services.resident_sign_up(
-            email=data["email"],
-            password=data["password"],
-            display_name=data["display_name"],
-            neighbourhood_id=data.get("neighbourhood"),
-            language=data["language"],
-            birth_year=data.get("birth_year"),
-        )
+        data = validated(request, SignUpSerializer)
+        email = services.resident_sign_up(neighbourhood_id=data.pop("neighbourhood", None), **data)
         body = SignUpAcceptedSerializer(
             {
                 "email": email,
@@ -151,12 +143,11 @@ class WalletStatementView(APIView):
     )
     def get(self, request: Request) -> Response:
         """The signed-in resident's wallet history, newest first, a page at a time."""
-        query = StatementQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        params = query(request, StatementQuerySerializer)
         page = ledger_selectors.account_statement(
             account_id=_profile(request).wallet_id,
-            before_version=query.validated_data.get("before"),
-            limit=query.validated_data["limit"],
+            before_version=params.get("before"),
+            limit=params["limit"],
         )
         return Response(
             StatementSerializer({"lines": page.lines, "next_before": page.next_before}).data
@@ -202,11 +193,8 @@ class ResidencyCodeView(APIView):
     @extend_schema(request=ResidencyCodeSerializer, responses=ResidencySerializer, tags=["wallet"])
     def post(self, request: Request) -> Response:
         """Verify your residency with the code from the municipality's letter."""
-        form = ResidencyCodeSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
         profile = services.residency_verify_with_code(
-            user=request.user,  # type: ignore[arg-type]
-            code=form.validated_data["code"],
+            user=request_user(request, User), **validated(request, ResidencyCodeSerializer)
         )
         return _residency(profile)
 
@@ -219,15 +207,9 @@ class InviteCodeBatchView(APIView):
     )
     def post(self, request: Request) -> Response:
         """Generate a batch of single-use residency codes (reviewers and administrators)."""
-        form = InviteBatchRequestSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        codes = services.invite_codes_generate(
-            created_by=request.user,  # type: ignore[arg-type]
-            count=form.validated_data["count"],
-            valid_days=form.validated_data["valid_days"],
-            batch=form.validated_data["batch"],
-        )
-        body = InviteBatchSerializer({"batch": form.validated_data["batch"], "codes": codes})
+        data = validated(request, InviteBatchRequestSerializer)
+        codes = services.invite_codes_generate(created_by=request_user(request, User), **data)
+        body = InviteBatchSerializer({"batch": data["batch"], "codes": codes})
         return Response(body.data, status=status.HTTP_201_CREATED)
 
 
@@ -238,7 +220,6 @@ class ResidentVerifyView(APIView):
     def post(self, request: Request, resident_id: int) -> Response:
         """Confirm that a resident lives in the municipality (reviewers and administrators)."""
         profile = services.residency_verify_by_staff(
-            staff=request.user,  # type: ignore[arg-type]
-            resident_id=resident_id,
+            staff=request_user(request, User), resident_id=resident_id
         )
         return _residency(profile)

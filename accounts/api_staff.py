@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import KeysetPage, page_response, query
+from core.api import KeysetPage, page_response, query, request_user, validated
 
 from . import staff
 from .models import STAFF_ROLES, Neighbourhood, ResidentProfile, User
@@ -97,9 +97,7 @@ def _member(user: User, roles: set[str]) -> dict[str, Any]:
 
 
 def _user(request: Request) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+    return request_user(request, User)
 
 
 class PublicNeighbourhoodsView(APIView):
@@ -127,9 +125,8 @@ class StaffNeighbourhoodsView(APIView):
     )
     def post(self, request: Request) -> Response:
         """Add a neighbourhood (audited)."""
-        form = StaffNeighbourhoodSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        made = staff.neighbourhood_create(staff=_user(request), name=form.validated_data["name"])
+        fields = validated(request, StaffNeighbourhoodSerializer)
+        made = staff.neighbourhood_create(staff=_user(request), **fields)
         return Response(StaffNeighbourhoodSerializer(made).data, status=status.HTTP_201_CREATED)
 
 
@@ -141,12 +138,10 @@ class StaffNeighbourhoodView(APIView):
     )
     def patch(self, request: Request, neighbourhood_id: int) -> Response:
         """Rename a neighbourhood (audited)."""
-        form = StaffNeighbourhoodSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
         renamed = staff.neighbourhood_rename(
             staff=_user(request),
             neighbourhood_id=neighbourhood_id,
-            name=form.validated_data["name"],
+            **validated(request, StaffNeighbourhoodSerializer),
         )
         return Response(StaffNeighbourhoodSerializer(renamed).data)
 
@@ -171,9 +166,7 @@ class AuditLogView(APIView):
             action=params.get("action", ""),
             actor=params.get("actor", ""),
         )
-        return page_response(
-            self, request, events, serializer=AuditEventSerializer, paginator=KeysetPage()
-        )
+        return page_response(self, request, events, serializer=AuditEventSerializer)
 
 
 class ResidentsView(APIView):
@@ -195,9 +188,7 @@ class ResidentsView(APIView):
         residents = staff.residents_for_staff(
             query=params.get("q", ""), verified=params.get("verified")
         )
-        return page_response(
-            self, request, residents, serializer=StaffResidentSerializer, paginator=KeysetPage()
-        )
+        return page_response(self, request, residents, serializer=StaffResidentSerializer)
 
 
 class MembersView(APIView):
@@ -208,16 +199,8 @@ class MembersView(APIView):
     )
     def post(self, request: Request) -> Response:
         """Add a staff member; they get a mail to choose a password (administrators)."""
-        form = StaffMemberCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
-        user = staff.staff_create(
-            admin=_user(request),
-            email=data["email"],
-            display_name=data["display_name"],
-            roles=data["roles"],
-            language=data["language"],
-        )
+        data = validated(request, StaffMemberCreateSerializer)
+        user = staff.staff_create(admin=_user(request), **data)
         body = StaffMemberSerializer(_member(user, set(data["roles"])))
         return Response(body.data, status=status.HTTP_201_CREATED)
 
@@ -228,10 +211,8 @@ class MemberRolesView(APIView):
     @extend_schema(request=StaffRolesSerializer, responses=StaffMemberSerializer, tags=["staff"])
     def put(self, request: Request, user_id: int) -> Response:
         """Set a person's staff roles; nobody removes their own administrator role."""
-        form = StaffRolesSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
         roles = staff.staff_roles_set(
-            admin=_user(request), user_id=user_id, roles=form.validated_data["roles"]
+            admin=_user(request), user_id=user_id, **validated(request, StaffRolesSerializer)
         )
         user = User.objects.get(pk=user_id)
         return Response(StaffMemberSerializer(_member(user, roles)).data)
@@ -252,6 +233,10 @@ class MemberTotpResetView(APIView):
         return Response(TotpResetSerializer({"devices_removed": removed}).data)
 
 
+member_urls: list[URLPattern | URLResolver] = [
+    path("roles/", MemberRolesView.as_view(), name="api-staff-member-roles"),
+    path("totp-reset/", MemberTotpResetView.as_view(), name="api-staff-member-totp-reset"),
+]
 urlpatterns: list[URLPattern | URLResolver] = [
     path("neighbourhoods/", PublicNeighbourhoodsView.as_view(), name="api-neighbourhoods"),
     path(
@@ -267,14 +252,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("staff/audit-log/", AuditLogView.as_view(), name="api-staff-audit-log"),
     path("staff/residents/", ResidentsView.as_view(), name="api-staff-residents"),
     path("staff/members/", MembersView.as_view(), name="api-staff-members"),
-    path(
-        "staff/members/<int:user_id>/roles/",
-        MemberRolesView.as_view(),
-        name="api-staff-member-roles",
-    ),
-    path(
-        "staff/members/<int:user_id>/totp-reset/",
-        MemberTotpResetView.as_view(),
-        name="api-staff-member-totp-reset",
-    ),
+    path("staff/members/<int:user_id>/", include(member_urls)),
 ]

@@ -8,9 +8,13 @@
   page continues from, so a page deep in the list costs what the first one does: no OFFSET walks
   past the rows before it, and no count.
 
-A list view sets `pagination_class = Page` (so the schema documents it as paginated) and returns
-`page_response(...)`. `limit` and `offset` are checked, not trusted: a value out of range is a
-400 with the field named, never a query PostgreSQL cannot run (a limit past bigint was a 500).
+A list view sets `pagination_class` (so the schema documents it as paginated) and returns
+`page_response(...)`, which pages by it. `limit` and `offset` are checked, not trusted: a value
+out of range is a 400 with the field named, never a query PostgreSQL cannot run (a limit past
+bigint was a 500).
+
+And the glue of every API view: who asks (`request_user`), the checked body and query
+(`validated`, `query`), and `ActionView`, the POST that does one thing to what its URL names.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable
 from functools import reduce
-from typing import Any
+from typing import Any, TypeVar
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
@@ -35,6 +40,24 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 # Far past any list the service will hold, and well inside PostgreSQL's bigint with a limit added.
 MAX_OFFSET = 2**31 - 1
+
+U = TypeVar("U", bound=AbstractBaseUser)
+
+
+def request_user(request: Request, model: type[U]) -> U:
+    """The signed-in person of a view that requires one, typed as the project's user model."""
+    user = request.user
+    assert isinstance(user, model)
+    return user
+
+
+def validated(
+    request: Request, serializer: type[serializers.Serializer], *, partial: bool = False
+) -> dict[str, Any]:
+    """The request's body, validated by `serializer` (a 400 problem otherwise)."""
+    checked = serializer(data=request.data, partial=partial)
+    checked.is_valid(raise_exception=True)
+    return dict(checked.validated_data)
 
 
 def query(request: Request, serializer: type[serializers.Serializer]) -> dict[str, Any]:
@@ -239,11 +262,10 @@ def page_response(
     *,
     serializer: type[serializers.BaseSerializer] | None = None,
     body: Callable[[Any], Any] | None = None,
-    paginator: Page | KeysetPage | None = None,
 ) -> Response:
-    """One page of `rows`, each row written by `serializer` (or by the function `body`): by
-    `Page` unless the view passes a `KeysetPage`."""
-    paginator = paginator or Page()
+    """One page of `rows`, each row written by `serializer` (or by the function `body`), paged by
+    the view's `pagination_class` (`Page` or `KeysetPage`; `Page` if it sets none)."""
+    paginator: Page | KeysetPage = getattr(view, "pagination_class", Page)()
     page: Iterable[Any] = paginator.paginate_queryset(rows, request, view=view) or []
     if serializer is not None:
         results: Any = serializer(page, many=True).data
@@ -251,3 +273,24 @@ def page_response(
         assert body is not None
         results = [body(row) for row in page]
     return paginator.get_paginated_response(results)
+
+
+# A POST that does one thing to what its URL names and answers with it (approve, reject, close,
+# ...). A subclass sets `form`, the serializer of the body (None: there is none), and defines
+# `act`, which calls the service with the signed-in person, the URL's arguments and the body's
+# fields by name, and `answer`, which writes what the service returned. `@extend_schema` on the
+# class documents it, and the subclass's docstring is the operation's description: so this class,
+# and a subclass that groups others, say what they are in a comment (a docstring would be
+# inherited as the description of every subclass without its own).
+class ActionView(APIView):
+    form: type[serializers.Serializer] | None = None
+
+    def act(self, user: Any, **arguments: Any) -> Any:
+        raise NotImplementedError
+
+    def answer(self, result: Any) -> Any:
+        raise NotImplementedError
+
+    def post(self, request: Request, **arguments: Any) -> Response:
+        fields = validated(request, self.form) if self.form is not None else {}
+        return Response(self.answer(self.act(request.user, **arguments, **fields)))

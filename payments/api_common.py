@@ -10,6 +10,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 
 from accounts.models import User
+from core.api import request_user
 
 from . import codes, qr, selectors, services
 from .models import Payment, PaymentMethod, Refund
@@ -172,9 +173,7 @@ class WalletPaymentsQuerySerializer(serializers.Serializer):
 
 
 def _user(request: Request) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+    return request_user(request, User)
 
 
 def _payment(payment: Payment) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from accounts.api_me.serializers import StrictSerializer
 from accounts.models import User
 from accounts.permissions import staff_permission
+from core.api import request_user, validated
 from ledger.models import Currency
 
 from . import expiry
@@ -94,12 +95,10 @@ class StaffCurrencyExpiryView(APIView):
         """Switch expiry on (`months`) or off (null). Residents are told a month before their
         wallet expires, so switching on takes nobody's tokens sooner than a month from now."""
         _currency(code)
-        body = ExpiryRuleSetSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        user = request.user
-        assert isinstance(user, User)
         currency = expiry.currency_expiry_switch(
-            actor=user, code=code, months=body.validated_data["months"]
+            actor=request_user(request, User),
+            code=code,
+            **validated(request, ExpiryRuleSetSerializer),
         )
         return Response(ExpiryRuleSerializer(_rule(currency)).data)
 

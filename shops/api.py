@@ -3,7 +3,7 @@ staff's approval queue. Someone else's shop answers 404."""
 
 from typing import Any
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.permissions import staff_permission
-from core.api import KeysetPage, page_response
+from core.api import ActionView, KeysetPage, page_response, query, request_user, validated
 from ledger import selectors as ledger_selectors
 
 from . import cashiers, selectors, services
@@ -123,9 +123,7 @@ class SuspendSerializer(serializers.Serializer):
 
 
 def _user(request: Request) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+    return request_user(request, User)
 
 
 def _shop_body(shop: Shop, role: str) -> dict[str, Any]:
@@ -179,9 +177,8 @@ class ShopsView(APIView):
     @extend_schema(request=ShopApplySerializer, responses={201: ShopSerializer}, tags=["shops"])
     def post(self, request: Request) -> Response:
         """Register a shop. It waits for approval by the municipality; you are its owner."""
-        form = ShopApplySerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        shop = services.shop_apply(owner=_user(request), **form.validated_data)
+        fields = validated(request, ShopApplySerializer)
+        shop = services.shop_apply(owner=_user(request), **fields)
         return Response(_shop_body(shop, "owner"), status=status.HTTP_201_CREATED)
 
 
@@ -196,9 +193,7 @@ class ShopView(APIView):
     def patch(self, request: Request, shop_id: int) -> Response:
         """Change the shop's details (owner only). A new IBAN needs your password, is checked
         and recorded; a new name or address of an approved shop waits for staff review."""
-        form = ShopUpdateSerializer(data=request.data, partial=True)
-        form.is_valid(raise_exception=True)
-        data = dict(form.validated_data)
+        data = validated(request, ShopUpdateSerializer, partial=True)
         password = data.pop("password", "")
         shop = selectors.shop_membership(user=_user(request), shop_id=shop_id).shop
         current = {
@@ -237,10 +232,8 @@ class CashierInviteView(APIView):
     def post(self, request: Request, shop_id: int) -> Response:
         """Invite someone by email to be a cashier (owner of an approved shop). The link is
         mailed to them; a new invitation to the same address replaces the open one."""
-        form = InviteRequestSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
         invite, _token = cashiers.cashier_invite(
-            owner=_user(request), shop_id=shop_id, email=form.validated_data["email"]
+            owner=_user(request), shop_id=shop_id, **validated(request, InviteRequestSerializer)
         )
         return Response(_invite(invite), status=status.HTTP_201_CREATED)
 
@@ -265,10 +258,8 @@ class InviteAcceptView(APIView):
     @extend_schema(request=AcceptSerializer, responses=ShopSerializer, tags=["shops"])
     def post(self, request: Request) -> Response:
         """Accept a cashier invitation sent to your email address."""
-        form = AcceptSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
         member = cashiers.cashier_invite_accept(
-            user=_user(request), token=form.validated_data["token"]
+            user=_user(request), **validated(request, AcceptSerializer)
         )
         return Response(_shop_body(member.shop, member.role))
 
@@ -289,105 +280,82 @@ class StaffShopsView(APIView):
         """Shops oldest first, optionally of one status: `?status=pending` is the queue;
         `?change_pending=true` lists the new names and addresses waiting for review, the oldest
         request first. Paged by cursor: follow `next`."""
-        query = StaffListQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        params = query(request, StaffListQuerySerializer)
         rows = (
             selectors.shops_with_pending_changes()
-            if query.validated_data["change_pending"]
-            else selectors.shops_for_staff(status=query.validated_data.get("status"))
+            if params["change_pending"]
+            else selectors.shops_for_staff(status=params.get("status"))
         )
-        return page_response(
-            self, request, rows, serializer=StaffShopSerializer, paginator=KeysetPage()
-        )
+        return page_response(self, request, rows, serializer=StaffShopSerializer)
 
 
-class StaffShopApproveView(APIView):
+# What staff do to one shop; the answer is the shop as staff see it.
+@extend_schema(request=None, responses=StaffShopSerializer, tags=["staff"])
+class StaffShopAction(ActionView):
     permission_classes = (StaffShopPermission,)
 
-    @extend_schema(request=None, responses=StaffShopSerializer, tags=["staff"])
-    def post(self, request: Request, shop_id: int) -> Response:
-        """Approve a shop (opens its account) or reinstate a suspended one."""
-        shop = services.shop_approve(staff=_user(request), shop_id=shop_id)
-        return Response(StaffShopSerializer(shop).data)
+    def answer(self, shop: Shop) -> dict[str, Any]:
+        return StaffShopSerializer(shop).data
 
 
-class StaffShopSuspendView(APIView):
-    permission_classes = (StaffShopPermission,)
+class StaffShopApproveView(StaffShopAction):
+    """Approve a shop (opens its account) or reinstate a suspended one."""
 
-    @extend_schema(request=SuspendSerializer, responses=StaffShopSerializer, tags=["staff"])
-    def post(self, request: Request, shop_id: int) -> Response:
-        """Suspend a shop, or turn down an application, with a reason; freezes its account."""
-        form = SuspendSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        shop = services.shop_suspend(
-            staff=_user(request), shop_id=shop_id, reason=form.validated_data["reason"]
-        )
-        return Response(StaffShopSerializer(shop).data)
+    def act(self, user: User, **arguments: Any) -> Shop:
+        return services.shop_approve(staff=user, **arguments)
 
 
-class StaffShopChangeApproveView(APIView):
-    permission_classes = (StaffShopPermission,)
+@extend_schema(request=SuspendSerializer)
+class StaffShopSuspendView(StaffShopAction):
+    """Suspend a shop, or turn down an application, with a reason; freezes its account."""
 
-    @extend_schema(request=None, responses=StaffShopSerializer, tags=["staff"])
-    def post(self, request: Request, shop_id: int) -> Response:
-        """Accept a shop's new name and address (not by its own members)."""
-        shop = services.shop_change_approve(staff=_user(request), shop_id=shop_id)
-        return Response(StaffShopSerializer(shop).data)
+    form = SuspendSerializer
 
-
-class StaffShopChangeRejectView(APIView):
-    permission_classes = (StaffShopPermission,)
-
-    @extend_schema(request=SuspendSerializer, responses=StaffShopSerializer, tags=["staff"])
-    def post(self, request: Request, shop_id: int) -> Response:
-        """Turn a shop's new name and address down with a reason; it keeps its current ones."""
-        form = SuspendSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        shop = services.shop_change_reject(
-            staff=_user(request), shop_id=shop_id, reason=form.validated_data["reason"]
-        )
-        return Response(StaffShopSerializer(shop).data)
+    def act(self, user: User, **arguments: Any) -> Shop:
+        return services.shop_suspend(staff=user, **arguments)
 
 
-urlpatterns: list[URLPattern | URLResolver] = [
-    path("shops/", ShopsView.as_view(), name="api-shops"),
-    path("shops/invites/accept/", InviteAcceptView.as_view(), name="api-shop-invite-accept"),
-    path("shops/<int:shop_id>/", ShopView.as_view(), name="api-shop"),
-    path("shops/<int:shop_id>/cashiers/", CashiersView.as_view(), name="api-shop-cashiers"),
+class StaffShopChangeApproveView(StaffShopAction):
+    """Accept a shop's new name and address (not by its own members)."""
+
+    def act(self, user: User, **arguments: Any) -> Shop:
+        return services.shop_change_approve(staff=user, **arguments)
+
+
+@extend_schema(request=SuspendSerializer)
+class StaffShopChangeRejectView(StaffShopAction):
+    """Turn a shop's new name and address down with a reason; it keeps its current ones."""
+
+    form = SuspendSerializer
+
+    def act(self, user: User, **arguments: Any) -> Shop:
+        return services.shop_change_reject(staff=user, **arguments)
+
+
+# One shop, for its owner and cashiers, and for staff: under shops/<id>/ and staff/shops/<id>/.
+shop_urls: list[URLPattern | URLResolver] = [
+    path("", ShopView.as_view(), name="api-shop"),
+    path("cashiers/", CashiersView.as_view(), name="api-shop-cashiers"),
+    path("cashiers/invite/", CashierInviteView.as_view(), name="api-shop-cashier-invite"),
+    path("cashiers/<int:user_id>/", CashierView.as_view(), name="api-shop-cashier"),
+    path("invites/<int:invite_id>/", InviteView.as_view(), name="api-shop-invite"),
+]
+staff_shop_urls: list[URLPattern | URLResolver] = [
+    path("approve/", StaffShopApproveView.as_view(), name="api-staff-shop-approve"),
+    path("suspend/", StaffShopSuspendView.as_view(), name="api-staff-shop-suspend"),
     path(
-        "shops/<int:shop_id>/cashiers/invite/",
-        CashierInviteView.as_view(),
-        name="api-shop-cashier-invite",
-    ),
-    path(
-        "shops/<int:shop_id>/cashiers/<int:user_id>/",
-        CashierView.as_view(),
-        name="api-shop-cashier",
-    ),
-    path(
-        "shops/<int:shop_id>/invites/<int:invite_id>/",
-        InviteView.as_view(),
-        name="api-shop-invite",
-    ),
-    path("staff/shops/", StaffShopsView.as_view(), name="api-staff-shops"),
-    path(
-        "staff/shops/<int:shop_id>/approve/",
-        StaffShopApproveView.as_view(),
-        name="api-staff-shop-approve",
-    ),
-    path(
-        "staff/shops/<int:shop_id>/suspend/",
-        StaffShopSuspendView.as_view(),
-        name="api-staff-shop-suspend",
-    ),
-    path(
-        "staff/shops/<int:shop_id>/change/approve/",
+        "change/approve/",
         StaffShopChangeApproveView.as_view(),
         name="api-staff-shop-change-approve",
     ),
     path(
-        "staff/shops/<int:shop_id>/change/reject/",
-        StaffShopChangeRejectView.as_view(),
-        name="api-staff-shop-change-reject",
+        "change/reject/", StaffShopChangeRejectView.as_view(), name="api-staff-shop-change-reject"
     ),
+]
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("shops/", ShopsView.as_view(), name="api-shops"),
+    path("shops/invites/accept/", InviteAcceptView.as_view(), name="api-shop-invite-accept"),
+    path("shops/<int:shop_id>/", include(shop_urls)),
+    path("staff/shops/", StaffShopsView.as_view(), name="api-staff-shops"),
+    path("staff/shops/<int:shop_id>/", include(staff_shop_urls)),
 ]

@@ -5,7 +5,7 @@ the bodies."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from .auth import (
     LoginView,
@@ -30,28 +30,29 @@ from .serializers import PASSWORD_MIN_LENGTH, StrictSerializer
 
 __all__ = ["PASSWORD_MIN_LENGTH", "StrictSerializer", "urlpatterns"]
 
+auth_urls: list[URLPattern | URLResolver] = [
+    path("login/", LoginView.as_view(), name="api-login"),
+    path("logout/", LogoutView.as_view(), name="api-logout"),
+    path("token/", TokenView.as_view(), name="api-token"),
+    path("verify-email/", VerifyEmailView.as_view(), name="api-verify-email"),
+    path("verify-email/resend/", VerifyEmailResendView.as_view(), name="api-verify-email-resend"),
+    path("confirm-email/", EmailConfirmView.as_view(), name="api-confirm-email"),
+]
+session_urls: list[URLPattern | URLResolver] = [
+    path("", SessionsView.as_view(), name="api-me-sessions"),
+    path("<int:session_id>/", SessionView.as_view(), name="api-me-session"),
+    path("tokens/<int:token_id>/", TokenRevokeView.as_view(), name="api-me-token"),
+    path("end-others/", SessionsEndOthersView.as_view(), name="api-me-sessions-end-others"),
+]
+me_urls: list[URLPattern | URLResolver] = [
+    path("", MeView.as_view(), name="api-me"),
+    path("password/", PasswordView.as_view(), name="api-me-password"),
+    path("email/", EmailView.as_view(), name="api-me-email"),
+    path("sessions/", include(session_urls)),
+    path("data/", DataView.as_view(), name="api-me-data"),
+    path("delete/", DeleteView.as_view(), name="api-me-delete"),
+]
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("auth/login/", LoginView.as_view(), name="api-login"),
-    path("auth/logout/", LogoutView.as_view(), name="api-logout"),
-    path("auth/token/", TokenView.as_view(), name="api-token"),
-    path("auth/verify-email/", VerifyEmailView.as_view(), name="api-verify-email"),
-    path(
-        "auth/verify-email/resend/",
-        VerifyEmailResendView.as_view(),
-        name="api-verify-email-resend",
-    ),
-    path("auth/confirm-email/", EmailConfirmView.as_view(), name="api-confirm-email"),
-    path("me/", MeView.as_view(), name="api-me"),
-    path("me/password/", PasswordView.as_view(), name="api-me-password"),
-    path("me/email/", EmailView.as_view(), name="api-me-email"),
-    path("me/sessions/", SessionsView.as_view(), name="api-me-sessions"),
-    path("me/sessions/<int:session_id>/", SessionView.as_view(), name="api-me-session"),
-    path("me/sessions/tokens/<int:token_id>/", TokenRevokeView.as_view(), name="api-me-token"),
-    path(
-        "me/sessions/end-others/",
-        SessionsEndOthersView.as_view(),
-        name="api-me-sessions-end-others",
-    ),
-    path("me/data/", DataView.as_view(), name="api-me-data"),
-    path("me/delete/", DeleteView.as_view(), name="api-me-delete"),
+    path("auth/", include(auth_urls)),
+    path("me/", include(me_urls)),
 ]

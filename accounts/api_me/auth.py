@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import login, logout
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -11,10 +13,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import ActionView, validated
 from core.http import client_address
 
 from .. import identity, tokens
 from ..authentication import request_token
+from ..models import User
 from .serializers import (
     AUTH_TAGS,
     CredentialsSerializer,
@@ -27,7 +31,6 @@ from .serializers import (
     _django,
     _session_key,
     _user,
-    _validated,
     me_data,
 )
 
@@ -46,10 +49,8 @@ class LoginView(APIView):
         HTTPS, a same-origin `Origin` or `Referer`: another site cannot sign a browser in to
         an account of its choosing. API clients without a browser use `auth/token/`."""
         SessionAuthentication().enforce_csrf(request)
-        data = _validated(CredentialsSerializer, request)
-        user = identity.sign_in(
-            request=_django(request), email=data["email"], password=data["password"]
-        )
+        fields = validated(request, CredentialsSerializer)
+        user = identity.sign_in(request=_django(request), **fields)
         login(_django(request), user)
         return Response(me_data(user))
 
@@ -79,7 +80,7 @@ class TokenView(APIView):
         in); every call makes another. Send it as `Authorization: Token <token>`. It expires
         after API_TOKEN_TTL_HOURS (12 by default), is listed under /me/sessions/ and can be
         revoked there; a password change ends it."""
-        data = _validated(TokenRequestSerializer, request)
+        data = validated(request, TokenRequestSerializer)
         user = identity.sign_in(
             request=_django(request), email=data["email"], password=data["password"]
         )
@@ -103,15 +104,23 @@ class TokenView(APIView):
         )
 
 
-class VerifyEmailView(APIView):
+# Following a link mailed to an address (its token, from anyone who has the link); the answer is
+# the address, now verified.
+@extend_schema(request=LinkTokenSerializer, responses=EmailVerifiedSerializer)
+class EmailLinkView(ActionView):
     permission_classes = (AllowAny,)
+    form = LinkTokenSerializer
 
-    @extend_schema(request=LinkTokenSerializer, responses=EmailVerifiedSerializer, tags=AUTH_TAGS)
-    def post(self, request: Request) -> Response:
-        """Confirm an email address with the token from the link mailed at sign-up."""
-        data = _validated(LinkTokenSerializer, request)
-        user = identity.email_verify(token=data["token"])
-        return Response(EmailVerifiedSerializer({"email": user.email, "email_verified": True}).data)
+    def answer(self, user: User) -> dict[str, Any]:
+        return EmailVerifiedSerializer({"email": user.email, "email_verified": True}).data
+
+
+@extend_schema(tags=AUTH_TAGS)
+class VerifyEmailView(EmailLinkView):
+    """Confirm an email address with the token from the link mailed at sign-up."""
+
+    def act(self, user: Any, **arguments: Any) -> User:
+        return identity.email_verify(**arguments)
 
 
 class VerifyEmailResendView(APIView):
@@ -121,6 +130,5 @@ class VerifyEmailResendView(APIView):
     def post(self, request: Request) -> Response:
         """Mail the verification link again. Always 202, whether or not the address has an
         account waiting for verification."""
-        data = _validated(EmailSerializer, request)
-        identity.email_verification_resend(email=data["email"])
+        identity.email_verification_resend(**validated(request, EmailSerializer))
         return Response(status=status.HTTP_202_ACCEPTED)

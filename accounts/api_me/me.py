@@ -3,22 +3,26 @@ deletion)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import logout, update_session_auth_hash
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import validated
+
 from .. import identity, privacy, tokens
 from ..authentication import request_token
+from ..models import User
+from .auth import EmailLinkView
 from .serializers import (
     TAGS,
     DeleteSerializer,
     EmailChangeSerializer,
-    EmailVerifiedSerializer,
-    LinkTokenSerializer,
     MeSerializer,
     MeUpdateSerializer,
     PasswordChangeSerializer,
@@ -26,7 +30,6 @@ from .serializers import (
     _django,
     _session_key,
     _user,
-    _validated,
     me_data,
 )
 
@@ -44,7 +47,7 @@ class MeView(APIView):
     @extend_schema(request=MeUpdateSerializer, responses=MeSerializer, tags=TAGS)
     def patch(self, request: Request) -> Response:
         """Change my display name, neighbourhood (residents) or language."""
-        data = _validated(MeUpdateSerializer, request)
+        data = validated(request, MeUpdateSerializer)
         user = identity.profile_update(user=_user(request), data=data)
         return Response(me_data(user))
 
@@ -55,15 +58,13 @@ class PasswordView(APIView):
     @extend_schema(request=PasswordChangeSerializer, responses={204: None}, tags=TAGS)
     def post(self, request: Request) -> Response:
         """Change my password (the current one first). Every other session ends."""
-        data = _validated(PasswordChangeSerializer, request)
         old_key = _session_key(request)
         user = identity.password_change(
             user=_user(request),
-            current_password=data["current_password"],
-            new_password=data["new_password"],
             request=_django(request),
             current_key=old_key,
             current_token=request_token(request),
+            **validated(request, PasswordChangeSerializer),
         )
         if old_key:
             update_session_auth_hash(_django(request), user)
@@ -78,25 +79,20 @@ class EmailView(APIView):
     def post(self, request: Request) -> Response:
         """Ask to change my email address (password first). It changes when the link mailed to
         the new address is followed; the old address is told."""
-        data = _validated(EmailChangeSerializer, request)
         identity.email_change_request(
             user=_user(request),
-            password=data["password"],
-            new_email=data["new_email"],
             request=_django(request),
+            **validated(request, EmailChangeSerializer),
         )
         return Response(status=status.HTTP_202_ACCEPTED)
 
 
-class EmailConfirmView(APIView):
-    permission_classes = (AllowAny,)
+@extend_schema(tags=TAGS)
+class EmailConfirmView(EmailLinkView):
+    """Confirm a new email address with the token from the link mailed to it."""
 
-    @extend_schema(request=LinkTokenSerializer, responses=EmailVerifiedSerializer, tags=TAGS)
-    def post(self, request: Request) -> Response:
-        """Confirm a new email address with the token from the link mailed to it."""
-        data = _validated(LinkTokenSerializer, request)
-        user = identity.email_change_confirm(token=data["token"])
-        return Response(EmailVerifiedSerializer({"email": user.email, "email_verified": True}).data)
+    def act(self, user: Any, **arguments: Any) -> User:
+        return identity.email_change_confirm(**arguments)
 
 
 def _sessions(request: Request) -> Response:
@@ -206,12 +202,8 @@ class DeleteView(APIView):
     def post(self, request: Request) -> Response:
         """Delete my account for good (password and `confirm: true`). Tokens left in the wallet
         go to the community fund; a shop owner must hand the shop over first (409)."""
-        data = _validated(DeleteSerializer, request)
         privacy.person_erase(
-            user=_user(request),
-            password=data["password"],
-            confirm=data["confirm"],
-            request=_django(request),
+            user=_user(request), request=_django(request), **validated(request, DeleteSerializer)
         )
         logout(_django(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -11,6 +11,8 @@ from django.http import HttpRequest
 from rest_framework import serializers
 from rest_framework.request import Request
 
+from core.api import request_user
+
 from ..authentication import request_token
 from ..models import ResidentProfile, User
 from ..permissions import roles_of
@@ -170,9 +172,7 @@ def me_data(user: User) -> dict[str, Any]:
 
 
 def _user(request: Request) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+    return request_user(request, User)
 
 
 def _django(request: Request) -> HttpRequest:
@@ -183,9 +183,3 @@ def _session_key(request: Request) -> str | None:
     if request_token(request) is not None:
         return None
     return _django(request).session.session_key
-
-
-def _validated(serializer_class: type[serializers.Serializer], request: Request) -> Any:
-    form = serializer_class(data=request.data)
-    form.is_valid(raise_exception=True)
-    return form.validated_data

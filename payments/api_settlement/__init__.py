@@ -11,7 +11,7 @@ One module per use case: `vouchers`, `settlements` (staff), `shops`; `serializer
 the permissions and bodies.
 """
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from .settlements import (
     StaffSepaExportFileView,
@@ -33,62 +33,42 @@ from .vouchers import (
     StaffVoucherBatchSheetView,
 )
 
+# One voucher batch, one settlement, one transfer file (staff), and one shop: each under its own
+# prefix.
+voucher_batch_urls: list[URLPattern | URLResolver] = [
+    path(
+        "approve/", StaffVoucherBatchApproveView.as_view(), name="api-staff-voucher-batch-approve"
+    ),
+    path("reject/", StaffVoucherBatchRejectView.as_view(), name="api-staff-voucher-batch-reject"),
+    path("sheet/", StaffVoucherBatchSheetView.as_view(), name="api-staff-voucher-batch-sheet"),
+]
+settlement_urls: list[URLPattern | URLResolver] = [
+    path("approve/", StaffSettlementApproveView.as_view(), name="api-staff-settlement-approve"),
+    path(
+        "confirm-iban/",
+        StaffSettlementIbanConfirmView.as_view(),
+        name="api-staff-settlement-confirm-iban",
+    ),
+    path("reject/", StaffSettlementRejectView.as_view(), name="api-staff-settlement-reject"),
+]
+sepa_export_urls: list[URLPattern | URLResolver] = [
+    path("pain.001.xml", StaffSepaExportFileView.as_view(), name="api-staff-sepa-export-file"),
+    path("paid/", StaffSepaExportPaidView.as_view(), name="api-staff-sepa-export-paid"),
+]
+shop_urls: list[URLPattern | URLResolver] = [
+    path("vouchers/redeem/", ShopVoucherRedeemView.as_view(), name="api-shop-voucher-redeem"),
+    path("settlements/", ShopSettlementsView.as_view(), name="api-shop-settlements"),
+]
 urlpatterns: list[URLPattern | URLResolver] = [
     path(
         "staff/voucher-batches/",
         StaffVoucherBatchesView.as_view(),
         name="api-staff-voucher-batches",
     ),
-    path(
-        "staff/voucher-batches/<int:batch_id>/approve/",
-        StaffVoucherBatchApproveView.as_view(),
-        name="api-staff-voucher-batch-approve",
-    ),
-    path(
-        "staff/voucher-batches/<int:batch_id>/reject/",
-        StaffVoucherBatchRejectView.as_view(),
-        name="api-staff-voucher-batch-reject",
-    ),
-    path(
-        "staff/voucher-batches/<int:batch_id>/sheet/",
-        StaffVoucherBatchSheetView.as_view(),
-        name="api-staff-voucher-batch-sheet",
-    ),
+    path("staff/voucher-batches/<int:batch_id>/", include(voucher_batch_urls)),
     path("staff/settlements/", StaffSettlementsView.as_view(), name="api-staff-settlements"),
-    path(
-        "staff/settlements/<int:settlement_id>/approve/",
-        StaffSettlementApproveView.as_view(),
-        name="api-staff-settlement-approve",
-    ),
-    path(
-        "staff/settlements/<int:settlement_id>/confirm-iban/",
-        StaffSettlementIbanConfirmView.as_view(),
-        name="api-staff-settlement-confirm-iban",
-    ),
-    path(
-        "staff/settlements/<int:settlement_id>/reject/",
-        StaffSettlementRejectView.as_view(),
-        name="api-staff-settlement-reject",
-    ),
+    path("staff/settlements/<int:settlement_id>/", include(settlement_urls)),
     path("staff/sepa-exports/", StaffSepaExportsView.as_view(), name="api-staff-sepa-exports"),
-    path(
-        "staff/sepa-exports/<int:export_id>/pain.001.xml",
-        StaffSepaExportFileView.as_view(),
-        name="api-staff-sepa-export-file",
-    ),
-    path(
-        "staff/sepa-exports/<int:export_id>/paid/",
-        StaffSepaExportPaidView.as_view(),
-        name="api-staff-sepa-export-paid",
-    ),
-    path(
-        "shops/<int:shop_id>/vouchers/redeem/",
-        ShopVoucherRedeemView.as_view(),
-        name="api-shop-voucher-redeem",
-    ),
-    path(
-        "shops/<int:shop_id>/settlements/",
-        ShopSettlementsView.as_view(),
-        name="api-shop-settlements",
-    ),
+    path("staff/sepa-exports/<int:export_id>/", include(sepa_export_urls)),
+    path("shops/<int:shop_id>/", include(shop_urls)),
 ]

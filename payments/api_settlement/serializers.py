@@ -7,6 +7,7 @@ from rest_framework.request import Request
 
 from accounts.models import Role, User
 from accounts.permissions import staff_permission
+from core.api import request_user
 
 from .. import settlement, voucher_batches
 from ..models import (
@@ -28,9 +29,7 @@ SepaPermission = staff_permission(*settlement.EXPORT_ROLES)
 
 
 def _user(request: Request) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+    return request_user(request, User)
 
 
 # --- serializers -----------------------------------------------------------------------------

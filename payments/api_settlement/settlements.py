@@ -1,6 +1,8 @@
 """Staff: list, approve and reject settlements; export approved ones into a pain.001 file,
 download it, mark it paid."""
 
+from typing import Any
+
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -9,11 +11,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import KeysetPage, Page, page_response
+from accounts.models import User
+from core.api import ActionView, KeysetPage, Page, page_response, query
 
 from .. import settlement
 from ..models import (
     SepaExport,
+    Settlement,
     SettlementStatus,
 )
 from .serializers import (
@@ -45,52 +49,46 @@ class StaffSettlementsView(APIView):
     def get(self, request: Request) -> Response:
         """Settlements oldest first; `?status=requested` is the approval queue. Paged by cursor:
         follow `next`."""
-        query = StaffSettlementQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        rows = settlement.settlements_for_staff(status=query.validated_data.get("status"))
-        return page_response(
-            self, request, rows, serializer=SettlementSerializer, paginator=KeysetPage()
-        )
+        params = query(request, StaffSettlementQuerySerializer)
+        rows = settlement.settlements_for_staff(status=params.get("status"))
+        return page_response(self, request, rows, serializer=SettlementSerializer)
 
 
-class StaffSettlementApproveView(APIView):
+# What staff do to one settlement; the answer is the settlement.
+@extend_schema(request=None, responses=SettlementSerializer, tags=["settlement"])
+class StaffSettlementAction(ActionView):
     permission_classes = (SettlementDecidePermission,)
 
-    @extend_schema(request=None, responses=SettlementSerializer, tags=["settlement"])
-    def post(self, request: Request, settlement_id: int) -> Response:
-        """Approve a requested settlement: the tokens leave the shop for the settlement
-        account. Not by the person who requested it."""
-        done = settlement.settlement_approve(approver=_user(request), settlement_id=settlement_id)
-        return Response(SettlementSerializer(done).data)
+    def answer(self, done: Settlement) -> dict[str, Any]:
+        return SettlementSerializer(done).data
 
 
-class StaffSettlementIbanConfirmView(APIView):
+class StaffSettlementApproveView(StaffSettlementAction):
+    """Approve a requested settlement: the tokens leave the shop for the settlement
+    account. Not by the person who requested it."""
+
+    def act(self, user: User, **arguments: Any) -> Settlement:
+        return settlement.settlement_approve(approver=user, **arguments)
+
+
+class StaffSettlementIbanConfirmView(StaffSettlementAction):
+    """Confirm the new IBAN of a held settlement, after checking it with the shop another
+    way; it can then be approved. Not by a member of the shop."""
+
     permission_classes = (IbanConfirmPermission,)
 
-    @extend_schema(request=None, responses=SettlementSerializer, tags=["settlement"])
-    def post(self, request: Request, settlement_id: int) -> Response:
-        """Confirm the new IBAN of a held settlement, after checking it with the shop another
-        way; it can then be approved. Not by a member of the shop."""
-        done = settlement.settlement_iban_confirm(staff=_user(request), settlement_id=settlement_id)
-        return Response(SettlementSerializer(done).data)
+    def act(self, user: User, **arguments: Any) -> Settlement:
+        return settlement.settlement_iban_confirm(staff=user, **arguments)
 
 
-class StaffSettlementRejectView(APIView):
-    permission_classes = (SettlementDecidePermission,)
+@extend_schema(request=SettlementRejectSerializer)
+class StaffSettlementRejectView(StaffSettlementAction):
+    """Turn a requested settlement down with a reason the owner reads."""
 
-    @extend_schema(
-        request=SettlementRejectSerializer, responses=SettlementSerializer, tags=["settlement"]
-    )
-    def post(self, request: Request, settlement_id: int) -> Response:
-        """Turn a requested settlement down with a reason the owner reads."""
-        form = SettlementRejectSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        done = settlement.settlement_reject(
-            approver=_user(request),
-            settlement_id=settlement_id,
-            reason=form.validated_data["reason"],
-        )
-        return Response(SettlementSerializer(done).data)
+    form = SettlementRejectSerializer
+
+    def act(self, user: User, **arguments: Any) -> Settlement:
+        return settlement.settlement_reject(approver=user, **arguments)
 
 
 class StaffSepaExportsView(APIView):

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import validated
 from shops.selectors import shop_membership
 
 from .. import settlement, vouchers
@@ -33,10 +34,8 @@ class ShopVoucherRedeemView(APIView):
     def post(self, request: Request, shop_id: int) -> Response:
         """Redeem a paper voucher at the till (owner or cashier): its value is paid into the
         shop, once."""
-        form = RedeemSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
         payment: Payment = vouchers.voucher_redeem(
-            cashier=_user(request), shop_id=shop_id, code=form.validated_data["code"]
+            cashier=_user(request), shop_id=shop_id, **validated(request, RedeemSerializer)
         )
         return Response(VoucherPaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
 
@@ -67,9 +66,7 @@ class ShopSettlementsView(APIView):
     def post(self, request: Request, shop_id: int) -> Response:
         """Ask to redeem tokens for euros, paid to the shop's IBAN (owner of an approved
         shop; at most the balance minus open requests)."""
-        form = SettlementRequestSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
         done = settlement.settlement_request(
-            owner=_user(request), shop_id=shop_id, amount=form.validated_data["amount"]
+            owner=_user(request), shop_id=shop_id, **validated(request, SettlementRequestSerializer)
         )
         return Response(SettlementSerializer(done).data, status=status.HTTP_201_CREATED)

@@ -9,10 +9,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import Page, page_response, query
+from accounts.models import User
+from core.api import ActionView, Page, page_response, query, validated
 
 from .. import voucher_batches
 from ..models import (
+    VoucherBatch,
     VoucherBatchStatus,
 )
 from .serializers import (
@@ -63,46 +65,39 @@ class StaffVoucherBatchesView(APIView):
         """Ask for a batch of paper vouchers paid from a campaign's budget (task manager or
         administrator). Nothing is paid and no codes exist until a different approver
         approves; then the requester fetches the codes once (`.../sheet/`)."""
-        form = VoucherBatchRequestSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
+        data = validated(request, VoucherBatchRequestSerializer)
         batch = voucher_batches.voucher_batch_request(
-            actor=_user(request),
-            campaign_id=data["campaign"],
-            name=data["name"],
-            value=data["value"],
-            count=data["count"],
-            expires_at=data["expires_at"],
+            actor=_user(request), campaign_id=data.pop("campaign"), **data
         )
         return Response(_batch_body(batch), status=status.HTTP_201_CREATED)
 
 
-class StaffVoucherBatchApproveView(APIView):
+# An approver's decision on a requested batch; the answer is the batch.
+@extend_schema(request=None, responses=VoucherBatchSerializer, tags=["vouchers"])
+class StaffVoucherBatchDecision(ActionView):
     permission_classes = (VoucherDecidePermission,)
 
-    @extend_schema(request=None, responses=VoucherBatchSerializer, tags=["vouchers"])
-    def post(self, request: Request, batch_id: int) -> Response:
-        """Approve a requested batch (approver or administrator, not the requester): its value
-        moves from the budget into escrow if the budget has it available after its published
-        tasks."""
-        batch = voucher_batches.voucher_batch_approve(actor=_user(request), batch_id=batch_id)
-        return Response(_batch_body(batch))
+    def answer(self, batch: VoucherBatch) -> dict[str, Any]:
+        return _batch_body(batch)
 
 
-class StaffVoucherBatchRejectView(APIView):
-    permission_classes = (VoucherDecidePermission,)
+class StaffVoucherBatchApproveView(StaffVoucherBatchDecision):
+    """Approve a requested batch (approver or administrator, not the requester): its value
+    moves from the budget into escrow if the budget has it available after its published
+    tasks."""
 
-    @extend_schema(
-        request=VoucherBatchRejectSerializer, responses=VoucherBatchSerializer, tags=["vouchers"]
-    )
-    def post(self, request: Request, batch_id: int) -> Response:
-        """Turn a requested batch down with a reason the requester reads; nothing moves."""
-        form = VoucherBatchRejectSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        batch = voucher_batches.voucher_batch_reject(
-            actor=_user(request), batch_id=batch_id, reason=form.validated_data["reason"]
-        )
-        return Response(_batch_body(batch))
+    def act(self, user: User, **arguments: Any) -> VoucherBatch:
+        return voucher_batches.voucher_batch_approve(actor=user, **arguments)
+
+
+@extend_schema(request=VoucherBatchRejectSerializer)
+class StaffVoucherBatchRejectView(StaffVoucherBatchDecision):
+    """Turn a requested batch down with a reason the requester reads; nothing moves."""
+
+    form = VoucherBatchRejectSerializer
+
+    def act(self, user: User, **arguments: Any) -> VoucherBatch:
+        return voucher_batches.voucher_batch_reject(actor=user, **arguments)
 
 
 class StaffVoucherBatchSheetView(APIView):

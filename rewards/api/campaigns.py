@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -15,7 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import Page, query
+from accounts.models import User
+from core.api import ActionView, Page, page_response, query, validated
 
 from .. import campaigns, selectors
 from ..models import (
@@ -24,7 +25,7 @@ from ..models import (
     MintRequest,
     MintStatus,
 )
-from .common import AnyStaff, PlainChoiceField, paginated, request_user
+from .common import AnyStaff, PlainChoiceField, request_user
 
 # --- Campaigns and mints (staff) ---------------------------------------------------------
 
@@ -100,23 +101,16 @@ class CampaignListView(APIView):
         """Campaigns with their budget figures, newest first (paged: limit, offset)."""
         wanted = request.query_params.get("status")
         qs = selectors.campaigns_list(status=wanted if wanted in CampaignStatus.values else None)
-        return paginated(request, self, qs, _campaign_body)
+        return page_response(self, request, qs, body=_campaign_body)
 
     @extend_schema(
         request=CampaignWriteSerializer, responses={201: CampaignSerializer}, tags=["campaigns"]
     )
     def post(self, request: Request) -> Response:
         """Create a campaign with an empty budget (task managers and administrators)."""
-        form = CampaignWriteSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
+        data = validated(request, CampaignWriteSerializer)
         campaign = campaigns.campaign_create(
-            actor=request_user(request),
-            name=data["name"],
-            description=data["description"],
-            starts_on=data["starts_on"],
-            ends_on=data["ends_on"],
-            neighbourhood_ids=data["neighbourhoods"],
+            actor=request_user(request), neighbourhood_ids=data.pop("neighbourhoods"), **data
         )
         return Response(_campaign_body(campaign), status=status.HTTP_201_CREATED)
 
@@ -134,9 +128,8 @@ class CampaignDetailView(APIView):
     )
     def patch(self, request: Request, campaign_id: int) -> Response:
         """Change name, description, window or neighbourhoods (only the fields sent)."""
-        form = CampaignWriteSerializer(data=request.data, partial=True)
-        form.is_valid(raise_exception=True)
-        changes = {k: v for k, v in form.validated_data.items() if k in request.data}
+        data = validated(request, CampaignWriteSerializer, partial=True)
+        changes = {k: v for k, v in data.items() if k in request.data}
         if "neighbourhoods" in changes:
             changes["neighbourhood_ids"] = changes.pop("neighbourhoods")
         campaigns.campaign_update(
@@ -192,13 +185,10 @@ class MintRequestCreateView(APIView):
     )
     def post(self, request: Request, campaign_id: int) -> Response:
         """Ask to mint into the campaign's budget (finance); another person must approve."""
-        form = MintCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
         made = campaigns.mint_request(
             actor=request_user(request),
             campaign_id=campaign_id,
-            amount=form.validated_data["amount"],
-            reason=form.validated_data["reason"],
+            **validated(request, MintCreateSerializer),
         )
         return Response(_mint_body(made), status=status.HTTP_201_CREATED)
 
@@ -224,60 +214,47 @@ class MintRequestListView(APIView):
             status=params.get("status"),
             campaign_id=params.get("campaign"),
         )
-        return paginated(request, self, qs, _mint_body)
+        return page_response(self, request, qs, body=_mint_body)
 
 
-class MintApproveView(APIView):
+# A second person's decision on a mint request; the answer is the request.
+@extend_schema(request=None, responses=MintRequestSerializer, tags=["campaigns"])
+class MintDecision(ActionView):
     permission_classes = (AnyStaff,)
 
-    @extend_schema(request=None, responses=MintRequestSerializer, tags=["campaigns"])
-    def post(self, request: Request, request_id: int) -> Response:
-        """Approve: the issuer mints the amount into the budget, once. Not by the requester."""
-        return Response(
-            _mint_body(campaigns.mint_approve(actor=request_user(request), request_id=request_id))
-        )
+    def answer(self, decided: MintRequest) -> dict[str, Any]:
+        return _mint_body(decided)
 
 
-class MintRejectView(APIView):
-    permission_classes = (AnyStaff,)
+class MintApproveView(MintDecision):
+    """Approve: the issuer mints the amount into the budget, once. Not by the requester."""
 
-    @extend_schema(request=ReasonSerializer, responses=MintRequestSerializer, tags=["campaigns"])
-    def post(self, request: Request, request_id: int) -> Response:
-        """Turn the request down with a reason. Not by the requester."""
-        form = ReasonSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        decided = campaigns.mint_reject(
-            actor=request_user(request), request_id=request_id, reason=form.validated_data["reason"]
-        )
-        return Response(_mint_body(decided))
+    def act(self, user: User, **arguments: Any) -> MintRequest:
+        return campaigns.mint_approve(actor=user, **arguments)
 
 
+@extend_schema(request=ReasonSerializer)
+class MintRejectView(MintDecision):
+    """Turn the request down with a reason. Not by the requester."""
+
+    form = ReasonSerializer
+
+    def act(self, user: User, **arguments: Any) -> MintRequest:
+        return campaigns.mint_reject(actor=user, **arguments)
+
+
+campaign_urls: list[URLPattern | URLResolver] = [
+    path("", CampaignDetailView.as_view(), name="api-staff-campaign"),
+    path("close/", CampaignCloseView.as_view(), name="api-staff-campaign-close"),
+    path("mint-requests/", MintRequestCreateView.as_view(), name="api-staff-mint-request-create"),
+]
+mint_request_urls: list[URLPattern | URLResolver] = [
+    path("approve/", MintApproveView.as_view(), name="api-staff-mint-approve"),
+    path("reject/", MintRejectView.as_view(), name="api-staff-mint-reject"),
+]
 urlpatterns: list[URLPattern | URLResolver] = [
     path("staff/campaigns/", CampaignListView.as_view(), name="api-staff-campaigns"),
-    path(
-        "staff/campaigns/<int:campaign_id>/",
-        CampaignDetailView.as_view(),
-        name="api-staff-campaign",
-    ),
-    path(
-        "staff/campaigns/<int:campaign_id>/close/",
-        CampaignCloseView.as_view(),
-        name="api-staff-campaign-close",
-    ),
-    path(
-        "staff/campaigns/<int:campaign_id>/mint-requests/",
-        MintRequestCreateView.as_view(),
-        name="api-staff-mint-request-create",
-    ),
+    path("staff/campaigns/<int:campaign_id>/", include(campaign_urls)),
     path("staff/mint-requests/", MintRequestListView.as_view(), name="api-staff-mint-requests"),
-    path(
-        "staff/mint-requests/<int:request_id>/approve/",
-        MintApproveView.as_view(),
-        name="api-staff-mint-approve",
-    ),
-    path(
-        "staff/mint-requests/<int:request_id>/reject/",
-        MintRejectView.as_view(),
-        name="api-staff-mint-reject",
-    ),
+    path("staff/mint-requests/<int:request_id>/", include(mint_request_urls)),
 ]

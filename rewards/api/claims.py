@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import FileResponse
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -19,14 +19,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsResident
-from core.api import Page
+from core.api import Page, page_response, validated
 
 from .. import claims, evidence, selectors
 from ..models import (
     Claim,
     ClaimStatus,
 )
-from .common import PlainChoiceField, paginated, request_user
+from .common import PlainChoiceField, request_user
 
 
 class MyClaimDecisionSerializer(serializers.Serializer):
@@ -145,7 +145,7 @@ class ClaimListView(APIView):
         qs = selectors.claims_of_resident(
             user=request_user(request), status=wanted if wanted in ClaimStatus.values else None
         )
-        return paginated(request, self, qs, _claim_body)
+        return page_response(self, request, qs, body=_claim_body)
 
 
 class ClaimDetailView(APIView):
@@ -206,17 +206,9 @@ class ClaimSubmitView(APIView):
         24 megapixels each; stored without EXIF or GPS), a note and an optional location.
         409 when the claim is not reserved or the hourly cap across your claims refuses it
         (checked before any photo is decoded); 429 after too many submissions in an hour."""
-        form = SubmitSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        fields = validated(request, SubmitSerializer)
         photos = request.FILES.getlist("photos[]") + request.FILES.getlist("photos")
-        claims.claim_submit(
-            user=request_user(request),
-            claim_id=claim_id,
-            photos=photos,
-            note=form.validated_data["note"],
-            latitude=form.validated_data["latitude"],
-            longitude=form.validated_data["longitude"],
-        )
+        claims.claim_submit(user=request_user(request), claim_id=claim_id, photos=photos, **fields)
         claim = selectors.claim_for_resident(user=request_user(request), claim_id=claim_id)
         return Response(_claim_detail_body(claim))
 
@@ -240,15 +232,14 @@ class EvidenceFileView(APIView):
         return response
 
 
+claim_urls: list[URLPattern | URLResolver] = [
+    path("", ClaimDetailView.as_view(), name="api-claim"),
+    path("withdraw/", ClaimWithdrawView.as_view(), name="api-claim-withdraw"),
+    path("submit/", ClaimSubmitView.as_view(), name="api-claim-submit"),
+    path("evidence/<int:evidence_id>/", EvidenceFileView.as_view(), name="api-claim-evidence"),
+]
 urlpatterns: list[URLPattern | URLResolver] = [
     path("tasks/<int:task_id>/claim/", TaskClaimView.as_view(), name="api-task-claim"),
     path("claims/", ClaimListView.as_view(), name="api-claims"),
-    path("claims/<int:claim_id>/", ClaimDetailView.as_view(), name="api-claim"),
-    path("claims/<int:claim_id>/withdraw/", ClaimWithdrawView.as_view(), name="api-claim-withdraw"),
-    path("claims/<int:claim_id>/submit/", ClaimSubmitView.as_view(), name="api-claim-submit"),
-    path(
-        "claims/<int:claim_id>/evidence/<int:evidence_id>/",
-        EvidenceFileView.as_view(),
-        name="api-claim-evidence",
-    ),
+    path("claims/<int:claim_id>/", include(claim_urls)),
 ]

@@ -1,21 +1,18 @@
-"""What the rewards API modules share: the staff and resident permissions, a documented plain
-choice, the page (limit and offset) and the request's user."""
+"""What the rewards API modules share: the staff permission, a documented plain choice and the
+request's user."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.permissions import staff_permission
-from core.api import page_response
+from core import api
 
 AnyStaff = staff_permission()
 
@@ -32,11 +29,4 @@ class PlainChoiceField(serializers.ChoiceField):
 
 
 def request_user(request: Request) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def paginated(request: Request, view: APIView, qs: QuerySet[Any], body: Any) -> Response:
-    """One page of `qs` (core.api: `limit` and `offset` checked), each row written by `body`."""
-    return page_response(view, request, qs, body=body)
+    return api.request_user(request, User)

@@ -3,7 +3,7 @@ release a hold) and everyone's notifications. Views validate, call one service, 
 
 from typing import Any
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from accounts.models import Notification, User
 from accounts.notifications import notification_mark_read
 from accounts.permissions import staff_permission
-from core.api import Page, page_response, query
+from core.api import ActionView, Page, page_response, query, validated
 
 from .. import review, roles, selectors
 from ..models import Claim, ClaimStatus
@@ -180,31 +180,38 @@ class ClaimDetailView(APIView):
         return Response(_detail(claim_id))
 
 
-class ClaimApproveView(APIView):
+# A staff decision on one claim; the answer is the claim with its decisions.
+@extend_schema(request=None, responses=ClaimDetailSerializer, tags=["review"])
+class ClaimDecision(ActionView):
     permission_classes = [DeciderPermission]
 
-    @extend_schema(
-        request=None,
-        responses=ApproveResultSerializer,
-        tags=["review"],
-        summary="Approve a claim (the review, or the second approval above the threshold)",
-    )
-    def post(self, request: Request, claim_id: int) -> Response:
-        claim, outcome = review.claim_approve(staff=request_user(request), claim_id=claim_id)
-        return Response({"outcome": outcome.value, "claim": _detail(claim.pk)})
+    def answer(self, claim: Claim) -> dict[str, Any]:
+        return _detail(claim.pk)
 
 
-class ClaimRejectView(APIView):
+@extend_schema(
+    request=None,
+    responses=ApproveResultSerializer,
+    tags=["review"],
+    summary="Approve a claim (the review, or the second approval above the threshold)",
+)
+class ClaimApproveView(ActionView):
     permission_classes = [DeciderPermission]
 
-    @extend_schema(request=RejectSerializer, responses=ClaimDetailSerializer, tags=["review"])
-    def post(self, request: Request, claim_id: int) -> Response:
-        form = RejectSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        claim = review.claim_reject(
-            staff=request_user(request), claim_id=claim_id, reason=form.validated_data["reason"]
-        )
-        return Response(_detail(claim.pk))
+    def act(self, user: User, **arguments: Any) -> tuple[Claim, review.Outcome]:
+        return review.claim_approve(staff=user, **arguments)
+
+    def answer(self, result: tuple[Claim, review.Outcome]) -> dict[str, Any]:
+        claim, outcome = result
+        return {"outcome": outcome.value, "claim": _detail(claim.pk)}
+
+
+@extend_schema(request=RejectSerializer)
+class ClaimRejectView(ClaimDecision):
+    form = RejectSerializer
+
+    def act(self, user: User, **arguments: Any) -> Claim:
+        return review.claim_reject(staff=user, **arguments)
 
 
 class ClaimsBulkApproveView(APIView):
@@ -217,10 +224,9 @@ class ClaimsBulkApproveView(APIView):
         summary="Approve up to 500 claims; says per claim what happened",
     )
     def post(self, request: Request) -> Response:
-        form = BulkApproveSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
         results = review.claims_bulk_approve(
-            staff=request_user(request), claim_ids=form.validated_data["claims"]
+            staff=request_user(request),
+            claim_ids=validated(request, BulkApproveSerializer)["claims"],
         )
         return Response(
             BulkResultsSerializer(
@@ -239,18 +245,12 @@ class ClaimsBulkApproveView(APIView):
         )
 
 
-class ClaimReleaseView(APIView):
+@extend_schema(summary="Lift a hold whose reason no longer applies; the claim is then paid")
+class ClaimReleaseView(ClaimDecision):
     permission_classes = [ReleasePermission]
 
-    @extend_schema(
-        request=None,
-        responses=ClaimDetailSerializer,
-        tags=["review"],
-        summary="Lift a hold whose reason no longer applies; the claim is then paid",
-    )
-    def post(self, request: Request, claim_id: int) -> Response:
-        claim = review.claim_release(staff=request_user(request), claim_id=claim_id)
-        return Response(_detail(claim.pk))
+    def act(self, user: User, **arguments: Any) -> Claim:
+        return review.claim_release(staff=user, **arguments)
 
 
 class NotificationsView(APIView):
@@ -275,6 +275,12 @@ class NotificationReadView(APIView):
         return Response(NotificationSerializer(notification).data, status=status.HTTP_200_OK)
 
 
+claim_urls: list[URLPattern | URLResolver] = [
+    path("", ClaimDetailView.as_view(), name="api-staff-claim"),
+    path("approve/", ClaimApproveView.as_view(), name="api-staff-claim-approve"),
+    path("reject/", ClaimRejectView.as_view(), name="api-staff-claim-reject"),
+    path("release/", ClaimReleaseView.as_view(), name="api-staff-claim-release"),
+]
 urlpatterns: list[URLPattern | URLResolver] = [
     path("staff/review/", ReviewQueueView.as_view(), name="api-staff-review"),
     path(
@@ -282,22 +288,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         ClaimsBulkApproveView.as_view(),
         name="api-staff-claims-bulk-approve",
     ),
-    path("staff/claims/<int:claim_id>/", ClaimDetailView.as_view(), name="api-staff-claim"),
-    path(
-        "staff/claims/<int:claim_id>/approve/",
-        ClaimApproveView.as_view(),
-        name="api-staff-claim-approve",
-    ),
-    path(
-        "staff/claims/<int:claim_id>/reject/",
-        ClaimRejectView.as_view(),
-        name="api-staff-claim-reject",
-    ),
-    path(
-        "staff/claims/<int:claim_id>/release/",
-        ClaimReleaseView.as_view(),
-        name="api-staff-claim-release",
-    ),
+    path("staff/claims/<int:claim_id>/", include(claim_urls)),
     path("notifications/", NotificationsView.as_view(), name="api-notifications"),
     path(
         "notifications/<int:notification_id>/read/",

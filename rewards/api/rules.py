@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.errors import NotFound
 from accounts.permissions import staff_permission
+from core.api import validated
 
 from .. import earning
 from .common import request_user
@@ -63,10 +64,10 @@ class RulesView(APIView):
         """Set the earning rules of this year or a later one (finance and administrators;
         audited). A past year, a youth rate above the hourly rate or a monthly cap above the
         yearly cap is refused (422 rules-refused)."""
-        form = RulesWriteSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
         rules = earning.rules_set(
-            actor=request_user(request), year=_year(year), **form.validated_data
+            actor=request_user(request),
+            year=_year(year),
+            **validated(request, RulesWriteSerializer),
         )
         return Response(RulesSerializer(rules).data)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     extend_schema,
@@ -16,8 +16,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
 from accounts.permissions import IsResident
-from core.api import Page, query
+from core.api import ActionView, Page, page_response, query, validated
 
 from .. import selectors, work
 from ..models import (
@@ -25,7 +26,7 @@ from ..models import (
     TaskCategory,
     TaskStatus,
 )
-from .common import AnyStaff, PlainChoiceField, paginated, request_user
+from .common import AnyStaff, PlainChoiceField, request_user
 
 # --- Tasks (staff) -----------------------------------------------------------------------
 
@@ -153,19 +154,16 @@ class TaskStaffListView(APIView):
             campaign_id=params.get("campaign"),
             status=params.get("status"),
         )
-        return paginated(request, self, qs, _task_body)
+        return page_response(self, request, qs, body=_task_body)
 
     @extend_schema(
         request=TaskWriteSerializer, responses={201: TaskStaffSerializer}, tags=["tasks"]
     )
     def post(self, request: Request) -> Response:
         """Create a draft task; every rule (hourly cap, budget, window) is checked."""
-        form = TaskWriteSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        data = validated(request, TaskWriteSerializer)
         task = work.task_create(
-            actor=request_user(request),
-            campaign_id=form.validated_data["campaign"],
-            fields=_task_fields(form.validated_data),
+            actor=request_user(request), campaign_id=data["campaign"], fields=_task_fields(data)
         )
         return Response(_task_body(task), status=status.HTTP_201_CREATED)
 
@@ -182,9 +180,8 @@ class TaskStaffDetailView(APIView):
     def patch(self, request: Request, task_id: int) -> Response:
         """Change a draft or published task (only the fields sent); the rules are checked on the
         result. The campaign cannot change."""
-        form = TaskWriteSerializer(data=request.data, partial=True)
-        form.is_valid(raise_exception=True)
-        data = {k: v for k, v in form.validated_data.items() if k in request.data}
+        sent = validated(request, TaskWriteSerializer, partial=True)
+        data = {k: v for k, v in sent.items() if k in request.data}
         if "campaign" in data:
             raise serializers.ValidationError({"campaign": [_("A task cannot move campaigns.")]})
         task = work.task_update(
@@ -193,22 +190,27 @@ class TaskStaffDetailView(APIView):
         return Response(_task_body(task))
 
 
-class TaskPublishView(APIView):
+# A step in a task's life; the answer is the task.
+@extend_schema(request=None, responses=TaskStaffSerializer, tags=["tasks"])
+class TaskAction(ActionView):
     permission_classes = (AnyStaff,)
 
-    @extend_schema(request=None, responses=TaskStaffSerializer, tags=["tasks"])
-    def post(self, request: Request, task_id: int) -> Response:
-        """Publish a draft (the budget is checked again under the campaign's lock)."""
-        return Response(_task_body(work.task_publish(actor=request_user(request), task_id=task_id)))
+    def answer(self, task: Task) -> dict[str, Any]:
+        return _task_body(task)
 
 
-class TaskCloseView(APIView):
-    permission_classes = (AnyStaff,)
+class TaskPublishView(TaskAction):
+    """Publish a draft (the budget is checked again under the campaign's lock)."""
 
-    @extend_schema(request=None, responses=TaskStaffSerializer, tags=["tasks"])
-    def post(self, request: Request, task_id: int) -> Response:
-        """Close a task to new claims; claims already made go on."""
-        return Response(_task_body(work.task_close(actor=request_user(request), task_id=task_id)))
+    def act(self, user: User, **arguments: Any) -> Task:
+        return work.task_publish(actor=user, **arguments)
+
+
+class TaskCloseView(TaskAction):
+    """Close a task to new claims; claims already made go on."""
+
+    def act(self, user: User, **arguments: Any) -> Task:
+        return work.task_close(actor=user, **arguments)
 
 
 # --- Tasks and claims (residents) --------------------------------------------------------
@@ -297,7 +299,7 @@ class TaskBrowseView(APIView):
             latitude=data.get("lat"),
             longitude=data.get("lon"),
         )
-        return paginated(request, self, qs, _resident_task_body)
+        return page_response(self, request, qs, body=_resident_task_body)
 
 
 class TaskResidentDetailView(APIView):
@@ -309,15 +311,14 @@ class TaskResidentDetailView(APIView):
         return Response(_resident_task_body(selectors.task_for_resident(task_id=task_id)))
 
 
+task_urls: list[URLPattern | URLResolver] = [
+    path("", TaskStaffDetailView.as_view(), name="api-staff-task"),
+    path("publish/", TaskPublishView.as_view(), name="api-staff-task-publish"),
+    path("close/", TaskCloseView.as_view(), name="api-staff-task-close"),
+]
 urlpatterns: list[URLPattern | URLResolver] = [
     path("staff/tasks/", TaskStaffListView.as_view(), name="api-staff-tasks"),
-    path("staff/tasks/<int:task_id>/", TaskStaffDetailView.as_view(), name="api-staff-task"),
-    path(
-        "staff/tasks/<int:task_id>/publish/",
-        TaskPublishView.as_view(),
-        name="api-staff-task-publish",
-    ),
-    path("staff/tasks/<int:task_id>/close/", TaskCloseView.as_view(), name="api-staff-task-close"),
+    path("staff/tasks/<int:task_id>/", include(task_urls)),
     path("tasks/", TaskBrowseView.as_view(), name="api-tasks"),
     path("tasks/<int:task_id>/", TaskResidentDetailView.as_view(), name="api-task"),
 ]
