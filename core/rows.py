@@ -11,11 +11,13 @@ metadata, so a new field is loaded without changing the SQL around it."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Model
+from django.db.models import NOT_PROVIDED, Model
+from django.db.models.signals import post_save, pre_save
 
 M = TypeVar("M", bound=Model)
 # The select list, its width, the primary key's place in it, the converters by place, the
@@ -90,3 +92,47 @@ def fetch_one(sql: str, params: Sequence[Any] | dict[str, Any]) -> tuple[Any, ..
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return tuple(row) if row is not None else None
+
+
+def insert(instance: M) -> M:
+    """`instance.save()` for a new row of a model with an auto-increment key and no save()
+    of its own, as one INSERT ... RETURNING written from the model's fields (auto_now_add and
+    the like filled by the fields' pre_save, values prepared as the ORM prepares them), without
+    compiling it. With any pre_save or post_save receiver for the model it is the ORM's save:
+    nothing that listens is skipped."""
+    model = type(instance)
+    prepared = _insert_sql(model)
+    if prepared is None or pre_save.has_listeners(model) or post_save.has_listeners(model):
+        instance.save(force_insert=True)
+        return instance
+    connection = connections[DEFAULT_DB_ALIAS]
+    sql, fields = prepared
+    values = [
+        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        (pk,) = cursor.fetchone()
+    instance.pk = pk
+    instance._state.adding = False
+    instance._state.db = DEFAULT_DB_ALIAS
+    return instance
+
+
+@functools.cache
+def _insert_sql(model: type[Model]) -> tuple[str, list[Any]] | None:
+    """The INSERT and its fields; None (the ORM's save) for what it does not write: a key that
+    is not the database's, database defaults, generated columns."""
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    pk = model._meta.pk
+    assert pk is not None
+    fields = [f for f in model._meta.concrete_fields if f is not pk]
+    if not getattr(pk, "db_returning", False) or any(
+        f.db_default is not NOT_PROVIDED or getattr(f, "generated", False) for f in fields
+    ):
+        return None
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    table = quote(model._meta.db_table)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING {quote(str(pk.column))}"  # noqa: S608
+    return sql, fields

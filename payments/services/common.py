@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.errors import NotAResident
 from accounts.models import ResidentProfile, User
 from accounts.templatetags.heitje import tokens
-from core.rows import Columns, cache_relation, fetch_one
+from core.rows import Columns, cache_relation, fetch_one, insert
 from ledger import errors as ledger_errors
 from ledger import services as ledger_services
 from ledger.models import Account, AccountKind, AccountStatus, Transfer, TransferKind
@@ -287,13 +287,15 @@ def payment_post(
         who: dict[str, Any] = (
             {"resident": resident} if resident is not None else {"resident_id": resident_id}
         )
-        return Payment.objects.create(
-            shop=shop,
-            payer_account=payer_account,
-            **who,
-            amount=amount,
-            method=method,
-            transfer=transfer,
-            cashier=cashier,
-            request=request,
+        return insert(  # Payment.objects.create, without compiling the INSERT
+            Payment(
+                shop=shop,
+                payer_account=payer_account,
+                **who,
+                amount=amount,
+                method=method,
+                transfer=transfer,
+                cashier=cashier,
+                request=request,
+            )
         )

@@ -8,8 +8,8 @@ from accounts.authentication import ApiTokenAuthentication
 from accounts.models import ApiToken, ResidentProfile
 from accounts.tokens import api_token_create
 from payments import codes
-from payments.models import PayToken
-from payments.services import pay_token_issue
+from payments.models import Payment, PayToken
+from payments.services import pay_token_issue, payment_charge
 from payments.services.common import _lock_pay_token, _lock_profile_by_token, _lock_profile_of
 from shops.models import Shop, ShopStatus
 from shops.selectors import shop_membership
@@ -69,3 +69,12 @@ def test_the_token_check_loads_the_token_and_its_person(rf, anna):
     assert fields(token) == {**fields(stored), "last_used_at": token.last_used_at}
     assert fields(user) == fields(stored.user)
     assert token.user is user
+
+
+def test_a_charge_returns_the_payment_as_stored(shop, cashier, anna):
+    issued = pay_token_issue(user=anna)
+    payment = payment_charge(cashier=cashier, shop_id=shop.pk, amount=250, code=issued.payload)
+    assert isinstance(payment, Payment)
+    assert not payment._state.adding
+    assert fields(payment) == fields(Payment.objects.get(pk=payment.pk))
+    assert PayToken.objects.get(token_hash=codes.token_hash(issued.token)).payment_id == payment.pk
