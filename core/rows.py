@@ -95,18 +95,22 @@ def fetch_one(sql: str, params: Sequence[Any] | dict[str, Any]) -> tuple[Any, ..
 
 
 def insert(instance: M) -> M:
-    """`instance.save()` for a new row of a model with an auto-increment key and no save()
-    of its own, as one INSERT ... RETURNING written from the model's fields (auto_now_add and
-    the like filled by the fields' pre_save, values prepared as the ORM prepares them), without
-    compiling it. With any pre_save or post_save receiver for the model it is the ORM's save:
-    nothing that listens is skipped."""
+    """`instance.save()` for a new row, as Model.save_base does it (the related fields' checks,
+    pre_save and post_save sent with the same arguments, auto_now_add and the like filled by
+    the fields' pre_save, values prepared as the ORM prepares them), with the INSERT ...
+    RETURNING written once per model instead of compiled per row. A model it does not cover
+    (inherited, with database defaults or generated columns) is saved by the ORM."""
     model = type(instance)
     prepared = _insert_sql(model)
-    if prepared is None or pre_save.has_listeners(model) or post_save.has_listeners(model):
+    if prepared is None:
         instance.save(force_insert=True)
         return instance
-    connection = connections[DEFAULT_DB_ALIAS]
     sql, fields = prepared
+    instance._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
+    pre_save.send(
+        sender=model, instance=instance, raw=False, using=DEFAULT_DB_ALIAS, update_fields=None
+    )
+    connection = connections[DEFAULT_DB_ALIAS]
     values = [
         field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
     ]
@@ -116,19 +120,29 @@ def insert(instance: M) -> M:
     instance.pk = pk
     instance._state.adding = False
     instance._state.db = DEFAULT_DB_ALIAS
+    post_save.send(
+        sender=model,
+        instance=instance,
+        created=True,
+        update_fields=None,
+        raw=False,
+        using=DEFAULT_DB_ALIAS,
+    )
     return instance
 
 
 @functools.cache
 def _insert_sql(model: type[Model]) -> tuple[str, list[Any]] | None:
-    """The INSERT and its fields; None (the ORM's save) for what it does not write: a key that
-    is not the database's, database defaults, generated columns."""
+    """The INSERT and its fields; None (the ORM's save) for what it does not write: parents'
+    tables, a key that is not the database's, database defaults, generated columns."""
     quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
     pk = model._meta.pk
     assert pk is not None
     fields = [f for f in model._meta.concrete_fields if f is not pk]
-    if not getattr(pk, "db_returning", False) or any(
-        f.db_default is not NOT_PROVIDED or getattr(f, "generated", False) for f in fields
+    if (
+        model._meta.parents
+        or not getattr(pk, "db_returning", False)
+        or any(f.db_default is not NOT_PROVIDED or getattr(f, "generated", False) for f in fields)
     ):
         return None
     columns = ", ".join(quote(str(f.column)) for f in fields)
