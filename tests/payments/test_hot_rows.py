@@ -1,13 +1,16 @@
 """The payment path's statements written as SQL (core.rows) load what the ORM would: the same
-instances, field for field, with the same relations cached, and the same rows locked."""
+instances, field for field, with the same relations cached, and the same rows locked; its two
+answers, written out as dicts, are what their serializers would write."""
 
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
 from accounts.authentication import ApiTokenAuthentication
 from accounts.models import ApiToken, ResidentProfile
 from accounts.tokens import api_token_create
 from payments import codes
+from payments.api_common import PayCodeSerializer, ShopPaymentSerializer, _shop_payment
 from payments.models import Payment, PayToken
 from payments.services import pay_token_issue, payment_charge
 from payments.services.common import _lock_pay_token, _lock_profile_by_token, _lock_profile_of
@@ -78,3 +81,27 @@ def test_a_charge_returns_the_payment_as_stored(shop, cashier, anna):
     assert not payment._state.adding
     assert fields(payment) == fields(Payment.objects.get(pk=payment.pk))
     assert PayToken.objects.get(token_hash=codes.token_hash(issued.token)).payment_id == payment.pk
+
+
+def test_the_code_and_charge_answers_are_their_serializers(shop, cashier, anna):
+    wallet, till = APIClient(), APIClient()
+    wallet.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=anna).key}")
+    till.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=cashier).key}")
+    code = wallet.post("/api/v1/wallet/pay-codes/", {"confirm_up_to": 300}, format="json")
+    assert code.status_code == 201
+    issued = PayToken.objects.get(resident=anna)
+    assert (
+        code.json()
+        == PayCodeSerializer(
+            {**code.json(), "expires_at": issued.expires_at, "confirm_up_to": 300}
+        ).data
+    )
+    charged = till.post(
+        f"/api/v1/shops/{shop.pk}/charges/",
+        {"amount": 250, "code": code.json()["payload"]},
+        format="json",
+    )
+    assert charged.status_code == 201
+    payment = Payment.objects.get(pk=charged.json()["id"])
+    assert charged.json() == ShopPaymentSerializer(_shop_payment(payment)).data
+    assert charged.json()["cashier"] is not None
