@@ -63,7 +63,7 @@ def shop_membership(*, user: User, shop_id: int) -> Membership:
     when they are not a member. One statement on every till request: see _membership_sql."""
     if not user.is_authenticated:
         raise NotFound(_("There is no such shop."))
-    row = fetch_one(_membership_sql(), (user.pk, int(shop_id)))
+    row = fetch_one(_membership_sql(), (user.pk, shop_id))
     if row is None:
         raise NotFound(_("There is no such shop."))
     shop = _SHOP.load(row, 1)
