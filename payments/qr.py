@@ -8,11 +8,13 @@ trying all eight for the lowest penalty cost more than the rest of a pay code's 
 which is a tenth of the cost of its image classes."""
 
 import base64
+import functools
 import struct
 import zlib
 
 import qrcode
 import qrcode.constants
+import qrcode.util
 
 BORDER = 4
 MASK = 0  # (row + column) mod 2: breaks long runs of one colour
@@ -23,24 +25,45 @@ PNG_BOX = 8  # pixels per module
 Matrix = list[list[bool]]
 
 
+# The smallest version (size) that holds a payload depends only on its encoding mode and its
+# length (the library's best_fit measures nothing else): found once per pair, not per code.
+_versions: dict[tuple[int, int], int] = {}
+
+
 def matrix(payload: str) -> Matrix:
     """The modules of the payload's QR code, dark = True, quiet zone included."""
+    data = payload.encode("utf-8")
+    key = (qrcode.util.optimal_mode(data), len(data))
+    version = _versions.get(key)
     code = qrcode.QRCode(
-        error_correction=qrcode.constants.ERROR_CORRECT_M, border=BORDER, mask_pattern=MASK
+        version=version,
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        border=BORDER,
+        mask_pattern=MASK,
     )
-    code.add_data(payload.encode("utf-8"), optimize=0)
-    code.make(fit=True)
+    code.add_data(data, optimize=0)
+    code.make(fit=version is None)
+    _versions[key] = code.version
     return code.get_matrix()
+
+
+@functools.lru_cache(maxsize=8)
+def _squares(size: int) -> list[list[str]]:
+    """Each module's unit square as path data, by row and column (made once per code size)."""
+    return [[f"M{x},{y}H{x + 1}V{y + 1}H{x}z" for x in range(size)] for y in range(size)]
 
 
 def svg_from(modules: Matrix) -> str:
     """An SVG document: one path of unit squares in module coordinates, black, no background."""
     size = len(modules)
+    table = _squares(size)
     squares = "".join(
-        f"M{x},{y}H{x + 1}V{y + 1}H{x}z"
-        for y, row in enumerate(modules)
-        for x, dark in enumerate(row)
-        if dark
+        [
+            square
+            for row, row_squares in zip(modules, table, strict=True)
+            for dark, square in zip(row, row_squares, strict=True)
+            if dark
+        ]
     )
     return (
         f'<svg width="{size}mm" height="{size}mm" version="1.1" viewBox="0 0 {size} {size}" '
@@ -57,13 +80,19 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 def png_from(modules: Matrix, box_size: int = PNG_BOX) -> bytes:
     """A 1-bit greyscale PNG, black on white, `box_size` pixels per module."""
     size = len(modules) * box_size
-    white, black = "1" * box_size, "0" * box_size
-    width_bytes = (size + 7) // 8
     rows = []
-    for row in modules:
-        bits = "".join(black if dark else white for dark in row).ljust(width_bytes * 8, "1")
-        line = b"\x00" + int(bits, 2).to_bytes(width_bytes, "big")  # filter type 0
-        rows.append(line * box_size)
+    if box_size % 8 == 0:  # a module is whole bytes: no bits to shift (PNG_BOX)
+        black, white = b"\x00" * (box_size // 8), b"\xff" * (box_size // 8)
+        for row in modules:
+            line = b"\x00" + b"".join([black if dark else white for dark in row])
+            rows.append(line * box_size)  # filter type 0
+    else:
+        white_bits, black_bits = "1" * box_size, "0" * box_size
+        width_bytes = (size + 7) // 8
+        for row in modules:
+            bits = "".join(black_bits if dark else white_bits for dark in row)
+            line = b"\x00" + int(bits.ljust(width_bytes * 8, "1"), 2).to_bytes(width_bytes, "big")
+            rows.append(line * box_size)
     header = struct.pack(">IIBBBBB", size, size, 1, 0, 0, 0, 0)
     return b"".join(
         (

@@ -4,8 +4,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Subquery
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,8 +35,10 @@ from .common import (
     SHORT_CODE_TRIES,
     _accepting,
     _amount_check,
+    _lock_pay_token,
     _lock_profile,
-    _one,
+    _lock_profile_by_token,
+    _lock_profile_of,
     _payer_check,
     payment_post,
 )
@@ -58,6 +59,26 @@ class IssuedPayCode(NamedTuple):
         return codes.pay_code_encode(self.token)
 
 
+# Ends the resident's open codes (one code on screen at a time).
+_END_OPEN_CODES_SQL = """
+    UPDATE payments_paytoken SET expires_at = %(now)s
+     WHERE resident_id = %(resident)s AND used_at IS NULL AND expires_at > %(now)s
+"""
+# The new code, unless its short code is another open code's (then no row: draw another). As
+# SQL, with the check in the same statement: the ORM's insert and exists() compiled for longer
+# than they ran.
+_ISSUE_SQL = """
+    INSERT INTO payments_paytoken
+           (wallet_id, resident_id, token_hash, short_code, created_at, expires_at, used_at,
+            payment_id, confirm_up_to)
+    SELECT %(wallet)s, %(resident)s, %(token_hash)s, %(short_code)s, %(created_at)s,
+           %(expires_at)s, NULL, NULL, %(confirm_up_to)s
+     WHERE NOT EXISTS (SELECT 1 FROM payments_paytoken
+                        WHERE short_code = %(short_code)s AND used_at IS NULL
+                          AND expires_at > %(now)s)
+"""
+
+
 def pay_token_issue(*, user: User, confirm_up_to: int = 0) -> IssuedPayCode:
     """A new one-time pay code for the resident's wallet, valid PAY_TOKEN_SECONDS.
 
@@ -66,15 +87,7 @@ def pay_token_issue(*, user: User, confirm_up_to: int = 0) -> IssuedPayCode:
     PAYMENT_MAX; the short code differs from every other open code's."""
     with transaction.atomic():
         # The profile is read once, locked: issuing codes is serialised per resident.
-        profile = (
-            _one(
-                ResidentProfile.objects.select_for_update()
-                .select_related("wallet")
-                .filter(user_id=user.pk)
-            )
-            if user.is_authenticated
-            else None
-        )
+        profile = _lock_profile_of(user.pk) if user.is_authenticated else None
         if profile is None:
             raise NotAResident(_("Only residents have a wallet."))
         if (
@@ -91,28 +104,29 @@ def pay_token_issue(*, user: User, confirm_up_to: int = 0) -> IssuedPayCode:
         if profile.wallet.status != AccountStatus.OPEN:
             raise WalletNotOpen(_("This wallet is frozen: it can neither pay nor receive."))
         now = timezone.now()
-        PayToken.objects.filter(resident=user, used_at__isnull=True, expires_at__gt=now).update(
-            expires_at=now
-        )
-        for _attempt in range(SHORT_CODE_TRIES):
-            short_code = codes.short_code_new()
-            taken = PayToken.objects.filter(
-                short_code=short_code, used_at__isnull=True, expires_at__gt=now
-            ).exists()
-            if not taken:
-                break
-        else:
-            raise PaymentError(_("No code could be made just now. Please try again."))
         token = codes.token_new()
         expires_at = now + timedelta(seconds=settings.PAY_TOKEN_SECONDS)
-        PayToken.objects.create(
-            wallet=profile.wallet,
-            resident=user,
-            token_hash=codes.token_hash(token),
-            short_code=short_code,
-            expires_at=expires_at,
-            confirm_up_to=confirm_up_to,
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(_END_OPEN_CODES_SQL, {"resident": user.pk, "now": now})
+            for _attempt in range(SHORT_CODE_TRIES):
+                short_code = codes.short_code_new()
+                cursor.execute(
+                    _ISSUE_SQL,
+                    {
+                        "wallet": profile.wallet_id,
+                        "resident": user.pk,
+                        "token_hash": codes.token_hash(token),
+                        "short_code": short_code,
+                        "created_at": timezone.now(),
+                        "expires_at": expires_at,
+                        "confirm_up_to": confirm_up_to,
+                        "now": now,
+                    },
+                )
+                if cursor.rowcount == 1:
+                    break
+            else:
+                raise PaymentError(_("No code could be made just now. Please try again."))
     return IssuedPayCode(token=token, short_code=short_code, expires_at=expires_at)
 
 
@@ -136,21 +150,16 @@ def _token_lock(
     (through the code's hash); a typed short code is looked up first."""
     if entered.token is not None:
         digest = codes.token_hash(entered.token)
-        owner = PayToken.objects.filter(token_hash=digest).values("resident_id")[:1]
-        profile = _one(
-            ResidentProfile.objects.select_for_update()
-            .select_related("wallet")
-            .filter(user_id=Subquery(owner))
-        )
+        profile = _lock_profile_by_token(digest)
         if profile is None:
             return None
-        token = _one(PayToken.objects.select_for_update().filter(token_hash=digest))
+        token = _lock_pay_token(token_hash=digest)
     else:
         found = _token_find(entered, now)
         if found is None:
             return None
         profile = _lock_profile(found.resident_id)
-        token = PayToken.objects.select_for_update().filter(pk=found.pk).first()
+        token = _lock_pay_token(pk=found.pk)
     if token is None or token.resident_id != profile.user_id:
         return None
     return profile, token
@@ -219,7 +228,11 @@ def payment_charge(
             )
             token.used_at = now
             token.payment = payment
-            token.save(update_fields=["used_at", "payment"])
+            with connection.cursor() as cursor:  # token.save(update_fields=...), uncompiled
+                cursor.execute(
+                    "UPDATE payments_paytoken SET used_at = %s, payment_id = %s WHERE id = %s",
+                    (now, payment.pk, token.pk),
+                )
     finally:
         if found_valid:
             _attempt_give_back(shop.pk, cashier.pk)
