@@ -93,12 +93,11 @@ WITH locked AS MATERIALIZED (
      ORDER BY id
        FOR NO KEY UPDATE
 )
-SELECT
-    (SELECT coalesce(json_agg(json_build_array(
-            id, currency_id, balance, version, allow_negative, status)), '[]'::json)
-       FROM locked),
+SELECT array_agg(id), array_agg(currency_id), array_agg(balance), array_agg(version),
+       array_agg(allow_negative), array_agg(status::text),
 """
     + _KEYS_SQL
+    + "  FROM locked"
 )
 
 # After waiting for a lock, the lock statement's snapshot predates what the lock holder
@@ -255,6 +254,12 @@ def _array(values: Iterable[object]) -> str:
     return "{" + ",".join(parts) + "}"
 
 
+def _ints(values: Iterable[int]) -> str:
+    """`_array` for a column of integers without NULLs (ids, amounts, balances, versions): the
+    bulk of a batch's parameters, written in one pass."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
 def _post_locked(prepared: Sequence[Prepared]) -> list[Transfer]:
     account_ids = sorted({leg.account_id for p in prepared for leg in p.legs})
     keyed = [p for p in prepared if p.idempotency_key is not None]
@@ -265,9 +270,11 @@ def _post_locked(prepared: Sequence[Prepared]) -> list[Transfer]:
     reversing = [p.reverses_id for p in prepared if p.reverses_id is not None]
     with connection.cursor() as cursor:
         small = len(account_ids) <= _PREPARED_MAX_ITEMS and len(prepared) <= _PREPARED_MAX_ITEMS
-        _execute(cursor, "ledger_lock", [_array(account_ids), *key_params], small=small)
-        accounts_json, existing_json = cursor.fetchone()
-        accounts = {row[0]: row for row in accounts_json}
+        _execute(cursor, "ledger_lock", [_ints(account_ids), *key_params], small=small)
+        *columns, existing_json = cursor.fetchone()
+        # (id, currency, balance, version, allow_negative, status) per locked account; sent as
+        # one array per column, which psycopg2 reads without building a list per account.
+        accounts = {row[0]: row for row in zip(*(column or () for column in columns), strict=True)}
         missing = [i for i in account_ids if i not in accounts]
         if missing:
             raise UnknownAccount(missing)
@@ -294,7 +301,7 @@ def _post_locked(prepared: Sequence[Prepared]) -> list[Transfer]:
                 "ledger_insert",
                 [
                     len(plan.new),
-                    _array(accounts[p.legs[0].account_id][1] for p in plan.new),
+                    _ints(accounts[p.legs[0].account_id][1] for p in plan.new),
                     _array(p.kind for p in plan.new),
                     _array(p.idempotency_scope for p in plan.new),
                     _array(p.idempotency_key for p in plan.new),
@@ -302,10 +309,10 @@ def _post_locked(prepared: Sequence[Prepared]) -> list[Transfer]:
                     _array(p.reverses_id for p in plan.new),
                     _array(p.metadata_json for p in plan.new),
                     _array(p.actor_id for p in plan.new),
-                    *(_array(column) for column in plan.entries),
-                    _array(touched),
-                    _array(plan.balance[i] for i in touched),
-                    _array(plan.version[i] for i in touched),
+                    *(_ints(column) for column in plan.entries),
+                    _ints(touched),
+                    _ints(plan.balance[i] for i in touched),
+                    _ints(plan.version[i] for i in touched),
                 ],
                 small=small,
             )
