@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.api import keyset_page_for_html
-from core.http import run_action
+from core.http import form_page, request_user, run_action
 
 from . import services, staff, waiting
 from .errors import AccountsError, NotFound
@@ -40,9 +40,7 @@ from .permissions import roles_of, staff_page
 
 
 def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+    return request_user(request, User)
 
 
 def _url(name: str) -> str | None:
@@ -292,19 +290,15 @@ def invite_codes(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def neighbourhoods(request: HttpRequest) -> HttpResponse:
     form = NeighbourhoodForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            made = staff.neighbourhood_create(staff=_user(request), name=form.cleaned_data["name"])
-        except AccountsError as exc:
-            form_refusal(form, exc)
-        else:
-            messages.success(request, _("%(name)s is added.") % {"name": made.name})
-            return redirect("staff-neighbourhoods")
-    return _render(
+    return form_page(
         request,
-        "staff/neighbourhoods.html",
-        {"form": form, "neighbourhoods": Neighbourhood.objects.order_by("municipality", "name")},
-        status=form_status(form),
+        form,
+        lambda data: staff.neighbourhood_create(staff=_user(request), name=data["name"]),
+        lambda made: _("%(name)s is added.") % {"name": made.name},
+        "staff-neighbourhoods",
+        template="staff/neighbourhoods.html",
+        context={"neighbourhoods": Neighbourhood.objects.order_by("municipality", "name")},
+        page=_render,
     )
 
 
@@ -315,25 +309,17 @@ def neighbourhood_edit(request: HttpRequest, neighbourhood_id: int) -> HttpRespo
     if neighbourhood is None:
         raise Http404
     form = NeighbourhoodForm(request.POST or None, initial={"name": neighbourhood.name})
-    if request.method == "POST" and form.is_valid():
-        try:
-            staff.neighbourhood_rename(
-                staff=_user(request),
-                neighbourhood_id=neighbourhood.pk,
-                name=form.cleaned_data["name"],
-            )
-        except NotFound:
-            raise Http404 from None
-        except AccountsError as exc:
-            form_refusal(form, exc)
-        else:
-            messages.success(request, _("The neighbourhood is renamed."))
-            return redirect("staff-neighbourhoods")
-    return _render(
+    return form_page(
         request,
-        "staff/neighbourhood_edit.html",
-        {"form": form, "neighbourhood": neighbourhood},
-        status=form_status(form),
+        form,
+        lambda data: staff.neighbourhood_rename(
+            staff=_user(request), neighbourhood_id=neighbourhood.pk, name=data["name"]
+        ),
+        _("The neighbourhood is renamed."),
+        "staff-neighbourhoods",
+        template="staff/neighbourhood_edit.html",
+        context={"neighbourhood": neighbourhood},
+        page=_render,
     )
 
 
@@ -355,23 +341,17 @@ def _members_context() -> list[dict[str, Any]]:
 @require_http_methods(["GET", "POST"])
 def members(request: HttpRequest) -> HttpResponse:
     form = StaffCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            made = staff.staff_create(admin=_user(request), **form.cleaned_data)
-        except AccountsError as exc:
-            form_refusal(form, exc)
-        else:
-            messages.success(
-                request,
-                _("%(email)s is added and gets a mail to choose a password.")
-                % {"email": made.email},
-            )
-            return redirect("staff-members")
-    return _render(
+    return form_page(
         request,
-        "staff/members.html",
-        {"form": form, "members": _members_context()},
-        status=form_status(form),
+        form,
+        lambda data: staff.staff_create(admin=_user(request), **data),
+        lambda made: (
+            _("%(email)s is added and gets a mail to choose a password.") % {"email": made.email}
+        ),
+        "staff-members",
+        template="staff/members.html",
+        context={"members": _members_context()},
+        page=_render,
     )
 
 
@@ -383,25 +363,17 @@ def member_roles(request: HttpRequest, user_id: int) -> HttpResponse:
         raise Http404
     current = sorted(roles_of(member) & {str(r) for r in STAFF_ROLES})
     form = RolesForm(request.POST or None, initial={"roles": current})
-    if request.method == "POST" and form.is_valid():
-        try:
-            staff.staff_roles_set(
-                admin=_user(request), user_id=member.pk, roles=form.cleaned_data["roles"]
-            )
-        except NotFound:
-            raise Http404 from None
-        except AccountsError as exc:
-            form_refusal(form, exc)
-        else:
-            messages.success(
-                request, _("The roles of %(email)s are saved.") % {"email": member.email}
-            )
-            return redirect("staff-members")
-    return _render(
+    return form_page(
         request,
-        "staff/member_roles.html",
-        {"form": form, "member": member},
-        status=form_status(form),
+        form,
+        lambda data: staff.staff_roles_set(
+            admin=_user(request), user_id=member.pk, roles=data["roles"]
+        ),
+        _("The roles of %(email)s are saved.") % {"email": member.email},
+        "staff-members",
+        template="staff/member_roles.html",
+        context={"member": member},
+        page=_render,
     )
 
 

@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core.http import request_user, run_form
+from core.http import form_page, request_user, run_form
 
 from . import identity, staff
 from .errors import AccountsError
@@ -132,20 +132,14 @@ def welcome(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     except AccountsError:
         return render(request, "staff/welcome_failed.html", status=400)
     form = WelcomePasswordForm(request.POST or None)
-
-    def set_password(data: dict[str, Any]) -> HttpResponse:
-        staff.staff_welcome_set_password(uidb64=uidb64, token=token, password=data["password"])
-        messages.success(
-            request, _("Your password is set. Sign in, then set up your authenticator app.")
-        )
-        return redirect("login")
-
-    done = run_form(request, form, set_password)
-    if done is not None:
-        return done
-    return render(
+    return form_page(
         request,
-        "staff/welcome.html",
-        {"form": form, "member": member},
-        status=form_status(form),
+        form,
+        lambda data: staff.staff_welcome_set_password(
+            uidb64=uidb64, token=token, password=data["password"]
+        ),
+        _("Your password is set. Sign in, then set up your authenticator app."),
+        "login",
+        template="staff/welcome.html",
+        context={"member": member},
     )

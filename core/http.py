@@ -28,7 +28,7 @@ from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from rest_framework import throttling
 from rest_framework.request import Request
 
@@ -87,6 +87,28 @@ def submit(
         return then(result) if callable(then) else redirect(then, **kwargs)
 
     return run_form(request, form, finish, fields=fields, not_found_404=True)
+
+
+def form_page(
+    request: HttpRequest,
+    form: forms.Form,
+    action: Callable[[dict[str, Any]], T],
+    done: str | Callable[[T], str],
+    then: str | Callable[[T], HttpResponse],
+    *,
+    template: str,
+    context: dict[str, Any] | None = None,
+    page: Callable[..., HttpResponse] = render,
+    fields: dict[str, str] | None = None,
+    **kwargs: Any,
+) -> HttpResponse:
+    """A page with one form: `submit` on a valid POST, else `template` with the form (as "form",
+    beside `context`), rendered by `page` (a `render` that adds what the pages of an area share)
+    with `form_status`."""
+    answer = submit(request, form, action, done, then, fields=fields, **kwargs)
+    if answer is not None:
+        return answer
+    return page(request, template, {"form": form, **(context or {})}, status=form_status(form))
 
 
 def _raise_if_hidden(exc: DomainError) -> None:

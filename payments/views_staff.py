@@ -20,11 +20,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.errors import AccountsError, NotAllowed, NotFound
-from accounts.forms_auth import form_refusal, form_status
+from accounts.forms_auth import form_refusal
 from accounts.permissions import staff_page
 from accounts.templatetags.heitje import tokens_unit
 from core.api import keyset_page_for_html
-from core.http import act, run_action, submit
+from core.http import act, form_page, run_action
 from ledger import selectors as ledger_selectors
 
 from . import qr, sepa_withdraw, settlement, voucher_batches
@@ -163,7 +163,7 @@ def voucher_batch_reject(request: HttpRequest, batch_id: int) -> HttpResponse:
         raise Http404
     form = VoucherRejectForm(request.POST or None)
 
-    done = submit(
+    return form_page(
         request,
         form,
         lambda data: voucher_batches.voucher_batch_reject(
@@ -171,14 +171,9 @@ def voucher_batch_reject(request: HttpRequest, batch_id: int) -> HttpResponse:
         ),
         _("The voucher batch was turned down."),
         "payments-staff-vouchers",
-    )
-    if done is not None:
-        return done
-    return staff_render(
-        request,
-        "payments/staff/voucher_reject.html",
-        {"batch": found, "form": form},
-        status=form_status(form),
+        template="payments/staff/voucher_reject.html",
+        context={"batch": found},
+        page=staff_render,
     )
 
 
@@ -299,7 +294,7 @@ def settlement_reject(request: HttpRequest, settlement_id: int) -> HttpResponse:
         raise Http404
     form = RejectForm(request.POST or None)
 
-    done = submit(
+    return form_page(
         request,
         form,
         lambda data: settlement.settlement_reject(
@@ -307,14 +302,9 @@ def settlement_reject(request: HttpRequest, settlement_id: int) -> HttpResponse:
         ),
         _("The settlement was turned down."),
         "payments-staff-settlements",
-    )
-    if done is not None:
-        return done
-    return staff_render(
-        request,
-        "payments/staff/settlement_reject.html",
-        {"settlement": found, "form": form},
-        status=form_status(form),
+        template="payments/staff/settlement_reject.html",
+        context={"settlement": found},
+        page=staff_render,
     )
 
 

@@ -10,11 +10,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.forms_auth import form_status
 from accounts.models import User
 from accounts.permissions import staff_page
 from core.api import keyset_page_for_html
-from core.http import act, request_user, submit
+from core.http import act, form_page, request_user
 
 from . import selectors, services
 from .forms import SuspendForm
@@ -90,17 +89,14 @@ def _with_reason(
         raise Http404
     form = SuspendForm(request.POST or None)
     status = _status_filter(request)
-    answer = submit(
+    return form_page(
         request,
         form,
         lambda data: service(staff=_user(request), shop_id=shop_id, reason=data["reason"]),
         done(shop),
         lambda _result: _back_to_list(status),
-    )
-    if answer is not None:
-        return answer
-    return render(
-        request, template, {"shop": shop, "form": form, "status": status}, status=form_status(form)
+        template=template,
+        context={"shop": shop, "status": status},
     )
 
 

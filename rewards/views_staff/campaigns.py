@@ -13,10 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.errors import AccountsError, NotFound
-from accounts.forms_auth import form_status
 from accounts.permissions import staff_page
 from accounts.templatetags.heitje import tokens_unit
-from core.http import run_action, submit
+from core.http import form_page, run_action
 
 from .. import campaigns, selectors
 from ..forms import CampaignForm, MintRequestForm, ReasonForm
@@ -65,7 +64,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def campaign_create(request: HttpRequest) -> HttpResponse:
     form = CampaignForm(request.POST or None)
-    done = submit(
+    return form_page(
         request,
         form,
         lambda _data: campaigns.campaign_create(
@@ -73,14 +72,9 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
         ),
         _("The campaign is created."),
         lambda campaign: redirect("rewards-staff-campaign", campaign_id=campaign.pk),
-    )
-    if done is not None:
-        return done
-    return staff_render(
-        request,
-        "rewards/staff/campaign_form.html",
-        {"form": form, "campaign": None},
-        status=form_status(form),
+        template="rewards/staff/campaign_form.html",
+        context={"campaign": None},
+        page=staff_render,
     )
 
 
@@ -104,7 +98,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
 def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = campaign_or_404(campaign_id)
     form = CampaignForm.for_campaign(campaign, request.POST or None)
-    done = submit(
+    return form_page(
         request,
         form,
         lambda _data: campaigns.campaign_update(
@@ -112,16 +106,11 @@ def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
         ),
         _("The campaign is saved."),
         "rewards-staff-campaign",
+        template="rewards/staff/campaign_form.html",
+        context={"campaign": campaign},
+        page=staff_render,
         fields={"neighbourhood_ids": "neighbourhoods"},
         campaign_id=campaign.pk,
-    )
-    if done is not None:
-        return done
-    return staff_render(
-        request,
-        "rewards/staff/campaign_form.html",
-        {"form": form, "campaign": campaign},
-        status=form_status(form),
     )
 
 
@@ -161,7 +150,7 @@ def campaign_close(request: HttpRequest, campaign_id: int) -> HttpResponse:
 def mint_request(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = campaign_or_404(campaign_id)
     form = MintRequestForm(request.POST or None)
-    done = submit(
+    return form_page(
         request,
         form,
         lambda data: campaigns.mint_request(
@@ -172,15 +161,10 @@ def mint_request(request: HttpRequest, campaign_id: int) -> HttpResponse:
         ),
         _("The mint is requested; an approver (not you) must approve it."),
         "rewards-staff-campaign",
+        template="rewards/staff/mint_request.html",
+        context={"campaign": campaign},
+        page=staff_render,
         campaign_id=campaign.pk,
-    )
-    if done is not None:
-        return done
-    return staff_render(
-        request,
-        "rewards/staff/mint_request.html",
-        {"form": form, "campaign": campaign},
-        status=form_status(form),
     )
 
 
@@ -243,7 +227,7 @@ def mint_reject(request: HttpRequest, request_id: int) -> HttpResponse:
     if mint is None:
         raise Http404
     form = ReasonForm(request.POST or None)
-    done = submit(
+    return form_page(
         request,
         form,
         lambda data: campaigns.mint_reject(
@@ -251,12 +235,7 @@ def mint_reject(request: HttpRequest, request_id: int) -> HttpResponse:
         ),
         _("The mint request is turned down."),
         "rewards-staff-mints",
-    )
-    if done is not None:
-        return done
-    return staff_render(
-        request,
-        "rewards/staff/mint_reject.html",
-        {"form": form, "mint": mint},
-        status=form_status(form),
+        template="rewards/staff/mint_reject.html",
+        context={"mint": mint},
+        page=staff_render,
     )

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.permissions import staff_page
-from core.http import form_status, submit
+from core.http import form_page
 
 from .. import earning
 from ..forms import EarningRulesForm
@@ -45,11 +45,13 @@ def rules_edit(request: HttpRequest, year: int) -> HttpResponse:
         return earning.rules_set(actor=request_user(request), year=year, **data)
 
     saved = _("The earning rules of %(year)s are saved.") % {"year": year}
-    if done := submit(request, form, save, saved, "rewards-staff-rules"):
-        return done
-    return staff_render(
+    return form_page(
         request,
-        "rewards/staff/rules_form.html",
-        {"form": form, "rules": rules, "year": year},
-        status=form_status(form),
+        form,
+        save,
+        saved,
+        "rewards-staff-rules",
+        template="rewards/staff/rules_form.html",
+        context={"rules": rules, "year": year},
+        page=staff_render,
     )

@@ -8,9 +8,8 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.forms_auth import form_status
 from accounts.permissions import staff_page
-from core.http import run_action, submit
+from core.http import form_page, run_action
 
 from .. import work
 from ..forms import TaskForm
@@ -32,7 +31,7 @@ from .common import (
 def task_create(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = campaign_or_404(campaign_id)
     form = TaskForm(request.POST or None)
-    done = submit(
+    return form_page(
         request,
         form,
         lambda _data: work.task_create(
@@ -40,14 +39,9 @@ def task_create(request: HttpRequest, campaign_id: int) -> HttpResponse:
         ),
         _("The task is saved as a draft."),
         lambda task: redirect("rewards-staff-task", task_id=task.pk),
-    )
-    if done is not None:
-        return done
-    return staff_render(
-        request,
-        "rewards/staff/task_form.html",
-        {"form": form, "campaign": campaign, "task": None},
-        status=form_status(form),
+        template="rewards/staff/task_form.html",
+        context={"campaign": campaign, "task": None},
+        page=staff_render,
     )
 
 
@@ -74,7 +68,7 @@ def task_edit(request: HttpRequest, task_id: int) -> HttpResponse:
         messages.error(request, _("A closed task cannot change."))
         return redirect("rewards-staff-task", task_id=task.pk)
     form = TaskForm.for_task(task, request.POST or None)
-    done = submit(
+    return form_page(
         request,
         form,
         lambda _data: work.task_update(
@@ -82,15 +76,10 @@ def task_edit(request: HttpRequest, task_id: int) -> HttpResponse:
         ),
         _("The task is saved."),
         "rewards-staff-task",
+        template="rewards/staff/task_form.html",
+        context={"campaign": task.campaign, "task": task},
+        page=staff_render,
         task_id=task.pk,
-    )
-    if done is not None:
-        return done
-    return staff_render(
-        request,
-        "rewards/staff/task_form.html",
-        {"form": form, "campaign": task.campaign, "task": task},
-        status=form_status(form),
     )
 
 
