@@ -1,20 +1,19 @@
 """The ledger as a beancount journal, checked by `bean-check`."""
 
-from datetime import UTC, datetime, timedelta
-
 from .names import format_minor, utc
 from .reading import (
     ACCOUNTS_SQL,
     BALANCES_SQL,
+    JOURNAL_HEADER,
     Counter,
     CurrencyRow,
     TextSink,
     TransferRow,
     account_name,
     accounts,
-    posting_name,
+    postings,
     transfer_fields,
-    transfers,
+    write_transfers,
 )
 
 
@@ -31,11 +30,7 @@ def _bean_string(value: str) -> str:
 
 
 def write_beancount(out: TextSink, currencies: dict[int, CurrencyRow], n: Counter) -> None:
-    out.write(
-        "; The whole ledger, one consistent snapshot, written by `manage.py ledger_export`.\n"
-        "; Amounts are in tokens; the issuer's balance is minus the supply in circulation.\n"
-        'option "title" "Ledger export"\n\n'
-    )
+    out.write(JOURNAL_HEADER + 'option "title" "Ledger export"\n\n')
     for c in sorted(currencies.values(), key=lambda c: c.code):
         out.write(
             f"{utc(c.created_at).date().isoformat()} commodity {c.code}\n"
@@ -53,12 +48,9 @@ def write_beancount(out: TextSink, currencies: dict[int, CurrencyRow], n: Counte
             f"  name: {_bean_string(a.name)}\n"
             f"  status: {_bean_string(a.status)}\n"
         )
-    for t in transfers(currencies):
-        n.saw_transfer(t)
-        out.write(_beancount_transaction(t))
-    # Beancount checks a balance at the start of its day: the day after everything above. It
+    # Beancount checks a balance at the start of its day: the day after everything written. It
     # would tolerate a difference of one minor unit by default; `~ 0` makes the check exact.
-    when = (n.last_date or datetime.now(UTC).date()) + timedelta(days=1)
+    when = write_transfers(out, currencies, n, _beancount_transaction)
     out.write(f"\n; Balances after transfer #{n.last_transfer_id or 0}, exact (~ 0).\n")
     for a in accounts(BALANCES_SQL, currencies):
         amount = format_minor(amount=a.balance, decimals=a.currency.decimals)
@@ -73,7 +65,5 @@ def _beancount_transaction(t: TransferRow) -> str:
     for name, value in transfer_fields(t):
         shown = str(value) if isinstance(value, int) else _bean_string(value)
         lines.append(f"  {name.replace('_', '-')}: {shown}")
-    for leg in t.legs:
-        amount = format_minor(amount=leg.amount, decimals=t.currency.decimals)
-        lines.append(f"  {posting_name(t, leg)}  {amount} {t.currency.code}")
+    lines.extend(f"  {name}  {amount} {t.currency.code}" for name, amount in postings(t))
     return "\n".join(lines) + "\n"

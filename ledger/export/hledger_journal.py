@@ -1,19 +1,18 @@
 """The ledger as an hledger journal, checked by `hledger check`."""
 
-from datetime import UTC, datetime, timedelta
-
 from .names import format_minor
 from .reading import (
     BALANCES_SQL,
+    JOURNAL_HEADER,
     Counter,
     CurrencyRow,
     TextSink,
     TransferRow,
     account_name,
     accounts,
-    posting_name,
+    postings,
     transfer_fields,
-    transfers,
+    write_transfers,
 )
 
 
@@ -34,12 +33,8 @@ def _hledger_commodity(code: str) -> str:
 
 
 def write_hledger(out: TextSink, currencies: dict[int, CurrencyRow], n: Counter) -> None:
-    out.write(
-        "; The whole ledger, one consistent snapshot, written by `manage.py ledger_export`.\n"
-        "; Amounts are in tokens; the issuer's balance is minus the supply in circulation.\n"
-        "; Tag values have %, commas and line breaks %-escaped.\n"
-        "decimal-mark .\n\n"
-    )
+    out.write(JOURNAL_HEADER)
+    out.write("; Tag values have %, commas and line breaks %-escaped.\ndecimal-mark .\n\n")
     for c in sorted(currencies.values(), key=lambda c: c.code):
         sample = format_minor(amount=1000 * 10**c.decimals, decimals=c.decimals)
         out.write(
@@ -52,10 +47,7 @@ def write_hledger(out: TextSink, currencies: dict[int, CurrencyRow], n: Counter)
             f"account {account_name(a)}  ; ledger_account_id: {a.id}, kind: {_tag_value(a.kind)}, "
             f"status: {_tag_value(a.status)}, name: {_tag_value(a.name)}\n"
         )
-    for t in transfers(currencies):
-        n.saw_transfer(t)
-        out.write(_hledger_transaction(t))
-    when = (n.last_date or datetime.now(UTC).date()) + timedelta(days=1)
+    when = write_transfers(out, currencies, n, _hledger_transaction)
     current: CurrencyRow | None = None
     for a in accounts(BALANCES_SQL, currencies):
         if a.currency is not current:
@@ -78,7 +70,5 @@ def _hledger_transaction(t: TransferRow) -> str:
     symbol = _hledger_commodity(t.currency.code)
     lines = [f"\n{t.day.isoformat()} * {t.kind} #{t.id}"]
     lines.extend(f"    ; {tag}" for tag in tags)
-    for leg in t.legs:
-        amount = format_minor(amount=leg.amount, decimals=t.currency.decimals)
-        lines.append(f"    {posting_name(t, leg)}  {amount} {symbol}")
+    lines.extend(f"    {name}  {amount} {symbol}" for name, amount in postings(t))
     return "\n".join(lines) + "\n"

@@ -5,10 +5,10 @@ server-side cursors, `CHUNK_SIZE` at a time, in transfer id order. Only currenci
 are held in memory.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
 from typing import Any, Protocol
 
@@ -16,7 +16,7 @@ from django.db import connection, transaction
 
 from ..models import Transfer
 from ..progress import tracked
-from .names import compact_json, iso, journal_account_name, utc
+from .names import compact_json, format_minor, iso, journal_account_name, utc
 
 CHUNK_SIZE = 2000  # rows per round trip of a server-side cursor
 
@@ -213,10 +213,34 @@ class Counter:
             self.last_date = day
 
 
-def posting_name(t: TransferRow, leg: LegRow) -> str:
-    return journal_account_name(
-        kind=leg.account_kind, account_id=leg.account_id, currency_code=t.currency.code
-    )
+# The first lines of both journals.
+JOURNAL_HEADER = (
+    "; The whole ledger, one consistent snapshot, written by `manage.py ledger_export`.\n"
+    "; Amounts are in tokens; the issuer's balance is minus the supply in circulation.\n"
+)
+
+
+def write_transfers(
+    out: TextSink,
+    currencies: dict[int, CurrencyRow],
+    n: Counter,
+    transaction: Callable[[TransferRow], str],
+) -> date:
+    """Each transfer as `transaction` writes it, counted in `n`; returns the day the closing
+    balance assertions are dated: the day after everything written (or after today)."""
+    for t in transfers(currencies):
+        n.saw_transfer(t)
+        out.write(transaction(t))
+    return (n.last_date or datetime.now(UTC).date()) + timedelta(days=1)
+
+
+def postings(t: TransferRow) -> Iterator[tuple[str, str]]:
+    """Each leg of a transfer: its journal account name and its amount in tokens."""
+    for leg in t.legs:
+        name = journal_account_name(
+            kind=leg.account_kind, account_id=leg.account_id, currency_code=t.currency.code
+        )
+        yield name, format_minor(amount=leg.amount, decimals=t.currency.decimals)
 
 
 def account_name(a: AccountRow) -> str:
