@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
@@ -197,32 +198,30 @@ def _count_stage(stage: str) -> int:
     ).count()
 
 
+# The claim queues of the review page, one a stage: key, label, who works it, stage.
+_CLAIM_QUEUES = (
+    ("claims-review", gettext_lazy("Claims to review"), roles.REVIEWER_ROLES, Stage.REVIEW),
+    (
+        "claims-second-approval",
+        gettext_lazy("Claims waiting for a second approval"),
+        roles.APPROVER_ROLES,
+        Stage.SECOND_APPROVAL,
+    ),
+    ("claims-held", gettext_lazy("Claims on hold"), roles.RELEASE_ROLES, Stage.HELD),
+)
+
+
 def waiting_register() -> None:
     """Tell the staff home what the rewards queues hold."""
-    staff_waiting_register(
-        key="claims-review",
-        label=gettext_lazy("Claims to review"),
-        roles=roles.REVIEWER_ROLES,
-        url_name="rewards-staff-review",
-        query="stage=review",
-        count=lambda: _count_stage(Stage.REVIEW),
-    )
-    staff_waiting_register(
-        key="claims-second-approval",
-        label=gettext_lazy("Claims waiting for a second approval"),
-        roles=roles.APPROVER_ROLES,
-        url_name="rewards-staff-review",
-        query="stage=second_approval",
-        count=lambda: _count_stage(Stage.SECOND_APPROVAL),
-    )
-    staff_waiting_register(
-        key="claims-held",
-        label=gettext_lazy("Claims on hold"),
-        roles=roles.RELEASE_ROLES,
-        url_name="rewards-staff-review",
-        query="stage=held",
-        count=lambda: _count_stage(Stage.HELD),
-    )
+    for key, label, workers, stage in _CLAIM_QUEUES:
+        staff_waiting_register(
+            key=key,
+            label=label,
+            roles=workers,
+            url_name="rewards-staff-review",
+            query=f"stage={stage}",
+            count=partial(_count_stage, stage),
+        )
     staff_waiting_register(
         key="mint-requests",
         label=gettext_lazy("Mint requests to approve"),
