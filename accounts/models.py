@@ -3,10 +3,12 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from knox.settings import CONSTANTS
+
+from .errors import NotAllowed
 
 
 def person_ref(*, optional: bool = True) -> Any:
@@ -49,6 +51,20 @@ class TwoPersonRequest(models.Model):
             | ~models.Q(decided_by=models.F("requested_by")),
             name=name,
         )
+
+    def decide(self, *, status: str, by: "User", refusal: str, **changes: Any) -> None:
+        """Save the decision: `status`, who decided and when, and the `changes` that go with it
+        (a reason, a transfer). Call it on the row locked for the decision; should the decider
+        be the requester after all, the database refuses (`two_people`) and so does this, with
+        NotAllowed(`refusal`)."""
+        fields = {"status": status, "decided_by": by, "decided_at": timezone.now(), **changes}
+        for name, value in fields.items():
+            setattr(self, name, value)
+        try:
+            with transaction.atomic():
+                self.save(update_fields=list(fields))
+        except IntegrityError:
+            raise NotAllowed(refusal) from None
 
 
 def default_language() -> str:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 
 class CodedError(Exception):
     """An error with a stable code and HTTP status. `DomainError` is the one the apps extend;
@@ -45,3 +47,14 @@ class DomainError(CodedError, code="domain-error"):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+def reason_check(reason: str, refused: type[DomainError], *, empty: str, most: int) -> str:
+    """A reason people read (why a request is turned down), as given: refused as `refused` on
+    the field "reason" when it is empty (with the message `empty`), longer than `most`
+    characters or holds a NUL byte."""
+    if not reason:
+        raise refused(empty, field="reason")
+    if len(reason) > most or "\x00" in reason:
+        raise refused(_("At most %(max)d characters.") % {"max": most}, field="reason")
+    return reason

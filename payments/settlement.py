@@ -27,7 +27,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,7 +37,7 @@ from accounts.errors import NotAllowed, NotFound
 from accounts.models import Role, User
 from accounts.permissions import has_role
 from accounts.tasks import mail_template
-from core.errors import DomainError
+from core.errors import DomainError, reason_check
 from core.money import amount_unit
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
@@ -296,17 +296,12 @@ def settlement_approve(*, approver: User, settlement_id: int) -> Settlement:
             raise SettlementStateConflict(
                 _("The shop's account is frozen; it cannot be settled now.")
             ) from None
-        settlement.status = SettlementStatus.APPROVED
-        settlement.decided_by = approver
-        settlement.decided_at = timezone.now()
-        settlement.transfer = transfer
-        try:
-            with transaction.atomic():
-                settlement.save(update_fields=["status", "decided_by", "decided_at", "transfer"])
-        except IntegrityError:
-            raise NotAllowed(
-                _("Someone other than the requester must decide on a settlement.")
-            ) from None
+        settlement.decide(
+            status=SettlementStatus.APPROVED,
+            by=approver,
+            refusal=_("Someone other than the requester must decide on a settlement."),
+            transfer=transfer,
+        )
         audit.record(
             actor=approver,
             action="settlement.approve",
@@ -325,21 +320,21 @@ def settlement_approve(*, approver: User, settlement_id: int) -> Settlement:
 def settlement_reject(*, approver: User, settlement_id: int, reason: str) -> Settlement:
     """Turn a requested settlement down with a reason the owner reads; nothing moves."""
     _require(approver, APPROVE_ROLES, _("Only approvers and administrators reject settlements."))
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise SettlementRefused(_("Say why the settlement is turned down."), field="reason")
-    if len(reason) > REASON_MAX or "\x00" in reason:
-        raise SettlementRefused(
-            _("At most %(max)d characters.") % {"max": REASON_MAX}, field="reason"
-        )
+    reason = reason_check(
+        " ".join((reason or "").split()),
+        SettlementRefused,
+        empty=_("Say why the settlement is turned down."),
+        most=REASON_MAX,
+    )
     with transaction.atomic():
         settlement = _locked(settlement_id)
         _decide_check(settlement, approver)
-        settlement.status = SettlementStatus.REJECTED
-        settlement.decided_by = approver
-        settlement.decided_at = timezone.now()
-        settlement.reason = reason
-        settlement.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+        settlement.decide(
+            status=SettlementStatus.REJECTED,
+            by=approver,
+            refusal=_("Someone other than the requester must decide on a settlement."),
+            reason=reason,
+        )
         audit.record(
             actor=approver,
             action="settlement.reject",

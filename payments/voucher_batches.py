@@ -25,9 +25,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,6 +37,7 @@ from accounts import audit
 from accounts.errors import NotAllowed, NotFound
 from accounts.models import Role, User
 from accounts.permissions import has_role
+from core.errors import reason_check
 from core.money import amount_format, amount_unit
 from ledger import services as ledger_services
 from ledger.errors import AccountNotOpen, InsufficientFunds
@@ -194,14 +196,13 @@ def _decide(actor: User, batch_id: int) -> VoucherBatch:
     return batch
 
 
-def _save_decision(batch: VoucherBatch, fields: list[str]) -> None:
-    try:
-        with transaction.atomic():
-            batch.save(update_fields=fields)
-    except IntegrityError:
-        raise NotAllowed(
-            _("Someone other than the requester must decide on a voucher batch.")
-        ) from None
+def _save_decision(batch: VoucherBatch, status: str, actor: User, **changes: Any) -> None:
+    batch.decide(
+        status=status,
+        by=actor,
+        refusal=_("Someone other than the requester must decide on a voucher batch."),
+        **changes,
+    )
 
 
 def voucher_batch_approve(*, actor: User, batch_id: int) -> VoucherBatch:
@@ -235,12 +236,9 @@ def voucher_batch_approve(*, actor: User, batch_id: int) -> VoucherBatch:
             raise VoucherRefused(
                 _("The campaign's budget cannot pay for this batch."), field="count"
             ) from None
-        batch.status = VoucherBatchStatus.APPROVED
-        batch.decided_by = actor
-        batch.decided_at = timezone.now()
-        batch.escrow = escrow
-        batch.funding_transfer = funding
-        _save_decision(batch, ["status", "decided_by", "decided_at", "escrow", "funding_transfer"])
+        _save_decision(
+            batch, VoucherBatchStatus.APPROVED, actor, escrow=escrow, funding_transfer=funding
+        )
         audit.record(
             actor=actor,
             action="voucher_batch.approve",
@@ -253,18 +251,15 @@ def voucher_batch_approve(*, actor: User, batch_id: int) -> VoucherBatch:
 def voucher_batch_reject(*, actor: User, batch_id: int, reason: str) -> VoucherBatch:
     """Turn a requested batch down with a reason the requester reads; nothing moves. Not by the
     requester."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise VoucherRefused(_("Say why the batch is turned down."), field="reason")
-    if len(reason) > REASON_MAX or "\x00" in reason:
-        raise VoucherRefused(_("At most %(max)d characters.") % {"max": REASON_MAX}, field="reason")
+    reason = reason_check(
+        (reason or "").strip(),
+        VoucherRefused,
+        empty=_("Say why the batch is turned down."),
+        most=REASON_MAX,
+    )
     with transaction.atomic():
         batch = _decide(actor, batch_id)
-        batch.status = VoucherBatchStatus.REJECTED
-        batch.decided_by = actor
-        batch.decided_at = timezone.now()
-        batch.decision_reason = reason
-        _save_decision(batch, ["status", "decided_by", "decided_at", "decision_reason"])
+        _save_decision(batch, VoucherBatchStatus.REJECTED, actor, decision_reason=reason)
         audit.record(
             actor=actor, action="voucher_batch.reject", target=batch, detail={"reason": reason}
         )

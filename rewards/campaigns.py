@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 from accounts import audit
 from accounts.models import Neighbourhood, Role, User
 from accounts.permissions import has_role
+from core.errors import reason_check
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.models import AccountKind, TransferKind
@@ -276,11 +277,12 @@ def mint_request(*, actor: User, campaign_id: int, amount: int, reason: str) -> 
     _require(actor, MINT_REQUEST_ROLES)
     if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MINT_MAX:
         raise MintRefused(_("The amount must be a positive whole number of cents."), field="amount")
-    reason = (reason or "").strip()
-    if not reason:
-        raise MintRefused(_("Say why the budget needs this money."), field="reason")
-    if len(reason) > REASON_MAX or "\x00" in reason:
-        raise MintRefused(_("At most %(max)d characters.") % {"max": REASON_MAX}, field="reason")
+    reason = reason_check(
+        (reason or "").strip(),
+        MintRefused,
+        empty=_("Say why the budget needs this money."),
+        most=REASON_MAX,
+    )
     with transaction.atomic():
         campaign = _locked(campaign_id)
         if campaign.status != CampaignStatus.ACTIVE:
@@ -331,15 +333,12 @@ def mint_approve(*, actor: User, request_id: int) -> MintRequest:
             metadata={"campaign": campaign.pk, "mint_request": request.pk},
             actor_id=actor.pk,
         )
-        request.status = MintStatus.APPROVED
-        request.decided_by = actor
-        request.decided_at = timezone.now()
-        request.transfer = transfer
-        try:
-            with transaction.atomic():
-                request.save(update_fields=["status", "decided_by", "decided_at", "transfer"])
-        except IntegrityError:
-            raise NotAllowed(_("Someone other than the requester must approve a mint.")) from None
+        request.decide(
+            status=MintStatus.APPROVED,
+            by=actor,
+            refusal=_("Someone other than the requester must approve a mint."),
+            transfer=transfer,
+        )
         audit.record(
             actor=actor,
             action="mint.approve",
@@ -352,22 +351,24 @@ def mint_approve(*, actor: User, request_id: int) -> MintRequest:
 def mint_reject(*, actor: User, request_id: int, reason: str) -> MintRequest:
     """Turn a mint request down with a reason; nothing is minted. Not by the requester."""
     _require(actor, MINT_APPROVE_ROLES)
-    reason = (reason or "").strip()
-    if not reason:
-        raise MintRefused(_("Say why the request is turned down."), field="reason")
-    if len(reason) > REASON_MAX or "\x00" in reason:
-        raise MintRefused(_("At most %(max)d characters.") % {"max": REASON_MAX}, field="reason")
+    reason = reason_check(
+        (reason or "").strip(),
+        MintRefused,
+        empty=_("Say why the request is turned down."),
+        most=REASON_MAX,
+    )
     with transaction.atomic():
         request = _locked_request(request_id)
         if request.requested_by_id == actor.pk:
             raise NotAllowed(_("Someone other than the requester must decide on a mint."))
         if request.status != MintStatus.REQUESTED:
             raise MintRefused(_("This mint request was already decided."))
-        request.status = MintStatus.REJECTED
-        request.decided_by = actor
-        request.decided_at = timezone.now()
-        request.decision_reason = reason
-        request.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+        request.decide(
+            status=MintStatus.REJECTED,
+            by=actor,
+            refusal=_("Someone other than the requester must decide on a mint."),
+            decision_reason=reason,
+        )
         audit.record(actor=actor, action="mint.reject", target=request, detail={"reason": reason})
     return request
 
