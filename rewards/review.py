@@ -211,6 +211,26 @@ def _bulk_lock(ids: Sequence[int]) -> list[Claim]:
     )
 
 
+def _bulk_refused(staff: User, claim: Claim) -> BulkResult | None:
+    """Why one claim of a bulk decision is refused, as deciding it alone would refuse it; None
+    when it may be decided."""
+    try:
+        _check_submitted(claim)
+        _check_not_involved(staff, claim)
+        _check_stage_role(staff, claim)
+    except AccountsError as exc:
+        return BulkResult(claim.pk, Outcome.REFUSED, exc.code, exc.message)
+    return None
+
+
+def _bulk_answer(ids: list[int], results: dict[int, BulkResult]) -> list[BulkResult]:
+    """A result for each claim asked for, in order; one not found is refused as not there."""
+    missing = NotFound(_("There is no such claim."))
+    return [
+        results.get(i) or BulkResult(i, Outcome.REFUSED, missing.code, missing.message) for i in ids
+    ]
+
+
 def claims_bulk_approve(*, staff: User, claim_ids: Sequence[int]) -> list[BulkResult]:
     """Approve many claims at once, each checked as `claim_approve` checks it; says per claim
     what happened. The claims finally approved are paid together by one Celery task that posts
@@ -224,12 +244,9 @@ def claims_bulk_approve(*, staff: User, claim_ids: Sequence[int]) -> list[BulkRe
         to_pay: list[int] = []
         events: dict[ClaimEvent, list[Claim]] = {}
         for claim in claims:
-            try:
-                _check_submitted(claim)
-                _check_not_involved(staff, claim)
-                _check_stage_role(staff, claim)
-            except AccountsError as exc:
-                results[claim.pk] = BulkResult(claim.pk, Outcome.REFUSED, exc.code, exc.message)
+            refused = _bulk_refused(staff, claim)
+            if refused is not None:
+                results[claim.pk] = refused
                 continue
             approval = _approve_locked(
                 staff=staff, claim=claim, paid=paid.get(claim.resident_id, Earned())
@@ -245,10 +262,7 @@ def claims_bulk_approve(*, staff: User, claim_ids: Sequence[int]) -> list[BulkRe
             claims_notify(claims=decided, event=event)
         if to_pay:
             transaction.on_commit(lambda: payout_batch_task.delay(to_pay), robust=True)
-    missing = NotFound(_("There is no such claim."))
-    return [
-        results.get(i) or BulkResult(i, Outcome.REFUSED, missing.code, missing.message) for i in ids
-    ]
+    return _bulk_answer(ids, results)
 
 
 # --- reject -------------------------------------------------------------------------------
@@ -310,22 +324,16 @@ def claims_bulk_reject(*, staff: User, claim_ids: Sequence[int], reason: str) ->
         claims = _bulk_lock(ids)
         rejected = []
         for claim in claims:
-            try:
-                _check_submitted(claim)
-                _check_not_involved(staff, claim)
-                _check_stage_role(staff, claim)
-            except AccountsError as exc:
-                results[claim.pk] = BulkResult(claim.pk, Outcome.REFUSED, exc.code, exc.message)
+            refused = _bulk_refused(staff, claim)
+            if refused is not None:
+                results[claim.pk] = refused
                 continue
             _reject_locked(staff=staff, claim=claim, reason=reason)
             results[claim.pk] = BulkResult(claim.pk, Outcome.REJECTED)
             rejected.append(claim)
         if rejected:
             claims_notify(claims=rejected, event=ClaimEvent.REJECTED)
-    missing = NotFound(_("There is no such claim."))
-    return [
-        results.get(i) or BulkResult(i, Outcome.REFUSED, missing.code, missing.message) for i in ids
-    ]
+    return _bulk_answer(ids, results)
 
 
 # --- holds --------------------------------------------------------------------------------
