@@ -101,6 +101,11 @@ class ReasonForm(forms.Form):
     )
 
 
+def _materials_field(label: Any) -> forms.CharField:
+    """Where or when a task's materials are picked up, in one language (optional)."""
+    return forms.CharField(label=label, max_length=work.MATERIALS_MAX, required=False)
+
+
 class TaskForm(forms.Form):
     title_nl = forms.CharField(label=_("Title (Dutch)"), max_length=work.TITLE_MAX)
     description_nl = forms.CharField(
@@ -171,24 +176,12 @@ class TaskForm(forms.Form):
     )
     note_required = forms.BooleanField(label=_("A note is required"), required=False)
     location_required = forms.BooleanField(label=_("The location is required"), required=False)
-    materials_where = forms.CharField(
-        label=_("Materials: where to pick them up"), max_length=work.MATERIALS_MAX, required=False
-    )
-    materials_when = forms.CharField(
-        label=_("Materials: when to pick them up"), max_length=work.MATERIALS_MAX, required=False
-    )
-    materials_where_de = forms.CharField(
-        label=_("Where to pick them up (German)"), max_length=work.MATERIALS_MAX, required=False
-    )
-    materials_when_de = forms.CharField(
-        label=_("When to pick them up (German)"), max_length=work.MATERIALS_MAX, required=False
-    )
-    materials_where_en = forms.CharField(
-        label=_("Where to pick them up (English)"), max_length=work.MATERIALS_MAX, required=False
-    )
-    materials_when_en = forms.CharField(
-        label=_("When to pick them up (English)"), max_length=work.MATERIALS_MAX, required=False
-    )
+    materials_where = _materials_field(_("Materials: where to pick them up"))
+    materials_when = _materials_field(_("Materials: when to pick them up"))
+    materials_where_de = _materials_field(_("Where to pick them up (German)"))
+    materials_when_de = _materials_field(_("When to pick them up (German)"))
+    materials_where_en = _materials_field(_("Where to pick them up (English)"))
+    materials_when_en = _materials_field(_("When to pick them up (English)"))
     pickup_opens = forms.TimeField(
         label=_("Pick-up opens at"),
         required=False,
