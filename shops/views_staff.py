@@ -64,15 +64,27 @@ def shop_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _at_once(
+    request: HttpRequest,
+    shop_id: int,
+    service: Callable[..., Shop],
+    done: Callable[[Shop], str],
+) -> HttpResponse:
+    """A shop decision by one button: `service` and the message `done(shop)`, back to the list
+    with its filter."""
+    act(request, lambda: service(staff=_user(request), shop_id=shop_id), done)
+    return _back_to_list(_status_filter(request))
+
+
 @shop_staff_page
 @require_POST
 def shop_approve(request: HttpRequest, shop_id: int) -> HttpResponse:
-    act(
+    return _at_once(
         request,
-        lambda: services.shop_approve(staff=_user(request), shop_id=shop_id),
+        shop_id,
+        services.shop_approve,
         lambda shop: _("%(shop)s is approved.") % {"shop": shop.name},
     )
-    return _back_to_list(_status_filter(request))
 
 
 def _with_reason(
@@ -115,12 +127,12 @@ def shop_suspend(request: HttpRequest, shop_id: int) -> HttpResponse:
 @shop_staff_page
 @require_POST
 def shop_change_approve(request: HttpRequest, shop_id: int) -> HttpResponse:
-    act(
+    return _at_once(
         request,
-        lambda: services.shop_change_approve(staff=_user(request), shop_id=shop_id),
+        shop_id,
+        services.shop_change_approve,
         lambda shop: _("%(shop)s now has its new name and address.") % {"shop": shop.label},
     )
-    return _back_to_list(_status_filter(request))
 
 
 @shop_staff_page
