@@ -19,10 +19,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.api import keyset_page_for_html
-from core.http import form_page, request_user, run_action
+from core.http import act, form_page, request_user, run_action
 
 from . import services, staff, waiting
-from .errors import AccountsError, NotFound
+from .errors import AccountsError
 from .forms_auth import form_refusal, form_status
 from .forms_staff import (
     DOCUMENTS,
@@ -206,25 +206,19 @@ def resident_verify(request: HttpRequest, user_id: int) -> HttpResponse:
         for error in form.non_field_errors() or [_("Check the code or the document.")]:
             messages.error(request, str(error))
         return redirect(back)
-    try:
-        profile = staff.residency_verify_checked(
+    act(
+        request,
+        lambda: staff.residency_verify_checked(
             staff=_user(request),
             resident_id=user_id,
             code=form.cleaned_data["code"],
             document=form.cleaned_data["document"],
-        )
-    except NotFound:
-        raise Http404 from None
-    except AccountsError as exc:
-        if exc.status == 404:
-            raise Http404 from None
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
+        ),
+        lambda profile: (
             _("%(name)s is verified as a resident.")
-            % {"name": profile.user.display_name or profile.user.email},
-        )
+            % {"name": profile.user.display_name or profile.user.email}
+        ),
+    )
     return redirect(back)
 
 
@@ -381,17 +375,13 @@ def member_roles(request: HttpRequest, user_id: int) -> HttpResponse:
 @require_POST
 def member_totp_reset(request: HttpRequest, user_id: int) -> HttpResponse:
     """An administrator resets another staff member's two-step sign-in (a lost phone)."""
-    try:
-        staff.staff_totp_reset(admin=_user(request), user_id=user_id)
-    except NotFound:
-        raise Http404 from None
-    except AccountsError as exc:
-        messages.error(request, exc.message)
-        return redirect("staff-member-roles", user_id=user_id)
-    messages.success(
+    removed = act(
         request,
+        lambda: staff.staff_totp_reset(admin=_user(request), user_id=user_id),
         _("Two-step sign-in is reset: they set up a new authenticator at their next sign-in."),
     )
+    if removed is None:
+        return redirect("staff-member-roles", user_id=user_id)
     return redirect("staff-members")
 
 

@@ -24,6 +24,7 @@ from accounts.forms_auth import form_refusal, form_status
 from accounts.models import Notification, Role, User
 from accounts.permissions import has_role
 from accounts.selectors import resident_profile
+from core.http import act, run_action
 
 from . import claims, payouts, selectors
 from .errors import TooManySubmissions
@@ -224,14 +225,13 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
 @resident_only
 @require_POST
 def task_claim(request: HttpRequest, task_id: int) -> HttpResponse:
-    try:
-        claim = claims.claim_reserve(user=_user(request), task_id=task_id)
-    except NotFound:
-        raise Http404 from None
-    except AccountsError as exc:
-        messages.error(request, exc.message)
+    claim = act(
+        request,
+        lambda: claims.claim_reserve(user=_user(request), task_id=task_id),
+        _("The task is yours. Do it, then send your evidence here."),
+    )
+    if claim is None:
         return redirect("rewards-wallet-task", task_id=task_id)
-    messages.success(request, _("The task is yours. Do it, then send your evidence here."))
     return redirect("rewards-wallet-claim", claim_id=claim.pk)
 
 
@@ -306,15 +306,14 @@ def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
 @resident_only
 @require_POST
 def claim_withdraw(request: HttpRequest, claim_id: int) -> HttpResponse:
-    try:
-        claims.claim_withdraw(user=_user(request), claim_id=claim_id)
-    except NotFound:
-        raise Http404 from None
-    except AccountsError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("You gave the task back; the place is free for someone else."))
-    return redirect("rewards-wallet-claim", claim_id=claim_id)
+    return run_action(
+        request,
+        lambda: claims.claim_withdraw(user=_user(request), claim_id=claim_id),
+        done=_("You gave the task back; the place is free for someone else."),
+        then="rewards-wallet-claim",
+        forbidden_403=False,
+        claim_id=claim_id,
+    )
 
 
 @resident_only
