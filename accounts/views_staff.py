@@ -10,8 +10,8 @@ from typing import Any
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -299,9 +299,7 @@ def neighbourhoods(request: HttpRequest) -> HttpResponse:
 @staff_page(*staff.NEIGHBOURHOOD_ROLES)
 @require_http_methods(["GET", "POST"])
 def neighbourhood_edit(request: HttpRequest, neighbourhood_id: int) -> HttpResponse:
-    neighbourhood = Neighbourhood.objects.filter(pk=neighbourhood_id).first()
-    if neighbourhood is None:
-        raise Http404
+    neighbourhood = get_object_or_404(Neighbourhood, pk=neighbourhood_id)
     form = NeighbourhoodForm(request.POST or None, initial={"name": neighbourhood.name})
     return form_page(
         request,
@@ -352,9 +350,7 @@ def members(request: HttpRequest) -> HttpResponse:
 @staff_page(*staff.ADMIN_ROLES)
 @require_http_methods(["GET", "POST"])
 def member_roles(request: HttpRequest, user_id: int) -> HttpResponse:
-    member = User.objects.filter(pk=user_id, erased_at__isnull=True).first()
-    if member is None:
-        raise Http404
+    member = get_object_or_404(User, pk=user_id, erased_at__isnull=True)
     current = sorted(roles_of(member) & {str(r) for r in STAFF_ROLES})
     form = RolesForm(request.POST or None, initial={"roles": current})
     return form_page(

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -117,13 +117,10 @@ def voucher_batch_approve(request: HttpRequest, batch_id: int) -> HttpResponse:
     """GET: the batch's count, value and total in tokens and what the budget keeps, to
     confirm; POST: approve it (its value leaves the budget)."""
     if request.method == "GET":
-        batch = (
-            voucher_batches.voucher_batches_for_staff(status=VoucherBatchStatus.REQUESTED)
-            .filter(pk=batch_id)
-            .first()
+        batch = get_object_or_404(
+            voucher_batches.voucher_batches_for_staff(status=VoucherBatchStatus.REQUESTED),
+            pk=batch_id,
         )
-        if batch is None:
-            raise Http404
         balance = ledger_selectors.account_balance(account_id=batch.budget_id)
         return staff_confirm(
             request,
@@ -158,9 +155,7 @@ def voucher_batch_approve(request: HttpRequest, batch_id: int) -> HttpResponse:
 @staff_page(*VOUCHER_DECIDE_ROLES)
 @require_http_methods(["GET", "POST"])
 def voucher_batch_reject(request: HttpRequest, batch_id: int) -> HttpResponse:
-    found = voucher_batches.voucher_batches_for_staff().filter(pk=batch_id).first()
-    if found is None:
-        raise Http404
+    found = get_object_or_404(voucher_batches.voucher_batches_for_staff(), pk=batch_id)
     form = VoucherRejectForm(request.POST or None)
 
     return form_page(
@@ -235,13 +230,9 @@ def settlement_approve(request: HttpRequest, settlement_id: int) -> HttpResponse
     """GET: the shop, the tokens, the fee and the euros to transfer, to confirm; POST: approve
     (the tokens leave the shop's account)."""
     if request.method == "GET":
-        found = (
-            settlement.settlements_for_staff(status=SettlementStatus.REQUESTED)
-            .filter(pk=settlement_id)
-            .first()
+        found = get_object_or_404(
+            settlement.settlements_for_staff(status=SettlementStatus.REQUESTED), pk=settlement_id
         )
-        if found is None:
-            raise Http404
         return staff_confirm(
             request,
             title=_("Approve the settlement of %(shop)s?") % {"shop": found.shop.name},
@@ -289,9 +280,7 @@ def settlement_iban_confirm(request: HttpRequest, settlement_id: int) -> HttpRes
 @staff_page(*APPROVE_ROLES)
 @require_http_methods(["GET", "POST"])
 def settlement_reject(request: HttpRequest, settlement_id: int) -> HttpResponse:
-    found = settlement.settlements_for_staff().filter(pk=settlement_id).first()
-    if found is None:
-        raise Http404
+    found = get_object_or_404(settlement.settlements_for_staff(), pk=settlement_id)
     form = RejectForm(request.POST or None)
 
     return form_page(

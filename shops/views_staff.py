@@ -3,8 +3,8 @@ Approvers, finance and administrators, in a session that passed TOTP."""
 
 from collections.abc import Callable
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -96,9 +96,7 @@ def _with_reason(
 ) -> HttpResponse:
     """A shop decision that needs a reason the owner reads: the form, then `service` and the
     message `done(shop)`, back to the list with its filter."""
-    shop = Shop.objects.filter(pk=shop_id).first()
-    if shop is None:
-        raise Http404
+    shop = get_object_or_404(Shop, pk=shop_id)
     form = SuspendForm(request.POST or None)
     status = _status_filter(request)
     return form_page(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -186,11 +186,9 @@ def mint_approve(request: HttpRequest, request_id: int) -> HttpResponse:
     """GET: what the approval does, in tokens (the budget before and after), to confirm;
     POST: approve the mint."""
     if request.method == "GET":
-        mint = (
-            selectors.mint_requests_list(status=MintStatus.REQUESTED).filter(pk=request_id).first()
+        mint = get_object_or_404(
+            selectors.mint_requests_list(status=MintStatus.REQUESTED), pk=request_id
         )
-        if mint is None:
-            raise Http404
         figures = selectors.campaign_budget(campaign=mint.campaign)
         return staff_render(
             request,
@@ -223,9 +221,7 @@ def mint_approve(request: HttpRequest, request_id: int) -> HttpResponse:
 @staff_page(*campaigns.MINT_APPROVE_ROLES)
 @require_http_methods(["GET", "POST"])
 def mint_reject(request: HttpRequest, request_id: int) -> HttpResponse:
-    mint = selectors.mint_requests_list().filter(pk=request_id).first()
-    if mint is None:
-        raise Http404
+    mint = get_object_or_404(selectors.mint_requests_list(), pk=request_id)
     form = ReasonForm(request.POST or None)
     return form_page(
         request,
