@@ -101,6 +101,27 @@ class ReasonForm(forms.Form):
     )
 
 
+def _typed_degrees(label: Any, most: int, example: Any) -> forms.DecimalField:
+    """A latitude (`most` 90) or longitude (180) the staff may type, to six decimals."""
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        min_value=-most,
+        max_value=most,
+        decimal_places=6,
+        max_digits=9,
+        help_text=example,
+        widget=forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
+    )
+
+
+def _browser_degrees(most: int) -> forms.DecimalField:
+    """A latitude (`most` 90) or longitude (180) the browser fills in: hidden, optional."""
+    return forms.DecimalField(
+        required=False, min_value=-most, max_value=most, max_digits=12, widget=forms.HiddenInput
+    )
+
+
 def _materials_field(label: Any) -> forms.CharField:
     """Where or when a task's materials are picked up, in one language (optional)."""
     return forms.CharField(label=label, max_length=work.MATERIALS_MAX, required=False)
@@ -136,26 +157,8 @@ class TaskForm(forms.Form):
         required=False,
         empty_label=_("Any neighbourhood"),
     )
-    latitude = forms.DecimalField(
-        label=_("Latitude"),
-        required=False,
-        min_value=-90,
-        max_value=90,
-        decimal_places=6,
-        max_digits=9,
-        help_text=_("Optional, for example 50.888100."),
-        widget=forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
-    )
-    longitude = forms.DecimalField(
-        label=_("Longitude"),
-        required=False,
-        min_value=-180,
-        max_value=180,
-        decimal_places=6,
-        max_digits=9,
-        help_text=_("Optional, for example 5.979500."),
-        widget=forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
-    )
+    latitude = _typed_degrees(_("Latitude"), 90, _("Optional, for example 50.888100."))
+    longitude = _typed_degrees(_("Longitude"), 180, _("Optional, for example 5.979500."))
     reward = TokensField(label=_("Reward"), maximum=work.REWARD_MAX)
     estimated_minutes = forms.IntegerField(
         label=_("Estimated minutes of work"), min_value=1, max_value=work.MINUTES_MAX
@@ -244,12 +247,8 @@ class TaskFilterForm(forms.Form):
         choices=[("", _("All categories")), *TaskCategory.choices],
         required=False,
     )
-    lat = forms.DecimalField(
-        required=False, min_value=-90, max_value=90, max_digits=12, widget=forms.HiddenInput
-    )
-    lon = forms.DecimalField(
-        required=False, min_value=-180, max_value=180, max_digits=12, widget=forms.HiddenInput
-    )
+    lat = _browser_degrees(90)
+    lon = _browser_degrees(180)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -294,12 +293,8 @@ class EvidenceForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     # Filled by the "Use my location" button (static/js/rewards.js), never typed.
-    latitude = forms.DecimalField(
-        required=False, min_value=-90, max_value=90, max_digits=12, widget=forms.HiddenInput
-    )
-    longitude = forms.DecimalField(
-        required=False, min_value=-180, max_value=180, max_digits=12, widget=forms.HiddenInput
-    )
+    latitude = _browser_degrees(90)
+    longitude = _browser_degrees(180)
 
 
 class EarningRulesForm(forms.Form):
