@@ -5,6 +5,8 @@ views_staff and go through `staff_page`."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import django_otp
@@ -40,13 +42,20 @@ def _user(request: HttpRequest) -> User:
 # --- Two-factor authentication -------------------------------------------------------------
 
 
-def _staff_or_refuse(request: HttpRequest) -> HttpResponse | None:
+def _staff_signed_in(
+    view: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
     """Sign-in and a staff role, without the two-factor check (these pages give it)."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not is_staff_member(request.user):
-        raise PermissionDenied
-    return None
+
+    @functools.wraps(view)
+    def checked(request: HttpRequest) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_staff_member(request.user):
+            raise PermissionDenied
+        return view(request)
+
+    return checked
 
 
 def _verified(request: HttpRequest, device: TOTPDevice) -> HttpResponse:
@@ -70,10 +79,8 @@ def _qr_svg(data: str) -> SafeString:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@_staff_signed_in
 def twofa_setup(request: HttpRequest) -> HttpResponse:
-    refusal = _staff_or_refuse(request)
-    if refusal is not None:
-        return refusal
     user = _user(request)
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect("staff-home" if two_factor_verified(user) else "staff-2fa-verify")
@@ -100,10 +107,8 @@ def twofa_setup(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@_staff_signed_in
 def twofa_verify(request: HttpRequest) -> HttpResponse:
-    refusal = _staff_or_refuse(request)
-    if refusal is not None:
-        return refusal
     user = _user(request)
     if two_factor_verified(user):
         return redirect("staff-home")
