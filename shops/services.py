@@ -17,6 +17,7 @@ Rules kept here (pages and the API only call these):
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -276,9 +277,14 @@ def _locked_shop(shop_id: int) -> Shop:
     return shop
 
 
-def _owner_of(shop: Shop) -> User | None:
+def _mail_owner(shop: Shop, template: str, **context: Any) -> None:
+    """Mail the shop's owner, if it has one, about the shop (`template`, with `context`)."""
     member = shop.members.filter(role=ShopRole.OWNER).select_related("user").first()
-    return member.user if member else None
+    if member is not None:
+        owner = member.user
+        mail_template(
+            to=owner, template=template, context={"shop": shop, "owner": owner, **context}
+        )
 
 
 def shop_approve(*, staff: User, shop_id: int) -> Shop:
@@ -316,11 +322,7 @@ def shop_approve(*, staff: User, shop_id: int) -> Shop:
             target=shop,
             detail={"from": previous, "account_id": shop.account_id},
         )
-        owner = _owner_of(shop)
-        if owner is not None:
-            mail_template(
-                to=owner, template="shop_approved", context={"shop": shop, "owner": owner}
-            )
+        _mail_owner(shop, "shop_approved")
     return shop
 
 
@@ -352,11 +354,7 @@ def shop_suspend(*, staff: User, shop_id: int, reason: str) -> Shop:
             target=shop,
             detail={"from": previous, "reason": reason},
         )
-        owner = _owner_of(shop)
-        if owner is not None:
-            mail_template(
-                to=owner, template="shop_suspended", context={"shop": shop, "owner": owner}
-            )
+        _mail_owner(shop, "shop_suspended")
     return shop
 
 
@@ -408,11 +406,5 @@ def shop_change_reject(*, staff: User, shop_id: int, reason: str) -> Shop:
         _pending_clear(shop)
         shop.save(update_fields=["pending_name", "pending_address", "change_requested_at"])
         audit.record(actor=staff, action="shop.details_change_reject", target=shop, detail=detail)
-        owner = _owner_of(shop)
-        if owner is not None:
-            mail_template(
-                to=owner,
-                template="shop_change_rejected",
-                context={"shop": shop, "name": detail["name"], "reason": reason},
-            )
+        _mail_owner(shop, "shop_change_rejected", name=detail["name"], reason=reason)
     return shop
