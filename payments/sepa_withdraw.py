@@ -7,11 +7,16 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.errors import NotFound
 from accounts.models import User
 
 from .models import SepaExport, Settlement, SettlementStatus
-from .settlement import EXPORT_ROLES, SettlementStateConflict, _require, _sepa_export_move
+from .settlement import (
+    EXPORT_ROLES,
+    SettlementStateConflict,
+    _export_locked,
+    _require,
+    _sepa_export_move,
+)
 
 
 def sepa_export_withdraw(*, actor: User, export_id: int) -> SepaExport:
@@ -20,9 +25,7 @@ def sepa_export_withdraw(*, actor: User, export_id: int) -> SepaExport:
     administrators; refused once the file is marked paid."""
     _require(actor, EXPORT_ROLES, _("Only finance and administrators withdraw transfer files."))
     with transaction.atomic():
-        export = SepaExport.objects.select_for_update().filter(pk=export_id).first()
-        if export is None:
-            raise NotFound(_("There is no such transfer file."))
+        export = _export_locked(export_id)
         settlements = list(
             Settlement.objects.select_for_update(of=("self",)).filter(export=export).order_by("id")
         )

@@ -452,6 +452,13 @@ def sepa_export_get(*, actor: User, export_id: int) -> SepaExport:
     return export
 
 
+def _export_locked(export_id: int) -> SepaExport:
+    export = SepaExport.objects.select_for_update().filter(pk=export_id).first()
+    if export is None:
+        raise NotFound(_("There is no such transfer file."))
+    return export
+
+
 def sepa_exports_for_staff() -> QuerySet[SepaExport]:
     return SepaExport.objects.select_related("created_by").order_by("-created_at", "-id")
 
@@ -461,9 +468,7 @@ def sepa_export_paid(*, actor: User, export_id: int) -> SepaExport:
     are mailed. Finance and administrators; once."""
     _require(actor, EXPORT_ROLES, _("Only finance and administrators mark transfer files paid."))
     with transaction.atomic():
-        export = SepaExport.objects.select_for_update().filter(pk=export_id).first()
-        if export is None:
-            raise NotFound(_("There is no such transfer file."))
+        export = _export_locked(export_id)
         settlements = list(
             Settlement.objects.select_for_update(of=("self",))
             .select_related("shop", "requested_by")
