@@ -111,6 +111,17 @@ def form_page(
     return page(request, template, {"form": form, **(context or {})}, status=form_status(form))
 
 
+def found_or_404(find: Callable[..., T], **kwargs: Any) -> T:
+    """What a selector finds, `find(**kwargs)`; a page answers 404 where it refuses with a
+    404 (not there, or not the asker's to see)."""
+    try:
+        return find(**kwargs)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise Http404 from None
+        raise
+
+
 def _raise_if_hidden(exc: DomainError) -> None:
     """Something not there or not the asker's (404), or not theirs to do (403): the page answers
     with the status, never with the refusal's text (which would tell which)."""

@@ -24,7 +24,7 @@ from accounts.forms_auth import form_refusal, form_status
 from accounts.models import Notification, Role, User
 from accounts.permissions import has_role
 from accounts.selectors import resident_profile
-from core.http import act, run_action
+from core.http import act, found_or_404, run_action
 
 from . import claims, payouts, selectors
 from .errors import TooManySubmissions
@@ -204,10 +204,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 @resident_only
 def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
-    try:
-        task = selectors.task_for_resident(task_id=task_id)
-    except NotFound:
-        raise Http404 from None
+    task = found_or_404(selectors.task_for_resident, task_id=task_id)
     mine = selectors.claims_of_resident(user=_user(request)).filter(task=task)
     rows = [_claim_row(c) for c in mine[:10]]
     # Once the task is reserved, the page's one action is sending the evidence, not claiming
@@ -248,10 +245,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 
 
 def _claim_or_404(user: User, claim_id: int) -> Claim:
-    try:
-        return selectors.claim_for_resident(user=user, claim_id=claim_id)
-    except NotFound:
-        raise Http404 from None
+    return found_or_404(selectors.claim_for_resident, user=user, claim_id=claim_id)
 
 
 @resident_only

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.shortcuts import render
 
-from accounts.errors import NotFound
 from accounts.models import Role, User
 from accounts.permissions import roles_of
+from core.http import found_or_404
 
 from .. import campaigns, earning, roles, selectors
 from ..models import Campaign, Task
@@ -57,14 +57,8 @@ def staff_render(
 
 
 def campaign_or_404(campaign_id: int) -> Campaign:
-    try:
-        return selectors.campaign_get(campaign_id=campaign_id)
-    except NotFound:
-        raise Http404 from None
+    return found_or_404(selectors.campaign_get, campaign_id=campaign_id)
 
 
 def task_or_404(task_id: int) -> Task:
-    try:
-        return selectors.task_get(task_id=task_id)
-    except NotFound:
-        raise Http404 from None
+    return found_or_404(selectors.task_get, task_id=task_id)

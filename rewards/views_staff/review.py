@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -20,12 +20,11 @@ from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from accounts.errors import NotFound
 from accounts.forms_staff import DOCUMENTS
 from accounts.models import Neighbourhood, ResidentProfile
 from accounts.permissions import roles_of, staff_page
 from accounts.staff import RESIDENT_ROLES
-from core.http import act, run_action, submit
+from core.http import act, found_or_404, run_action, submit
 
 from .. import evidence, queue, review, selectors
 from ..forms import ReasonForm
@@ -266,10 +265,7 @@ def review_bulk_reject(request: HttpRequest) -> HttpResponse:
 
 
 def _claim_or_404(claim_id: int) -> Any:
-    try:
-        return selectors.claim_for_staff(claim_id=claim_id)
-    except NotFound:
-        raise Http404 from None
+    return found_or_404(selectors.claim_for_staff, claim_id=claim_id)
 
 
 def _metres(value: int | None) -> str | None:
@@ -385,12 +381,9 @@ def claim_release(request: HttpRequest, claim_id: int) -> HttpResponse:
 @staff_page(*REVIEW_READ_ROLES)
 def evidence_thumbnail(request: HttpRequest, claim_id: int, evidence_id: int) -> HttpResponse:
     """A 160 px copy of a claim's photo for the queue (who may see the photo, else 404)."""
-    try:
-        content = queue.evidence_thumbnail(
-            user=request.user, claim_id=claim_id, evidence_id=evidence_id
-        )
-    except NotFound:
-        raise Http404 from None
+    content = found_or_404(
+        queue.evidence_thumbnail, user=request.user, claim_id=claim_id, evidence_id=evidence_id
+    )
     response = HttpResponse(content, content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
@@ -405,12 +398,9 @@ def evidence_file(request: HttpRequest, claim_id: int, evidence_id: int) -> Http
 def evidence_response(request: HttpRequest, claim_id: int, evidence_id: int) -> HttpResponse:
     """A private photo of a claim (for its resident or TOTP-verified staff, else 404); never
     kept by any cache."""
-    try:
-        record, handle = evidence.evidence_open(
-            user=request.user, claim_id=claim_id, evidence_id=evidence_id
-        )
-    except NotFound:
-        raise Http404 from None
+    record, handle = found_or_404(
+        evidence.evidence_open, user=request.user, claim_id=claim_id, evidence_id=evidence_id
+    )
     # Re-encoded photos are small (at most 2560 px on the longest side): read them whole.
     with handle:
         response = HttpResponse(handle.read(), content_type=record.content_type)
