@@ -55,18 +55,13 @@ COUNT_MAX = 1000
 REASON_MAX = 500
 
 
-class VoucherRefused(PaymentError):
+class VoucherRefused(PaymentError, code="voucher-refused"):
     """A batch that cannot be requested or approved as asked (bad value, count, expiry,
     campaign, budget)."""
 
-    code = "voucher-refused"
 
-
-class VoucherBatchDecided(PaymentError):
+class VoucherBatchDecided(PaymentError, code="voucher-batch-decided", status=409):
     """The batch is not waiting for this step any more (already decided, or its sheet printed)."""
-
-    code = "voucher-batch-decided"
-    status = 409
 
 
 @dataclass(frozen=True)

@@ -48,20 +48,14 @@ CODE_GROUP = 4
 QR_PREFIX = "HEITJE-VOUCHER:"
 
 
-class VoucherInvalid(PaymentError):
+class VoucherInvalid(PaymentError, code="voucher-invalid"):
     """Not a voucher code we issued."""
 
-    code = "voucher-invalid"
+
+class VoucherUsed(PaymentError, code="voucher-used", status=409): ...
 
 
-class VoucherUsed(PaymentError):
-    code = "voucher-used"
-    status = 409
-
-
-class VoucherExpired(PaymentError):
-    code = "voucher-expired"
-    status = 409
+class VoucherExpired(PaymentError, code="voucher-expired", status=409): ...
 
 
 # --- codes --------------------------------------------------------------------------------

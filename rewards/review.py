@@ -53,17 +53,12 @@ BULK_MAX = 500
 RELEASED_ON_VERIFICATION = gettext_noop("The resident's residency was verified.")
 
 
-class ReviewRefused(AccountsError):
+class ReviewRefused(AccountsError, code="review-refused"):
     """The request can never succeed as asked (no reason, a reason too long)."""
 
-    code = "review-refused"
 
-
-class ReviewConflict(AccountsError):
+class ReviewConflict(AccountsError, code="review-conflict", status=409):
     """The claim's state refuses the request now (not submitted, not on hold, still held)."""
-
-    code = "review-conflict"
-    status = 409
 
 
 class Outcome(StrEnum):
