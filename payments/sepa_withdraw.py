@@ -13,7 +13,7 @@ from .models import SepaExport, Settlement, SettlementStatus
 from .settlement import (
     EXPORT_ROLES,
     SettlementStateConflict,
-    _export_locked,
+    _export_found,
     _require,
     _sepa_export_move,
 )
@@ -25,7 +25,7 @@ def sepa_export_withdraw(*, actor: User, export_id: int) -> SepaExport:
     administrators; refused once the file is marked paid."""
     _require(actor, EXPORT_ROLES, _("Only finance and administrators withdraw transfer files."))
     with transaction.atomic():
-        export = _export_locked(export_id)
+        export = _export_found(export_id, lock=True)
         settlements = list(
             Settlement.objects.select_for_update(of=("self",)).filter(export=export).order_by("id")
         )

@@ -445,15 +445,14 @@ def sepa_export_get(*, actor: User, export_id: int) -> SepaExport:
     """An export, for downloading its file (finance and administrators; the download is
     audited, since the file names shops and their IBANs)."""
     _require(actor, EXPORT_ROLES, _("Only finance and administrators download transfer files."))
-    export = SepaExport.objects.filter(pk=export_id).first()
-    if export is None:
-        raise NotFound(_("There is no such transfer file."))
+    export = _export_found(export_id)
     audit.record(actor=actor, action="sepa_export.download", target=export)
     return export
 
 
-def _export_locked(export_id: int) -> SepaExport:
-    export = SepaExport.objects.select_for_update().filter(pk=export_id).first()
+def _export_found(export_id: int, *, lock: bool = False) -> SepaExport:
+    rows = SepaExport.objects.select_for_update() if lock else SepaExport.objects.all()
+    export = rows.filter(pk=export_id).first()
     if export is None:
         raise NotFound(_("There is no such transfer file."))
     return export
@@ -468,7 +467,7 @@ def sepa_export_paid(*, actor: User, export_id: int) -> SepaExport:
     are mailed. Finance and administrators; once."""
     _require(actor, EXPORT_ROLES, _("Only finance and administrators mark transfer files paid."))
     with transaction.atomic():
-        export = _export_locked(export_id)
+        export = _export_found(export_id, lock=True)
         settlements = list(
             Settlement.objects.select_for_update(of=("self",))
             .select_related("shop", "requested_by")
