@@ -14,7 +14,8 @@ out of range is a 400 with the field named, never a query PostgreSQL cannot run 
 bigint was a 500).
 
 And the glue of every API view: who asks (`request_user`), the checked body and query
-(`validated`, `query`), and `ActionView`, the POST that does one thing to what its URL names.
+(`validated`, `sent` for a PATCH, `query`), and `ActionView`, the POST that does one thing to
+what its URL names.
 """
 
 from __future__ import annotations
@@ -58,6 +59,13 @@ def validated(
     checked = serializer(data=request.data, partial=partial)
     checked.is_valid(raise_exception=True)
     return dict(checked.validated_data)
+
+
+def sent(request: Request, serializer: type[serializers.Serializer]) -> dict[str, Any]:
+    """A PATCH's body: the fields the request sent, validated by `serializer` as a partial body
+    (a 400 problem otherwise). A field left out is not there, whatever its default."""
+    fields = validated(request, serializer, partial=True)
+    return {name: value for name, value in fields.items() if name in request.data}
 
 
 def query(request: Request, serializer: type[serializers.Serializer]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.permissions import staff_permission
-from core.api import ActionView, KeysetPage, page_response, query, request_user, validated
+from core.api import ActionView, KeysetPage, page_response, query, request_user, sent, validated
 from ledger import selectors as ledger_selectors
 
 from . import cashiers, selectors, services
@@ -193,7 +193,7 @@ class ShopView(APIView):
     def patch(self, request: Request, shop_id: int) -> Response:
         """Change the shop's details (owner only). A new IBAN needs your password, is checked
         and recorded; a new name or address of an approved shop waits for staff review."""
-        data = validated(request, ShopUpdateSerializer, partial=True)
+        data = sent(request, ShopUpdateSerializer)
         password = data.pop("password", "")
         shop = selectors.shop_membership(user=_user(request), shop_id=shop_id).shop
         current = {

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from core.api import ActionView, Page, page_response, query, validated
+from core.api import ActionView, Page, page_response, query, sent, validated
 
 from .. import campaigns, selectors
 from ..models import (
@@ -88,6 +88,11 @@ def _campaign_body(campaign: Campaign) -> dict[str, Any]:
     ).data
 
 
+def _campaign_detail(campaign_id: int) -> dict[str, Any]:
+    """The campaign as it is now (after a change), with its budget figures."""
+    return _campaign_body(selectors.campaign_get(campaign_id=campaign_id))
+
+
 class CampaignListView(APIView):
     pagination_class = Page
     permission_classes = (AnyStaff,)
@@ -121,21 +126,20 @@ class CampaignDetailView(APIView):
     @extend_schema(responses=CampaignSerializer, tags=["campaigns"])
     def get(self, request: Request, campaign_id: int) -> Response:
         """One campaign with its budget figures."""
-        return Response(_campaign_body(selectors.campaign_get(campaign_id=campaign_id)))
+        return Response(_campaign_detail(campaign_id))
 
     @extend_schema(
         request=CampaignWriteSerializer, responses=CampaignSerializer, tags=["campaigns"]
     )
     def patch(self, request: Request, campaign_id: int) -> Response:
         """Change name, description, window or neighbourhoods (only the fields sent)."""
-        data = validated(request, CampaignWriteSerializer, partial=True)
-        changes = {k: v for k, v in data.items() if k in request.data}
+        changes = sent(request, CampaignWriteSerializer)
         if "neighbourhoods" in changes:
             changes["neighbourhood_ids"] = changes.pop("neighbourhoods")
         campaigns.campaign_update(
             actor=request_user(request), campaign_id=campaign_id, changes=changes
         )
-        return Response(_campaign_body(selectors.campaign_get(campaign_id=campaign_id)))
+        return Response(_campaign_detail(campaign_id))
 
 
 class CampaignCloseView(APIView):
@@ -146,7 +150,7 @@ class CampaignCloseView(APIView):
         """Close the campaign: tasks close, reserved claims expire, the unspent budget goes back
         to the issuer. Refused (409) while claims are submitted or approved but unpaid."""
         campaigns.campaign_close(actor=request_user(request), campaign_id=campaign_id)
-        return Response(_campaign_body(selectors.campaign_get(campaign_id=campaign_id)))
+        return Response(_campaign_detail(campaign_id))
 
 
 class MintRequestSerializer(serializers.Serializer):

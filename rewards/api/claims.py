@@ -119,6 +119,11 @@ def _claim_detail_body(claim: Claim) -> dict[str, Any]:
     return MyClaimDetailSerializer(data).data
 
 
+def _my_claim(request: Request, claim_id: int) -> Claim:
+    """One of the signed-in resident's claims, as it is now (anyone else's: 404)."""
+    return selectors.claim_for_resident(user=request_user(request), claim_id=claim_id)
+
+
 class TaskClaimView(APIView):
     permission_classes = (IsAuthenticated, IsResident)
 
@@ -126,8 +131,7 @@ class TaskClaimView(APIView):
     def post(self, request: Request, task_id: int) -> Response:
         """Reserve a place on the task (409 when full or over your limit on it)."""
         claim = claims.claim_reserve(user=request_user(request), task_id=task_id)
-        claim = selectors.claim_for_resident(user=request_user(request), claim_id=claim.pk)
-        return Response(_claim_body(claim), status=status.HTTP_201_CREATED)
+        return Response(_claim_body(_my_claim(request, claim.pk)), status=status.HTTP_201_CREATED)
 
 
 class ClaimListView(APIView):
@@ -154,8 +158,7 @@ class ClaimDetailView(APIView):
     @extend_schema(responses=MyClaimDetailSerializer, tags=["claims"])
     def get(self, request: Request, claim_id: int) -> Response:
         """One of my claims with its decisions and photos (anyone else's: 404)."""
-        claim = selectors.claim_for_resident(user=request_user(request), claim_id=claim_id)
-        return Response(_claim_detail_body(claim))
+        return Response(_claim_detail_body(_my_claim(request, claim_id)))
 
 
 class ClaimWithdrawView(APIView):
@@ -165,8 +168,7 @@ class ClaimWithdrawView(APIView):
     def post(self, request: Request, claim_id: int) -> Response:
         """Give up a reserved or submitted claim; its place is freed."""
         claims.claim_withdraw(user=request_user(request), claim_id=claim_id)
-        claim = selectors.claim_for_resident(user=request_user(request), claim_id=claim_id)
-        return Response(_claim_body(claim))
+        return Response(_claim_body(_my_claim(request, claim_id)))
 
 
 class SubmitSerializer(serializers.Serializer):
@@ -209,8 +211,7 @@ class ClaimSubmitView(APIView):
         fields = validated(request, SubmitSerializer)
         photos = request.FILES.getlist("photos[]") + request.FILES.getlist("photos")
         claims.claim_submit(user=request_user(request), claim_id=claim_id, photos=photos, **fields)
-        claim = selectors.claim_for_resident(user=request_user(request), claim_id=claim_id)
-        return Response(_claim_detail_body(claim))
+        return Response(_claim_detail_body(_my_claim(request, claim_id)))
 
 
 class EvidenceFileView(APIView):

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.permissions import IsResident
-from core.api import ActionView, Page, page_response, query, validated
+from core.api import ActionView, Page, page_response, query, sent, validated
 
 from .. import selectors, work
 from ..models import (
@@ -180,8 +180,7 @@ class TaskStaffDetailView(APIView):
     def patch(self, request: Request, task_id: int) -> Response:
         """Change a draft or published task (only the fields sent); the rules are checked on the
         result. The campaign cannot change."""
-        sent = validated(request, TaskWriteSerializer, partial=True)
-        data = {k: v for k, v in sent.items() if k in request.data}
+        data = sent(request, TaskWriteSerializer)
         if "campaign" in data:
             raise serializers.ValidationError({"campaign": [_("A task cannot move campaigns.")]})
         task = work.task_update(
