@@ -26,7 +26,7 @@ from ..models import (
     Claim,
     ClaimStatus,
 )
-from .common import PlainChoiceField, request_user
+from .common import PlainChoiceField, request_user, stored_degrees
 
 
 class MyClaimDecisionSerializer(serializers.Serializer):
@@ -56,8 +56,8 @@ class MyClaimSerializer(serializers.Serializer):
     )
     submitted_at = serializers.DateTimeField(allow_null=True)
     note = serializers.CharField()
-    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
-    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    latitude = stored_degrees()
+    longitude = stored_degrees()
     rejection_reason = serializers.CharField()
     hold_reason = serializers.CharField()
     paid_at = serializers.DateTimeField(allow_null=True)

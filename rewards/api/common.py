@@ -1,5 +1,5 @@
-"""What the rewards API modules share: the staff permission, a documented plain choice and the
-request's user."""
+"""What the rewards API modules share: the staff permission, a documented plain choice, a stored
+latitude or longitude and the request's user."""
 
 from __future__ import annotations
 
@@ -26,6 +26,11 @@ class PlainChoiceField(serializers.ChoiceField):
         values = [value for value, _label in choices]
         kwargs.setdefault("help_text", "One of: " + ", ".join(values) + ".")
         super().__init__(choices=choices, **kwargs)
+
+
+def stored_degrees() -> serializers.DecimalField:
+    """A latitude or longitude as stored (six decimals, of a task or a claim), or null."""
+    return serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
 
 
 def request_user(request: Request) -> User:

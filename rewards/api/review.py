@@ -19,7 +19,7 @@ from core.api import ActionView, Page, page_response, query, validated
 from .. import review, roles, selectors
 from ..models import Claim, ClaimStatus
 from ..selectors import task_text
-from .common import request_user
+from .common import request_user, stored_degrees
 
 ReaderPermission = staff_permission(*roles.READER_ROLES)
 DeciderPermission = staff_permission(*(roles.REVIEWER_ROLES | roles.APPROVER_ROLES))
@@ -49,8 +49,8 @@ class ReviewClaimSerializer(serializers.Serializer):
     resident_name = serializers.CharField()
     submitted_at = serializers.DateTimeField(allow_null=True)
     note = serializers.CharField()
-    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
-    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    latitude = stored_degrees()
+    longitude = stored_degrees()
     evidence = serializers.ListField(child=serializers.IntegerField(), help_text="Photo ids.")
     reviewed_by = serializers.CharField(allow_null=True)
     approved_by = serializers.CharField(allow_null=True, help_text="The second approver.")

@@ -26,38 +26,44 @@ from ..models import (
     TaskCategory,
     TaskStatus,
 )
-from .common import AnyStaff, PlainChoiceField, request_user
+from .common import AnyStaff, PlainChoiceField, request_user, stored_degrees
 
 # --- Tasks (staff) -----------------------------------------------------------------------
+
+
+def _typed_degrees(most: int) -> serializers.DecimalField:
+    """A task's latitude (`most` 90) or longitude (180) as staff give it, to six decimals;
+    optional, null for none."""
+    return serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        min_value=-most,
+        max_value=most,
+        required=False,
+        allow_null=True,
+    )
+
+
+def _optional_text(most: int) -> serializers.CharField:
+    """A task's text in a language other than Dutch, or where and when its materials are
+    picked up: up to `most` characters, optional, blank for none."""
+    return serializers.CharField(max_length=most, required=False, allow_blank=True)
 
 
 class TaskWriteSerializer(serializers.Serializer):
     campaign = serializers.IntegerField(min_value=1, max_value=2**62)
     title_nl = serializers.CharField(max_length=work.TITLE_MAX)
-    title_de = serializers.CharField(max_length=work.TITLE_MAX, required=False, allow_blank=True)
-    title_en = serializers.CharField(max_length=work.TITLE_MAX, required=False, allow_blank=True)
+    title_de = _optional_text(work.TITLE_MAX)
+    title_en = _optional_text(work.TITLE_MAX)
     description_nl = serializers.CharField(max_length=work.DESCRIPTION_MAX)
-    description_de = serializers.CharField(
-        max_length=work.DESCRIPTION_MAX, required=False, allow_blank=True
-    )
-    description_en = serializers.CharField(
-        max_length=work.DESCRIPTION_MAX, required=False, allow_blank=True
-    )
+    description_de = _optional_text(work.DESCRIPTION_MAX)
+    description_en = _optional_text(work.DESCRIPTION_MAX)
     category = PlainChoiceField(choices=TaskCategory.choices)
     neighbourhood = serializers.IntegerField(
         min_value=1, max_value=2**31 - 1, required=False, allow_null=True
     )
-    latitude = serializers.DecimalField(
-        max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False, allow_null=True
-    )
-    longitude = serializers.DecimalField(
-        max_digits=9,
-        decimal_places=6,
-        min_value=-180,
-        max_value=180,
-        required=False,
-        allow_null=True,
-    )
+    latitude = _typed_degrees(90)
+    longitude = _typed_degrees(180)
     reward = serializers.IntegerField(min_value=1, max_value=work.REWARD_MAX)
     estimated_minutes = serializers.IntegerField(min_value=1, max_value=work.MINUTES_MAX)
     capacity = serializers.IntegerField(min_value=1, max_value=work.CAPACITY_MAX)
@@ -69,24 +75,12 @@ class TaskWriteSerializer(serializers.Serializer):
     photo_required = serializers.BooleanField(required=False)
     note_required = serializers.BooleanField(required=False)
     location_required = serializers.BooleanField(required=False)
-    materials_where = serializers.CharField(
-        max_length=work.MATERIALS_MAX, required=False, allow_blank=True
-    )
-    materials_when = serializers.CharField(
-        max_length=work.MATERIALS_MAX, required=False, allow_blank=True
-    )
-    materials_where_de = serializers.CharField(
-        max_length=work.MATERIALS_MAX, required=False, allow_blank=True
-    )
-    materials_where_en = serializers.CharField(
-        max_length=work.MATERIALS_MAX, required=False, allow_blank=True
-    )
-    materials_when_de = serializers.CharField(
-        max_length=work.MATERIALS_MAX, required=False, allow_blank=True
-    )
-    materials_when_en = serializers.CharField(
-        max_length=work.MATERIALS_MAX, required=False, allow_blank=True
-    )
+    materials_where = _optional_text(work.MATERIALS_MAX)
+    materials_when = _optional_text(work.MATERIALS_MAX)
+    materials_where_de = _optional_text(work.MATERIALS_MAX)
+    materials_where_en = _optional_text(work.MATERIALS_MAX)
+    materials_when_de = _optional_text(work.MATERIALS_MAX)
+    materials_when_en = _optional_text(work.MATERIALS_MAX)
 
 
 class TaskStaffSerializer(serializers.Serializer):
@@ -100,8 +94,8 @@ class TaskStaffSerializer(serializers.Serializer):
     description_en = serializers.CharField()
     category = PlainChoiceField(choices=TaskCategory.choices)
     neighbourhood = serializers.IntegerField(source="neighbourhood_id", allow_null=True)
-    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
-    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    latitude = stored_degrees()
+    longitude = stored_degrees()
     reward = serializers.IntegerField()
     estimated_minutes = serializers.IntegerField()
     capacity = serializers.IntegerField()
@@ -226,8 +220,8 @@ class TaskResidentSerializer(serializers.Serializer):
     description = serializers.CharField()
     category = PlainChoiceField(choices=TaskCategory.choices)
     neighbourhood = NeighbourhoodSerializer(allow_null=True)
-    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
-    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    latitude = stored_degrees()
+    longitude = stored_degrees()
     distance_km = serializers.FloatField(allow_null=True)
     reward = serializers.IntegerField(help_text="Minor units.")
     estimated_minutes = serializers.IntegerField()
