@@ -155,19 +155,19 @@ class VoucherBatchForm(forms.Form):
         return value
 
 
-class RejectForm(forms.Form):
-    reason = forms.CharField(
+def _reason_field(reader: Any) -> forms.CharField:
+    """Why a request is turned down, with a help text that says who reads it."""
+    return forms.CharField(
         label=_("Reason"),
-        help_text=_("The shop's owner reads this."),
+        help_text=reader,
         max_length=DECISION_REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class RejectForm(forms.Form):
+    reason = _reason_field(_("The shop's owner reads this."))
 
 
 class VoucherRejectForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"),
-        help_text=_("The person who asked for the batch reads this."),
-        max_length=DECISION_REASON_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    reason = _reason_field(_("The person who asked for the batch reads this."))
