@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.money import TokensField
+from core.widgets import DateInput
 
 CODE_MAX = 2000  # a signed payment request as text stays well below this
 REASON_MAX = 300
@@ -111,13 +112,6 @@ class PosterPayForm(forms.Form):
 
 
 # --- staff -----------------------------------------------------------------------------------
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class VoucherBatchForm(forms.Form):
