@@ -20,11 +20,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.errors import AccountsError, NotFound
-from accounts.forms_auth import form_refusal, form_status
 from accounts.models import Notification, Role, User
 from accounts.permissions import has_role
 from accounts.selectors import resident_profile
-from core.http import act, found_or_404, run_action
+from core.http import act, form_refusal, form_status, found_or_404, request_user, run_action
 
 from . import claims, payouts, selectors
 from .errors import TooManySubmissions
@@ -97,9 +96,7 @@ def resident_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 
 
 def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+    return request_user(request, User)
 
 
 def _unread(user: User) -> int:
