@@ -4,8 +4,10 @@ and privacy (download my data, delete my account)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -60,6 +62,23 @@ def account_home(request: HttpRequest) -> HttpResponse:
     return render(request, "account/home.html", {"form": form, "account_user": user})
 
 
+def _password_page(
+    request: HttpRequest,
+    form: forms.Form,
+    done: Callable[[dict[str, Any]], HttpResponse],
+    template: str,
+    *,
+    fields: dict[str, str] | None = None,
+) -> HttpResponse:
+    """A page whose form asks for the password again: `run_form`, except that a lockout (too
+    many wrong passwords) answers with its own page."""
+    try:
+        answer = run_form(request, form, done, fields=fields, passing=(LockedOut,))
+    except LockedOut as exc:
+        return lockout_page(request, exc)
+    return answer or render(request, template, {"form": form})
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def password_view(request: HttpRequest) -> HttpResponse:
@@ -82,13 +101,9 @@ def password_view(request: HttpRequest) -> HttpResponse:
         )
         return redirect("account-home")
 
-    try:
-        changed = run_form(
-            request, form, change, fields={"password": "current_password"}, passing=(LockedOut,)
-        )
-    except LockedOut as exc:
-        return lockout_page(request, exc)
-    return changed or render(request, "account/password.html", {"form": form})
+    return _password_page(
+        request, form, change, "account/password.html", fields={"password": "current_password"}
+    )
 
 
 @login_required
@@ -113,11 +128,7 @@ def email_view(request: HttpRequest) -> HttpResponse:
         )
         return redirect("account-home")
 
-    try:
-        changed = run_form(request, form, change, passing=(LockedOut,))
-    except LockedOut as exc:
-        return lockout_page(request, exc)
-    return changed or render(request, "account/email.html", {"form": form})
+    return _password_page(request, form, change, "account/email.html")
 
 
 def email_confirm_view(request: HttpRequest, token: str) -> HttpResponse:

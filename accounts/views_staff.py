@@ -193,14 +193,19 @@ def residents(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _back(request: HttpRequest, *pages: str) -> str:
+    """Where a resident's button goes back to: the page the form names, if it is below one of
+    `pages` (never elsewhere), else the residents list."""
+    back = request.POST.get("next", "")
+    return back if back.startswith(pages) else reverse("staff-residents")
+
+
 @staff_page(*staff.RESIDENT_ROLES)
 @require_POST
 def resident_verify(request: HttpRequest, user_id: int) -> HttpResponse:
     """Verify a resident in one step, with the letter code or the document that was checked
     (from the residents list or a claim in the review queue); audited."""
-    back = request.POST.get("next", "")
-    if not back.startswith(("/staff/residents/", "/staff/rewards/claims/")):
-        back = reverse("staff-residents")
+    back = _back(request, "/staff/residents/", "/staff/rewards/claims/")
     form = ResidencyCheckForm(request.POST)
     if not form.is_valid():
         for error in form.non_field_errors() or [_("Check the code or the document.")]:
@@ -226,9 +231,7 @@ def resident_verify(request: HttpRequest, user_id: int) -> HttpResponse:
 @require_POST
 def resident_birth_year(request: HttpRequest, user_id: int) -> HttpResponse:
     """Set or clear a resident's birth year (the youth hourly rate reads it); audited."""
-    back = request.POST.get("next", "")
-    if not back.startswith("/staff/residents/"):
-        back = reverse("staff-residents")
+    back = _back(request, "/staff/residents/")
     text = request.POST.get("birth_year", "").strip()
     year = int(text) if text.isdigit() and len(text) == 4 else None
     # The list shows many residents: the message names the one it is about.

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.money import TokensField
+from core.widgets import DateInput
 
 CODE_MAX = 2000  # a signed payment request as text stays well below this
 REASON_MAX = 300
@@ -113,13 +114,6 @@ class PosterPayForm(forms.Form):
 # --- staff -----------------------------------------------------------------------------------
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
 class VoucherBatchForm(forms.Form):
     name = forms.CharField(label=_("Name of the batch"), max_length=100)
     campaign = forms.TypedChoiceField(
@@ -155,19 +149,19 @@ class VoucherBatchForm(forms.Form):
         return value
 
 
-class RejectForm(forms.Form):
-    reason = forms.CharField(
+def _reason_field(reader: Any) -> forms.CharField:
+    """Why a request is turned down, with a help text that says who reads it."""
+    return forms.CharField(
         label=_("Reason"),
-        help_text=_("The shop's owner reads this."),
+        help_text=reader,
         max_length=DECISION_REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class RejectForm(forms.Form):
+    reason = _reason_field(_("The shop's owner reads this."))
 
 
 class VoucherRejectForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"),
-        help_text=_("The person who asked for the batch reads this."),
-        max_length=DECISION_REASON_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    reason = _reason_field(_("The person who asked for the batch reads this."))

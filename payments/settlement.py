@@ -211,6 +211,15 @@ def _decide_check(settlement: Settlement, approver: User) -> None:
         raise SettlementStateConflict(_("This settlement was already decided."))
 
 
+def _save_decision(settlement: Settlement, status: str, approver: User, **changes: Any) -> None:
+    settlement.decide(
+        status=status,
+        by=approver,
+        refusal=_("Someone other than the requester must decide on a settlement."),
+        **changes,
+    )
+
+
 def settlement_is_held(settlement: Settlement) -> bool:
     return settlement.iban_held and settlement.iban_confirmed_at is None
 
@@ -296,12 +305,7 @@ def settlement_approve(*, approver: User, settlement_id: int) -> Settlement:
             raise SettlementStateConflict(
                 _("The shop's account is frozen; it cannot be settled now.")
             ) from None
-        settlement.decide(
-            status=SettlementStatus.APPROVED,
-            by=approver,
-            refusal=_("Someone other than the requester must decide on a settlement."),
-            transfer=transfer,
-        )
+        _save_decision(settlement, SettlementStatus.APPROVED, approver, transfer=transfer)
         audit.record(
             actor=approver,
             action="settlement.approve",
@@ -329,12 +333,7 @@ def settlement_reject(*, approver: User, settlement_id: int, reason: str) -> Set
     with transaction.atomic():
         settlement = _locked(settlement_id)
         _decide_check(settlement, approver)
-        settlement.decide(
-            status=SettlementStatus.REJECTED,
-            by=approver,
-            refusal=_("Someone other than the requester must decide on a settlement."),
-            reason=reason,
-        )
+        _save_decision(settlement, SettlementStatus.REJECTED, approver, reason=reason)
         audit.record(
             actor=approver,
             action="settlement.reject",

@@ -20,11 +20,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.errors import AccountsError, NotAllowed, NotFound
-from accounts.forms_auth import form_refusal
 from accounts.permissions import staff_page
 from accounts.templatetags.heitje import tokens_unit
 from core.api import keyset_page_for_html
-from core.http import act, form_page, run_action
+from core.http import act, form_page, form_refusal, run_action
 from ledger import selectors as ledger_selectors
 
 from . import qr, sepa_withdraw, settlement, voucher_batches

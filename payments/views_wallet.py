@@ -24,9 +24,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.errors import AccountsError, NotFound
-from accounts.forms_auth import form_refusal, form_status
 from accounts.models import ResidentProfile, User
 from accounts.views_wallet import resident_page
+from core.http import form_refusal, form_status, is_htmx, request_user
 from ledger import selectors as ledger_selectors
 
 from . import codes, qr, selectors, services
@@ -39,13 +39,7 @@ POLL_SECONDS = 2
 
 
 def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
+    return request_user(request, User)
 
 
 CONFIRM_KEY = "payments_confirm_up_to"
@@ -147,7 +141,7 @@ def wallet_pay_code(request: HttpRequest, profile: ResidentProfile) -> HttpRespo
             return _confirm_page(request, preview, "payments/wallet/_confirm_charge.html")
     if (
         newest is not None
-        and _htmx(request)
+        and is_htmx(request)
         and newest.used_at is None
         and (newest.expires_at - now).total_seconds() > REFRESH_BEFORE
     ):
@@ -169,7 +163,7 @@ def _form_key() -> str:
 
 def _scan_page(request: HttpRequest, form: ScanForm, status: int = 200) -> HttpResponse:
     # htmx swaps only 2xx answers: a refusal it should show comes back as 200.
-    status = 200 if _htmx(request) else status
+    status = 200 if is_htmx(request) else status
     return render(request, "payments/wallet/scan.html", {"form": form}, status=status)
 
 

@@ -299,12 +299,18 @@ def mint_request(*, actor: User, campaign_id: int, amount: int, reason: str) -> 
     return request
 
 
-def _locked_request(request_id: int) -> MintRequest:
+def _undecided_request(actor: User, request_id: int, *, refusal: str) -> MintRequest:
+    """The mint request, locked, for `actor` to decide: refused with NotAllowed(`refusal`)
+    when they asked for it, and when it was already decided."""
     request = (
         MintRequest.objects.select_for_update().select_related("campaign").filter(pk=request_id)
     ).first()
     if request is None:
         raise NotFound(_("There is no such mint request."))
+    if request.requested_by_id == actor.pk:
+        raise NotAllowed(refusal)
+    if request.status != MintStatus.REQUESTED:
+        raise MintRefused(_("This mint request was already decided."))
     return request
 
 
@@ -314,11 +320,8 @@ def mint_approve(*, actor: User, request_id: int) -> MintRequest:
     person who asked; the database refuses that too."""
     _require(actor, MINT_APPROVE_ROLES)
     with transaction.atomic():
-        request = _locked_request(request_id)
-        if request.requested_by_id == actor.pk:
-            raise NotAllowed(_("Someone other than the requester must approve a mint."))
-        if request.status != MintStatus.REQUESTED:
-            raise MintRefused(_("This mint request was already decided."))
+        refusal = _("Someone other than the requester must approve a mint.")
+        request = _undecided_request(actor, request_id, refusal=refusal)
         campaign = _locked(request.campaign_id)
         if campaign.status != CampaignStatus.ACTIVE:
             raise CampaignBusy(_("This campaign is closed."))
@@ -333,12 +336,7 @@ def mint_approve(*, actor: User, request_id: int) -> MintRequest:
             metadata={"campaign": campaign.pk, "mint_request": request.pk},
             actor_id=actor.pk,
         )
-        request.decide(
-            status=MintStatus.APPROVED,
-            by=actor,
-            refusal=_("Someone other than the requester must approve a mint."),
-            transfer=transfer,
-        )
+        request.decide(status=MintStatus.APPROVED, by=actor, refusal=refusal, transfer=transfer)
         audit.record(
             actor=actor,
             action="mint.approve",
@@ -358,16 +356,10 @@ def mint_reject(*, actor: User, request_id: int, reason: str) -> MintRequest:
         most=REASON_MAX,
     )
     with transaction.atomic():
-        request = _locked_request(request_id)
-        if request.requested_by_id == actor.pk:
-            raise NotAllowed(_("Someone other than the requester must decide on a mint."))
-        if request.status != MintStatus.REQUESTED:
-            raise MintRefused(_("This mint request was already decided."))
+        refusal = _("Someone other than the requester must decide on a mint.")
+        request = _undecided_request(actor, request_id, refusal=refusal)
         request.decide(
-            status=MintStatus.REJECTED,
-            by=actor,
-            refusal=_("Someone other than the requester must decide on a mint."),
-            decision_reason=reason,
+            status=MintStatus.REJECTED, by=actor, refusal=refusal, decision_reason=reason
         )
         audit.record(actor=actor, action="mint.reject", target=request, detail={"reason": reason})
     return request

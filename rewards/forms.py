@@ -14,24 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Neighbourhood
 from core.money import TokensField, amount_format
+from core.widgets import DateInput, DateTimeInput
 
 from . import campaigns, claims, earning, review, work
 from .models import Campaign, Task, TaskCategory
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
-
 
 # --- staff ------------------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from accounts.models import ResidentProfile, User
 from accounts.waiting import staff_waiting_register
 
 from . import campaigns, evidence, fraud, roles, selectors
-from .models import Claim, ClaimFlag, ClaimStatus, Evidence, FlagKind, MintRequest, MintStatus
+from .models import Claim, ClaimFlag, Evidence, FlagKind, MintRequest, MintStatus
 from .selectors import Stage
 
 AGES = {"1d": timedelta(days=1), "3d": timedelta(days=3), "7d": timedelta(days=7)}
@@ -191,11 +191,7 @@ def evidence_thumbnail(*, user: User | Any, claim_id: int, evidence_id: int) -> 
 
 
 def _count_stage(stage: str) -> int:
-    if stage == Stage.HELD:
-        return Claim.objects.filter(status=ClaimStatus.APPROVED).exclude(hold_reason="").count()
-    return Claim.objects.filter(
-        status=ClaimStatus.SUBMITTED, reviewed_by__isnull=stage == Stage.REVIEW
-    ).count()
+    return selectors.claims_for_review(stage=stage).count()
 
 
 # The claim queues of the review page, one a stage: key, label, who works it, stage.

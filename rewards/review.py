@@ -117,6 +117,14 @@ def _check_submitted(claim: Claim) -> None:
         )
 
 
+def _check_decidable(staff: User, claim: Claim) -> None:
+    """`staff` may decide this claim now: it is submitted, neither theirs nor on a task they
+    created, and their role is the one its stage (review or second approval) asks for."""
+    _check_submitted(claim)
+    _check_not_involved(staff, claim)
+    _check_stage_role(staff, claim)
+
+
 # --- approve ------------------------------------------------------------------------------
 
 
@@ -166,9 +174,7 @@ def claim_approve(*, staff: User, claim_id: int) -> tuple[Claim, Outcome]:
     _require(staff, REVIEWER_ROLES | APPROVER_ROLES, _("Your role does not allow this."))
     with transaction.atomic():
         claim = _lock(claim_id)
-        _check_submitted(claim)
-        _check_not_involved(staff, claim)
-        _check_stage_role(staff, claim)
+        _check_decidable(staff, claim)
         paid = claims_earned(resident_ids=[claim.resident_id]).get(claim.resident_id, Earned())
         approval = _approve_locked(staff=staff, claim=claim, paid=paid)
         if approval.notify is not None:
@@ -210,9 +216,7 @@ def _bulk_refused(staff: User, claim: Claim) -> BulkResult | None:
     """Why one claim of a bulk decision is refused, as deciding it alone would refuse it; None
     when it may be decided."""
     try:
-        _check_submitted(claim)
-        _check_not_involved(staff, claim)
-        _check_stage_role(staff, claim)
+        _check_decidable(staff, claim)
     except AccountsError as exc:
         return BulkResult(claim.pk, Outcome.REFUSED, exc.code, exc.message)
     return None
@@ -299,9 +303,7 @@ def claim_reject(*, staff: User, claim_id: int, reason: str) -> Claim:
     reason = _clean_reason(reason)
     with transaction.atomic():
         claim = _lock(claim_id)
-        _check_submitted(claim)
-        _check_not_involved(staff, claim)
-        _check_stage_role(staff, claim)
+        _check_decidable(staff, claim)
         _reject_locked(staff=staff, claim=claim, reason=reason)
         claim_notify(claim=claim, event=ClaimEvent.REJECTED)
     return claim

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,11 +19,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.errors import AccountsError, NotFound
-from accounts.forms_auth import form_refusal, form_status
-from accounts.models import Notification, Role, User
+from accounts.models import Notification, ResidentProfile, Role, User
 from accounts.permissions import has_role
 from accounts.selectors import resident_profile
-from core.http import act, found_or_404, run_action
+from accounts.views_wallet import resident_page
+from core.http import act, form_refusal, form_status, found_or_404, request_user, run_action
 
 from . import claims, payouts, selectors
 from .errors import TooManySubmissions
@@ -79,17 +78,15 @@ HOLD_WORDS = {
 
 
 def resident_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Sign in first; only residents (with a wallet) have tasks: anyone else gets 403."""
+    """Sign in first; only residents (with a wallet, `resident_page`, and the resident role)
+    have tasks: anyone else gets 403."""
 
+    @resident_page
     @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        assert isinstance(request.user, User)
-        if (
-            not has_role(request.user, (Role.RESIDENT,))
-            or resident_profile(user=request.user) is None
-        ):
+    def wrapped(
+        request: HttpRequest, _profile: ResidentProfile, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        if not has_role(request.user, (Role.RESIDENT,)):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -97,9 +94,7 @@ def resident_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 
 
 def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+    return request_user(request, User)
 
 
 def _unread(user: User) -> int:

@@ -232,12 +232,20 @@ def task_create(*, actor: User, campaign_id: int, fields: Mapping[str, Any]) -> 
         if campaign.status != CampaignStatus.ACTIVE:
             raise CampaignBusy(_("This campaign is closed."))
         task = Task(campaign=campaign, created_by=actor)
-        _apply(task, fields)
-        _validate(task, campaign)
-        _check_budget(task, campaign)
-        task.save()
-        audit.record(actor=actor, action="task.create", target=task, detail=_detail(fields))
+        _checked_save(task, campaign, fields, actor=actor, action="task.create")
     return task
+
+
+def _checked_save(
+    task: Task, campaign: Campaign, values: Mapping[str, Any], *, actor: User, action: str
+) -> None:
+    """Set `values` on the task, check every rule and the budget on the result, save it and
+    audit `action` with what changed."""
+    _apply(task, values)
+    _validate(task, campaign)
+    _check_budget(task, campaign)
+    task.save()
+    audit.record(actor=actor, action=action, target=task, detail=_detail(values))
 
 
 def _detail(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -270,11 +278,7 @@ def task_update(*, actor: User, task_id: int, changes: Mapping[str, Any]) -> Tas
         task, campaign = _locked_task(task_id)
         if task.status == TaskStatus.CLOSED:
             raise TaskRefused(_("A closed task cannot change."))
-        _apply(task, changes)
-        _validate(task, campaign)
-        _check_budget(task, campaign)
-        task.save()
-        audit.record(actor=actor, action="task.update", target=task, detail=_detail(changes))
+        _checked_save(task, campaign, changes, actor=actor, action="task.update")
     return task
 
 

@@ -270,6 +270,16 @@ def _require_shop_staff(staff: User) -> None:
         raise NotAllowed(_("Only approvers, finance and administrators may do this."))
 
 
+def _reason_checked(reason: str) -> str:
+    """A reason the owner reads (cleaned by the caller), refused unless it has 1 to REASON_MAX
+    characters."""
+    if not 0 < len(reason) <= REASON_MAX:
+        raise ShopRefused(
+            _("Give a reason of 1 to %(max)d characters.") % {"max": REASON_MAX}, field="reason"
+        )
+    return reason
+
+
 def _locked_shop(shop_id: int) -> Shop:
     shop = Shop.objects.select_for_update().filter(pk=shop_id).first()
     if shop is None:
@@ -330,11 +340,7 @@ def shop_suspend(*, staff: User, shop_id: int, reason: str) -> Shop:
     """Suspend a shop (or turn down a pending application) with a reason the owner sees. Its
     ledger account, if any, is frozen: it neither pays nor receives until reinstated."""
     _require_shop_staff(staff)
-    reason = " ".join((reason or "").split())
-    if not 0 < len(reason) <= REASON_MAX:
-        raise ShopRefused(
-            _("Give a reason of 1 to %(max)d characters.") % {"max": REASON_MAX}, field="reason"
-        )
+    reason = _reason_checked(" ".join((reason or "").split()))
     with transaction.atomic():
         shop = _locked_shop(shop_id)
         if shop.status == ShopStatus.SUSPENDED:
@@ -395,11 +401,7 @@ def shop_change_approve(*, staff: User, shop_id: int) -> Shop:
 def shop_change_reject(*, staff: User, shop_id: int, reason: str) -> Shop:
     """Staff turn a shop's new name and address down with a reason the owner is mailed; the
     shop keeps the name and address it had. Same people as approving; audited."""
-    reason = line_clean(reason)
-    if not 0 < len(reason) <= REASON_MAX:
-        raise ShopRefused(
-            _("Give a reason of 1 to %(max)d characters.") % {"max": REASON_MAX}, field="reason"
-        )
+    reason = _reason_checked(line_clean(reason))
     with transaction.atomic():
         shop = _pending_locked(staff=staff, shop_id=shop_id)
         detail = {"name": shop.pending_name, "address": shop.pending_address, "reason": reason}

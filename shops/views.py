@@ -7,17 +7,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.errors import NotFound
 from accounts.models import ResidentProfile, User
 from accounts.views_wallet import resident_page
 from core.errors import DomainError
-from core.http import form_status, request_user, run_action, run_form
+from core.http import form_status, found_or_404, request_user, run_action, run_form
 from ledger import selectors as ledger_selectors
 
 from . import cashiers, selectors, services
@@ -30,10 +29,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _membership(request: HttpRequest, shop_id: int) -> selectors.Membership:
-    try:
-        return selectors.shop_membership(user=_user(request), shop_id=shop_id)
-    except NotFound:
-        raise Http404 from None
+    return found_or_404(selectors.shop_membership, user=_user(request), shop_id=shop_id)
 
 
 def _owner_membership(request: HttpRequest, shop_id: int) -> selectors.Membership:

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from accounts.models import Role, User
 from accounts.permissions import roles_of
 from core.http import found_or_404
+from core.http import request_user as _request_user
 
 from .. import campaigns, earning, roles, selectors
 from ..models import Campaign, Task
@@ -28,9 +29,7 @@ RELEASE_ROLES = tuple(sorted(roles.RELEASE_ROLES))
 
 
 def request_user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+    return _request_user(request, User)
 
 
 def _may(request: HttpRequest, roles: Any) -> bool:
