@@ -16,7 +16,6 @@ whether an account exists.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import math
 import time
@@ -24,6 +23,8 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import ngettext
+
+from core.counters import window_give_back, window_take
 
 from .errors import SignInSlowedDown
 
@@ -60,12 +61,7 @@ def signin_attempt_take(*, email: str) -> None:
     gate = cache.get(gate_key)
     if gate is not None and gate > now:
         raise _refusal(gate - now)
-    cache.add(attempts_key, 0, WINDOW)
-    try:
-        taken = cache.incr(attempts_key)
-    except ValueError:  # expired between add and incr
-        cache.set(attempts_key, 1, WINDOW)
-        taken = 1
+    taken = window_take(attempts_key, WINDOW)
     cache.touch(attempts_key, WINDOW)
     over = taken - settings.SIGNIN_SLOWDOWN_AFTER
     if over <= 0:
@@ -79,8 +75,7 @@ def signin_attempt_take(*, email: str) -> None:
 
 def signin_attempt_give_back(*, email: str) -> None:
     """The attempt was refused before its password was checked: it does not count."""
-    with contextlib.suppress(ValueError):
-        cache.decr(_keys(email)[0])
+    window_give_back(_keys(email)[0])
 
 
 def signin_attempt_succeeded(*, email: str) -> None:

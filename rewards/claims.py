@@ -34,7 +34,6 @@ from decimal import Decimal
 from typing import IO, Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -43,6 +42,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ResidentProfile, Role, User
 from accounts.permissions import has_role
+from core.counters import window_take
 from core.money import amount_format
 
 from . import earning, fraud
@@ -185,13 +185,7 @@ def _submit_attempt_take(user_id: int) -> None:
     """Count this submission against the resident's hourly limit before anything is looked at
     or decoded (an atomic increment, so parallel uploads cannot all pass a check made before
     any of them counted); refuse once REWARDS_SUBMITS_PER_HOUR is passed."""
-    key = f"rewards:submits:{user_id}"
-    cache.add(key, 0, SUBMIT_WINDOW_SECONDS)
-    try:
-        taken = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, SUBMIT_WINDOW_SECONDS)
-        taken = 1
+    taken = window_take(f"rewards:submits:{user_id}", SUBMIT_WINDOW_SECONDS)
     limit = int(settings.REWARDS_SUBMITS_PER_HOUR)
     if taken > limit:
         raise TooManySubmissions(
