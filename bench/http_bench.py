@@ -260,8 +260,10 @@ class Tally:
 class Payer:
     """One client connection (HTTP/1.1 keep-alive when the server keeps it) making payments."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, *, measured: bool = False) -> None:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        # Marks the requests whose CPU the hooks split (bench/gunicorn_hooks.py).
+        self.extra = {"X-Bench-Measured": "1"} if measured else {}
 
     def _post(self, path: str, token: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         data = json.dumps(body).encode()
@@ -270,6 +272,7 @@ class Payer:
             "Content-Type": "application/json",
             "Accept": "application/json",
             "Accept-Language": "en",
+            **self.extra,
         }
         for attempt in (1, 2):
             try:
@@ -328,14 +331,16 @@ class Pool:
         return self.cashiers[next(self._next) % len(self.cashiers)]
 
 
-def closed_loop(port: int, pool: Pool, *, clients: int, seconds: float) -> tuple[Tally, float]:
+def closed_loop(
+    port: int, pool: Pool, *, clients: int, seconds: float, measured: bool = False
+) -> tuple[Tally, float]:
     """`clients` payers paying back to back: payments/s at saturation."""
     tallies = [Tally() for _ in range(clients)]
     barrier = threading.Barrier(clients + 1)
     stop_at = [0.0]
 
     def run(tally: Tally) -> None:
-        payer = Payer(port)
+        payer = Payer(port, measured=measured)
         barrier.wait()
         while time.perf_counter() < stop_at[0]:
             resident = pool.free.get()
@@ -453,14 +458,17 @@ def gunicorn_stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def statement_counts(folder: Path) -> dict[str, tuple[int, int]]:
-    totals: dict[str, list[int]] = {}
+def statement_counts(folder: Path) -> dict[str, list[float]]:
+    """Per kind of request, summed over the workers: [requests, statements, measured requests,
+    CPU seconds in the WSGI application, in the access log, in the whole request] (the last
+    three over the measured requests only; bench/gunicorn_hooks.py)."""
+    totals: dict[str, list[float]] = {}
     for path in folder.glob("*.json"):
-        for kind, (requests, statements) in json.loads(path.read_text()).items():
-            row = totals.setdefault(kind, [0, 0])
-            row[0] += requests
-            row[1] += statements
-    return {kind: (r, s) for kind, (r, s) in totals.items()}
+        for kind, values in json.loads(path.read_text()).items():
+            row = totals.setdefault(kind, [0] * len(values))
+            for i, value in enumerate(values):
+                row[i] += value
+    return totals
 
 
 # --- main ------------------------------------------------------------------------------------
@@ -579,7 +587,7 @@ def main() -> int:
                 app_cpu.start()
                 db_cpu.start()
                 tally, elapsed = closed_loop(
-                    port, pool, clients=args.clients, seconds=args.duration
+                    port, pool, clients=args.clients, seconds=args.duration, measured=True
                 )
                 app_seconds += app_cpu.stop()
                 db_seconds += db_cpu.stop()
@@ -618,8 +626,17 @@ def main() -> int:
     ms = 1000.0
 
     def per_request(kind: str) -> str:
-        requests, count = statements.get(kind, (0, 0))
+        requests, count = statements.get(kind, [0, 0])[:2]
         return f"{count / requests:.1f}" if requests else "n/a"
+
+    # The split of the app CPU, per measured payment (a measured charge ends each one).
+    split = [0.0, 0.0, 0.0]  # WSGI application, access log, whole request
+    for kind in ("code", "charge"):
+        for i, seconds in enumerate(statements.get(kind, [0] * 6)[3:6]):
+            split[i] += seconds
+    paid = statements.get("charge", [0] * 6)[2] or 1
+    app_ms = app_seconds / max(measured, 1) * ms
+    django_ms, access_ms, request_ms = (seconds / paid * ms for seconds in split)
 
     rows = [
         ("saturation (closed loop, median of rounds)", f"{saturation:,.1f} payments/s", ""),
@@ -637,8 +654,20 @@ def main() -> int:
         ),
         (
             "app CPU per payment (gunicorn)",
-            f"{app_seconds / max(measured, 1) * ms:.2f} ms",
+            f"{app_ms:.2f} ms",
             "<= 8 ms",
+        ),
+        ("  of which in the WSGI application (Django)", f"{django_ms:.2f} ms", ""),
+        ("  of which gunicorn's access log", f"{access_ms:.2f} ms", ""),
+        (
+            "  of which gunicorn's request handling (WSGI environ, writing the answer)",
+            f"{request_ms - django_ms - access_ms:.2f} ms",
+            "",
+        ),
+        (
+            "  of which outside requests (parsing, keep-alive, poller, master)",
+            f"{app_ms - request_ms:.2f} ms",
+            "",
         ),
         ("database CPU per payment (backends)", f"{db_seconds / max(measured, 1) * ms:.2f} ms", ""),
         ("statements per code request", per_request("code"), ""),
