@@ -1,7 +1,8 @@
-"""Exactly-once payouts with a real Celery worker against the machine's Redis.
+"""Exactly-once payouts with a real Celery worker against a Redis of the tests' own.
 
 Each test starts `celery -A config worker` as a subprocess on the test database (settings:
-tests/rewards/worker_settings.py, tasks queued for real, Redis database 7 of its own):
+tests/rewards/worker_settings.py, tasks queued for real on a redis-server of the module's own,
+`tests.fault.servers.PrivateRedis`):
 
 - the same payouts enqueued twice at once (and a bulk batch on top) are paid once;
 - a worker killed (SIGKILL) in the middle of a payout — inside its transaction, the claim and
@@ -19,6 +20,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -30,6 +32,7 @@ from accounts.models import MailSent
 from ledger.models import Account, Transfer
 from ledger.verify import ledger_verify
 from rewards.models import Claim, ClaimDecision, ClaimStatus
+from tests.fault.servers import PrivateRedis
 from tests.helpers import make_user
 from tests.rewards import review_fixtures as fx
 from tests.rewards.row_lock import row_locked, wait_until
@@ -37,19 +40,27 @@ from tests.rewards.row_lock import row_locked, wait_until
 redis = pytest.importorskip("redis", reason="the Redis client (kombu[redis]) is not installed")
 
 ROOT = Path(__file__).resolve().parents[2]
-BROKER = os.environ.get("REWARDS_TEST_BROKER_URL", "redis://127.0.0.1:6379/7")
 CELERY = str(Path(sys.executable).with_name("celery"))
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(scope="module")
+def broker_url(tmp_path_factory) -> Iterator[str]:
+    """A redis-server of these tests' own, so that no other suite's worker on the machine's
+    Redis takes their messages (REWARDS_TEST_BROKER_URL names another)."""
+    given = os.environ.get("REWARDS_TEST_BROKER_URL")
+    if given:
+        yield given
+        return
+    server = PrivateRedis(tmp_path_factory.mktemp("broker"))
+    yield server.url(0)
+    server.stop()
+
+
 @pytest.fixture
-def broker():
-    client = redis.Redis.from_url(BROKER)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"no Redis at {BROKER}")
+def broker(broker_url):
+    client = redis.Redis.from_url(broker_url)
     client.flushdb()
     yield client
     client.flushdb()
@@ -64,10 +75,10 @@ def _database_url() -> str:
 
 
 class Worker:
-    def __init__(self, log: Path, *, pool: str = "prefork") -> None:
+    def __init__(self, broker_url: str, log: Path, *, pool: str = "prefork") -> None:
         env = {
             **os.environ,
-            "CELERY_BROKER_URL": BROKER,
+            "CELERY_BROKER_URL": broker_url,
             "DATABASE_URL": _database_url(),
             "DJANGO_SETTINGS_MODULE": "tests.rewards.worker_settings",
             "CELERY_TASK_ALWAYS_EAGER": "false",
@@ -97,11 +108,11 @@ class Worker:
                 self.kill()
 
 
-def send(name: str, *args, priority: int | None = None) -> None:
+def send(broker_url: str, name: str, *args, priority: int | None = None) -> None:
     from celery import Celery
 
     # Not the current app: tasks of this process must keep running eagerly afterwards.
-    producer = Celery(broker=BROKER, set_as_current=False)
+    producer = Celery(broker=broker_url, set_as_current=False)
     producer.send_task(name, args=list(args), priority=priority)
     producer.close()
 
@@ -151,13 +162,13 @@ def drained(broker) -> bool:
     return not broker.keys("celery*") and not broker.hlen("unacked")
 
 
-def test_the_same_payout_enqueued_twice_at_once_pays_once(broker, tmp_path):
+def test_the_same_payout_enqueued_twice_at_once_pays_once(broker, broker_url, tmp_path):
     claims, residents = approved_claims(6)
     for claim in claims:  # each payout twice, back to back, plus one batch of them all
-        send("rewards.tasks.payout_task", claim.pk)
-        send("rewards.tasks.payout_task", claim.pk)
-    send("rewards.tasks.payout_batch_task", [c.pk for c in claims])
-    worker = Worker(tmp_path / "worker.log")
+        send(broker_url, "rewards.tasks.payout_task", claim.pk)
+        send(broker_url, "rewards.tasks.payout_task", claim.pk)
+    send(broker_url, "rewards.tasks.payout_batch_task", [c.pk for c in claims])
+    worker = Worker(broker_url, tmp_path / "worker.log")
     try:
         wait_for(all_paid, worker)
         # Let the duplicates run too: the queue empties and nothing stays unacknowledged.
@@ -167,7 +178,7 @@ def test_the_same_payout_enqueued_twice_at_once_pays_once(broker, tmp_path):
     assert_paid_once(claims, residents)
 
 
-def test_a_payout_queued_behind_bulk_mail_is_taken_first(broker, tmp_path):
+def test_a_payout_queued_behind_bulk_mail_is_taken_first(broker, broker_url, tmp_path):
     """Money before mail: a payout queued after a backlog of bulk approval mails (queued at the
     mail's priority, as the application queues them) is the first message a worker takes; the
     mails still go out, each once, after it."""
@@ -175,9 +186,9 @@ def test_a_payout_queued_behind_bulk_mail_is_taken_first(broker, tmp_path):
     ids = [c.pk for c in claims]
     mail = settings.CELERY_TASK_ROUTES["rewards.tasks.claims_mail_task"]["priority"]
     for _ in range(6):
-        send("rewards.tasks.claims_mail_task", ids, "approved", priority=mail)
-    send("rewards.tasks.payout_batch_task", ids)
-    worker = Worker(tmp_path / "worker.log")
+        send(broker_url, "rewards.tasks.claims_mail_task", ids, "approved", priority=mail)
+    send(broker_url, "rewards.tasks.payout_batch_task", ids)
+    worker = Worker(broker_url, tmp_path / "worker.log")
     try:
         wait_for(all_paid, worker)
         wait_for(lambda: drained(broker), worker)
@@ -211,12 +222,12 @@ def _claim_locked(claim_id: int) -> bool:
     return False
 
 
-def test_a_worker_killed_mid_payout_leaves_nothing_and_a_restart_pays(broker, tmp_path):
+def test_a_worker_killed_mid_payout_leaves_nothing_and_a_restart_pays(broker, broker_url, tmp_path):
     claims, residents = approved_claims(3)
     first = claims[0]
     for claim in claims:
-        send("rewards.tasks.payout_task", claim.pk)
-    worker = Worker(tmp_path / "killed.log", pool="solo")
+        send(broker_url, "rewards.tasks.payout_task", claim.pk)
+    worker = Worker(broker_url, tmp_path / "killed.log", pool="solo")
     try:
         with row_locked(Account._meta.db_table, first.task.campaign.budget_id) as held:
             # The payout locks the claim and the resident, then waits here for the budget.
@@ -233,7 +244,7 @@ def test_a_worker_killed_mid_payout_leaves_nothing_and_a_restart_pays(broker, tm
     assert not Transfer.objects.filter(kind="payout").exists()
     assert not ClaimDecision.objects.filter(kind="pay").exists()
 
-    restarted = Worker(tmp_path / "restarted.log")
+    restarted = Worker(broker_url, tmp_path / "restarted.log")
     try:
         wait_for(all_paid, restarted)
         wait_for(lambda: drained(broker), restarted)
