@@ -32,6 +32,7 @@ from django.shortcuts import redirect, render
 from rest_framework import throttling
 from rest_framework.request import Request
 
+from . import counters
 from .errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -234,14 +235,43 @@ def client_address(request: HttpRequest) -> str | None:
 class _FailOpen(throttling.SimpleRateThrottle):
     """Rate limits count in the cache (Redis in production); a cache that is down must not turn
     every request into a 500. While it is unreachable requests go through unthrottled: till
-    payments never depend on Redis (docs/faults.md)."""
+    payments never depend on Redis (docs/faults.md).
+
+    On Redis the window is DRF's (the requests of the last `duration` seconds, a request as old
+    as the window no longer counting; the same wait), kept by core.counters.log_take in one
+    round trip, each parallel request counted once; on any other cache it is DRF's own."""
+
+    num_requests: int  # set by DRF from the rate
+    duration: int
 
     def allow_request(self, request: Request, view: Any) -> bool:
         try:
-            return super().allow_request(request, view)
+            return self._allow(request, view)
         except Exception:
             logger.warning("API throttle skipped: the cache is unreachable", exc_info=True)
             return True
+
+    def _allow(self, request: Request, view: Any) -> bool:
+        self._log: counters.LogTake | None = None
+        if self.rate is None:
+            return True
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        now = self.timer()
+        log = counters.log_take(f"{key}:log", now, self.duration, self.num_requests)
+        if log is None:
+            return super().allow_request(request, view)
+        self.key, self.now, self._log = key, now, log
+        return log.taken
+
+    def wait(self) -> float | None:
+        if self._log is None:
+            return super().wait()
+        available = self.num_requests - self._log.held + 1
+        if available <= 0:
+            return None
+        return (self.duration - (self.now - self._log.oldest)) / available
 
 
 class AnonRateThrottle(_FailOpen, throttling.AnonRateThrottle):
