@@ -6,8 +6,9 @@
     python3 dev.py bench --http --worker-class sync --workers 3   # the image's old default
 
 A payment is two requests, as the wallet and the till make them with API tokens: the resident's
-wallet asks for a pay code (`POST /api/v1/wallet/pay-codes/`), the till charges it
-(`POST /api/v1/shops/<id>/charges/`). The bench:
+wallet asks for a pay code (`POST /api/v1/wallet/pay-codes/`, `images: false`: the wallet draws
+the QR from the payload; `--qr-images` asks the server for the SVG and PNG as well), the till
+charges it (`POST /api/v1/shops/<id>/charges/`). The bench:
 
 1. drops and recreates its own database (`<db>_http`) on the given server, migrates it and seeds
    residents with funded wallets and approved shops, each person with an API token;
@@ -257,6 +258,10 @@ class Tally:
         self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
 
 
+# What the wallet sends for a pay code: it draws the QR itself unless --qr-images.
+CODE_REQUEST: dict[str, Any] = {"images": False}
+
+
 class Payer:
     """One client connection (HTTP/1.1 keep-alive when the server keeps it) making payments."""
 
@@ -295,7 +300,7 @@ class Payer:
 
     def pay(self, resident: str, cashier: tuple[str, int], tally: Tally) -> bool:
         try:
-            status, code = self._post("/api/v1/wallet/pay-codes/", resident, {})
+            status, code = self._post("/api/v1/wallet/pay-codes/", resident, CODE_REQUEST)
             if status != 201:
                 tally.error(f"code {status} {code.get('type', '')}")
                 return False
@@ -485,7 +490,14 @@ def main() -> int:
     parser.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--db", default=None, help="bench database (default: <db>_http)")
+    parser.add_argument(
+        "--qr-images",
+        action="store_true",
+        help="the wallet asks for the QR images too (default: it draws the QR from the payload)",
+    )
     args = parser.parse_args()
+    if args.qr_images:
+        CODE_REQUEST.pop("images")
 
     base_url = os.environ.get("DATABASE_URL", bench_db.DEFAULT_URL)
     from urllib.parse import urlsplit
@@ -523,12 +535,13 @@ def main() -> int:
         if args.worker_class == "gthread"
         else f"{args.workers} sync workers"
     )
+    qr_text = "images from the server" if args.qr_images else "drawn by the wallet"
     print(
         f"HTTP payment bench, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: PostgreSQL {facts.version} "
         f"({bench_db.describe(url)}), Redis {redis_url}; gunicorn {workers_text}, production "
         f"settings; {args.residents} residents, {args.shops} shops (seeded in "
         f"{seed_seconds:.1f} s); {args.clients} clients; {args.rounds} rounds of "
-        f"{args.duration:g} s",
+        f"{args.duration:g} s; QR {qr_text}",
         flush=True,
     )
 

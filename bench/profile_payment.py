@@ -86,7 +86,7 @@ def payments(client: Wsgi, people: http_bench.People, count: int, start: int) ->
     for i in range(start, start + count):
         resident = people.residents[i % len(people.residents)]
         token, shop_id = people.cashiers[i % len(people.cashiers)]
-        status, code = client.post("/api/v1/wallet/pay-codes/", resident, {})
+        status, code = client.post("/api/v1/wallet/pay-codes/", resident, http_bench.CODE_REQUEST)
         if status != 201:
             raise SystemExit(f"pay code: {status} {code}")
         status, paid = client.post(
@@ -158,7 +158,12 @@ def main() -> int:
     parser.add_argument(
         "--parts", action="store_true", help="time the parts directly instead of profiling"
     )
+    parser.add_argument(
+        "--qr-images", action="store_true", help="the wallet asks for the QR images too"
+    )
     args = parser.parse_args()
+    if args.qr_images:
+        http_bench.CODE_REQUEST.pop("images")
 
     base_url = os.environ.get("DATABASE_URL", bench_db.DEFAULT_URL)
     name = (urlsplit(base_url).path.lstrip("/") or "heitje") + "_prof"

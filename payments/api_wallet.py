@@ -34,12 +34,12 @@ class PayCodesView(APIView):
     @extend_schema(request=PayCodeRequestSerializer, responses={201: PayCodeSerializer}, tags=TAGS)
     def post(self, request: Request) -> Response:
         """A new one-time pay code (valid about a minute) for the till to scan or type. It
-        ends your older codes. Only its hash is stored: this is the only time it is shown."""
+        ends your older codes. Only its hash is stored: this is the only time it is shown.
+        With the QR as SVG and PNG, unless `images` is false (a wallet that draws it)."""
         form = PayCodeRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         confirm = form.validated_data["confirm_up_to"]
         issued = services.pay_token_issue(user=_user(request), confirm_up_to=confirm)
-        svg, png = qr.data_urls(issued.payload)
         # PayCodeSerializer's representation, written out (on every payment; the schema keeps
         # the serializer, and tests/payments/test_hot_rows.py holds the two equal).
         body = {
@@ -47,9 +47,9 @@ class PayCodesView(APIView):
             "short_code": issued.short_code,
             "expires_at": DATETIME.to_representation(issued.expires_at),
             "confirm_up_to": int(confirm),
-            "qr_svg": svg,
-            "qr_png": png,
         }
+        if form.validated_data["images"]:
+            body["qr_svg"], body["qr_png"] = qr.data_urls(issued.payload)
         response = Response(body, status=status.HTTP_201_CREATED)
         response["Cache-Control"] = "no-store"
         return response

@@ -58,6 +58,28 @@ def test_resident_code_to_charge_to_history(shop, cashier, anna):
     assert day["payments"][0]["cashier"] == (cashier.display_name or cashier.email)
 
 
+def test_a_wallet_that_draws_the_qr_itself_gets_the_code_without_images(shop, cashier, anna):
+    wallet = client_for(anna)
+    issued = wallet.post("/api/v1/wallet/pay-codes/", {"images": False}, format="json")
+    assert issued.status_code == 201
+    body = issued.json()
+    assert set(body) == {"payload", "short_code", "expires_at", "confirm_up_to"}
+    charged = client_for(cashier).post(
+        f"/api/v1/shops/{shop.pk}/charges/",
+        {"amount": 300, "code": body["payload"]},
+        format="json",
+    )
+    assert charged.status_code == 201, charged.json()
+    assert balance(anna.resident.wallet_id) == 20_000 - 300
+
+
+def test_images_must_be_a_yes_or_no(anna):
+    before = money_snapshot()
+    refused = client_for(anna).post("/api/v1/wallet/pay-codes/", {"images": "maybe"}, format="json")
+    problem(refused, 400, "validation-error")
+    assert money_snapshot() == before
+
+
 @pytest.mark.parametrize(
     "body",
     [
