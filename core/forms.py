@@ -40,3 +40,14 @@ def password_field(
         widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
         **extra,
     )
+
+
+def reason_field(max_length: int, label: Any = None, **extra: Any) -> forms.CharField:
+    """A reason someone else reads (why a request is turned down, a shop suspended, a mint
+    asked for), in a box of a few lines; `extra` are the field's other arguments."""
+    return forms.CharField(
+        label=label or _("Reason"),
+        max_length=max_length,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        **extra,
+    )

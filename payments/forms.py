@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import text_field
+from core.forms import reason_field, text_field
 from core.money import TokensField
 from core.widgets import DateInput
 
@@ -139,19 +139,11 @@ class VoucherBatchForm(forms.Form):
         return value
 
 
-def _reason_field(reader: Any) -> forms.CharField:
-    """Why a request is turned down, with a help text that says who reads it."""
-    return forms.CharField(
-        label=_("Reason"),
-        help_text=reader,
-        max_length=DECISION_REASON_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
 class RejectForm(forms.Form):
-    reason = _reason_field(_("The shop's owner reads this."))
+    reason = reason_field(DECISION_REASON_MAX, help_text=_("The shop's owner reads this."))
 
 
 class VoucherRejectForm(forms.Form):
-    reason = _reason_field(_("The person who asked for the batch reads this."))
+    reason = reason_field(
+        DECISION_REASON_MAX, help_text=_("The person who asked for the batch reads this.")
+    )

@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Neighbourhood
-from core.forms import email_field, password_field, text_field
+from core.forms import email_field, password_field, reason_field, text_field
 
 from . import services
 from .models import ShopCategory
@@ -60,9 +60,4 @@ class CashierInviteForm(forms.Form):
 
 
 class SuspendForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"),
-        max_length=services.REASON_MAX,
-        help_text=_("The shop's owner sees this reason."),
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    reason = reason_field(services.REASON_MAX, help_text=_("The shop's owner sees this reason."))
