@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import query, request_user, validated
+from core.api import LimitQuerySerializer, query, request_user, validated
 from ledger import selectors as ledger_selectors
 
 from . import selectors, services
@@ -68,14 +68,13 @@ class StatementSerializer(serializers.Serializer):
     next_before = serializers.IntegerField(allow_null=True)
 
 
-class StatementQuerySerializer(serializers.Serializer):
+class StatementQuerySerializer(LimitQuerySerializer):
     before = serializers.IntegerField(
         required=False,
         min_value=1,
         max_value=2**62,
         help_text="`next_before` of the previous page",
     )
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
 
 
 def _profile(request: Request) -> ResidentProfile:

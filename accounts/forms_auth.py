@@ -10,6 +10,8 @@ from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import email_field, password_field, text_field
+
 # Kept importable from here for the page views that still do (core.http is their home).
 from core.http import form_refusal as form_refusal
 from core.http import form_status as form_status
@@ -19,22 +21,8 @@ from .password_reset import password_reset_complete, password_reset_request
 from .services import BIRTH_YEAR_FIRST, BIRTH_YEAR_RULE
 
 
-def _email(label: Any = None, autocomplete: str = "email") -> forms.EmailField:
-    return forms.EmailField(
-        label=label or _("Email address"),
-        max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": autocomplete}),
-    )
-
-
-def _password(label: Any = None, autocomplete: str = "current-password", **extra: Any) -> Any:
-    return forms.CharField(
-        label=label or _("Password"),
-        max_length=128,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
-        **extra,
-    )
+def _display_name(**extra: Any) -> forms.CharField:
+    return text_field(_("Display name"), 100, {"autocomplete": "nickname"}, **extra)
 
 
 NEW_PASSWORD_HELP = _(
@@ -44,8 +32,8 @@ NEW_PASSWORD_HELP = _(
 
 
 class LoginForm(forms.Form):
-    email = _email()
-    password = _password()
+    email = email_field()
+    password = password_field()
     remember = forms.BooleanField(
         label=_("Remember this device"),
         required=False,
@@ -57,7 +45,7 @@ class LoginForm(forms.Form):
 
 
 class ResendForm(forms.Form):
-    email = _email()
+    email = email_field()
 
 
 def _neighbourhood(required: bool = False) -> forms.ModelChoiceField:
@@ -74,13 +62,10 @@ def _language() -> forms.ChoiceField:
 
 
 class SignUpForm(forms.Form):
-    email = _email()
-    password = _password(autocomplete="new-password", help_text=NEW_PASSWORD_HELP)
-    display_name = forms.CharField(
-        label=_("Display name"),
-        max_length=100,
-        help_text=_("How others in the app see you, for example your first name."),
-        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+    email = email_field()
+    password = password_field(autocomplete="new-password", help_text=NEW_PASSWORD_HELP)
+    display_name = _display_name(
+        help_text=_("How others in the app see you, for example your first name.")
     )
     neighbourhood = _neighbourhood()
     language = _language()
@@ -105,11 +90,7 @@ class SignUpForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    display_name = forms.CharField(
-        label=_("Display name"),
-        max_length=100,
-        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
-    )
+    display_name = _display_name()
     neighbourhood = _neighbourhood()
     preferred_language = _language()
 
@@ -120,19 +101,19 @@ class ProfileForm(forms.Form):
 
 
 class PasswordChangeForm(forms.Form):
-    current_password = _password(label=_("Current password"))
-    new_password = _password(
+    current_password = password_field(label=_("Current password"))
+    new_password = password_field(
         label=_("New password"), autocomplete="new-password", help_text=NEW_PASSWORD_HELP
     )
 
 
 class EmailChangeForm(forms.Form):
-    new_email = _email(label=_("New email address"), autocomplete="off")
-    password = _password(label=_("Your password"))
+    new_email = email_field(label=_("New email address"), autocomplete="off")
+    password = password_field(label=_("Your password"))
 
 
 class DeleteForm(forms.Form):
-    password = _password(label=_("Your password"))
+    password = password_field(label=_("Your password"))
     confirm = forms.BooleanField(
         label=_("I understand that my account is deleted for good and cannot be restored."),
         required=True,
@@ -143,7 +124,7 @@ class PasswordResetRequestForm(PasswordResetForm):
     """Django's reset request with the label of our other forms; the mail goes out through
     accounts.password_reset (in the person's language, after the commit, limited per hour)."""
 
-    email = _email()
+    email = email_field()
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         password_reset_request(email=self.cleaned_data["email"])
@@ -153,10 +134,10 @@ class PasswordResetSetForm(SetPasswordForm):
     """A new password from a reset link: Django's checks (the two typed the same, the password
     rules); saving ends every session (accounts.password_reset)."""
 
-    new_password1 = _password(
+    new_password1 = password_field(
         label=_("New password"), autocomplete="new-password", help_text=NEW_PASSWORD_HELP
     )
-    new_password2 = _password(label=_("The new password again"), autocomplete="new-password")
+    new_password2 = password_field(label=_("The new password again"), autocomplete="new-password")
 
     def clean(self) -> dict[str, Any]:
         # Django puts the password rules' complaints under the second box; they are about the

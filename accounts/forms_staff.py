@@ -6,6 +6,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import email_field, password_field, text_field
+
 from .forms_auth import NEW_PASSWORD_HELP
 from .models import Role
 from .services import MAX_BATCH
@@ -28,18 +30,16 @@ ROLE_NAMES = {
 
 
 class TokenForm(forms.Form):
-    token = forms.CharField(
-        label=_("Code from your authenticator app"),
-        max_length=12,
+    token = text_field(
+        _("Code from your authenticator app"),
+        12,
+        {
+            "inputmode": "numeric",
+            "autocomplete": "one-time-code",
+            "class": "token-input",
+            "autofocus": True,
+        },
         help_text=_("6 digits; a new code appears every 30 seconds."),
-        widget=forms.TextInput(
-            attrs={
-                "inputmode": "numeric",
-                "autocomplete": "one-time-code",
-                "class": "token-input",
-                "autofocus": True,
-            }
-        ),
     )
 
 
@@ -69,11 +69,7 @@ class NeighbourhoodForm(forms.Form):
 
 
 class StaffCreateForm(forms.Form):
-    email = forms.EmailField(
-        label=_("Email address"),
-        max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
-    )
+    email = email_field(autocomplete="off")
     display_name = forms.CharField(label=_("Display name"), max_length=100)
     roles = forms.MultipleChoiceField(
         label=_("Roles"), choices=ROLE_LABELS, widget=forms.CheckboxSelectMultiple
@@ -106,12 +102,8 @@ class AuditFilterForm(forms.Form):
 
 
 class WelcomePasswordForm(forms.Form):
-    password = forms.CharField(
-        label=_("Choose a password"),
-        max_length=128,
-        strip=False,
-        help_text=NEW_PASSWORD_HELP,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    password = password_field(
+        _("Choose a password"), autocomplete="new-password", help_text=NEW_PASSWORD_HELP
     )
 
 

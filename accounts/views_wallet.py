@@ -25,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
+from core.forms import text_field
 from core.http import form_refusal, is_htmx
 from ledger import selectors as ledger_selectors
 
@@ -49,13 +50,11 @@ KIND_LABELS = {
 
 
 class ResidencyCodeForm(forms.Form):
-    code = forms.CharField(
-        label=gettext_lazy("Code from the letter"),
-        max_length=40,
+    code = text_field(
+        gettext_lazy("Code from the letter"),
+        40,
+        {"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
         help_text=gettext_lazy("12 letters and digits, for example ABCD-EFGH-JKLM."),
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
-        ),
     )
 
 

@@ -75,8 +75,13 @@ def query(request: Request, serializer: type[serializers.Serializer]) -> dict[st
     return dict(checked.validated_data)
 
 
-class PageQuerySerializer(serializers.Serializer):
+# How many rows a page holds, for every list the API pages (by `Page`, `KeysetPage` or a cursor
+# of its own).
+class LimitQuerySerializer(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
+
+
+class PageQuerySerializer(LimitQuerySerializer):
     offset = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET, default=0)
 
 
@@ -110,8 +115,7 @@ class Page(LimitOffsetPagination):
         return parameters
 
 
-class KeysetQuerySerializer(serializers.Serializer):
-    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
+class KeysetQuerySerializer(LimitQuerySerializer):
     cursor = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 

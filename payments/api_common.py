@@ -10,7 +10,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 
 from accounts.models import User
-from core.api import request_user
+from core.api import LimitQuerySerializer, request_user
 
 from . import codes, qr, selectors, services
 from .models import Payment, PaymentMethod, Refund
@@ -175,8 +175,8 @@ class RefundSerializer(serializers.Serializer):
     payment_refundable = serializers.IntegerField()
 
 
-class WalletPaymentsQuerySerializer(serializers.Serializer):
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
+# The wallet's last payments: how many (the API's page size and bounds).
+WalletPaymentsQuerySerializer = LimitQuerySerializer
 
 
 # --- helpers -------------------------------------------------------------------------------

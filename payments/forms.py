@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import reason_field, text_field
 from core.money import TokensField
 from core.widgets import DateInput
 
@@ -25,19 +26,13 @@ VOUCHERS_MAX = 500
 def _code_field(label: Any, help_text: Any = "", *, inputmode: str = "text") -> forms.CharField:
     """A code field: a scanner fills in the QR text, a person types the short code (digits:
     `inputmode="numeric"` opens the phone's number pad)."""
-    return forms.CharField(
-        label=label,
-        help_text=help_text,
-        max_length=CODE_MAX,
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "off",
-                "autocapitalize": "off",
-                "spellcheck": "false",
-                "inputmode": inputmode,
-            }
-        ),
-    )
+    attrs = {
+        "autocomplete": "off",
+        "autocapitalize": "off",
+        "spellcheck": "false",
+        "inputmode": inputmode,
+    }
+    return text_field(label, CODE_MAX, attrs, help_text=help_text)
 
 
 # --- the till ---------------------------------------------------------------------------------
@@ -62,12 +57,7 @@ class RequestForm(forms.Form):
 
 class RefundForm(forms.Form):
     amount = TokensField(label=_("Amount to refund"), maximum=settings.PAYMENT_MAX)
-    reason = forms.CharField(
-        label=_("Reason (optional)"),
-        max_length=REASON_MAX,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )
+    reason = text_field(_("Reason (optional)"), REASON_MAX, {"autocomplete": "off"}, required=False)
 
 
 class VoucherRedeemForm(forms.Form):
@@ -149,19 +139,11 @@ class VoucherBatchForm(forms.Form):
         return value
 
 
-def _reason_field(reader: Any) -> forms.CharField:
-    """Why a request is turned down, with a help text that says who reads it."""
-    return forms.CharField(
-        label=_("Reason"),
-        help_text=reader,
-        max_length=DECISION_REASON_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
 class RejectForm(forms.Form):
-    reason = _reason_field(_("The shop's owner reads this."))
+    reason = reason_field(DECISION_REASON_MAX, help_text=_("The shop's owner reads this."))
 
 
 class VoucherRejectForm(forms.Form):
-    reason = _reason_field(_("The person who asked for the batch reads this."))
+    reason = reason_field(
+        DECISION_REASON_MAX, help_text=_("The person who asked for the batch reads this.")
+    )

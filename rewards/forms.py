@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Neighbourhood
+from core.forms import reason_field
 from core.money import TokensField, amount_format
 from core.widgets import DateInput, DateTimeInput
 
@@ -70,21 +71,13 @@ class MintRequestForm(forms.Form):
         help_text=_("In tokens, for example 1000.00."),
         maximum=campaigns.MINT_MAX,
     )
-    reason = forms.CharField(
-        label=_("Why the budget needs it"),
-        max_length=campaigns.REASON_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    reason = reason_field(campaigns.REASON_MAX, _("Why the budget needs it"))
 
 
 class ReasonForm(forms.Form):
     """A reason for turning something down (a mint request, a claim)."""
 
-    reason = forms.CharField(
-        label=_("Reason"),
-        max_length=review.REASON_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    reason = reason_field(review.REASON_MAX)
 
 
 def _typed_degrees(label: Any, most: int, example: Any) -> forms.DecimalField:

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Neighbourhood
+from core.forms import email_field, password_field, reason_field, text_field
 
 from . import services
 from .models import ShopCategory
@@ -12,25 +13,25 @@ from .models import ShopCategory
 
 class ShopForm(forms.Form):
     name = forms.CharField(label=_("Shop name"), max_length=services.NAME_MAX)
-    address = forms.CharField(
-        label=_("Address"),
-        max_length=services.ADDRESS_MAX,
+    address = text_field(
+        _("Address"),
+        services.ADDRESS_MAX,
+        {"autocomplete": "street-address"},
         help_text=_("Street, number, postcode and town."),
-        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
     category = forms.ChoiceField(label=_("Category"), choices=ShopCategory.choices)
-    iban = forms.CharField(
-        label=_("IBAN"),
-        max_length=50,
+    iban = text_field(
+        _("IBAN"),
+        50,
+        {"autocomplete": "off", "spellcheck": "false"},
         help_text=_("The bank account the municipality pays the shop's tokens into."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
-    chamber_of_commerce = forms.CharField(
-        label=_("Chamber of Commerce (KvK) number"),
-        max_length=20,
+    chamber_of_commerce = text_field(
+        _("Chamber of Commerce (KvK) number"),
+        20,
+        {"inputmode": "numeric"},
         required=False,
         help_text=_("Optional: 8 digits."),
-        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
 
 
@@ -49,28 +50,14 @@ class ShopEditForm(ShopForm):
         required=False,
         help_text=_("A few words residents read in their wallet, for example: bread and cakes."),
     )
-    password = forms.CharField(
-        label=_("Your password"),
-        max_length=128,
-        required=False,
-        strip=False,
-        help_text=_("Needed only when you change the IBAN."),
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    password = password_field(
+        _("Your password"), required=False, help_text=_("Needed only when you change the IBAN.")
     )
 
 
 class CashierInviteForm(forms.Form):
-    email = forms.EmailField(
-        label=_("Email address of the new cashier"),
-        max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
-    )
+    email = email_field(_("Email address of the new cashier"), autocomplete="off")
 
 
 class SuspendForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"),
-        max_length=services.REASON_MAX,
-        help_text=_("The shop's owner sees this reason."),
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    reason = reason_field(services.REASON_MAX, help_text=_("The shop's owner sees this reason."))
