@@ -1,20 +1,11 @@
 """The ledger as a beancount journal, checked by `bean-check`."""
 
+from collections.abc import Iterable, Iterator
+from datetime import date
+
+from .journal import JournalFormat, account_name, journal_write, postings, transfer_fields
 from .names import format_minor, utc
-from .reading import (
-    ACCOUNTS_SQL,
-    BALANCES_SQL,
-    JOURNAL_HEADER,
-    Counter,
-    CurrencyRow,
-    TextSink,
-    TransferRow,
-    account_name,
-    accounts,
-    postings,
-    transfer_fields,
-    write_transfers,
-)
+from .reading import AccountRow, Counter, CurrencyRow, TextSink, TransferRow
 
 
 def _bean_string(value: str) -> str:
@@ -29,32 +20,22 @@ def _bean_string(value: str) -> str:
     return f'"{escaped}"'
 
 
-def write_beancount(out: TextSink, currencies: dict[int, CurrencyRow], n: Counter) -> None:
-    out.write(JOURNAL_HEADER + 'option "title" "Ledger export"\n\n')
-    for c in sorted(currencies.values(), key=lambda c: c.code):
-        out.write(
-            f"{utc(c.created_at).date().isoformat()} commodity {c.code}\n"
-            f"  name: {_bean_string(c.name)}\n"
-            f"  decimals: {c.decimals}\n"
-        )
-    out.write("\n")
-    for a in accounts(ACCOUNTS_SQL, currencies):
-        n.accounts += 1
-        n.saw_date(a.opened_on)
-        out.write(
-            f"{a.opened_on.isoformat()} open {account_name(a)} {a.currency.code}\n"
-            f"  ledger-account-id: {a.id}\n"
-            f"  kind: {_bean_string(a.kind)}\n"
-            f"  name: {_bean_string(a.name)}\n"
-            f"  status: {_bean_string(a.status)}\n"
-        )
-    # Beancount checks a balance at the start of its day: the day after everything written. It
-    # would tolerate a difference of one minor unit by default; `~ 0` makes the check exact.
-    when = write_transfers(out, currencies, n, _beancount_transaction)
-    out.write(f"\n; Balances after transfer #{n.last_transfer_id or 0}, exact (~ 0).\n")
-    for a in accounts(BALANCES_SQL, currencies):
-        amount = format_minor(amount=a.balance, decimals=a.currency.decimals)
-        out.write(f"{when.isoformat()} balance {account_name(a)}  {amount} ~ 0 {a.currency.code}\n")
+def _beancount_commodity(c: CurrencyRow) -> str:
+    return (
+        f"{utc(c.created_at).date().isoformat()} commodity {c.code}\n"
+        f"  name: {_bean_string(c.name)}\n"
+        f"  decimals: {c.decimals}\n"
+    )
+
+
+def _beancount_open(a: AccountRow) -> str:
+    return (
+        f"{a.opened_on.isoformat()} open {account_name(a)} {a.currency.code}\n"
+        f"  ledger-account-id: {a.id}\n"
+        f"  kind: {_bean_string(a.kind)}\n"
+        f"  name: {_bean_string(a.name)}\n"
+        f"  status: {_bean_string(a.status)}\n"
+    )
 
 
 def _beancount_transaction(t: TransferRow) -> str:
@@ -67,3 +48,26 @@ def _beancount_transaction(t: TransferRow) -> str:
         lines.append(f"  {name.replace('_', '-')}: {shown}")
     lines.extend(f"  {name}  {amount} {t.currency.code}" for name, amount in postings(t))
     return "\n".join(lines) + "\n"
+
+
+def _beancount_closing(when: date, n: Counter, balances: Iterable[AccountRow]) -> Iterator[str]:
+    # Beancount checks a balance at the start of its day: the day after everything written. It
+    # would tolerate a difference of one minor unit by default; `~ 0` makes the check exact.
+    yield f"\n; Balances after transfer #{n.last_transfer_id or 0}, exact (~ 0).\n"
+    for a in balances:
+        amount = format_minor(amount=a.balance, decimals=a.currency.decimals)
+        yield f"{when.isoformat()} balance {account_name(a)}  {amount} ~ 0 {a.currency.code}\n"
+
+
+BEANCOUNT = JournalFormat(
+    preamble='option "title" "Ledger export"\n\n',
+    commodity=_beancount_commodity,
+    account=_beancount_open,
+    transaction=_beancount_transaction,
+    closing=_beancount_closing,
+    dated_accounts=True,
+)
+
+
+def write_beancount(out: TextSink, currencies: dict[int, CurrencyRow], n: Counter) -> None:
+    journal_write(out, currencies, n, BEANCOUNT)
