@@ -16,7 +16,7 @@ is `Equity:Issuer:<CODE>` and every other account `Assets:<Kind>:A<id>`. Human n
 statuses go into metadata (beancount) or tags (hledger).
 
 The reading lives in `reading`, the naming in `names`, the one journal writer in `journal`, and
-each format in its own module (`csv_rows`, and the `JournalFormat`s of `beancount_journal` and
+each format in its own module (`csv_rows`, and the `JournalFormat`s in `beancount_journal` and
 `hledger_journal`).
 """
 

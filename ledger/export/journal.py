@@ -2,9 +2,10 @@
 header, a commodity per currency, a declaration per account, a transaction per transfer, the
 closing balance assertions); a `JournalFormat` says how each of them looks in one format."""
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import ClassVar
 
 from .names import compact_json, format_minor, journal_account_name
 from .reading import (
@@ -72,34 +73,38 @@ def transfer_fields(t: TransferRow) -> list[tuple[str, int | str]]:
     return fields
 
 
-@dataclass(frozen=True, slots=True)
-class JournalFormat:
-    """How one journal format writes each part of the journal."""
+class JournalFormat(ABC):
+    """How one journal format writes each part of the journal; `write` writes them in order."""
 
-    preamble: str  # after JOURNAL_HEADER
-    commodity: Callable[[CurrencyRow], str]
-    account: Callable[[AccountRow], str]
-    transaction: Callable[[TransferRow], str]
-    # The closing balance assertions, dated `when`, of the accounts in currency, id order.
-    closing: Callable[[date, Counter, Iterable[AccountRow]], Iterator[str]]
+    preamble: ClassVar[str]  # after JOURNAL_HEADER
     # Beancount opens each account on a date (its first use, if earlier than its creation), and
     # the closing balances must come after every opening; hledger declares accounts undated.
-    dated_accounts: bool = False
+    dated_accounts: ClassVar[bool] = False
 
+    @abstractmethod
+    def commodity(self, c: CurrencyRow) -> str: ...
 
-def journal_write(
-    out: TextSink, currencies: dict[int, CurrencyRow], n: Counter, fmt: JournalFormat
-) -> None:
-    """The whole ledger to `out` as a journal in `fmt`, counted in `n`."""
-    out.write(JOURNAL_HEADER + fmt.preamble)
-    for c in sorted(currencies.values(), key=lambda c: c.code):
-        out.write(fmt.commodity(c))
-    out.write("\n")
-    for a in accounts(ACCOUNTS_SQL if fmt.dated_accounts else BALANCES_SQL, currencies):
-        n.accounts += 1
-        if fmt.dated_accounts:
-            n.saw_date(a.opened_on)
-        out.write(fmt.account(a))
-    when = write_transfers(out, currencies, n, fmt.transaction)
-    for text in fmt.closing(when, n, accounts(BALANCES_SQL, currencies)):
-        out.write(text)
+    @abstractmethod
+    def account(self, a: AccountRow) -> str: ...
+
+    @abstractmethod
+    def transaction(self, t: TransferRow) -> str: ...
+
+    @abstractmethod
+    def closing(self, when: date, n: Counter, balances: Iterable[AccountRow]) -> Iterator[str]:
+        """The closing balance assertions, dated `when`, of the accounts in currency, id order."""
+
+    def write(self, out: TextSink, currencies: dict[int, CurrencyRow], n: Counter) -> None:
+        """The whole ledger to `out` as a journal in this format, counted in `n`."""
+        out.write(JOURNAL_HEADER + self.preamble)
+        for c in sorted(currencies.values(), key=lambda c: c.code):
+            out.write(self.commodity(c))
+        out.write("\n")
+        for a in accounts(ACCOUNTS_SQL if self.dated_accounts else BALANCES_SQL, currencies):
+            n.accounts += 1
+            if self.dated_accounts:
+                n.saw_date(a.opened_on)
+            out.write(self.account(a))
+        when = write_transfers(out, currencies, n, self.transaction)
+        for text in self.closing(when, n, accounts(BALANCES_SQL, currencies)):
+            out.write(text)
