@@ -11,15 +11,18 @@ from knox.settings import CONSTANTS
 from .errors import NotAllowed
 
 
-def person_ref(*, optional: bool = True) -> Any:
-    """A foreign key to the person who did something, kept as long as the record (PROTECT),
-    with no reverse accessor: `optional` for what has not happened yet."""
+def person_ref(*, optional: bool = True, on_delete: Any = models.PROTECT, **options: Any) -> Any:
+    """A foreign key to the person who did something, with no reverse accessor: `optional` for
+    what has not happened yet. The person is kept as long as the record (PROTECT), unless the
+    record lets go of them (`on_delete=models.SET_NULL`, optional). `options` (a help_text) go
+    to the field."""
     return models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=on_delete,
         null=optional,
         blank=optional,
         related_name="+",
+        **options,
     )
 
 
@@ -139,9 +142,7 @@ class RoleGrant(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")
     role = models.CharField(max_length=16, choices=Role.choices)
-    granted_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    granted_by = person_ref(on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -182,9 +183,7 @@ class ResidentProfile(models.Model):
         "ledger.Account", on_delete=models.PROTECT, related_name="resident"
     )
     residency_verified_at = models.DateTimeField(null=True, blank=True)
-    residency_verified_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    residency_verified_by = person_ref(on_delete=models.SET_NULL)
     residency_method = models.CharField(
         max_length=16, blank=True, choices=[("staff", "By staff"), ("invite_code", "Invite code")]
     )
@@ -220,7 +219,7 @@ class InviteCode(models.Model):
 
     code_hash = models.CharField(max_length=64, unique=True)
     batch = models.CharField(max_length=100)
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_by = person_ref(optional=False)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_by = models.OneToOneField(
@@ -244,20 +243,27 @@ class InviteCode(models.Model):
 STAFF_ROLES = frozenset({Role.TASK_MANAGER, Role.REVIEWER, Role.APPROVER, Role.FINANCE, Role.ADMIN})
 
 
-class AuditEvent(models.Model):
+class RequestOrigin(models.Model):
+    """Where a person acted from, as their request said: the client's IP address (none when
+    unknown) and its user agent, at most 300 characters."""
+
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class AuditEvent(RequestOrigin):
     """One staff action: who, what, on which object, when, from where. Append-only; readable
     by administrators."""
 
-    actor = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    actor = person_ref(on_delete=models.SET_NULL)
     actor_label = models.CharField(max_length=254, help_text="The actor's email at the time.")
     action = models.CharField(max_length=64)
     target_type = models.CharField(max_length=64, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
     detail = models.JSONField(default=dict, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -267,7 +273,7 @@ class AuditEvent(models.Model):
         return f"{self.actor_label} {self.action} {self.target_type}#{self.target_id}"
 
 
-class SessionRecord(models.Model):
+class SessionRecord(RequestOrigin):
     """A signed-in session of a person, so they can see where they are signed in and end their
     other sessions. The session itself lives in Django's session store under `session_key`."""
 
@@ -275,15 +281,13 @@ class SessionRecord(models.Model):
     session_key = models.CharField(max_length=40, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(auto_now_add=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=300, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"session of {self.user} from {self.created_at:%Y-%m-%d}"
 
 
-class ApiToken(models.Model):
+class ApiToken(RequestOrigin):
     """An API token of one device (a till, an app), from `POST /api/v1/auth/token/`: the token
     model of django-rest-knox (KNOX_TOKEN_MODEL), which reads the fields it knows. Only the
     token's hash is kept (`digest`, SHA-512); `token_key`, its first characters, finds the row.
@@ -300,8 +304,6 @@ class ApiToken(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     expiry = models.DateTimeField()
     device_name = models.CharField(max_length=100, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=300, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

@@ -6,6 +6,9 @@ later or was already done), 422 when the request itself can never succeed, 404 f
 account. They are coded errors (core.errors) but not domain errors: a page that catches a domain
 refusal does not swallow a ledger error."""
 
+from dataclasses import dataclass, fields
+from typing import ClassVar
+
 from core.errors import CodedError
 
 
@@ -17,47 +20,70 @@ class InvalidTransfer(LedgerError, code="invalid-transfer"):
     zero, the same account twice."""
 
 
-class UnknownAccount(LedgerError, code="unknown-account", status=404):
-    def __init__(self, account_ids: list[int]) -> None:
-        ids = ", ".join(f"#{i}" for i in sorted(account_ids))
-        super().__init__(f"No ledger account {ids}.")
-        self.account_ids = account_ids
-
-
 class CurrencyMismatch(LedgerError, code="currency-mismatch"): ...
 
 
-class AccountNotOpen(LedgerError, code="account-not-open", status=409):
+@dataclass(eq=False, repr=False)
+class FactualError(LedgerError):
+    """A ledger error about some facts, which it keeps as its fields (raised with them, in their
+    order) and writes its message from: `text`, formatted with the `facts()`."""
+
+    text: ClassVar[str] = ""
+
+    def __post_init__(self) -> None:
+        super().__init__(self.text.format_map(self.facts()))
+
+    def facts(self) -> dict[str, object]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(eq=False, repr=False)
+class UnknownAccount(FactualError, code="unknown-account", status=404):
+    account_ids: list[int]
+    text = "No ledger account {ids}."
+
+    def facts(self) -> dict[str, object]:
+        return {"ids": ", ".join(f"#{i}" for i in sorted(self.account_ids))}
+
+
+@dataclass(eq=False, repr=False)
+class AccountRefusal(FactualError):
+    """One account refuses the transfer."""
+
+    account_id: int
+
+
+@dataclass(eq=False, repr=False)
+class AccountNotOpen(AccountRefusal, code="account-not-open", status=409):
     """A frozen or closed account neither pays nor receives."""
 
-    def __init__(self, account_id: int, account_status: str) -> None:
-        super().__init__(
-            f"Account #{account_id} is {account_status}: it can neither pay nor receive."
-        )
-        self.account_id = account_id
-        self.account_status = account_status
+    account_status: str
+    text = "Account #{account_id} is {account_status}: it can neither pay nor receive."
 
 
-class InsufficientFunds(LedgerError, code="insufficient-funds", status=409):
-    def __init__(self, account_id: int, balance: int, amount: int) -> None:
-        super().__init__(
-            f"Account #{account_id} has {balance} but {amount} was asked (minor units): "
-            f"{amount - balance} short."
-        )
-        self.account_id = account_id
-        self.balance = balance
-        self.amount = amount
+@dataclass(eq=False, repr=False)
+class InsufficientFunds(AccountRefusal, code="insufficient-funds", status=409):
+    balance: int
+    amount: int
+    text = (
+        "Account #{account_id} has {balance} but {amount} was asked (minor units): {short} short."
+    )
+
+    def facts(self) -> dict[str, object]:
+        return {**super().facts(), "short": self.amount - self.balance}
 
 
-class IdempotencyConflict(LedgerError, code="idempotency-conflict", status=409):
+@dataclass(eq=False, repr=False)
+class IdempotencyConflict(FactualError, code="idempotency-conflict", status=409):
     """The idempotency key was already used for a different request."""
 
-    def __init__(self, scope: str, key: str, transfer_id: int) -> None:
-        super().__init__(
-            f"Idempotency key {scope}:{key} was already used for a different request "
-            f"(transfer #{transfer_id})."
-        )
-        self.transfer_id = transfer_id
+    scope: str
+    key: str
+    transfer_id: int
+    text = (
+        "Idempotency key {scope}:{key} was already used for a different request "
+        "(transfer #{transfer_id})."
+    )
 
 
 class AlreadyReversed(LedgerError, code="already-reversed", status=409): ...

@@ -145,7 +145,7 @@ class Refund(models.Model):
     amount = models.BigIntegerField()
     reason = models.CharField(max_length=300, blank=True)
     transfer = models.OneToOneField("ledger.Transfer", on_delete=models.PROTECT, related_name="+")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor = person_ref(optional=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

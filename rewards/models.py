@@ -210,14 +210,7 @@ class Claim(models.Model):
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     reviewed_by = person_ref()
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text="The second approver, for claims above the threshold.",
-    )
+    approved_by = person_ref(help_text="The second approver, for claims above the threshold.")
     approved_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.CharField(max_length=500, blank=True)
     hold_reason = models.CharField(max_length=300, blank=True)
@@ -345,9 +338,7 @@ class EarningRules(models.Model):
     youth_under_age = models.PositiveSmallIntegerField(default=21)
     monthly_cap = models.BigIntegerField()
     annual_cap = models.BigIntegerField()
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    updated_by = person_ref()
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Neighbourhood, User
+from accounts.models import Neighbourhood, User, person_ref
 
 
 class ShopCategory(models.TextChoices):
@@ -42,11 +42,9 @@ class Shop(models.Model):
     account = models.OneToOneField(
         "ledger.Account", on_delete=models.PROTECT, null=True, blank=True, related_name="shop"
     )
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_by = person_ref(optional=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    reviewed_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    reviewed_by = person_ref(on_delete=models.SET_NULL)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     status_reason = models.CharField(max_length=500, blank=True)
     iban_changed_at = models.DateTimeField(
@@ -130,12 +128,10 @@ class CashierInvite(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="cashier_invites")
     email = models.EmailField(max_length=254)
     token_hash = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    invited_by = person_ref(optional=False)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
-    accepted_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    accepted_by = person_ref(on_delete=models.SET_NULL)
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 

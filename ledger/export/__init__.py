@@ -15,8 +15,9 @@ Income or Expenses and capitalised components, so the issuer (whose balance is m
 is `Equity:Issuer:<CODE>` and every other account `Assets:<Kind>:A<id>`. Human names, kinds and
 statuses go into metadata (beancount) or tags (hledger).
 
-The reading lives in `reading`, the naming in `names`, and each format in its own module
-(`csv_rows`, `beancount_journal`, `hledger_journal`).
+The reading lives in `reading`, the naming in `names`, the one journal writer in `journal`, and
+each format in its own module (`csv_rows`, and the `JournalFormat`s in `beancount_journal` and
+`hledger_journal`).
 """
 
 import os

@@ -5,10 +5,10 @@ server-side cursors, `CHUNK_SIZE` at a time, in transfer id order. Only currenci
 are held in memory.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from itertools import groupby
 from typing import Any, Protocol
 
@@ -16,7 +16,7 @@ from django.db import connection, transaction
 
 from ..models import Transfer
 from ..progress import tracked
-from .names import compact_json, format_minor, iso, journal_account_name, utc
+from .names import iso, utc
 
 CHUNK_SIZE = 2000  # rows per round trip of a server-side cursor
 
@@ -211,56 +211,3 @@ class Counter:
     def saw_date(self, day: date) -> None:
         if self.last_date is None or day > self.last_date:
             self.last_date = day
-
-
-# The first lines of both journals.
-JOURNAL_HEADER = (
-    "; The whole ledger, one consistent snapshot, written by `manage.py ledger_export`.\n"
-    "; Amounts are in tokens; the issuer's balance is minus the supply in circulation.\n"
-)
-
-
-def write_transfers(
-    out: TextSink,
-    currencies: dict[int, CurrencyRow],
-    n: Counter,
-    transaction: Callable[[TransferRow], str],
-) -> date:
-    """Each transfer as `transaction` writes it, counted in `n`; returns the day the closing
-    balance assertions are dated: the day after everything written (or after today)."""
-    for t in transfers(currencies):
-        n.saw_transfer(t)
-        out.write(transaction(t))
-    return (n.last_date or datetime.now(UTC).date()) + timedelta(days=1)
-
-
-def postings(t: TransferRow) -> Iterator[tuple[str, str]]:
-    """Each leg of a transfer: its journal account name and its amount in tokens."""
-    for leg in t.legs:
-        name = journal_account_name(
-            kind=leg.account_kind, account_id=leg.account_id, currency_code=t.currency.code
-        )
-        yield name, format_minor(amount=leg.amount, decimals=t.currency.decimals)
-
-
-def account_name(a: AccountRow) -> str:
-    return journal_account_name(kind=a.kind, account_id=a.id, currency_code=a.currency.code)
-
-
-def transfer_fields(t: TransferRow) -> list[tuple[str, int | str]]:
-    """What both journal formats record about a transfer, before each format's escaping."""
-    fields: list[tuple[str, int | str]] = [
-        ("transfer_id", t.id),
-        ("kind", t.kind),
-        ("created_at", t.created_at),
-    ]
-    if t.reverses_id is not None:
-        fields.append(("reverses", t.reverses_id))
-    if t.reversed_by_id is not None:
-        fields.append(("reversed_by", t.reversed_by_id))
-    if t.idempotency_key is not None:
-        fields.append(("idempotency_scope", t.idempotency_scope))
-        fields.append(("idempotency_key", t.idempotency_key))
-    if t.metadata != "{}":
-        fields.append(("metadata", compact_json(t.metadata)))
-    return fields
