@@ -23,8 +23,7 @@ from .permissions import staff_permission
 
 # One staff member's roles and authenticator under staff/members/<id>/.
 routes = Routes()
-member = Routes()
-routes.include("staff/members/<int:user_id>/", member)
+member = routes.group("staff/members/<int:user_id>/")
 
 STAFF_ROLE_CHOICES = sorted(str(r) for r in STAFF_ROLES)
 

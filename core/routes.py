@@ -61,6 +61,12 @@ class Routes:
             lambda: path(route, include(other.urls if isinstance(other, Routes) else other))
         )
 
+    def group(self, route: str) -> Routes:
+        """A new group included under `route`: `claim = routes.group("claims/<int:claim_id>/")`."""
+        nested = Routes()
+        self.include(route, nested)
+        return nested
+
     def _append(self, make: Callable[[], URLPattern | URLResolver]) -> None:
         if self._urls is not None:
             raise RuntimeError("A route declared after its group's urls were read would be lost.")

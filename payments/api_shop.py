@@ -43,8 +43,7 @@ from .models import Payment, PaymentRequest
 # The shop's side, under shops/<id>/ (payments.api); one payment request's under
 # payment-requests/<id>/.
 routes = Routes()
-payment_request = Routes()
-routes.include("payment-requests/<int:request_id>/", payment_request)
+payment_request = routes.group("payment-requests/<int:request_id>/")
 
 # --- shop ----------------------------------------------------------------------------------
 

@@ -20,10 +20,8 @@ from .models import CashierInvite, Shop, ShopCategory, ShopMember, ShopStatus
 
 # One shop, for its owner and cashiers, and for staff: under shops/<id>/ and staff/shops/<id>/.
 routes = Routes()
-shop = Routes()
-staff_shop = Routes()
-routes.include("shops/<int:shop_id>/", shop)
-routes.include("staff/shops/<int:shop_id>/", staff_shop)
+shop = routes.group("shops/<int:shop_id>/")
+staff_shop = routes.group("staff/shops/<int:shop_id>/")
 
 StaffShopPermission = staff_permission(*services.SHOP_STAFF_ROLES)
 

@@ -37,8 +37,7 @@ from .serializers import (
 
 # The person's own things, under me/; their sessions under me/sessions/.
 routes = Routes()
-sessions = Routes()
-routes.include("sessions/", sessions)
+sessions = routes.group("sessions/")
 
 # --- Me ------------------------------------------------------------------------------------
 

@@ -35,10 +35,8 @@ from .serializers import (
 
 # Settlements and transfer files, and one of each under its own prefix.
 routes = Routes()
-one_settlement = Routes()
-one_sepa_export = Routes()
-routes.include("staff/settlements/<int:settlement_id>/", one_settlement)
-routes.include("staff/sepa-exports/<int:export_id>/", one_sepa_export)
+one_settlement = routes.group("staff/settlements/<int:settlement_id>/")
+one_sepa_export = routes.group("staff/sepa-exports/<int:export_id>/")
 
 # --- staff: settlement -------------------------------------------------------------------------
 

@@ -27,8 +27,7 @@ from .serializers import (
 
 # One shop's, under shops/<id>/.
 routes = Routes()
-shop = Routes()
-routes.include("shops/<int:shop_id>/", shop)
+shop = routes.group("shops/<int:shop_id>/")
 
 # --- shops -------------------------------------------------------------------------------------
 

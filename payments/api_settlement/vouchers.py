@@ -34,8 +34,7 @@ from .serializers import (
 
 # The batches, and one batch under its own prefix.
 routes = Routes()
-voucher_batch = Routes()
-routes.include("staff/voucher-batches/<int:batch_id>/", voucher_batch)
+voucher_batch = routes.group("staff/voucher-batches/<int:batch_id>/")
 
 # --- staff: vouchers ---------------------------------------------------------------------------
 

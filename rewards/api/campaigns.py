@@ -29,10 +29,8 @@ from .common import AnyStaff, PlainChoiceField, request_user
 
 # One campaign and one mint request, each under its own prefix.
 routes = Routes()
-campaign = Routes()
-mint_request = Routes()
-routes.include("staff/campaigns/<int:campaign_id>/", campaign)
-routes.include("staff/mint-requests/<int:request_id>/", mint_request)
+campaign = routes.group("staff/campaigns/<int:campaign_id>/")
+mint_request = routes.group("staff/mint-requests/<int:request_id>/")
 
 # --- Campaigns and mints (staff) ---------------------------------------------------------
 

@@ -30,8 +30,7 @@ from .common import PlainChoiceField, request_user, stored_degrees
 
 # One claim of the resident's, under claims/<id>/.
 routes = Routes()
-claim = Routes()
-routes.include("claims/<int:claim_id>/", claim)
+claim = routes.group("claims/<int:claim_id>/")
 
 
 class MyClaimDecisionSerializer(serializers.Serializer):

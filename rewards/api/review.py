@@ -23,8 +23,7 @@ from .common import request_user, stored_degrees
 
 # One claim under review, under staff/claims/<id>/.
 routes = Routes()
-claim = Routes()
-routes.include("staff/claims/<int:claim_id>/", claim)
+claim = routes.group("staff/claims/<int:claim_id>/")
 
 ReaderPermission = staff_permission(*roles.READER_ROLES)
 DeciderPermission = staff_permission(*(roles.REVIEWER_ROLES | roles.APPROVER_ROLES))

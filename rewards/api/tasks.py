@@ -30,8 +30,7 @@ from .common import AnyStaff, PlainChoiceField, request_user, stored_degrees
 
 # One task for staff, under staff/tasks/<id>/.
 routes = Routes()
-task = Routes()
-routes.include("staff/tasks/<int:task_id>/", task)
+task = routes.group("staff/tasks/<int:task_id>/")
 
 # --- Tasks (staff) -----------------------------------------------------------------------
 
