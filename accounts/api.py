@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import LimitQuerySerializer, query, request_user, validated
+from core.routes import Routes
 from ledger import selectors as ledger_selectors
 
 from . import selectors, services
@@ -17,6 +18,8 @@ from .api_me import PASSWORD_MIN_LENGTH
 from .errors import NotAResident
 from .models import ResidentProfile, Role, User
 from .permissions import IsResident, staff_permission
+
+routes = Routes()
 
 
 class SignUpSerializer(serializers.Serializer):
@@ -84,6 +87,7 @@ def _profile(request: Request) -> ResidentProfile:
     return profile
 
 
+@routes("residents/", name="api-signup")
 class SignUpView(APIView):
     permission_classes = (AllowAny,)
 
@@ -110,6 +114,7 @@ class SignUpView(APIView):
         return Response(body.data, status=status.HTTP_202_ACCEPTED)
 
 
+@routes("wallet/", name="api-wallet")
 class WalletView(APIView):
     permission_classes = (IsAuthenticated, IsResident)
 
@@ -132,6 +137,7 @@ class WalletView(APIView):
         )
 
 
+@routes("wallet/statement/", name="api-wallet-statement")
 class WalletStatementView(APIView):
     permission_classes = (IsAuthenticated, IsResident)
 
@@ -186,6 +192,7 @@ def _residency(profile: ResidentProfile) -> Response:
     )
 
 
+@routes("wallet/residency/", name="api-residency")
 class ResidencyCodeView(APIView):
     permission_classes = (IsAuthenticated, IsResident)
 
@@ -198,6 +205,7 @@ class ResidencyCodeView(APIView):
         return _residency(profile)
 
 
+@routes("staff/invite-codes/", name="api-invite-codes")
 class InviteCodeBatchView(APIView):
     permission_classes = (staff_permission(Role.REVIEWER, Role.ADMIN),)
 
@@ -212,6 +220,7 @@ class InviteCodeBatchView(APIView):
         return Response(body.data, status=status.HTTP_201_CREATED)
 
 
+@routes("staff/residents/<int:resident_id>/verify/", name="api-resident-verify")
 class ResidentVerifyView(APIView):
     permission_classes = (staff_permission(Role.REVIEWER, Role.ADMIN),)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -16,10 +15,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import KeysetPage, page_response, query, request_user, validated
+from core.routes import Routes
 
 from . import staff
 from .models import STAFF_ROLES, Neighbourhood, ResidentProfile, User
 from .permissions import staff_permission
+
+# One staff member's roles and authenticator under staff/members/<id>/.
+routes = Routes()
+member = routes.group("staff/members/<int:user_id>/")
 
 STAFF_ROLE_CHOICES = sorted(str(r) for r in STAFF_ROLES)
 
@@ -100,6 +104,7 @@ def _user(request: Request) -> User:
     return request_user(request, User)
 
 
+@routes("neighbourhoods/", name="api-neighbourhoods")
 class PublicNeighbourhoodsView(APIView):
     permission_classes = (AllowAny,)
     authentication_classes = ()
@@ -110,6 +115,7 @@ class PublicNeighbourhoodsView(APIView):
         return Response(StaffNeighbourhoodSerializer(Neighbourhood.objects.all(), many=True).data)
 
 
+@routes("staff/neighbourhoods/", name="api-staff-neighbourhoods")
 class StaffNeighbourhoodsView(APIView):
     permission_classes = (staff_permission(*staff.NEIGHBOURHOOD_ROLES),)
 
@@ -130,6 +136,7 @@ class StaffNeighbourhoodsView(APIView):
         return Response(StaffNeighbourhoodSerializer(made).data, status=status.HTTP_201_CREATED)
 
 
+@routes("staff/neighbourhoods/<int:neighbourhood_id>/", name="api-staff-neighbourhood")
 class StaffNeighbourhoodView(APIView):
     permission_classes = (staff_permission(*staff.NEIGHBOURHOOD_ROLES),)
 
@@ -146,6 +153,7 @@ class StaffNeighbourhoodView(APIView):
         return Response(StaffNeighbourhoodSerializer(renamed).data)
 
 
+@routes("staff/audit-log/", name="api-staff-audit-log")
 class AuditLogView(APIView):
     permission_classes = (staff_permission(*staff.ADMIN_ROLES),)
     pagination_class = KeysetPage
@@ -169,6 +177,7 @@ class AuditLogView(APIView):
         return page_response(self, request, events, serializer=AuditEventSerializer)
 
 
+@routes("staff/residents/", name="api-staff-residents")
 class ResidentsView(APIView):
     permission_classes = (staff_permission(*staff.RESIDENT_ROLES),)
     pagination_class = KeysetPage
@@ -191,6 +200,7 @@ class ResidentsView(APIView):
         return page_response(self, request, residents, serializer=StaffResidentSerializer)
 
 
+@routes("staff/members/", name="api-staff-members")
 class MembersView(APIView):
     permission_classes = (staff_permission(*staff.ADMIN_ROLES),)
 
@@ -205,6 +215,7 @@ class MembersView(APIView):
         return Response(body.data, status=status.HTTP_201_CREATED)
 
 
+@member("roles/", name="api-staff-member-roles")
 class MemberRolesView(APIView):
     permission_classes = (staff_permission(*staff.ADMIN_ROLES),)
 
@@ -222,6 +233,7 @@ class TotpResetSerializer(serializers.Serializer):
     devices_removed = serializers.IntegerField()
 
 
+@member("totp-reset/", name="api-staff-member-totp-reset")
 class MemberTotpResetView(APIView):
     permission_classes = (staff_permission(*staff.ADMIN_ROLES),)
 
@@ -231,26 +243,3 @@ class MemberTotpResetView(APIView):
         up a new one at the next sign-in. Not for yourself."""
         removed = staff.staff_totp_reset(admin=_user(request), user_id=user_id)
         return Response(TotpResetSerializer({"devices_removed": removed}).data)
-
-
-member_urls: list[URLPattern | URLResolver] = [
-    path("roles/", MemberRolesView.as_view(), name="api-staff-member-roles"),
-    path("totp-reset/", MemberTotpResetView.as_view(), name="api-staff-member-totp-reset"),
-]
-urlpatterns: list[URLPattern | URLResolver] = [
-    path("neighbourhoods/", PublicNeighbourhoodsView.as_view(), name="api-neighbourhoods"),
-    path(
-        "staff/neighbourhoods/",
-        StaffNeighbourhoodsView.as_view(),
-        name="api-staff-neighbourhoods",
-    ),
-    path(
-        "staff/neighbourhoods/<int:neighbourhood_id>/",
-        StaffNeighbourhoodView.as_view(),
-        name="api-staff-neighbourhood",
-    ),
-    path("staff/audit-log/", AuditLogView.as_view(), name="api-staff-audit-log"),
-    path("staff/residents/", ResidentsView.as_view(), name="api-staff-residents"),
-    path("staff/members/", MembersView.as_view(), name="api-staff-members"),
-    path("staff/members/<int:user_id>/", include(member_urls)),
-]

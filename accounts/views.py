@@ -10,8 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.problems import CONTENT_TYPE, problem_body
+from core.routes import Routes
 
 from .models import User
+
+routes = Routes()
 
 
 def lockout_response(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -24,6 +27,7 @@ def lockout_response(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpRes
     return render(request, "lockout.html", {"message": message}, status=429)
 
 
+@routes("language/", name="set-language")
 @require_POST
 def language_set(request: HttpRequest) -> HttpResponse:
     """The language switcher: remembers the choice in a cookie and, for a signed-in person, in

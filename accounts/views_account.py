@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.http import request_user, run_form
+from core.routes import Routes
 from ledger.errors import LedgerError
 
 from . import identity, privacy, tokens
@@ -26,11 +27,14 @@ from .forms_auth import DeleteForm, EmailChangeForm, PasswordChangeForm, Profile
 from .models import ResidentProfile, User
 from .views_auth import lockout_page
 
+routes = Routes()
+
 
 def _user(request: HttpRequest) -> User:
     return request_user(request, User)
 
 
+@routes("", name="account-home")
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_home(request: HttpRequest) -> HttpResponse:
@@ -79,6 +83,7 @@ def _password_page(
     return answer or render(request, template, {"form": form})
 
 
+@routes("password/", name="account-password")
 @login_required
 @require_http_methods(["GET", "POST"])
 def password_view(request: HttpRequest) -> HttpResponse:
@@ -106,6 +111,7 @@ def password_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+@routes("email/", name="account-email")
 @login_required
 @require_http_methods(["GET", "POST"])
 def email_view(request: HttpRequest) -> HttpResponse:
@@ -131,6 +137,7 @@ def email_view(request: HttpRequest) -> HttpResponse:
     return _password_page(request, form, change, "account/email.html")
 
 
+@routes("email/confirm/<str:token>/", name="account-email-confirm")
 def email_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
     """The link mailed to a new address. Works without being signed in: the link is the proof."""
     try:
@@ -142,6 +149,7 @@ def email_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "account/email_confirmed.html", {"new_email": user.email})
 
 
+@routes("sessions/", name="account-sessions")
 @login_required
 @require_http_methods(["GET", "POST"])
 def sessions_view(request: HttpRequest) -> HttpResponse:
@@ -179,6 +187,7 @@ def sessions_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+@routes("data/", name="account-data")
 @login_required
 @require_GET
 def data_view(request: HttpRequest) -> HttpResponse:
@@ -194,6 +203,7 @@ def data_view(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@routes("delete/", name="account-delete")
 @login_required
 @require_http_methods(["GET", "POST"])
 def delete_view(request: HttpRequest) -> HttpResponse:

@@ -5,20 +5,32 @@ from __future__ import annotations
 from axes.helpers import get_cool_off
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.routes import Routes
+
 from . import identity, services
 from .errors import LockedOut, RegistrationRefused, SignInSlowedDown, VerificationRefused
-from .forms_auth import LoginForm, ResendForm, SignUpForm, form_refusal
+from .forms_auth import (
+    LoginForm,
+    PasswordResetRequestForm,
+    PasswordResetSetForm,
+    ResendForm,
+    SignUpForm,
+    form_refusal,
+)
 from .middleware import session_remember
 from .models import User
 from .permissions import is_staff_member, roles_of
+
+routes = Routes()
 
 
 def home_for(user: User) -> str:
@@ -49,6 +61,7 @@ def lockout_page(request: HttpRequest, exc: LockedOut) -> HttpResponse:
     return response
 
 
+@routes("login/", name="login")
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     next_url = safe_next(request)
@@ -95,6 +108,7 @@ def _last_attempt_warning() -> str:
     ) % {"minutes": minutes}
 
 
+@routes("logout/", name="logout")
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     key = request.session.session_key
@@ -105,6 +119,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("home")
 
 
+@routes("signup/", name="signup")
 @require_http_methods(["GET", "POST"])
 def signup_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
@@ -130,6 +145,31 @@ def signup_view(request: HttpRequest) -> HttpResponse:
     return render(request, "auth/signup.html", {"form": form})
 
 
+# Before verify_email_view, whose route would otherwise take "resend" for a token.
+@routes("verify-email/resend/", name="verify-email-resend")
+@require_http_methods(["GET", "POST"])
+def resend_view(request: HttpRequest) -> HttpResponse:
+    """Ask for a new verification link. The answer never tells whether the address has an
+    account."""
+    if request.method == "POST":
+        form = ResendForm(request.POST)
+        if form.is_valid():
+            identity.email_verification_resend(email=form.cleaned_data["email"])
+            messages.info(
+                request,
+                _(
+                    "If %(email)s belongs to an account that still needs confirming, a new link "
+                    "is on its way. Check your inbox and spam folder."
+                )
+                % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("verify-email-resend")
+    else:
+        form = ResendForm(initial={"email": request.GET.get("email", "")[:254]})
+    return render(request, "auth/resend.html", {"form": form})
+
+
+@routes("verify-email/<str:token>/", name="verify-email")
 def verify_email_view(request: HttpRequest, token: str) -> HttpResponse:
     """The link from the sign-up mail: confirms the address and signs the person in. Following
     it again is harmless."""
@@ -152,23 +192,32 @@ def verify_email_view(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "auth/verified.html", {"verified_user": user})
 
 
-@require_http_methods(["GET", "POST"])
-def resend_view(request: HttpRequest) -> HttpResponse:
-    """Ask for a new verification link. The answer never tells whether the address has an
-    account."""
-    if request.method == "POST":
-        form = ResendForm(request.POST)
-        if form.is_valid():
-            identity.email_verification_resend(email=form.cleaned_data["email"])
-            messages.info(
-                request,
-                _(
-                    "If %(email)s belongs to an account that still needs confirming, a new link "
-                    "is on its way. Check your inbox and spam folder."
-                )
-                % {"email": form.cleaned_data["email"]},
-            )
-            return redirect("verify-email-resend")
-    else:
-        form = ResendForm(initial={"email": request.GET.get("email", "")[:254]})
-    return render(request, "auth/resend.html", {"form": form})
+# Getting back in: Django's own views and tokens (accounts.password_reset).
+routes.add(
+    "password-reset/",
+    auth_views.PasswordResetView.as_view(
+        form_class=PasswordResetRequestForm,
+        template_name="auth/password_reset.html",
+        success_url=reverse_lazy("password-reset-sent"),
+    ),
+    name="password-reset",
+)
+routes.add(
+    "password-reset/sent/",
+    auth_views.PasswordResetDoneView.as_view(template_name="auth/password_reset_sent.html"),
+    name="password-reset-sent",
+)
+routes.add(
+    "password-reset/done/",
+    auth_views.PasswordResetCompleteView.as_view(template_name="auth/password_reset_done.html"),
+    name="password-reset-done",
+)
+routes.add(
+    "password-reset/<uidb64>/<token>/",
+    auth_views.PasswordResetConfirmView.as_view(
+        form_class=PasswordResetSetForm,
+        template_name="auth/password_reset_confirm.html",
+        success_url=reverse_lazy("password-reset-done"),
+    ),
+    name="password-reset-confirm",
+)

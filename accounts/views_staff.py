@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.api import keyset_page_for_html
 from core.http import act, form_page, request_user, run_action
+from core.routes import Routes
 
 from . import services, staff, waiting
 from .errors import AccountsError
@@ -37,6 +38,8 @@ from .forms_staff import (
 )
 from .models import STAFF_ROLES, Neighbourhood, Role, User
 from .permissions import roles_of, staff_page
+
+routes = Routes()
 
 
 def _user(request: HttpRequest) -> User:
@@ -138,6 +141,7 @@ def _render(
 # --- The console ---------------------------------------------------------------------------
 
 
+@routes("", name="staff-home")
 @staff_page()
 def home(request: HttpRequest) -> HttpResponse:
     """The console's front page: what waits for this person's roles, each count a link to its
@@ -154,6 +158,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@routes("digest/", name="staff-digest")
 @staff_page()
 @require_POST
 def digest_switch(request: HttpRequest) -> HttpResponse:
@@ -169,6 +174,7 @@ def digest_switch(request: HttpRequest) -> HttpResponse:
     return redirect("staff-home")
 
 
+@routes("residents/", name="staff-residents")
 @staff_page(*staff.RESIDENT_ROLES)
 def residents(request: HttpRequest) -> HttpResponse:
     form = ResidentSearchForm(request.GET or None)
@@ -200,6 +206,7 @@ def _back(request: HttpRequest, *pages: str) -> str:
     return back if back.startswith(pages) else reverse("staff-residents")
 
 
+@routes("residents/<int:user_id>/verify/", name="staff-resident-verify")
 @staff_page(*staff.RESIDENT_ROLES)
 @require_POST
 def resident_verify(request: HttpRequest, user_id: int) -> HttpResponse:
@@ -227,6 +234,7 @@ def resident_verify(request: HttpRequest, user_id: int) -> HttpResponse:
     return redirect(back)
 
 
+@routes("residents/<int:user_id>/birth-year/", name="staff-resident-birth-year")
 @staff_page(*staff.RESIDENT_ROLES)
 @require_POST
 def resident_birth_year(request: HttpRequest, user_id: int) -> HttpResponse:
@@ -251,6 +259,7 @@ def resident_birth_year(request: HttpRequest, user_id: int) -> HttpResponse:
     return run_action(request, save, done=done, then=back)
 
 
+@routes("invite-codes/", name="staff-invite-codes")
 @never_cache
 @staff_page(*staff.RESIDENT_ROLES)
 @require_http_methods(["GET", "POST"])
@@ -283,6 +292,7 @@ def invite_codes(request: HttpRequest) -> HttpResponse:
     return _render(request, "staff/invite_codes.html", context, status=form_status(form))
 
 
+@routes("neighbourhoods/", name="staff-neighbourhoods")
 @staff_page(*staff.NEIGHBOURHOOD_ROLES)
 @require_http_methods(["GET", "POST"])
 def neighbourhoods(request: HttpRequest) -> HttpResponse:
@@ -299,6 +309,7 @@ def neighbourhoods(request: HttpRequest) -> HttpResponse:
     )
 
 
+@routes("neighbourhoods/<int:neighbourhood_id>/", name="staff-neighbourhood-edit")
 @staff_page(*staff.NEIGHBOURHOOD_ROLES)
 @require_http_methods(["GET", "POST"])
 def neighbourhood_edit(request: HttpRequest, neighbourhood_id: int) -> HttpResponse:
@@ -332,6 +343,7 @@ def _members_context() -> list[dict[str, Any]]:
     ]
 
 
+@routes("members/", name="staff-members")
 @staff_page(*staff.ADMIN_ROLES)
 @require_http_methods(["GET", "POST"])
 def members(request: HttpRequest) -> HttpResponse:
@@ -350,6 +362,7 @@ def members(request: HttpRequest) -> HttpResponse:
     )
 
 
+@routes("members/<int:user_id>/", name="staff-member-roles")
 @staff_page(*staff.ADMIN_ROLES)
 @require_http_methods(["GET", "POST"])
 def member_roles(request: HttpRequest, user_id: int) -> HttpResponse:
@@ -370,6 +383,7 @@ def member_roles(request: HttpRequest, user_id: int) -> HttpResponse:
     )
 
 
+@routes("members/<int:user_id>/two-factor-reset/", name="staff-member-totp-reset")
 @staff_page(*staff.ADMIN_ROLES)
 @require_POST
 def member_totp_reset(request: HttpRequest, user_id: int) -> HttpResponse:
@@ -384,6 +398,7 @@ def member_totp_reset(request: HttpRequest, user_id: int) -> HttpResponse:
     return redirect("staff-members")
 
 
+@routes("audit-log/", name="staff-audit-log")
 @staff_page(*staff.ADMIN_ROLES)
 def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.http import form_page, request_user, run_form
+from core.routes import Routes
 
 from . import identity, staff
 from .errors import AccountsError
@@ -33,6 +34,8 @@ from .forms_staff import TokenForm, WelcomePasswordForm
 from .models import User
 from .permissions import is_staff_member, two_factor_verified
 from .views_auth import safe_next
+
+routes = Routes()
 
 
 def _user(request: HttpRequest) -> User:
@@ -77,6 +80,7 @@ def _qr_svg(data: str) -> SafeString:
     return mark_safe(svg.replace("<svg ", opening, 1))  # noqa: S308 (qrcode's own SVG)
 
 
+@routes("2fa/setup/", name="staff-2fa-setup")
 @never_cache
 @require_http_methods(["GET", "POST"])
 @_staff_signed_in
@@ -105,6 +109,7 @@ def twofa_setup(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/twofa_setup.html", context, status=form_status(form))
 
 
+@routes("2fa/verify/", name="staff-2fa-verify")
 @never_cache
 @require_http_methods(["GET", "POST"])
 @_staff_signed_in
@@ -128,6 +133,7 @@ def twofa_verify(request: HttpRequest) -> HttpResponse:
 # --- A new staff member's first visit ------------------------------------------------------------
 
 
+@routes("welcome/<str:uidb64>/<str:token>/", name="staff-welcome")
 @never_cache
 @require_http_methods(["GET", "POST"])
 def welcome(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:

@@ -27,10 +27,13 @@ from django.views.decorators.http import require_GET, require_POST
 from core.errors import DomainError
 from core.forms import text_field
 from core.http import form_refusal, is_htmx
+from core.routes import Routes
 from ledger import selectors as ledger_selectors
 
 from . import selectors, services, wallet_hooks
 from .models import ResidentProfile, User
+
+routes = Routes()
 
 STATEMENT_PAGE = 20
 
@@ -145,6 +148,7 @@ def _page(
     return render(request, "wallet/home.html", context, status=status)
 
 
+@routes("", name="wallet-home")
 @never_cache
 @require_GET
 @resident_page
@@ -152,6 +156,7 @@ def wallet_home(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
     return _page(request, profile, ResidencyCodeForm())
 
 
+@routes("statement/", name="wallet-statement")
 @never_cache
 @require_GET
 @resident_page
@@ -163,6 +168,7 @@ def wallet_statement(request: HttpRequest, profile: ResidentProfile) -> HttpResp
     return render(request, "wallet/_lines.html", _statement(profile, _before(request)))
 
 
+@routes("residency/", name="wallet-residency")
 @never_cache
 @require_POST
 @resident_page
@@ -223,6 +229,7 @@ def _shell_assets() -> list[str]:
     return [static(f) for f in files] + [static(icon) for icon, _size, _purpose in ICONS]
 
 
+@routes("manifest.webmanifest", name="wallet-manifest")
 @require_GET
 def manifest(request: HttpRequest) -> HttpResponse:
     wallet = reverse("wallet-home")
@@ -250,6 +257,7 @@ def manifest(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@routes("sw.js", name="wallet-sw")
 @require_GET
 def service_worker(request: HttpRequest) -> HttpResponse:
     assets = _shell_assets()
@@ -273,6 +281,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@routes("offline/", name="wallet-offline")
 @require_GET
 def offline(request: HttpRequest) -> HttpResponse:
     """Shown by the service worker when the phone has no connection. It holds no personal data:

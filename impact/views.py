@@ -9,11 +9,14 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from accounts.models import Neighbourhood
+from core.routes import Routes
 
 from . import figures
 from .charts import bar_chart
 from .inputs import id_or_none
 from .suppression import MINIMUM_RESIDENTS
+
+routes = Routes()
 
 
 def _selected(request: HttpRequest) -> tuple[Neighbourhood | None, str]:
@@ -35,6 +38,7 @@ def _series(
     return [None if row[part].withheld else value(row[part]) for row in rows]
 
 
+@routes("impact/", name="impact")
 def impact(request: HttpRequest) -> HttpResponse:
     """Tasks, hours, tokens earned and spent, the share spent locally, and who took part,
     month by month for the town or one neighbourhood; small figures withheld."""

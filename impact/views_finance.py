@@ -12,14 +12,18 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import Role
 from accounts.permissions import staff_page
+from core.routes import Routes
 from rewards.models import Campaign
 
 from . import finance
 from .inputs import id_or_none
 
+routes = Routes()
+
 FINANCE_ROLES = (Role.FINANCE, Role.APPROVER, Role.TASK_MANAGER, Role.ADMIN)
 
 
+@routes("staff/finance/", name="staff-finance")
 @require_GET
 @staff_page(*FINANCE_ROLES)
 def finance_home(request: HttpRequest) -> HttpResponse:
@@ -85,6 +89,7 @@ def _csv(campaign: Campaign, first: date, last: date, lines: list[finance.Report
     return out.getvalue()
 
 
+@routes("staff/finance/report/", name="staff-finance-report")
 @require_GET
 @staff_page(*FINANCE_ROLES)
 def funders_report(request: HttpRequest) -> HttpResponse:

@@ -4,10 +4,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from core.routes import Routes
+
 from . import open_data
 from .suppression import MINIMUM_RESIDENTS
 
+routes = Routes()
 
+
+@routes("open-data/", name="open-data")
 @require_GET
 def open_data_page(request: HttpRequest) -> HttpResponse:
     return render(
@@ -21,6 +26,7 @@ def open_data_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+@routes("open-data/work.csv", name="open-data-csv")
 @require_GET
 def open_data_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(
@@ -30,6 +36,7 @@ def open_data_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@routes("open-data/work.json", name="open-data-json")
 @require_GET
 def open_data_json(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(open_data.as_json(list(open_data.rows())))

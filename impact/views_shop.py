@@ -14,12 +14,16 @@ from accounts.errors import NotFound
 from accounts.models import User
 from core.http import csv_response, request_user
 from core.money import amount_plain
+from core.routes import Routes
 from shops.selectors import shop_membership
 
 from .statements import shop_month
 from .views_wallet import FIRST_YEAR
 
+routes = Routes()
 
+
+@routes("shop/<int:shop_id>/statements/<int:year>/<int:month>/", name="shop-month-statement")
 @never_cache
 @login_required
 @require_GET

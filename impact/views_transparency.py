@@ -18,10 +18,13 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import ResidentProfile, User
 from accounts.views_wallet import resident_page
+from core.routes import Routes
 from ledger import proofs, sealing, selectors
 from ledger.models import Account, AccountKind, Block, Entry
 
 from .inputs import MAX_ID, id_or_none
+
+routes = Routes()
 
 CHAIN_PAGE = 20
 
@@ -69,6 +72,7 @@ def _own_transfers(user: object) -> list[Entry]:
     )
 
 
+@routes("transparency/", name="transparency")
 @require_GET
 def transparency(request: HttpRequest) -> HttpResponse:
     before = request.GET.get("before", "")
@@ -97,6 +101,7 @@ def _heads() -> Iterator[str]:
     yield "]\n"
 
 
+@routes("transparency/blocks.json", name="transparency-blocks")
 @require_GET
 def blocks_json(request: HttpRequest) -> StreamingHttpResponse:
     """Every signed block head, oldest first, for `docs/verify_ledger.py chain`."""
@@ -105,6 +110,7 @@ def blocks_json(request: HttpRequest) -> StreamingHttpResponse:
     return response
 
 
+@routes("transparency/verify_ledger.py", name="transparency-verifier")
 @require_GET
 def verifier_script(request: HttpRequest) -> HttpResponse:
     """docs/verify_ledger.py, the standalone checker, as a download from the site itself."""
@@ -114,6 +120,7 @@ def verifier_script(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@routes("transparency/proofs/<int:transfer_id>.json", name="transparency-proof")
 @never_cache
 @require_GET
 @resident_page

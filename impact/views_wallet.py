@@ -11,14 +11,18 @@ from accounts.models import ResidentProfile
 from accounts.views_wallet import resident_page
 from core.http import csv_response
 from core.money import amount_plain
+from core.routes import Routes
 from rewards.earning import rules_by_month, rules_for_year
 
 from .achieved import resident_achieved
 from .statements import resident_year
 
+routes = Routes()
+
 FIRST_YEAR = 2020
 
 
+@routes("", name="wallet-achieved")
 @never_cache
 @require_GET
 @resident_page
@@ -26,6 +30,7 @@ def wallet_achieved(request: HttpRequest, profile: ResidentProfile) -> HttpRespo
     return render(request, "impact/achieved.html", {"achieved": resident_achieved(profile=profile)})
 
 
+@routes("<int:year>/", name="wallet-year-statement")
 @never_cache
 @require_GET
 @resident_page

@@ -9,8 +9,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.routes import Routes
+
 from . import sealing, selectors
 from .models import Block
+
+routes = Routes()
 
 
 class CurrencySupplySerializer(serializers.Serializer):
@@ -50,6 +54,7 @@ class PublicKeySerializer(serializers.Serializer):
     public_key_pem = serializers.CharField()
 
 
+@routes("transparency/", name="api-transparency")
 class TransparencyView(APIView):
     permission_classes = (AllowAny,)
     authentication_classes = ()
@@ -65,6 +70,7 @@ class TransparencyView(APIView):
         return Response(TransparencySerializer({"currencies": currencies, "head": head}).data)
 
 
+@routes("transparency/keys/", name="api-ledger-keys")
 class LedgerKeysView(APIView):
     permission_classes = (AllowAny,)
     authentication_classes = ()

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.conf import settings
 from django.http import Http404
-from django.urls import URLPattern, URLResolver, path
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser
@@ -19,9 +18,12 @@ from accounts.api_me.serializers import StrictSerializer
 from accounts.models import User
 from accounts.permissions import staff_permission
 from core.api import request_user, validated
+from core.routes import Routes
 from ledger.models import Currency
 
 from . import expiry
+
+routes = Routes()
 
 TAGS = ["expiry"]
 CODE_PATTERN = r"^[A-Z][A-Z0-9]{1,22}[A-Z0-9]$"
@@ -76,6 +78,7 @@ CODE = OpenApiParameter(
 )
 
 
+@routes("staff/currencies/<str:code>/expiry/", name="api-staff-currency-expiry")
 class StaffCurrencyExpiryView(APIView):
     permission_classes = (ExpiryPermission,)
     parser_classes = (JSONParser,)
@@ -101,12 +104,3 @@ class StaffCurrencyExpiryView(APIView):
             **validated(request, ExpiryRuleSetSerializer),
         )
         return Response(ExpiryRuleSerializer(_rule(currency)).data)
-
-
-urlpatterns: list[URLPattern | URLResolver] = [
-    path(
-        "staff/currencies/<str:code>/expiry/",
-        StaffCurrencyExpiryView.as_view(),
-        name="api-staff-currency-expiry",
-    ),
-]

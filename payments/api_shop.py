@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.errors import NotFound
 from core.api import query
+from core.routes import Routes
 from shops.selectors import shop_membership
 
 from . import codes, qr, selectors, services
@@ -39,9 +40,15 @@ from .api_common import (
 from .api_wallet import DATETIME
 from .models import Payment, PaymentRequest
 
+# The shop's side, under shops/<id>/ (payments.api); one payment request's under
+# payment-requests/<id>/.
+routes = Routes()
+payment_request = routes.group("payment-requests/<int:request_id>/")
+
 # --- shop ----------------------------------------------------------------------------------
 
 
+@routes("charges/", name="api-shop-charges")
 class ChargesView(APIView):
     @extend_schema(
         request=ChargeSerializer,
@@ -84,6 +91,7 @@ def shop_payment_body(payment: Payment) -> dict[str, Any]:
     }
 
 
+@routes("payment-requests/", name="api-shop-payment-requests")
 class PaymentRequestsView(APIView):
     @extend_schema(request=AmountSerializer, responses={201: RequestCreatedSerializer}, tags=TAGS)
     def post(self, request: Request, shop_id: int) -> Response:
@@ -110,6 +118,7 @@ class PaymentRequestsView(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
+@payment_request("", name="api-shop-payment-request")
 class PaymentRequestView(APIView):
     @extend_schema(responses=RequestStateSerializer, tags=TAGS)
     def get(self, request: Request, shop_id: int, request_id: int) -> Response:
@@ -123,6 +132,7 @@ class PaymentRequestView(APIView):
         return response
 
 
+@payment_request("cancel/", name="api-shop-payment-request-cancel")
 class PaymentRequestCancelView(APIView):
     @extend_schema(request=None, responses=RequestStateSerializer, tags=TAGS)
     def post(self, request: Request, shop_id: int, request_id: int) -> Response:
@@ -137,6 +147,7 @@ class PaymentRequestCancelView(APIView):
 KIND_PARAMETER = OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=["svg", "png"])
 
 
+@payment_request("qr.<str:kind>", name="api-shop-payment-request-qr")
 class PaymentRequestImageView(APIView):
     @extend_schema(parameters=[KIND_PARAMETER], responses=IMAGE_RESPONSES, tags=TAGS)
     def get(self, request: Request, shop_id: int, request_id: int, kind: str) -> HttpResponse:
@@ -150,6 +161,7 @@ class PaymentRequestImageView(APIView):
         return _image(services.payment_request_payload(made), kind, f"request-{made.pk}")
 
 
+@routes("payments/", name="api-shop-payments")
 class ShopPaymentsView(APIView):
     @extend_schema(parameters=[DayQuerySerializer], responses=DaySerializer, tags=TAGS)
     def get(self, request: Request, shop_id: int) -> Response:
@@ -171,6 +183,7 @@ class ShopPaymentsView(APIView):
         )
 
 
+@routes("payments/<int:payment_id>/refunds/", name="api-shop-refunds")
 class RefundsView(APIView):
     @extend_schema(request=RefundRequestSerializer, responses={201: RefundSerializer}, tags=TAGS)
     def post(self, request: Request, shop_id: int, payment_id: int) -> Response:
@@ -190,6 +203,7 @@ class RefundsView(APIView):
         return Response(_refund(made), status=status.HTTP_201_CREATED)
 
 
+@routes("poster.<str:kind>", name="api-shop-poster")
 class PosterView(APIView):
     @extend_schema(parameters=[KIND_PARAMETER], responses=IMAGE_RESPONSES, tags=TAGS)
     def get(self, request: Request, shop_id: int, kind: str) -> HttpResponse:

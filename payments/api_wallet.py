@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import query
+from core.routes import Routes
 
 from . import qr, selectors, services
 from .api_common import (
@@ -25,11 +26,15 @@ from .api_common import (
     _user,
 )
 
+# The resident's side, under wallet/ (payments.api).
+routes = Routes()
+
 DATETIME = serializers.DateTimeField()  # the API's date-times, as its serializers write them
 
 # --- wallet --------------------------------------------------------------------------------
 
 
+@routes("pay-codes/", name="api-pay-codes")
 class PayCodesView(APIView):
     @extend_schema(request=PayCodeRequestSerializer, responses={201: PayCodeSerializer}, tags=TAGS)
     def post(self, request: Request) -> Response:
@@ -55,6 +60,7 @@ class PayCodesView(APIView):
         return response
 
 
+@routes("payments/", name="api-wallet-payments")
 class WalletPaymentsView(APIView):
     @extend_schema(
         parameters=[WalletPaymentsQuerySerializer],
@@ -68,6 +74,7 @@ class WalletPaymentsView(APIView):
         return Response([PaymentSerializer(_payment(p)).data for p in rows])
 
 
+@routes("pay-requests/", name="api-pay-request-preview")
 class PayRequestPreviewView(APIView):
     @extend_schema(request=PayloadSerializer, responses=PreviewSerializer, tags=TAGS)
     def post(self, request: Request) -> Response:
@@ -82,6 +89,7 @@ class PayRequestPreviewView(APIView):
         return Response(PreviewSerializer(preview).data)
 
 
+@routes("pay-requests/pay/", name="api-pay-request-pay")
 class PayRequestPayView(APIView):
     @extend_schema(request=PayloadSerializer, responses={201: PaymentSerializer}, tags=TAGS)
     def post(self, request: Request) -> Response:
@@ -94,6 +102,7 @@ class PayRequestPayView(APIView):
         return Response(PaymentSerializer(_payment(payment)).data, status=status.HTTP_201_CREATED)
 
 
+@routes("pay-shop/", name="api-pay-shop")
 class PayShopView(APIView):
     @extend_schema(parameters=[ShopQuerySerializer], responses=ShopCardSerializer, tags=TAGS)
     def get(self, request: Request) -> Response:

@@ -1,7 +1,5 @@
-from django.urls import URLPattern, URLResolver, path
+"""Public keys of the shops' signed payment requests, mounted at /.well-known/."""
 
 from . import views_public
 
-urlpatterns: list[URLPattern | URLResolver] = [
-    path("heitje-payment-keys.json", views_public.payment_keys, name="payment-keys-well-known"),
-]
+urlpatterns = views_public.routes.urls

@@ -4,11 +4,16 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from core.routes import Routes
+
 from . import codes, keys
+
+routes = Routes()
 
 MAX_AGE = 300  # seconds; a new key is announced well before it signs (docs/qr.md)
 
 
+@routes("heitje-payment-keys.json", name="payment-keys-well-known")
 @require_GET
 @cache_control(public=True, max_age=MAX_AGE)
 def payment_keys(request: HttpRequest) -> JsonResponse:

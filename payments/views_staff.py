@@ -24,6 +24,7 @@ from accounts.permissions import staff_page
 from accounts.templatetags.heitje import tokens_unit
 from core.api import keyset_page_for_html
 from core.http import act, form_page, form_refusal, run_action
+from core.routes import Routes
 from ledger import selectors as ledger_selectors
 
 from . import qr, sepa_withdraw, settlement, voucher_batches
@@ -46,7 +47,10 @@ from .views_staff_common import (
     staff_user,
 )
 
+routes = Routes()
 
+
+@routes("", name="payments-staff-home")
 @staff_page(*ALL_ROLES)
 def staff_home(request: HttpRequest) -> HttpResponse:
     can = staff_can(request)
@@ -69,11 +73,13 @@ def _vouchers_page(request: HttpRequest, form: VoucherBatchForm, status: int = 2
     )
 
 
+@routes("vouchers/", name="payments-staff-vouchers")
 @staff_page(*VOUCHER_PAGE_ROLES)
 def voucher_batches_page(request: HttpRequest) -> HttpResponse:
     return _vouchers_page(request, VoucherBatchForm(campaigns=budget_choices()))
 
 
+@routes("vouchers/request/", name="payments-staff-voucher-request")
 @staff_page(*VOUCHER_ROLES)
 @require_POST
 def voucher_batch_request(request: HttpRequest) -> HttpResponse:
@@ -110,6 +116,7 @@ def voucher_batch_request(request: HttpRequest) -> HttpResponse:
     return _vouchers_page(request, form, status=422)
 
 
+@routes("vouchers/<int:batch_id>/approve/", name="payments-staff-voucher-approve")
 @staff_page(*VOUCHER_DECIDE_ROLES)
 @require_http_methods(["GET", "POST"])
 def voucher_batch_approve(request: HttpRequest, batch_id: int) -> HttpResponse:
@@ -151,6 +158,7 @@ def voucher_batch_approve(request: HttpRequest, batch_id: int) -> HttpResponse:
     )
 
 
+@routes("vouchers/<int:batch_id>/reject/", name="payments-staff-voucher-reject")
 @staff_page(*VOUCHER_DECIDE_ROLES)
 @require_http_methods(["GET", "POST"])
 def voucher_batch_reject(request: HttpRequest, batch_id: int) -> HttpResponse:
@@ -171,6 +179,7 @@ def voucher_batch_reject(request: HttpRequest, batch_id: int) -> HttpResponse:
     )
 
 
+@routes("vouchers/<int:batch_id>/sheet/", name="payments-staff-voucher-sheet")
 @never_cache
 @staff_page(*VOUCHER_ROLES)
 @require_POST
@@ -199,6 +208,7 @@ def voucher_batch_sheet(request: HttpRequest, batch_id: int) -> HttpResponse:
 # --- settlements -----------------------------------------------------------------------------
 
 
+@routes("settlements/", name="payments-staff-settlements")
 @staff_page(*SETTLEMENT_ROLES)
 def settlements(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", SettlementStatus.REQUESTED)
@@ -223,6 +233,7 @@ def settlements(request: HttpRequest) -> HttpResponse:
     )
 
 
+@routes("settlements/<int:settlement_id>/approve/", name="payments-staff-settlement-approve")
 @staff_page(*APPROVE_ROLES)
 @require_http_methods(["GET", "POST"])
 def settlement_approve(request: HttpRequest, settlement_id: int) -> HttpResponse:
@@ -259,6 +270,9 @@ def settlement_approve(request: HttpRequest, settlement_id: int) -> HttpResponse
     )
 
 
+@routes(
+    "settlements/<int:settlement_id>/confirm-iban/", name="payments-staff-settlement-confirm-iban"
+)
 @staff_page(*(str(r) for r in settlement.IBAN_CONFIRM_ROLES))
 @require_POST
 def settlement_iban_confirm(request: HttpRequest, settlement_id: int) -> HttpResponse:
@@ -276,6 +290,7 @@ def settlement_iban_confirm(request: HttpRequest, settlement_id: int) -> HttpRes
     )
 
 
+@routes("settlements/<int:settlement_id>/reject/", name="payments-staff-settlement-reject")
 @staff_page(*APPROVE_ROLES)
 @require_http_methods(["GET", "POST"])
 def settlement_reject(request: HttpRequest, settlement_id: int) -> HttpResponse:
@@ -299,6 +314,7 @@ def settlement_reject(request: HttpRequest, settlement_id: int) -> HttpResponse:
 # --- SEPA transfer files ---------------------------------------------------------------------
 
 
+@routes("exports/", name="payments-staff-exports")
 @staff_page(*EXPORT_ROLES)
 def exports(request: HttpRequest) -> HttpResponse:
     waiting = settlement.settlements_for_staff(status=SettlementStatus.APPROVED).count()
@@ -312,6 +328,7 @@ def exports(request: HttpRequest) -> HttpResponse:
     )
 
 
+@routes("exports/new/", name="payments-staff-export-create")
 @staff_page(*EXPORT_ROLES)
 @require_http_methods(["GET", "POST"])
 def export_create(request: HttpRequest) -> HttpResponse:
@@ -356,6 +373,7 @@ def export_create(request: HttpRequest) -> HttpResponse:
     )
 
 
+@routes("exports/<int:export_id>/download/", name="payments-staff-export-download")
 @staff_page(*EXPORT_ROLES)
 def export_download(request: HttpRequest, export_id: int) -> HttpResponse:
     try:
@@ -390,6 +408,7 @@ def _export_facts(export: Any) -> list[tuple[str, str]]:
     ]
 
 
+@routes("exports/<int:export_id>/paid/", name="payments-staff-export-paid")
 @staff_page(*EXPORT_ROLES)
 @require_http_methods(["GET", "POST"])
 def export_paid(request: HttpRequest, export_id: int) -> HttpResponse:
@@ -417,6 +436,7 @@ def export_paid(request: HttpRequest, export_id: int) -> HttpResponse:
     )
 
 
+@routes("exports/<int:export_id>/withdraw/", name="payments-staff-export-withdraw")
 @staff_page(*EXPORT_ROLES)
 @require_http_methods(["GET", "POST"])
 def export_withdraw(request: HttpRequest, export_id: int) -> HttpResponse:

@@ -20,10 +20,13 @@ from django.views.decorators.http import require_http_methods
 from accounts.permissions import staff_page
 from accounts.templatetags.heitje import tokens_unit
 from core.http import act, form_status
+from core.routes import Routes
 from ledger.models import Currency
 
 from . import expiry
 from .views_staff_common import EXPIRY_ROLES, staff_confirm, staff_render, staff_user
+
+routes = Routes()
 
 MONTHS_MIN, MONTHS_MAX = 1, 120
 
@@ -153,6 +156,7 @@ def _confirm(request: HttpRequest, form: ExpiryForm) -> HttpResponse:
     )
 
 
+@routes("expiry/", name="payments-staff-expiry")
 @never_cache
 @staff_page(*EXPIRY_ROLES)
 @require_http_methods(["GET", "POST"])

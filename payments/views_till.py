@@ -12,21 +12,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
-from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.errors import AccountsError, NotAllowed, NotFound
 from accounts.forms_auth import form_status
 from accounts.models import User
+from core.routes import Routes
 from ledger import selectors as ledger_selectors
 from shops.models import ShopStatus
 from shops.selectors import Membership, shop_membership
@@ -43,32 +38,10 @@ from shops.selectors import Membership, shop_membership
 from . import codes, qr, selectors, services, settlement, vouchers
 from .forms import ChargeForm, RefundForm, RequestForm, SettlementRequestForm, VoucherRedeemForm
 from .models import PaymentRequest
+from .views_till_access import login_required
+from .views_till_access import request_is_htmx as _htmx
 
-
-def login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed in, or off to sign-in and back. For htmx (a charge, a poll) the answer is an
-    HX-Redirect to sign-in with `next` the till page on screen (HX-Current-URL, if it is ours),
-    so that a sign-in page is never swapped into the till."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated:
-            return view(request, *args, **kwargs)
-        if not _htmx(request):
-            return redirect_to_login(request.get_full_path())
-        current = request.headers.get("HX-Current-URL", "")
-        if url_has_allowed_host_and_scheme(
-            current, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            parts = urlsplit(current)
-            back = parts.path + (f"?{parts.query}" if parts.query else "")
-        else:
-            back = reverse("payments-till", kwargs={"shop_id": kwargs["shop_id"]})
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = redirect_to_login(back).url
-        return response
-
-    return wrapped
+routes = Routes()
 
 
 def _user(request: HttpRequest) -> User:
@@ -89,10 +62,6 @@ def _owner(request: HttpRequest, shop_id: int) -> Membership:
     if not membership.is_owner:
         raise PermissionDenied
     return membership
-
-
-def _htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
 
 
 def _context(membership: Membership, **extra: Any) -> dict[str, Any]:
@@ -125,6 +94,7 @@ def _failed(request: HttpRequest) -> int:
 # --- charging a resident's code -----------------------------------------------------------------
 
 
+@routes("", name="payments-till")
 @login_required
 @require_GET
 def till_home(request: HttpRequest, shop_id: int) -> HttpResponse:
@@ -132,6 +102,7 @@ def till_home(request: HttpRequest, shop_id: int) -> HttpResponse:
     return render(request, "payments/till/home.html", _context(membership, form=ChargeForm()))
 
 
+@routes("charge/", name="payments-till-charge")
 @never_cache
 @login_required
 @require_POST
@@ -177,6 +148,7 @@ def till_charge(request: HttpRequest, shop_id: int) -> HttpResponse:
 # --- the shop's payment request -------------------------------------------------------------
 
 
+@routes("request/", name="payments-till-request")
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -208,6 +180,7 @@ def _request_state(membership: Membership, request_id: int) -> dict[str, Any]:
     return {"state": state, "seconds_left": seconds_left}
 
 
+@routes("request/<int:request_id>/", name="payments-till-request-show")
 @never_cache
 @login_required
 @require_GET
@@ -233,6 +206,7 @@ def till_request_show(request: HttpRequest, shop_id: int, request_id: int) -> Ht
     )
 
 
+@routes("request/<int:request_id>/status/", name="payments-till-request-status")
 @never_cache
 @login_required
 @require_GET
@@ -246,6 +220,7 @@ def till_request_status(request: HttpRequest, shop_id: int, request_id: int) -> 
     return render(request, "payments/till/_request_status.html", _context(membership, **state))
 
 
+@routes("request/<int:request_id>/cancel/", name="payments-till-request-cancel")
 @login_required
 @require_POST
 def till_request_cancel(request: HttpRequest, shop_id: int, request_id: int) -> HttpResponse:
@@ -270,6 +245,7 @@ def till_request_cancel(request: HttpRequest, shop_id: int, request_id: int) -> 
 # --- the day's payments and refunds ---------------------------------------------------------
 
 
+@routes("today/", name="payments-till-day")
 @login_required
 @require_GET
 def till_day(request: HttpRequest, shop_id: int) -> HttpResponse:
@@ -278,6 +254,7 @@ def till_day(request: HttpRequest, shop_id: int) -> HttpResponse:
     return render(request, "payments/till/day.html", _context(membership, day=day))
 
 
+@routes("payments/<int:payment_id>/refund/", name="payments-till-refund")
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -322,6 +299,7 @@ def till_refund(request: HttpRequest, shop_id: int, payment_id: int) -> HttpResp
 # --- paper vouchers and the poster ----------------------------------------------------------
 
 
+@routes("voucher/", name="payments-till-voucher")
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -348,6 +326,7 @@ def till_voucher(request: HttpRequest, shop_id: int) -> HttpResponse:
     )
 
 
+@routes("poster/", name="payments-till-poster")
 @login_required
 @require_GET
 def till_poster(request: HttpRequest, shop_id: int) -> HttpResponse:
@@ -390,12 +369,14 @@ def _settlements_page(
     )
 
 
+@routes("settlements/", name="payments-till-settlements")
 @login_required
 @require_GET
 def till_settlements(request: HttpRequest, shop_id: int) -> HttpResponse:
     return _settlements_page(request, _owner(request, shop_id), SettlementRequestForm())
 
 
+@routes("settlements/request/", name="payments-till-settlement-request")
 @login_required
 @require_POST
 def till_settlement_request(request: HttpRequest, shop_id: int) -> HttpResponse:
@@ -435,6 +416,7 @@ def _statement_lines(account_id: int, before: int | None, limit: int) -> Any:
     )
 
 
+@routes("statement/", name="payments-till-statement")
 @never_cache
 @login_required
 @require_GET

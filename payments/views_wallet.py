@@ -27,12 +27,15 @@ from accounts.errors import AccountsError, NotFound
 from accounts.models import ResidentProfile, User
 from accounts.views_wallet import resident_page
 from core.http import form_refusal, form_status, is_htmx, request_user
+from core.routes import Routes
 from ledger import selectors as ledger_selectors
 
 from . import codes, qr, selectors, services
 from .errors import PaymentError
 from .forms import ConfirmForm, PosterPayForm, RequestForm, ScanForm
 from .models import Payment, PayToken
+
+routes = Routes()
 
 REFRESH_BEFORE = 10  # seconds before expiry at which the page fetches a new code
 POLL_SECONDS = 2
@@ -98,6 +101,7 @@ def _pay_page(
     return render(request, "payments/wallet/pay.html", context, status=form_status(form))
 
 
+@routes("", name="payments-wallet-pay")
 @never_cache
 @resident_page
 @require_http_methods(["GET", "POST"])
@@ -116,6 +120,7 @@ def wallet_pay(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
     return _pay_page(request, profile, RequestForm(), _confirm_up_to(request))
 
 
+@routes("code/", name="payments-wallet-pay-code")
 @never_cache
 @resident_page
 @require_GET
@@ -167,6 +172,7 @@ def _scan_page(request: HttpRequest, form: ScanForm, status: int = 200) -> HttpR
     return render(request, "payments/wallet/scan.html", {"form": form}, status=status)
 
 
+@routes("scan/", name="payments-wallet-scan")
 @never_cache
 @resident_page
 @require_http_methods(["GET", "POST"])
@@ -227,6 +233,7 @@ def _poster_page(
     )
 
 
+@routes("scan/confirm/", name="payments-wallet-confirm")
 @never_cache
 @resident_page
 @require_POST
@@ -251,6 +258,7 @@ def wallet_confirm(request: HttpRequest, profile: ResidentProfile) -> HttpRespon
     return redirect("payments-wallet-paid", payment_id=payment.pk)
 
 
+@routes("scan/amount/", name="payments-wallet-poster-pay")
 @never_cache
 @resident_page
 @require_POST
@@ -281,6 +289,7 @@ def wallet_poster_pay(request: HttpRequest, profile: ResidentProfile) -> HttpRes
 # --- receipts and history -------------------------------------------------------------------
 
 
+@routes("paid/<int:payment_id>/", name="payments-wallet-paid")
 @resident_page
 @require_GET
 def wallet_paid(request: HttpRequest, profile: ResidentProfile, payment_id: int) -> HttpResponse:
@@ -294,6 +303,7 @@ def wallet_paid(request: HttpRequest, profile: ResidentProfile, payment_id: int)
     return render(request, "payments/wallet/paid.html", {"payment": payment})
 
 
+@routes("history/", name="payments-wallet-history")
 @resident_page
 @require_GET
 def wallet_history(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:

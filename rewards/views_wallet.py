@@ -24,12 +24,15 @@ from accounts.permissions import has_role
 from accounts.selectors import resident_profile
 from accounts.views_wallet import resident_page
 from core.http import act, form_refusal, form_status, found_or_404, request_user, run_action
+from core.routes import Routes
 
 from . import claims, payouts, selectors
 from .errors import TooManySubmissions
 from .forms import EvidenceForm, TaskFilterForm
 from .models import Claim, ClaimStatus, Task, TaskCategory
 from .views_staff.review import evidence_response
+
+routes = Routes()
 
 PAGE_SIZE = 30
 
@@ -141,6 +144,7 @@ def _claim_row(claim: Claim) -> dict[str, Any]:
     }
 
 
+@routes("", name="rewards-wallet-tasks")
 @resident_only
 def task_list(request: HttpRequest) -> HttpResponse:
     """Published tasks open now, filtered by neighbourhood and category; the resident's own
@@ -197,6 +201,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@routes("<int:task_id>/", name="rewards-wallet-task")
 @resident_only
 def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
     task = found_or_404(selectors.task_for_resident, task_id=task_id)
@@ -214,6 +219,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
     )
 
 
+@routes("<int:task_id>/claim/", name="rewards-wallet-task-claim")
 @resident_only
 @require_POST
 def task_claim(request: HttpRequest, task_id: int) -> HttpResponse:
@@ -227,6 +233,7 @@ def task_claim(request: HttpRequest, task_id: int) -> HttpResponse:
     return redirect("rewards-wallet-claim", claim_id=claim.pk)
 
 
+@routes("claims/", name="rewards-wallet-claims")
 @resident_only
 def claim_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.claims_of_resident(user=_user(request)), PAGE_SIZE).get_page(
@@ -243,6 +250,7 @@ def _claim_or_404(user: User, claim_id: int) -> Claim:
     return found_or_404(selectors.claim_for_resident, user=user, claim_id=claim_id)
 
 
+@routes("claims/<int:claim_id>/", name="rewards-wallet-claim")
 @resident_only
 @require_http_methods(["GET", "POST"])
 def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
@@ -292,6 +300,7 @@ def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
     )
 
 
+@routes("claims/<int:claim_id>/withdraw/", name="rewards-wallet-claim-withdraw")
 @resident_only
 @require_POST
 def claim_withdraw(request: HttpRequest, claim_id: int) -> HttpResponse:
@@ -305,6 +314,7 @@ def claim_withdraw(request: HttpRequest, claim_id: int) -> HttpResponse:
     )
 
 
+@routes("claims/<int:claim_id>/photos/<int:evidence_id>/", name="rewards-wallet-evidence")
 @resident_only
 def evidence_file(request: HttpRequest, claim_id: int, evidence_id: int) -> HttpResponse:
     return evidence_response(request, claim_id, evidence_id)
@@ -313,6 +323,7 @@ def evidence_file(request: HttpRequest, claim_id: int, evidence_id: int) -> Http
 # --- notifications ----------------------------------------------------------------------------
 
 
+@routes("notifications/", name="rewards-wallet-notifications")
 @resident_only
 def notification_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(Notification.objects.filter(user=_user(request)), PAGE_SIZE).get_page(
@@ -321,6 +332,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     return _render(request, "rewards/wallet/notifications.html", {"page": page})
 
 
+@routes("notifications/<int:notification_id>/read/", name="rewards-wallet-notification-read")
 @resident_only
 @require_POST
 def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
@@ -335,6 +347,7 @@ def notification_read(request: HttpRequest, notification_id: int) -> HttpRespons
     return redirect("rewards-wallet-notifications")
 
 
+@routes("notifications/read-all/", name="rewards-wallet-notifications-read-all")
 @resident_only
 @require_POST
 def notifications_read_all(request: HttpRequest) -> HttpResponse:

@@ -3,7 +3,6 @@ staff's approval queue. Someone else's shop answers 404."""
 
 from typing import Any
 
-from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -13,10 +12,16 @@ from rest_framework.views import APIView
 from accounts.models import User
 from accounts.permissions import staff_permission
 from core.api import ActionView, KeysetPage, page_response, query, request_user, sent, validated
+from core.routes import Routes
 from ledger import selectors as ledger_selectors
 
 from . import cashiers, selectors, services
 from .models import CashierInvite, Shop, ShopCategory, ShopMember, ShopStatus
+
+# One shop, for its owner and cashiers, and for staff: under shops/<id>/ and staff/shops/<id>/.
+routes = Routes()
+shop = routes.group("shops/<int:shop_id>/")
+staff_shop = routes.group("staff/shops/<int:shop_id>/")
 
 StaffShopPermission = staff_permission(*services.SHOP_STAFF_ROLES)
 
@@ -166,6 +171,7 @@ def _invite(invite: CashierInvite) -> dict[str, Any]:
     return InviteSerializer(invite).data
 
 
+@routes("shops/", name="api-shops")
 class ShopsView(APIView):
     @extend_schema(responses=ShopSerializer(many=True), tags=["shops"])
     def get(self, request: Request) -> Response:
@@ -182,6 +188,7 @@ class ShopsView(APIView):
         return Response(_shop_body(shop, "owner"), status=status.HTTP_201_CREATED)
 
 
+@shop("", name="api-shop")
 class ShopView(APIView):
     @extend_schema(responses=ShopSerializer, tags=["shops"])
     def get(self, request: Request, shop_id: int) -> Response:
@@ -213,6 +220,7 @@ class ShopView(APIView):
         return Response(_shop_body(updated, "owner"))
 
 
+@shop("cashiers/", name="api-shop-cashiers")
 class CashiersView(APIView):
     @extend_schema(responses=CashiersSerializer, tags=["shops"])
     def get(self, request: Request, shop_id: int) -> Response:
@@ -225,6 +233,7 @@ class CashiersView(APIView):
         )
 
 
+@shop("cashiers/invite/", name="api-shop-cashier-invite")
 class CashierInviteView(APIView):
     @extend_schema(
         request=InviteRequestSerializer, responses={201: InviteSerializer}, tags=["shops"]
@@ -238,6 +247,7 @@ class CashierInviteView(APIView):
         return Response(_invite(invite), status=status.HTTP_201_CREATED)
 
 
+@shop("cashiers/<int:user_id>/", name="api-shop-cashier")
 class CashierView(APIView):
     @extend_schema(request=None, responses={204: None}, tags=["shops"])
     def delete(self, request: Request, shop_id: int, user_id: int) -> Response:
@@ -246,6 +256,7 @@ class CashierView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@shop("invites/<int:invite_id>/", name="api-shop-invite")
 class InviteView(APIView):
     @extend_schema(request=None, responses={204: None}, tags=["shops"])
     def delete(self, request: Request, shop_id: int, invite_id: int) -> Response:
@@ -254,6 +265,7 @@ class InviteView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@routes("shops/invites/accept/", name="api-shop-invite-accept")
 class InviteAcceptView(APIView):
     @extend_schema(request=AcceptSerializer, responses=ShopSerializer, tags=["shops"])
     def post(self, request: Request) -> Response:
@@ -264,6 +276,7 @@ class InviteAcceptView(APIView):
         return Response(_shop_body(member.shop, member.role))
 
 
+@routes("staff/shops/", name="api-staff-shops")
 class StaffShopsView(APIView):
     pagination_class = KeysetPage
     permission_classes = (StaffShopPermission,)
@@ -298,6 +311,7 @@ class StaffShopAction(ActionView):
         return StaffShopSerializer(shop).data
 
 
+@staff_shop("approve/", name="api-staff-shop-approve")
 class StaffShopApproveView(StaffShopAction):
     """Approve a shop (opens its account) or reinstate a suspended one."""
 
@@ -305,6 +319,7 @@ class StaffShopApproveView(StaffShopAction):
         return services.shop_approve(staff=user, **arguments)
 
 
+@staff_shop("suspend/", name="api-staff-shop-suspend")
 @extend_schema(request=SuspendSerializer)
 class StaffShopSuspendView(StaffShopAction):
     """Suspend a shop, or turn down an application, with a reason; freezes its account."""
@@ -315,6 +330,7 @@ class StaffShopSuspendView(StaffShopAction):
         return services.shop_suspend(staff=user, **arguments)
 
 
+@staff_shop("change/approve/", name="api-staff-shop-change-approve")
 class StaffShopChangeApproveView(StaffShopAction):
     """Accept a shop's new name and address (not by its own members)."""
 
@@ -322,6 +338,7 @@ class StaffShopChangeApproveView(StaffShopAction):
         return services.shop_change_approve(staff=user, **arguments)
 
 
+@staff_shop("change/reject/", name="api-staff-shop-change-reject")
 @extend_schema(request=SuspendSerializer)
 class StaffShopChangeRejectView(StaffShopAction):
     """Turn a shop's new name and address down with a reason; it keeps its current ones."""
@@ -330,32 +347,3 @@ class StaffShopChangeRejectView(StaffShopAction):
 
     def act(self, user: User, **arguments: Any) -> Shop:
         return services.shop_change_reject(staff=user, **arguments)
-
-
-# One shop, for its owner and cashiers, and for staff: under shops/<id>/ and staff/shops/<id>/.
-shop_urls: list[URLPattern | URLResolver] = [
-    path("", ShopView.as_view(), name="api-shop"),
-    path("cashiers/", CashiersView.as_view(), name="api-shop-cashiers"),
-    path("cashiers/invite/", CashierInviteView.as_view(), name="api-shop-cashier-invite"),
-    path("cashiers/<int:user_id>/", CashierView.as_view(), name="api-shop-cashier"),
-    path("invites/<int:invite_id>/", InviteView.as_view(), name="api-shop-invite"),
-]
-staff_shop_urls: list[URLPattern | URLResolver] = [
-    path("approve/", StaffShopApproveView.as_view(), name="api-staff-shop-approve"),
-    path("suspend/", StaffShopSuspendView.as_view(), name="api-staff-shop-suspend"),
-    path(
-        "change/approve/",
-        StaffShopChangeApproveView.as_view(),
-        name="api-staff-shop-change-approve",
-    ),
-    path(
-        "change/reject/", StaffShopChangeRejectView.as_view(), name="api-staff-shop-change-reject"
-    ),
-]
-urlpatterns: list[URLPattern | URLResolver] = [
-    path("shops/", ShopsView.as_view(), name="api-shops"),
-    path("shops/invites/accept/", InviteAcceptView.as_view(), name="api-shop-invite-accept"),
-    path("shops/<int:shop_id>/", include(shop_urls)),
-    path("staff/shops/", StaffShopsView.as_view(), name="api-staff-shops"),
-    path("staff/shops/<int:shop_id>/", include(staff_shop_urls)),
-]

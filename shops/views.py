@@ -17,11 +17,15 @@ from accounts.models import ResidentProfile, User
 from accounts.views_wallet import resident_page
 from core.errors import DomainError
 from core.http import form_status, found_or_404, request_user, run_action, run_form
+from core.routes import Routes
 from ledger import selectors as ledger_selectors
 
 from . import cashiers, selectors, services
 from .forms import CashierInviteForm, ShopEditForm, ShopForm
 from .models import Shop
+
+routes = Routes()  # the shop's own pages, under shop/
+wallet = Routes()  # where to spend, in the wallet (under wallet/shops/)
 
 
 def _user(request: HttpRequest) -> User:
@@ -39,6 +43,7 @@ def _owner_membership(request: HttpRequest, shop_id: int) -> selectors.Membershi
     return membership
 
 
+@routes("", name="shop-home")
 @login_required
 def shop_home(request: HttpRequest) -> HttpResponse:
     return render(
@@ -46,6 +51,7 @@ def shop_home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@routes("apply/", name="shop-apply")
 @login_required
 @require_http_methods(["GET", "POST"])
 def shop_apply(request: HttpRequest) -> HttpResponse:
@@ -67,6 +73,7 @@ def shop_apply(request: HttpRequest) -> HttpResponse:
     )
 
 
+@routes("<int:shop_id>/edit/", name="shop-edit")
 @login_required
 @require_http_methods(["GET", "POST"])
 def shop_edit(request: HttpRequest, shop_id: int) -> HttpResponse:
@@ -145,11 +152,13 @@ def _detail(
     )
 
 
+@routes("<int:shop_id>/", name="shop-detail")
 @login_required
 def shop_detail(request: HttpRequest, shop_id: int) -> HttpResponse:
     return _detail(request, shop_id)
 
 
+@routes("<int:shop_id>/cashiers/invite/", name="shop-cashier-invite")
 @login_required
 @require_POST
 def cashier_invite(request: HttpRequest, shop_id: int) -> HttpResponse:
@@ -170,6 +179,7 @@ def cashier_invite(request: HttpRequest, shop_id: int) -> HttpResponse:
     )
 
 
+@routes("<int:shop_id>/cashiers/<int:user_id>/remove/", name="shop-cashier-remove")
 @login_required
 @require_POST
 def cashier_remove(request: HttpRequest, shop_id: int, user_id: int) -> HttpResponse:
@@ -183,6 +193,7 @@ def cashier_remove(request: HttpRequest, shop_id: int, user_id: int) -> HttpResp
     )
 
 
+@routes("<int:shop_id>/invites/<int:invite_id>/revoke/", name="shop-invite-revoke")
 @login_required
 @require_POST
 def invite_revoke(request: HttpRequest, shop_id: int, invite_id: int) -> HttpResponse:
@@ -198,6 +209,7 @@ def invite_revoke(request: HttpRequest, shop_id: int, invite_id: int) -> HttpRes
     )
 
 
+@routes("invite/<str:token>/", name="shop-invite-accept")
 @require_http_methods(["GET", "POST"])
 def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
     """The link from the invitation mail. Anonymous visitors sign in first and come back."""
@@ -223,6 +235,7 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@wallet("", name="wallet-shops")
 @never_cache
 @require_GET
 @resident_page

@@ -14,10 +14,13 @@ from accounts.models import User
 from accounts.permissions import staff_page
 from core.api import keyset_page_for_html
 from core.http import act, form_page, request_user
+from core.routes import Routes
 
 from . import selectors, services
 from .forms import SuspendForm
 from .models import Shop, ShopStatus
+
+routes = Routes()
 
 shop_staff_page = staff_page(*services.SHOP_STAFF_ROLES)
 
@@ -40,6 +43,7 @@ def _back_to_list(status: str) -> HttpResponse:
     return redirect(reverse("staff-shops") + "?" + urlencode({"status": status}))
 
 
+@routes("", name="staff-shops")
 @shop_staff_page
 def shop_list(request: HttpRequest) -> HttpResponse:
     status = _status_filter(request)
@@ -76,6 +80,7 @@ def _at_once(
     return _back_to_list(_status_filter(request))
 
 
+@routes("<int:shop_id>/approve/", name="staff-shop-approve")
 @shop_staff_page
 @require_POST
 def shop_approve(request: HttpRequest, shop_id: int) -> HttpResponse:
@@ -110,6 +115,7 @@ def _with_reason(
     )
 
 
+@routes("<int:shop_id>/suspend/", name="staff-shop-suspend")
 @shop_staff_page
 @require_http_methods(["GET", "POST"])
 def shop_suspend(request: HttpRequest, shop_id: int) -> HttpResponse:
@@ -122,6 +128,7 @@ def shop_suspend(request: HttpRequest, shop_id: int) -> HttpResponse:
     )
 
 
+@routes("<int:shop_id>/change/approve/", name="staff-shop-change-approve")
 @shop_staff_page
 @require_POST
 def shop_change_approve(request: HttpRequest, shop_id: int) -> HttpResponse:
@@ -133,6 +140,7 @@ def shop_change_approve(request: HttpRequest, shop_id: int) -> HttpResponse:
     )
 
 
+@routes("<int:shop_id>/change/reject/", name="staff-shop-change-reject")
 @shop_staff_page
 @require_http_methods(["GET", "POST"])
 def shop_change_reject(request: HttpRequest, shop_id: int) -> HttpResponse:

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from core.api import ActionView, validated
 from core.http import client_address
+from core.routes import Routes
 
 from .. import identity, tokens
 from ..authentication import request_token
@@ -34,9 +35,13 @@ from .serializers import (
     me_data,
 )
 
+# Signing in and out, under auth/ (me.py adds confirming a changed address).
+routes = Routes()
+
 # --- Signing in ----------------------------------------------------------------------------
 
 
+@routes("login/", name="api-login")
 class LoginView(APIView):
     permission_classes = (AllowAny,)
 
@@ -55,6 +60,7 @@ class LoginView(APIView):
         return Response(me_data(user))
 
 
+@routes("logout/", name="api-logout")
 class LogoutView(APIView):
     permission_classes = (AllowAny,)
 
@@ -71,6 +77,7 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@routes("token/", name="api-token")
 class TokenView(APIView):
     permission_classes = (AllowAny,)
 
@@ -115,6 +122,7 @@ class EmailLinkView(ActionView):
         return EmailVerifiedSerializer({"email": user.email, "email_verified": True}).data
 
 
+@routes("verify-email/", name="api-verify-email")
 @extend_schema(tags=AUTH_TAGS)
 class VerifyEmailView(EmailLinkView):
     """Confirm an email address with the token from the link mailed at sign-up."""
@@ -123,6 +131,7 @@ class VerifyEmailView(EmailLinkView):
         return identity.email_verify(**arguments)
 
 
+@routes("verify-email/resend/", name="api-verify-email-resend")
 class VerifyEmailResendView(APIView):
     permission_classes = (AllowAny,)
 

@@ -14,11 +14,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import validated
+from core.routes import Routes
 
 from .. import identity, privacy, tokens
 from ..authentication import request_token
 from ..models import User
 from .auth import EmailLinkView
+from .auth import routes as auth_routes
 from .serializers import (
     TAGS,
     DeleteSerializer,
@@ -33,9 +35,14 @@ from .serializers import (
     me_data,
 )
 
+# The person's own things, under me/; their sessions under me/sessions/.
+routes = Routes()
+sessions = routes.group("sessions/")
+
 # --- Me ------------------------------------------------------------------------------------
 
 
+@routes("", name="api-me")
 class MeView(APIView):
     permission_classes = (IsAuthenticated,)
 
@@ -52,6 +59,7 @@ class MeView(APIView):
         return Response(me_data(user))
 
 
+@routes("password/", name="api-me-password")
 class PasswordView(APIView):
     permission_classes = (IsAuthenticated,)
 
@@ -72,6 +80,7 @@ class PasswordView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@routes("email/", name="api-me-email")
 class EmailView(APIView):
     permission_classes = (IsAuthenticated,)
 
@@ -87,6 +96,7 @@ class EmailView(APIView):
         return Response(status=status.HTTP_202_ACCEPTED)
 
 
+@auth_routes("confirm-email/", name="api-confirm-email")
 @extend_schema(tags=TAGS)
 class EmailConfirmView(EmailLinkView):
     """Confirm a new email address with the token from the link mailed to it."""
@@ -129,6 +139,7 @@ def _sessions(request: Request) -> Response:
     return Response(SessionSerializer(sessions + api_tokens, many=True).data)
 
 
+@sessions("", name="api-me-sessions")
 class SessionsView(APIView):
     permission_classes = (IsAuthenticated,)
 
@@ -139,6 +150,7 @@ class SessionsView(APIView):
         return _sessions(request)
 
 
+@sessions("<int:session_id>/", name="api-me-session")
 class SessionView(APIView):
     permission_classes = (IsAuthenticated,)
 
@@ -151,6 +163,7 @@ class SessionView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@sessions("tokens/<int:token_id>/", name="api-me-token")
 class TokenRevokeView(APIView):
     permission_classes = (IsAuthenticated,)
 
@@ -162,6 +175,7 @@ class TokenRevokeView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@sessions("end-others/", name="api-me-sessions-end-others")
 class SessionsEndOthersView(APIView):
     permission_classes = (IsAuthenticated,)
 
@@ -183,6 +197,7 @@ class SessionsEndOthersView(APIView):
 # --- Privacy -------------------------------------------------------------------------------
 
 
+@routes("data/", name="api-me-data")
 class DataView(APIView):
     permission_classes = (IsAuthenticated,)
 
@@ -195,6 +210,7 @@ class DataView(APIView):
         )
 
 
+@routes("delete/", name="api-me-delete")
 class DeleteView(APIView):
     permission_classes = (IsAuthenticated,)
 

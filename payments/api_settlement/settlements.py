@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from core.api import ActionView, KeysetPage, Page, page_response, query
+from core.routes import Routes
 
 from .. import settlement
 from ..models import (
@@ -32,9 +33,15 @@ from .serializers import (
     _user,
 )
 
+# Settlements and transfer files, and one of each under its own prefix.
+routes = Routes()
+one_settlement = routes.group("staff/settlements/<int:settlement_id>/")
+one_sepa_export = routes.group("staff/sepa-exports/<int:export_id>/")
+
 # --- staff: settlement -------------------------------------------------------------------------
 
 
+@routes("staff/settlements/", name="api-staff-settlements")
 class StaffSettlementsView(APIView):
     pagination_class = KeysetPage
     permission_classes = (SettlementReadPermission,)
@@ -63,6 +70,7 @@ class StaffSettlementAction(ActionView):
         return SettlementSerializer(done).data
 
 
+@one_settlement("approve/", name="api-staff-settlement-approve")
 class StaffSettlementApproveView(StaffSettlementAction):
     """Approve a requested settlement: the tokens leave the shop for the settlement
     account. Not by the person who requested it."""
@@ -71,6 +79,7 @@ class StaffSettlementApproveView(StaffSettlementAction):
         return settlement.settlement_approve(approver=user, **arguments)
 
 
+@one_settlement("confirm-iban/", name="api-staff-settlement-confirm-iban")
 class StaffSettlementIbanConfirmView(StaffSettlementAction):
     """Confirm the new IBAN of a held settlement, after checking it with the shop another
     way; it can then be approved. Not by a member of the shop."""
@@ -81,6 +90,7 @@ class StaffSettlementIbanConfirmView(StaffSettlementAction):
         return settlement.settlement_iban_confirm(staff=user, **arguments)
 
 
+@one_settlement("reject/", name="api-staff-settlement-reject")
 @extend_schema(request=SettlementRejectSerializer)
 class StaffSettlementRejectView(StaffSettlementAction):
     """Turn a requested settlement down with a reason the owner reads."""
@@ -91,6 +101,7 @@ class StaffSettlementRejectView(StaffSettlementAction):
         return settlement.settlement_reject(approver=user, **arguments)
 
 
+@routes("staff/sepa-exports/", name="api-staff-sepa-exports")
 class StaffSepaExportsView(APIView):
     pagination_class = Page
     permission_classes = (SepaPermission,)
@@ -113,6 +124,7 @@ class StaffSepaExportsView(APIView):
         return Response(SepaExportSerializer(export).data, status=status.HTTP_201_CREATED)
 
 
+@one_sepa_export("pain.001.xml", name="api-staff-sepa-export-file")
 class StaffSepaExportFileView(APIView):
     permission_classes = (SepaPermission,)
 
@@ -133,6 +145,7 @@ class StaffSepaExportFileView(APIView):
         return response
 
 
+@one_sepa_export("paid/", name="api-staff-sepa-export-paid")
 class StaffSepaExportPaidView(APIView):
     permission_classes = (SepaPermission,)
 

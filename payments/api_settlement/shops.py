@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import validated
+from core.routes import Routes
 from shops.selectors import shop_membership
 
 from .. import settlement, vouchers
@@ -24,9 +25,14 @@ from .serializers import (
     _user,
 )
 
+# One shop's, under shops/<id>/.
+routes = Routes()
+shop = routes.group("shops/<int:shop_id>/")
+
 # --- shops -------------------------------------------------------------------------------------
 
 
+@shop("vouchers/redeem/", name="api-shop-voucher-redeem")
 class ShopVoucherRedeemView(APIView):
     @extend_schema(
         request=RedeemSerializer, responses={201: VoucherPaymentSerializer}, tags=["vouchers"]
@@ -40,6 +46,7 @@ class ShopVoucherRedeemView(APIView):
         return Response(VoucherPaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
 
 
+@shop("settlements/", name="api-shop-settlements")
 class ShopSettlementsView(APIView):
     @extend_schema(responses=ShopSettlementsSerializer, tags=["settlement"])
     def get(self, request: Request, shop_id: int) -> Response:

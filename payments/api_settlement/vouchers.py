@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from core.api import ActionView, Page, page_response, query, validated
+from core.routes import Routes
 
 from .. import voucher_batches
 from ..models import (
@@ -31,9 +32,14 @@ from .serializers import (
     _user,
 )
 
+# The batches, and one batch under its own prefix.
+routes = Routes()
+voucher_batch = routes.group("staff/voucher-batches/<int:batch_id>/")
+
 # --- staff: vouchers ---------------------------------------------------------------------------
 
 
+@routes("staff/voucher-batches/", name="api-staff-voucher-batches")
 class StaffVoucherBatchesView(APIView):
     pagination_class = Page
 
@@ -81,6 +87,7 @@ class StaffVoucherBatchDecision(ActionView):
         return _batch_body(batch)
 
 
+@voucher_batch("approve/", name="api-staff-voucher-batch-approve")
 class StaffVoucherBatchApproveView(StaffVoucherBatchDecision):
     """Approve a requested batch (approver or administrator, not the requester): its value
     moves from the budget into escrow if the budget has it available after its published
@@ -90,6 +97,7 @@ class StaffVoucherBatchApproveView(StaffVoucherBatchDecision):
         return voucher_batches.voucher_batch_approve(actor=user, **arguments)
 
 
+@voucher_batch("reject/", name="api-staff-voucher-batch-reject")
 @extend_schema(request=VoucherBatchRejectSerializer)
 class StaffVoucherBatchRejectView(StaffVoucherBatchDecision):
     """Turn a requested batch down with a reason the requester reads; nothing moves."""
@@ -100,6 +108,7 @@ class StaffVoucherBatchRejectView(StaffVoucherBatchDecision):
         return voucher_batches.voucher_batch_reject(actor=user, **arguments)
 
 
+@voucher_batch("sheet/", name="api-staff-voucher-batch-sheet")
 class StaffVoucherBatchSheetView(APIView):
     permission_classes = (VoucherRequestPermission,)
 

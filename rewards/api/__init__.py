@@ -1,2 +1,2 @@
 """The rewards API, one module per use case (campaigns, tasks, claims, review), each with its
-urls; rewards.api.urls joins them under /api/v1/."""
+routes; rewards.api.urls joins them under /api/v1/."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -17,6 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from core.api import ActionView, Page, page_response, query, sent, validated
+from core.routes import Routes
 
 from .. import campaigns, selectors
 from ..models import (
@@ -26,6 +26,11 @@ from ..models import (
     MintStatus,
 )
 from .common import AnyStaff, PlainChoiceField, request_user
+
+# One campaign and one mint request, each under its own prefix.
+routes = Routes()
+campaign = routes.group("staff/campaigns/<int:campaign_id>/")
+mint_request = routes.group("staff/mint-requests/<int:request_id>/")
 
 # --- Campaigns and mints (staff) ---------------------------------------------------------
 
@@ -93,6 +98,7 @@ def _campaign_detail(campaign_id: int) -> dict[str, Any]:
     return _campaign_body(selectors.campaign_get(campaign_id=campaign_id))
 
 
+@routes("staff/campaigns/", name="api-staff-campaigns")
 class CampaignListView(APIView):
     pagination_class = Page
     permission_classes = (AnyStaff,)
@@ -120,6 +126,7 @@ class CampaignListView(APIView):
         return Response(_campaign_body(campaign), status=status.HTTP_201_CREATED)
 
 
+@campaign("", name="api-staff-campaign")
 class CampaignDetailView(APIView):
     permission_classes = (AnyStaff,)
 
@@ -142,6 +149,7 @@ class CampaignDetailView(APIView):
         return Response(_campaign_detail(campaign_id))
 
 
+@campaign("close/", name="api-staff-campaign-close")
 class CampaignCloseView(APIView):
     permission_classes = (AnyStaff,)
 
@@ -181,6 +189,7 @@ def _mint_body(request: MintRequest) -> dict[str, Any]:
     return MintRequestSerializer(request).data
 
 
+@campaign("mint-requests/", name="api-staff-mint-request-create")
 class MintRequestCreateView(APIView):
     permission_classes = (AnyStaff,)
 
@@ -202,6 +211,7 @@ class MintQuerySerializer(serializers.Serializer):
     campaign = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
 
 
+@routes("staff/mint-requests/", name="api-staff-mint-requests")
 class MintRequestListView(APIView):
     pagination_class = Page
     permission_classes = (AnyStaff,)
@@ -230,6 +240,7 @@ class MintDecision(ActionView):
         return _mint_body(decided)
 
 
+@mint_request("approve/", name="api-staff-mint-approve")
 class MintApproveView(MintDecision):
     """Approve: the issuer mints the amount into the budget, once. Not by the requester."""
 
@@ -237,6 +248,7 @@ class MintApproveView(MintDecision):
         return campaigns.mint_approve(actor=user, **arguments)
 
 
+@mint_request("reject/", name="api-staff-mint-reject")
 @extend_schema(request=ReasonSerializer)
 class MintRejectView(MintDecision):
     """Turn the request down with a reason. Not by the requester."""
@@ -245,20 +257,3 @@ class MintRejectView(MintDecision):
 
     def act(self, user: User, **arguments: Any) -> MintRequest:
         return campaigns.mint_reject(actor=user, **arguments)
-
-
-campaign_urls: list[URLPattern | URLResolver] = [
-    path("", CampaignDetailView.as_view(), name="api-staff-campaign"),
-    path("close/", CampaignCloseView.as_view(), name="api-staff-campaign-close"),
-    path("mint-requests/", MintRequestCreateView.as_view(), name="api-staff-mint-request-create"),
-]
-mint_request_urls: list[URLPattern | URLResolver] = [
-    path("approve/", MintApproveView.as_view(), name="api-staff-mint-approve"),
-    path("reject/", MintRejectView.as_view(), name="api-staff-mint-reject"),
-]
-urlpatterns: list[URLPattern | URLResolver] = [
-    path("staff/campaigns/", CampaignListView.as_view(), name="api-staff-campaigns"),
-    path("staff/campaigns/<int:campaign_id>/", include(campaign_urls)),
-    path("staff/mint-requests/", MintRequestListView.as_view(), name="api-staff-mint-requests"),
-    path("staff/mint-requests/<int:request_id>/", include(mint_request_urls)),
-]

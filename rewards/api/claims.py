@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import FileResponse
-from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -20,6 +19,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsResident
 from core.api import Page, page_response, validated
+from core.routes import Routes
 
 from .. import claims, evidence, selectors
 from ..models import (
@@ -27,6 +27,10 @@ from ..models import (
     ClaimStatus,
 )
 from .common import PlainChoiceField, request_user, stored_degrees
+
+# One claim of the resident's, under claims/<id>/.
+routes = Routes()
+claim = routes.group("claims/<int:claim_id>/")
 
 
 class MyClaimDecisionSerializer(serializers.Serializer):
@@ -124,6 +128,7 @@ def _my_claim(request: Request, claim_id: int) -> Claim:
     return selectors.claim_for_resident(user=request_user(request), claim_id=claim_id)
 
 
+@routes("tasks/<int:task_id>/claim/", name="api-task-claim")
 class TaskClaimView(APIView):
     permission_classes = (IsAuthenticated, IsResident)
 
@@ -134,6 +139,7 @@ class TaskClaimView(APIView):
         return Response(_claim_body(_my_claim(request, claim.pk)), status=status.HTTP_201_CREATED)
 
 
+@routes("claims/", name="api-claims")
 class ClaimListView(APIView):
     pagination_class = Page
     permission_classes = (IsAuthenticated, IsResident)
@@ -152,6 +158,7 @@ class ClaimListView(APIView):
         return page_response(self, request, qs, body=_claim_body)
 
 
+@claim("", name="api-claim")
 class ClaimDetailView(APIView):
     permission_classes = (IsAuthenticated, IsResident)
 
@@ -161,6 +168,7 @@ class ClaimDetailView(APIView):
         return Response(_claim_detail_body(_my_claim(request, claim_id)))
 
 
+@claim("withdraw/", name="api-claim-withdraw")
 class ClaimWithdrawView(APIView):
     permission_classes = (IsAuthenticated, IsResident)
 
@@ -183,6 +191,7 @@ class SubmitSerializer(serializers.Serializer):
     )
 
 
+@claim("submit/", name="api-claim-submit")
 class ClaimSubmitView(APIView):
     permission_classes = (IsAuthenticated, IsResident)
 
@@ -214,6 +223,7 @@ class ClaimSubmitView(APIView):
         return Response(_claim_detail_body(_my_claim(request, claim_id)))
 
 
+@claim("evidence/<int:evidence_id>/", name="api-claim-evidence")
 class EvidenceFileView(APIView):
     permission_classes = (IsAuthenticated,)
 
@@ -231,16 +241,3 @@ class EvidenceFileView(APIView):
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Disposition"] = "inline"
         return response
-
-
-claim_urls: list[URLPattern | URLResolver] = [
-    path("", ClaimDetailView.as_view(), name="api-claim"),
-    path("withdraw/", ClaimWithdrawView.as_view(), name="api-claim-withdraw"),
-    path("submit/", ClaimSubmitView.as_view(), name="api-claim-submit"),
-    path("evidence/<int:evidence_id>/", EvidenceFileView.as_view(), name="api-claim-evidence"),
-]
-urlpatterns: list[URLPattern | URLResolver] = [
-    path("tasks/<int:task_id>/claim/", TaskClaimView.as_view(), name="api-task-claim"),
-    path("claims/", ClaimListView.as_view(), name="api-claims"),
-    path("claims/<int:claim_id>/", include(claim_urls)),
-]

@@ -3,7 +3,6 @@ release a hold) and everyone's notifications. Views validate, call one service, 
 
 from typing import Any
 
-from django.urls import URLPattern, URLResolver, include, path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -15,11 +14,16 @@ from accounts.models import Notification, User
 from accounts.notifications import notification_mark_read
 from accounts.permissions import staff_permission
 from core.api import ActionView, Page, page_response, query, validated
+from core.routes import Routes
 
 from .. import review, roles, selectors
 from ..models import Claim, ClaimStatus
 from ..selectors import task_text
 from .common import request_user, stored_degrees
+
+# One claim under review, under staff/claims/<id>/.
+routes = Routes()
+claim = routes.group("staff/claims/<int:claim_id>/")
 
 ReaderPermission = staff_permission(*roles.READER_ROLES)
 DeciderPermission = staff_permission(*(roles.REVIEWER_ROLES | roles.APPROVER_ROLES))
@@ -154,6 +158,7 @@ def _detail(claim_id: int) -> dict[str, Any]:
     return _claim_body(selectors.claim_for_staff(claim_id=claim_id), decisions=True)
 
 
+@routes("staff/review/", name="api-staff-review")
 class ReviewQueueView(APIView):
     pagination_class = Page
     permission_classes = [ReaderPermission]
@@ -172,6 +177,7 @@ class ReviewQueueView(APIView):
         return page_response(self, request, rows, body=_claim_body)
 
 
+@claim("", name="api-staff-claim")
 class ClaimDetailView(APIView):
     permission_classes = [ReaderPermission]
 
@@ -189,6 +195,7 @@ class ClaimDecision(ActionView):
         return _detail(claim.pk)
 
 
+@claim("approve/", name="api-staff-claim-approve")
 @extend_schema(
     request=None,
     responses=ApproveResultSerializer,
@@ -206,6 +213,7 @@ class ClaimApproveView(ActionView):
         return {"outcome": outcome.value, "claim": _detail(claim.pk)}
 
 
+@claim("reject/", name="api-staff-claim-reject")
 @extend_schema(request=RejectSerializer)
 class ClaimRejectView(ClaimDecision):
     form = RejectSerializer
@@ -214,6 +222,7 @@ class ClaimRejectView(ClaimDecision):
         return review.claim_reject(staff=user, **arguments)
 
 
+@routes("staff/claims/bulk-approve/", name="api-staff-claims-bulk-approve")
 class ClaimsBulkApproveView(APIView):
     permission_classes = [DeciderPermission]
 
@@ -245,6 +254,7 @@ class ClaimsBulkApproveView(APIView):
         )
 
 
+@claim("release/", name="api-staff-claim-release")
 @extend_schema(summary="Lift a hold whose reason no longer applies; the claim is then paid")
 class ClaimReleaseView(ClaimDecision):
     permission_classes = [ReleasePermission]
@@ -253,6 +263,7 @@ class ClaimReleaseView(ClaimDecision):
         return review.claim_release(staff=user, **arguments)
 
 
+@routes("notifications/", name="api-notifications")
 class NotificationsView(APIView):
     pagination_class = Page
 
@@ -266,6 +277,7 @@ class NotificationsView(APIView):
         return page_response(self, request, rows, serializer=NotificationSerializer)
 
 
+@routes("notifications/<int:notification_id>/read/", name="api-notification-read")
 class NotificationReadView(APIView):
     @extend_schema(request=None, responses=NotificationSerializer, tags=["notifications"])
     def post(self, request: Request, notification_id: int) -> Response:
@@ -273,26 +285,3 @@ class NotificationReadView(APIView):
             user=request_user(request), notification_id=notification_id
         )
         return Response(NotificationSerializer(notification).data, status=status.HTTP_200_OK)
-
-
-claim_urls: list[URLPattern | URLResolver] = [
-    path("", ClaimDetailView.as_view(), name="api-staff-claim"),
-    path("approve/", ClaimApproveView.as_view(), name="api-staff-claim-approve"),
-    path("reject/", ClaimRejectView.as_view(), name="api-staff-claim-reject"),
-    path("release/", ClaimReleaseView.as_view(), name="api-staff-claim-release"),
-]
-urlpatterns: list[URLPattern | URLResolver] = [
-    path("staff/review/", ReviewQueueView.as_view(), name="api-staff-review"),
-    path(
-        "staff/claims/bulk-approve/",
-        ClaimsBulkApproveView.as_view(),
-        name="api-staff-claims-bulk-approve",
-    ),
-    path("staff/claims/<int:claim_id>/", include(claim_urls)),
-    path("notifications/", NotificationsView.as_view(), name="api-notifications"),
-    path(
-        "notifications/<int:notification_id>/read/",
-        NotificationReadView.as_view(),
-        name="api-notification-read",
-    ),
-]

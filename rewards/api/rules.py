@@ -4,7 +4,6 @@ year's rules (staff's own, else the settings' defaults) and set this year's or a
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -15,9 +14,12 @@ from rest_framework.views import APIView
 from accounts.errors import NotFound
 from accounts.permissions import staff_permission
 from core.api import validated
+from core.routes import Routes
 
 from .. import earning
 from .common import request_user
+
+routes = Routes()
 
 RulesStaff = staff_permission(*earning.RULES_ROLES)
 
@@ -50,6 +52,7 @@ def _year(year: int) -> int:
     return year
 
 
+@routes("staff/earning-rules/<int:year>/", name="api-staff-earning-rules")
 class RulesView(APIView):
     permission_classes = (RulesStaff,)
 
@@ -70,8 +73,3 @@ class RulesView(APIView):
             **validated(request, RulesWriteSerializer),
         )
         return Response(RulesSerializer(rules).data)
-
-
-urlpatterns: list[URLPattern | URLResolver] = [
-    path("staff/earning-rules/<int:year>/", RulesView.as_view(), name="api-staff-earning-rules"),
-]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import URLPattern, URLResolver, include, path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     extend_schema,
@@ -19,6 +18,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from accounts.permissions import IsResident
 from core.api import ActionView, Page, page_response, query, sent, validated
+from core.routes import Routes
 
 from .. import selectors, work
 from ..models import (
@@ -27,6 +27,10 @@ from ..models import (
     TaskStatus,
 )
 from .common import AnyStaff, PlainChoiceField, request_user, stored_degrees
+
+# One task for staff, under staff/tasks/<id>/.
+routes = Routes()
+task = routes.group("staff/tasks/<int:task_id>/")
 
 # --- Tasks (staff) -----------------------------------------------------------------------
 
@@ -132,6 +136,7 @@ class TaskQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=TaskStatus.choices, required=False)
 
 
+@routes("staff/tasks/", name="api-staff-tasks")
 class TaskStaffListView(APIView):
     pagination_class = Page
     permission_classes = (AnyStaff,)
@@ -162,6 +167,7 @@ class TaskStaffListView(APIView):
         return Response(_task_body(task), status=status.HTTP_201_CREATED)
 
 
+@task("", name="api-staff-task")
 class TaskStaffDetailView(APIView):
     permission_classes = (AnyStaff,)
 
@@ -192,6 +198,7 @@ class TaskAction(ActionView):
         return _task_body(task)
 
 
+@task("publish/", name="api-staff-task-publish")
 class TaskPublishView(TaskAction):
     """Publish a draft (the budget is checked again under the campaign's lock)."""
 
@@ -199,6 +206,7 @@ class TaskPublishView(TaskAction):
         return work.task_publish(actor=user, **arguments)
 
 
+@task("close/", name="api-staff-task-close")
 class TaskCloseView(TaskAction):
     """Close a task to new claims; claims already made go on."""
 
@@ -274,6 +282,7 @@ class TaskBrowseQuerySerializer(serializers.Serializer):
     lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
 
 
+@routes("tasks/", name="api-tasks")
 class TaskBrowseView(APIView):
     pagination_class = Page
     permission_classes = (IsAuthenticated, IsResident)
@@ -295,6 +304,7 @@ class TaskBrowseView(APIView):
         return page_response(self, request, qs, body=_resident_task_body)
 
 
+@routes("tasks/<int:task_id>/", name="api-task")
 class TaskResidentDetailView(APIView):
     permission_classes = (IsAuthenticated, IsResident)
 
@@ -302,16 +312,3 @@ class TaskResidentDetailView(APIView):
     def get(self, request: Request, task_id: int) -> Response:
         """One published task open now."""
         return Response(_resident_task_body(selectors.task_for_resident(task_id=task_id)))
-
-
-task_urls: list[URLPattern | URLResolver] = [
-    path("", TaskStaffDetailView.as_view(), name="api-staff-task"),
-    path("publish/", TaskPublishView.as_view(), name="api-staff-task-publish"),
-    path("close/", TaskCloseView.as_view(), name="api-staff-task-close"),
-]
-urlpatterns: list[URLPattern | URLResolver] = [
-    path("staff/tasks/", TaskStaffListView.as_view(), name="api-staff-tasks"),
-    path("staff/tasks/<int:task_id>/", include(task_urls)),
-    path("tasks/", TaskBrowseView.as_view(), name="api-tasks"),
-    path("tasks/<int:task_id>/", TaskResidentDetailView.as_view(), name="api-task"),
-]

@@ -1,13 +1,14 @@
-"""The rewards API's routes, mounted at /api/v1/: each use case's own urls, joined."""
+"""The rewards API's routes, mounted at /api/v1/: each use case's routes (declared beside its
+views), joined."""
 
 from django.urls import URLPattern, URLResolver
 
 from . import campaigns, claims, review, rules, tasks
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    *campaigns.urlpatterns,
-    *tasks.urlpatterns,
-    *claims.urlpatterns,
-    *review.urlpatterns,
-    *rules.urlpatterns,
+    *campaigns.routes.urls,
+    *tasks.routes.urls,
+    *claims.routes.urls,
+    *review.routes.urls,
+    *rules.routes.urls,
 ]

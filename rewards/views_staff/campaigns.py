@@ -16,6 +16,7 @@ from accounts.errors import AccountsError, NotFound
 from accounts.permissions import staff_page
 from accounts.templatetags.heitje import tokens_unit
 from core.http import form_page, run_action
+from core.routes import Routes
 
 from .. import campaigns, selectors
 from ..forms import CampaignForm, MintRequestForm, ReasonForm
@@ -30,9 +31,12 @@ from .common import (
     staff_render,
 )
 
+routes = Routes()
+
 # --- campaigns --------------------------------------------------------------------------------
 
 
+@routes("", name="rewards-staff-home")
 @staff_page(*READ_ROLES)
 def home(request: HttpRequest) -> HttpResponse:
     """Campaigns (active first) with budget, committed, paid and remaining."""
@@ -60,6 +64,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@routes("campaigns/new/", name="rewards-staff-campaign-create")
 @staff_page(*MANAGE_ROLES)
 @require_http_methods(["GET", "POST"])
 def campaign_create(request: HttpRequest) -> HttpResponse:
@@ -78,6 +83,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     )
 
 
+@routes("campaigns/<int:campaign_id>/", name="rewards-staff-campaign")
 @staff_page(*READ_ROLES)
 def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = campaign_or_404(campaign_id)
@@ -93,6 +99,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
     )
 
 
+@routes("campaigns/<int:campaign_id>/edit/", name="rewards-staff-campaign-edit")
 @staff_page(*MANAGE_ROLES)
 @require_http_methods(["GET", "POST"])
 def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
@@ -114,6 +121,7 @@ def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
     )
 
 
+@routes("campaigns/<int:campaign_id>/close/", name="rewards-staff-campaign-close")
 @staff_page(*MANAGE_ROLES)
 @require_http_methods(["GET", "POST"])
 def campaign_close(request: HttpRequest, campaign_id: int) -> HttpResponse:
@@ -145,6 +153,7 @@ def campaign_close(request: HttpRequest, campaign_id: int) -> HttpResponse:
 # --- mints ------------------------------------------------------------------------------------
 
 
+@routes("campaigns/<int:campaign_id>/mint/", name="rewards-staff-mint-request")
 @staff_page(*campaigns.MINT_REQUEST_ROLES)
 @require_http_methods(["GET", "POST"])
 def mint_request(request: HttpRequest, campaign_id: int) -> HttpResponse:
@@ -168,6 +177,7 @@ def mint_request(request: HttpRequest, campaign_id: int) -> HttpResponse:
     )
 
 
+@routes("mints/", name="rewards-staff-mints")
 @staff_page(*MINT_ROLES)
 def mint_list(request: HttpRequest) -> HttpResponse:
     """Mint requests waiting for a decision, then the decided ones."""
@@ -180,6 +190,7 @@ def mint_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@routes("mints/<int:request_id>/approve/", name="rewards-staff-mint-approve")
 @staff_page(*campaigns.MINT_APPROVE_ROLES)
 @require_http_methods(["GET", "POST"])
 def mint_approve(request: HttpRequest, request_id: int) -> HttpResponse:
@@ -218,6 +229,7 @@ def mint_approve(request: HttpRequest, request_id: int) -> HttpResponse:
     )
 
 
+@routes("mints/<int:request_id>/reject/", name="rewards-staff-mint-reject")
 @staff_page(*campaigns.MINT_APPROVE_ROLES)
 @require_http_methods(["GET", "POST"])
 def mint_reject(request: HttpRequest, request_id: int) -> HttpResponse:

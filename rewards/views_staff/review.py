@@ -25,6 +25,7 @@ from accounts.models import Neighbourhood, ResidentProfile
 from accounts.permissions import roles_of, staff_page
 from accounts.staff import RESIDENT_ROLES
 from core.http import act, found_or_404, run_action, submit
+from core.routes import Routes
 
 from .. import evidence, queue, review, selectors
 from ..forms import ReasonForm
@@ -37,6 +38,8 @@ from .common import (
     request_user,
     staff_render,
 )
+
+routes = Routes()
 
 # --- review -----------------------------------------------------------------------------------
 
@@ -106,6 +109,7 @@ def _back_to_queue(stage: str, filters: queue.QueueFilter | None = None) -> Http
     )
 
 
+@routes("review/", name="rewards-staff-review")
 @staff_page(*REVIEW_READ_ROLES)
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Claims waiting for staff, oldest first: review, second approval (above the threshold)
@@ -193,6 +197,7 @@ def _bulk_messages(
             )
 
 
+@routes("review/bulk-approve/", name="rewards-staff-review-bulk-approve")
 @staff_page(*DECIDE_ROLES)
 @require_POST
 def review_bulk_approve(request: HttpRequest) -> HttpResponse:
@@ -238,6 +243,7 @@ def review_bulk_approve(request: HttpRequest) -> HttpResponse:
     return _back_to_queue(stage, filters)
 
 
+@routes("review/bulk-reject/", name="rewards-staff-review-bulk-reject")
 @staff_page(*DECIDE_ROLES)
 @require_POST
 def review_bulk_reject(request: HttpRequest) -> HttpResponse:
@@ -302,6 +308,7 @@ def _claim_page(
     )
 
 
+@routes("claims/<int:claim_id>/", name="rewards-staff-claim")
 @staff_page(*REVIEW_READ_ROLES)
 def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
     return _claim_page(request, _claim_or_404(claim_id))
@@ -325,6 +332,7 @@ def _after_decision(request: HttpRequest, claim_id: int, stage: str) -> HttpResp
     return _back_to_queue(stage, filters)
 
 
+@routes("claims/<int:claim_id>/approve/", name="rewards-staff-claim-approve")
 @staff_page(*DECIDE_ROLES)
 @require_POST
 def claim_approve(request: HttpRequest, claim_id: int) -> HttpResponse:
@@ -346,6 +354,7 @@ def claim_approve(request: HttpRequest, claim_id: int) -> HttpResponse:
     return _after_decision(request, claim_id, stage)
 
 
+@routes("claims/<int:claim_id>/reject/", name="rewards-staff-claim-reject")
 @staff_page(*DECIDE_ROLES)
 @require_POST
 def claim_reject(request: HttpRequest, claim_id: int) -> HttpResponse:
@@ -365,6 +374,7 @@ def claim_reject(request: HttpRequest, claim_id: int) -> HttpResponse:
     return _claim_page(request, claim, form, status=422)
 
 
+@routes("claims/<int:claim_id>/release/", name="rewards-staff-claim-release")
 @staff_page(*RELEASE_ROLES)
 @require_POST
 def claim_release(request: HttpRequest, claim_id: int) -> HttpResponse:
@@ -378,6 +388,10 @@ def claim_release(request: HttpRequest, claim_id: int) -> HttpResponse:
     )
 
 
+@routes(
+    "claims/<int:claim_id>/photos/<int:evidence_id>/thumbnail/",
+    name="rewards-staff-evidence-thumbnail",
+)
 @staff_page(*REVIEW_READ_ROLES)
 def evidence_thumbnail(request: HttpRequest, claim_id: int, evidence_id: int) -> HttpResponse:
     """A 160 px copy of a claim's photo for the queue (who may see the photo, else 404)."""
@@ -390,6 +404,7 @@ def evidence_thumbnail(request: HttpRequest, claim_id: int, evidence_id: int) ->
     return response
 
 
+@routes("claims/<int:claim_id>/photos/<int:evidence_id>/", name="rewards-staff-evidence")
 @staff_page(*REVIEW_READ_ROLES)
 def evidence_file(request: HttpRequest, claim_id: int, evidence_id: int) -> HttpResponse:
     return evidence_response(request, claim_id, evidence_id)

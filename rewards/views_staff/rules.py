@@ -13,15 +13,19 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.permissions import staff_page
 from core.http import form_page
+from core.routes import Routes
 
 from .. import earning
 from ..forms import EarningRulesForm
 from ..models import EarningRules
 from .common import request_user, staff_render
 
+routes = Routes()
+
 RULES_ROLES = tuple(sorted(earning.RULES_ROLES))
 
 
+@routes("rules/", name="rewards-staff-rules")
 @staff_page(*RULES_ROLES)
 @require_GET
 def rules_list(request: HttpRequest) -> HttpResponse:
@@ -32,6 +36,7 @@ def rules_list(request: HttpRequest) -> HttpResponse:
     return staff_render(request, "rewards/staff/rules.html", {"rows": rows, "this_year": this_year})
 
 
+@routes("rules/<int:year>/", name="rewards-staff-rules-edit")
 @staff_page(*RULES_ROLES)
 @require_http_methods(["GET", "POST"])
 def rules_edit(request: HttpRequest, year: int) -> HttpResponse:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import staff_page
 from core.http import form_page, run_action
+from core.routes import Routes
 
 from .. import work
 from ..forms import TaskForm
@@ -23,9 +24,12 @@ from .common import (
     task_or_404,
 )
 
+routes = Routes()
+
 # --- tasks ------------------------------------------------------------------------------------
 
 
+@routes("campaigns/<int:campaign_id>/tasks/new/", name="rewards-staff-task-create")
 @staff_page(*MANAGE_ROLES)
 @require_http_methods(["GET", "POST"])
 def task_create(request: HttpRequest, campaign_id: int) -> HttpResponse:
@@ -45,6 +49,7 @@ def task_create(request: HttpRequest, campaign_id: int) -> HttpResponse:
     )
 
 
+@routes("tasks/<int:task_id>/", name="rewards-staff-task")
 @staff_page(*READ_ROLES)
 def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
     task = task_or_404(task_id)
@@ -60,6 +65,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
     )
 
 
+@routes("tasks/<int:task_id>/edit/", name="rewards-staff-task-edit")
 @staff_page(*MANAGE_ROLES)
 @require_http_methods(["GET", "POST"])
 def task_edit(request: HttpRequest, task_id: int) -> HttpResponse:
@@ -83,6 +89,7 @@ def task_edit(request: HttpRequest, task_id: int) -> HttpResponse:
     )
 
 
+@routes("tasks/<int:task_id>/publish/", name="rewards-staff-task-publish")
 @staff_page(*MANAGE_ROLES)
 @require_http_methods(["GET", "POST"])
 def task_publish(request: HttpRequest, task_id: int) -> HttpResponse:
@@ -122,6 +129,7 @@ def task_publish(request: HttpRequest, task_id: int) -> HttpResponse:
     )
 
 
+@routes("tasks/<int:task_id>/close/", name="rewards-staff-task-close")
 @staff_page(*MANAGE_ROLES)
 @require_POST
 def task_close(request: HttpRequest, task_id: int) -> HttpResponse:
