@@ -41,14 +41,16 @@ class Clock:
 def _throttle(clock: Clock, rate: str) -> UserRateThrottle:
     throttle = UserRateThrottle()
     throttle.rate = rate
-    throttle.num_requests, throttle.duration = throttle.parse_rate(rate)
-    throttle.timer = clock  # type: ignore[method-assign]
+    num, duration = throttle.parse_rate(rate)
+    assert num is not None and duration is not None
+    throttle.num_requests, throttle.duration = num, duration
+    throttle.timer = clock
     return throttle
 
 
 def _request() -> Request:
     request = Request(RequestFactory().get("/api/v1/me/", REMOTE_ADDR="10.1.1.1"))
-    request.user = _User()
+    request.user = _User()  # type: ignore[assignment]
     return request
 
 
