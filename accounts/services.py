@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Required, TypedDict, Unpack
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -110,15 +111,18 @@ def resident_register(
     return user
 
 
-def resident_sign_up(
-    *,
-    email: str,
-    password: str,
-    display_name: str,
-    neighbourhood_id: int | None = None,
-    language: str | None = None,
-    birth_year: int | None = None,
-) -> str:
+class SignUp(TypedDict, total=False):
+    """What a sign-up gives: the arguments of `resident_register` (and `resident_sign_up`)."""
+
+    email: Required[str]
+    password: Required[str]
+    display_name: Required[str]
+    neighbourhood_id: int | None
+    language: str | None
+    birth_year: int | None
+
+
+def resident_sign_up(**fields: Unpack[SignUp]) -> str:
     """Sign-up as the public asks for it, on the page and in the API: it answers alike whether
     or not the address already has an account, so it cannot be used to find out who has one.
 
@@ -129,16 +133,9 @@ def resident_sign_up(
     for a taken address. Returns the address as normalised, to tell the caller where to look.
     """
     try:
-        user = resident_register(
-            email=email,
-            password=password,
-            display_name=display_name,
-            neighbourhood_id=neighbourhood_id,
-            language=language,
-            birth_year=birth_year,
-        )
+        user = resident_register(**fields)
     except EmailTaken:
-        email = email.strip().lower()
+        email = fields["email"].strip().lower()
         _sign_up_attempt_notify(email=email)
         return email
     return user.email
