@@ -3,7 +3,6 @@
 import hashlib
 import secrets
 from datetime import timedelta
-from typing import Required, TypedDict, Unpack
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -111,18 +110,15 @@ def resident_register(
     return user
 
 
-class SignUp(TypedDict, total=False):
-    """What a sign-up gives: the arguments of `resident_register` (and `resident_sign_up`)."""
-
-    email: Required[str]
-    password: Required[str]
-    display_name: Required[str]
-    neighbourhood_id: int | None
-    language: str | None
-    birth_year: int | None
-
-
-def resident_sign_up(**fields: Unpack[SignUp]) -> str:
+def resident_sign_up(
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    neighbourhood_id: int | None = None,
+    language: str | None = None,
+    birth_year: int | None = None,
+) -> str:
     """Sign-up as the public asks for it, on the page and in the API: it answers alike whether
     or not the address already has an account, so it cannot be used to find out who has one.
 
@@ -133,9 +129,16 @@ def resident_sign_up(**fields: Unpack[SignUp]) -> str:
     for a taken address. Returns the address as normalised, to tell the caller where to look.
     """
     try:
-        user = resident_register(**fields)
+        user = resident_register(
+            email=email,
+            password=password,
+            display_name=display_name,
+            neighbourhood_id=neighbourhood_id,
+            language=language,
+            birth_year=birth_year,
+        )
     except EmailTaken:
-        email = fields["email"].strip().lower()
+        email = email.strip().lower()
         _sign_up_attempt_notify(email=email)
         return email
     return user.email
