@@ -219,7 +219,11 @@ _DECISION_ACTIONS = {
 
 
 def _decision_save(
-    settlement: Settlement, approver: User, status: str, detail: dict[str, Any], **changes: Any
+    settlement: Settlement,
+    approver: User,
+    status: SettlementStatus,
+    detail: dict[str, Any],
+    **changes: Any,
 ) -> None:
     """Save the decision on a requested settlement (`changes`: what it sets besides status and
     decider), write its audit event, naming the shop and the amount besides `detail`, and mail
