@@ -211,23 +211,17 @@ def _decide_check(settlement: Settlement, approver: User) -> None:
         raise SettlementStateConflict(_("This settlement was already decided."))
 
 
-# The audit action of each decision on a requested settlement.
-_DECISION_ACTIONS = {
+_DECISION_ACTIONS: dict[str, str] = {  # the audit action of each decision on a requested settlement
     SettlementStatus.APPROVED: "settlement.approve",
     SettlementStatus.REJECTED: "settlement.reject",
 }
 
 
 def _decision_save(
-    settlement: Settlement,
-    approver: User,
-    status: SettlementStatus,
-    detail: dict[str, Any],
-    **changes: Any,
+    settlement: Settlement, approver: User, status: str, detail: dict[str, Any], **changes: Any
 ) -> None:
-    """Save the decision on a requested settlement (`changes`: what it sets besides status and
-    decider), write its audit event, naming the shop and the amount besides `detail`, and mail
-    the owner (template `settlement_<status>`)."""
+    """Save a decision on a requested settlement (`changes` besides status and decider), audit
+    it with the shop, the amount and `detail`, and mail the owner (`settlement_<status>`)."""
     settlement.decide(
         status=status,
         by=approver,
