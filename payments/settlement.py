@@ -211,13 +211,30 @@ def _decide_check(settlement: Settlement, approver: User) -> None:
         raise SettlementStateConflict(_("This settlement was already decided."))
 
 
-def _save_decision(settlement: Settlement, status: str, approver: User, **changes: Any) -> None:
+_DECISION_ACTIONS: dict[str, str] = {  # the audit action of each decision on a requested settlement
+    SettlementStatus.APPROVED: "settlement.approve",
+    SettlementStatus.REJECTED: "settlement.reject",
+}
+
+
+def _decision_save(
+    settlement: Settlement, approver: User, status: str, detail: dict[str, Any], **changes: Any
+) -> None:
+    """Save a decision on a requested settlement (`changes` besides status and decider), audit
+    it with the shop, the amount and `detail`, and mail the owner (`settlement_<status>`)."""
     settlement.decide(
         status=status,
         by=approver,
         refusal=_("Someone other than the requester must decide on a settlement."),
         **changes,
     )
+    audit.record(
+        actor=approver,
+        action=_DECISION_ACTIONS[status],
+        target=settlement,
+        detail={"shop": settlement.shop_id, "amount": settlement.amount, **detail},
+    )
+    _mail(settlement, f"settlement_{status}")
 
 
 def settlement_is_held(settlement: Settlement) -> bool:
@@ -305,19 +322,13 @@ def settlement_approve(*, approver: User, settlement_id: int) -> Settlement:
             raise SettlementStateConflict(
                 _("The shop's account is frozen; it cannot be settled now.")
             ) from None
-        _save_decision(settlement, SettlementStatus.APPROVED, approver, transfer=transfer)
-        audit.record(
-            actor=approver,
-            action="settlement.approve",
-            target=settlement,
-            detail={
-                "shop": settlement.shop_id,
-                "amount": settlement.amount,
-                "fee": settlement.fee,
-                "transfer": transfer.pk,
-            },
+        _decision_save(
+            settlement,
+            approver,
+            SettlementStatus.APPROVED,
+            {"fee": settlement.fee, "transfer": transfer.pk},
+            transfer=transfer,
         )
-        _mail(settlement, "settlement_approved")
     return settlement
 
 
@@ -333,14 +344,9 @@ def settlement_reject(*, approver: User, settlement_id: int, reason: str) -> Set
     with transaction.atomic():
         settlement = _locked(settlement_id)
         _decide_check(settlement, approver)
-        _save_decision(settlement, SettlementStatus.REJECTED, approver, reason=reason)
-        audit.record(
-            actor=approver,
-            action="settlement.reject",
-            target=settlement,
-            detail={"shop": settlement.shop_id, "amount": settlement.amount, "reason": reason},
+        _decision_save(
+            settlement, approver, SettlementStatus.REJECTED, {"reason": reason}, reason=reason
         )
-        _mail(settlement, "settlement_rejected")
     return settlement
 
 

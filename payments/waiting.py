@@ -11,29 +11,46 @@ from . import settlement, voucher_batches
 from .models import SepaExport, Settlement, SettlementStatus, VoucherBatch, VoucherBatchStatus
 
 
+def _batches_requested() -> int:
+    return VoucherBatch.objects.filter(status=VoucherBatchStatus.REQUESTED).count()
+
+
+def _settlements_requested() -> int:
+    return Settlement.objects.filter(status=SettlementStatus.REQUESTED).count()
+
+
+def _files_exported() -> int:
+    exported = SepaExport.objects.filter(settlements__status=SettlementStatus.EXPORTED)
+    return exported.distinct().count()
+
+
+# The payments queues, in the order shown: key, label, who works it, the staff page that lists
+# it, how many wait in it now.
+_QUEUES = (
+    (
+        "voucher-batches",
+        gettext_lazy("Voucher batches to approve"),
+        voucher_batches.APPROVE_ROLES,
+        "payments-staff-vouchers",
+        _batches_requested,
+    ),
+    (
+        "settlements",
+        gettext_lazy("Settlements to approve"),
+        settlement.APPROVE_ROLES,
+        "payments-staff-settlements",
+        _settlements_requested,
+    ),
+    (
+        "sepa-files",
+        gettext_lazy("SEPA files to mark paid"),
+        settlement.EXPORT_ROLES,
+        "payments-staff-exports",
+        _files_exported,
+    ),
+)
+
+
 def waiting_register() -> None:
-    staff_waiting_register(
-        key="voucher-batches",
-        label=gettext_lazy("Voucher batches to approve"),
-        roles=voucher_batches.APPROVE_ROLES,
-        url_name="payments-staff-vouchers",
-        count=lambda: VoucherBatch.objects.filter(status=VoucherBatchStatus.REQUESTED).count(),
-    )
-    staff_waiting_register(
-        key="settlements",
-        label=gettext_lazy("Settlements to approve"),
-        roles=settlement.APPROVE_ROLES,
-        url_name="payments-staff-settlements",
-        count=lambda: Settlement.objects.filter(status=SettlementStatus.REQUESTED).count(),
-    )
-    staff_waiting_register(
-        key="sepa-files",
-        label=gettext_lazy("SEPA files to mark paid"),
-        roles=settlement.EXPORT_ROLES,
-        url_name="payments-staff-exports",
-        count=lambda: (
-            SepaExport.objects.filter(settlements__status=SettlementStatus.EXPORTED)
-            .distinct()
-            .count()
-        ),
-    )
+    for key, label, roles, url_name, count in _QUEUES:
+        staff_waiting_register(key=key, label=label, roles=roles, url_name=url_name, count=count)
