@@ -42,7 +42,8 @@ def _throttle(clock: Clock, rate: str) -> UserRateThrottle:
     throttle = UserRateThrottle()
     throttle.rate = rate
     num, duration = throttle.parse_rate(rate)
-    assert num is not None and duration is not None
+    assert num is not None
+    assert duration is not None
     throttle.num_requests, throttle.duration = num, duration
     throttle.timer = clock
     return throttle
