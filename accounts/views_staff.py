@@ -22,20 +22,9 @@ from core.api import keyset_page_for_html
 from core.http import act, form_page, request_user, run_action
 from core.routes import Routes
 
-from . import services, staff, waiting
+from . import forms_staff, services, staff, waiting
 from .errors import AccountsError
 from .forms_auth import form_refusal, form_status
-from .forms_staff import (
-    DOCUMENTS,
-    ROLE_NAMES,
-    AuditFilterForm,
-    InviteBatchForm,
-    NeighbourhoodForm,
-    ResidencyCheckForm,
-    ResidentSearchForm,
-    RolesForm,
-    StaffCreateForm,
-)
 from .models import STAFF_ROLES, Neighbourhood, Role, User
 from .permissions import roles_of, staff_page
 
@@ -151,7 +140,7 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "staff/home.html",
         {
-            "role_names": [ROLE_NAMES[r] for r in roles],
+            "role_names": [forms_staff.ROLE_NAMES[r] for r in roles],
             "waiting": waiting.staff_waiting(user=request.user),
             "digest": _user(request).staff_digest,
         },
@@ -177,7 +166,7 @@ def digest_switch(request: HttpRequest) -> HttpResponse:
 @routes("residents/", name="staff-residents")
 @staff_page(*staff.RESIDENT_ROLES)
 def residents(request: HttpRequest) -> HttpResponse:
-    form = ResidentSearchForm(request.GET or None)
+    form = forms_staff.ResidentSearchForm(request.GET or None)
     query, verified = "", None
     if form.is_valid():
         query = form.cleaned_data["q"]
@@ -194,7 +183,7 @@ def residents(request: HttpRequest) -> HttpResponse:
             "residents": residents,
             "next": next_page,
             "previous": previous_page,
-            "documents": list(DOCUMENTS.items()),
+            "documents": list(forms_staff.DOCUMENTS.items()),
         },
     )
 
@@ -213,7 +202,7 @@ def resident_verify(request: HttpRequest, user_id: int) -> HttpResponse:
     """Verify a resident in one step, with the letter code or the document that was checked
     (from the residents list or a claim in the review queue); audited."""
     back = _back(request, "/staff/residents/", "/staff/rewards/claims/")
-    form = ResidencyCheckForm(request.POST)
+    form = forms_staff.ResidencyCheckForm(request.POST)
     if not form.is_valid():
         for error in form.non_field_errors() or [_("Check the code or the document.")]:
             messages.error(request, str(error))
@@ -266,7 +255,7 @@ def resident_birth_year(request: HttpRequest, user_id: int) -> HttpResponse:
 def invite_codes(request: HttpRequest) -> HttpResponse:
     """Generate a batch of letter codes. They are shown once, here, with a CSV of the same
     batch built into the page (only their hashes are stored)."""
-    form = InviteBatchForm(request.POST or None)
+    form = forms_staff.InviteBatchForm(request.POST or None)
     codes: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
@@ -288,7 +277,7 @@ def invite_codes(request: HttpRequest) -> HttpResponse:
         context["csv_name"] = (
             "".join(c if c.isalnum() else "-" for c in form.cleaned_data["batch"])[:60] + ".csv"
         )
-        context["form"] = InviteBatchForm()
+        context["form"] = forms_staff.InviteBatchForm()
     return _render(request, "staff/invite_codes.html", context, status=form_status(form))
 
 
@@ -296,7 +285,7 @@ def invite_codes(request: HttpRequest) -> HttpResponse:
 @staff_page(*staff.NEIGHBOURHOOD_ROLES)
 @require_http_methods(["GET", "POST"])
 def neighbourhoods(request: HttpRequest) -> HttpResponse:
-    form = NeighbourhoodForm(request.POST or None)
+    form = forms_staff.NeighbourhoodForm(request.POST or None)
     return form_page(
         request,
         form,
@@ -314,7 +303,7 @@ def neighbourhoods(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def neighbourhood_edit(request: HttpRequest, neighbourhood_id: int) -> HttpResponse:
     neighbourhood = get_object_or_404(Neighbourhood, pk=neighbourhood_id)
-    form = NeighbourhoodForm(request.POST or None, initial={"name": neighbourhood.name})
+    form = forms_staff.NeighbourhoodForm(request.POST or None, initial={"name": neighbourhood.name})
     return form_page(
         request,
         form,
@@ -334,7 +323,7 @@ def _members_context() -> list[dict[str, Any]]:
         {
             "user": member,
             "roles": [
-                ROLE_NAMES.get(g.role, g.role)
+                forms_staff.ROLE_NAMES.get(g.role, g.role)
                 for g in sorted(member.role_grants.all(), key=lambda g: g.role)
                 if g.role in STAFF_ROLES
             ],
@@ -347,7 +336,7 @@ def _members_context() -> list[dict[str, Any]]:
 @staff_page(*staff.ADMIN_ROLES)
 @require_http_methods(["GET", "POST"])
 def members(request: HttpRequest) -> HttpResponse:
-    form = StaffCreateForm(request.POST or None)
+    form = forms_staff.StaffCreateForm(request.POST or None)
     return form_page(
         request,
         form,
@@ -368,7 +357,7 @@ def members(request: HttpRequest) -> HttpResponse:
 def member_roles(request: HttpRequest, user_id: int) -> HttpResponse:
     member = get_object_or_404(User, pk=user_id, erased_at__isnull=True)
     current = sorted(roles_of(member) & {str(r) for r in STAFF_ROLES})
-    form = RolesForm(request.POST or None, initial={"roles": current})
+    form = forms_staff.RolesForm(request.POST or None, initial={"roles": current})
     return form_page(
         request,
         form,
@@ -401,7 +390,7 @@ def member_totp_reset(request: HttpRequest, user_id: int) -> HttpResponse:
 @routes("audit-log/", name="staff-audit-log")
 @staff_page(*staff.ADMIN_ROLES)
 def audit_log(request: HttpRequest) -> HttpResponse:
-    form = AuditFilterForm(request.GET or None)
+    form = forms_staff.AuditFilterForm(request.GET or None)
     action = actor = ""
     if form.is_valid():
         action, actor = form.cleaned_data["action"], form.cleaned_data["actor"]

@@ -45,11 +45,14 @@ def _user(request: HttpRequest) -> User:
 # --- Two-factor authentication -------------------------------------------------------------
 
 
-def _staff_signed_in(
+def _staff_signed_in_page(
     view: Callable[[HttpRequest], HttpResponse],
 ) -> Callable[[HttpRequest], HttpResponse]:
-    """Sign-in and a staff role, without the two-factor check (these pages give it)."""
+    """A two-factor page: sign-in and a staff role, without the two-factor check (these pages
+    give it); GET or POST only, never kept by a cache."""
 
+    @never_cache
+    @require_http_methods(["GET", "POST"])
     @functools.wraps(view)
     def checked(request: HttpRequest) -> HttpResponse:
         if not request.user.is_authenticated:
@@ -81,9 +84,7 @@ def _qr_svg(data: str) -> SafeString:
 
 
 @routes("2fa/setup/", name="staff-2fa-setup")
-@never_cache
-@require_http_methods(["GET", "POST"])
-@_staff_signed_in
+@_staff_signed_in_page
 def twofa_setup(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
@@ -110,9 +111,7 @@ def twofa_setup(request: HttpRequest) -> HttpResponse:
 
 
 @routes("2fa/verify/", name="staff-2fa-verify")
-@never_cache
-@require_http_methods(["GET", "POST"])
-@_staff_signed_in
+@_staff_signed_in_page
 def twofa_verify(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if two_factor_verified(user):

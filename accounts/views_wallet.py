@@ -22,7 +22,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import DomainError
 from core.forms import text_field
@@ -75,6 +75,18 @@ def resident_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
         return view(request, profile, *args, **kwargs)
 
     return wrapped
+
+
+def uncached_resident_page(
+    *methods: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A resident's own wallet page: `resident_page` (sign in first; anyone but a resident: 403)
+    behind the check of `methods` (else 405), never kept by a cache (`never_cache`)."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        return never_cache(require_http_methods(list(methods))(resident_page(view)))
+
+    return decorate
 
 
 def _before(request: HttpRequest) -> int | None:
@@ -149,17 +161,13 @@ def _page(
 
 
 @routes("", name="wallet-home")
-@never_cache
-@require_GET
-@resident_page
+@uncached_resident_page("GET")
 def wallet_home(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
     return _page(request, profile, ResidencyCodeForm())
 
 
 @routes("statement/", name="wallet-statement")
-@never_cache
-@require_GET
-@resident_page
+@uncached_resident_page("GET")
 def wallet_statement(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
     """The next (older) lines of the statement: a fragment for htmx's "load more", else the
     whole wallet page from that point."""
@@ -169,9 +177,7 @@ def wallet_statement(request: HttpRequest, profile: ResidentProfile) -> HttpResp
 
 
 @routes("residency/", name="wallet-residency")
-@never_cache
-@require_POST
-@resident_page
+@uncached_resident_page("POST")
 def wallet_residency(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
     """Verify residency with the code from the municipality's letter. htmx swaps the residency
     box; without JavaScript the wallet page comes back (with the error on the field)."""

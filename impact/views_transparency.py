@@ -13,11 +13,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.models import ResidentProfile, User
-from accounts.views_wallet import resident_page
+from accounts.views_wallet import uncached_resident_page
 from core.routes import Routes
 from ledger import proofs, sealing, selectors
 from ledger.models import Account, AccountKind, Block, Entry
@@ -121,9 +120,7 @@ def verifier_script(request: HttpRequest) -> HttpResponse:
 
 
 @routes("transparency/proofs/<int:transfer_id>.json", name="transparency-proof")
-@never_cache
-@require_GET
-@resident_page
+@uncached_resident_page("GET")
 def proof_download(
     request: HttpRequest, profile: ResidentProfile, transfer_id: int
 ) -> HttpResponse:

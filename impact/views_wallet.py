@@ -4,11 +4,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 
 from accounts.models import ResidentProfile
-from accounts.views_wallet import resident_page
+from accounts.views_wallet import uncached_resident_page
 from core.http import csv_response
 from core.money import amount_plain
 from core.routes import Routes
@@ -23,17 +21,13 @@ FIRST_YEAR = 2020
 
 
 @routes("", name="wallet-achieved")
-@never_cache
-@require_GET
-@resident_page
+@uncached_resident_page("GET")
 def wallet_achieved(request: HttpRequest, profile: ResidentProfile) -> HttpResponse:
     return render(request, "impact/achieved.html", {"achieved": resident_achieved(profile=profile)})
 
 
 @routes("<int:year>/", name="wallet-year-statement")
-@never_cache
-@require_GET
-@resident_page
+@uncached_resident_page("GET")
 def wallet_year_statement(
     request: HttpRequest, profile: ResidentProfile, year: int
 ) -> HttpResponse:

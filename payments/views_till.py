@@ -24,8 +24,6 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.errors import AccountsError, NotAllowed, NotFound
 from accounts.forms_auth import form_status
@@ -38,8 +36,8 @@ from shops.selectors import Membership, shop_membership
 from . import codes, qr, selectors, services, settlement, vouchers
 from .forms import ChargeForm, RefundForm, RequestForm, SettlementRequestForm, VoucherRedeemForm
 from .models import PaymentRequest
-from .views_till_access import login_required
 from .views_till_access import request_is_htmx as _htmx
+from .views_till_access import till_page
 
 routes = Routes()
 
@@ -95,17 +93,14 @@ def _failed(request: HttpRequest) -> int:
 
 
 @routes("", name="payments-till")
-@login_required
-@require_GET
+@till_page("GET")
 def till_home(request: HttpRequest, shop_id: int) -> HttpResponse:
     membership = _membership(request, shop_id)
     return render(request, "payments/till/home.html", _context(membership, form=ChargeForm()))
 
 
 @routes("charge/", name="payments-till-charge")
-@never_cache
-@login_required
-@require_POST
+@till_page("POST", no_store=True)
 def till_charge(request: HttpRequest, shop_id: int) -> HttpResponse:
     """Charge the amount to the resident whose code was scanned or typed. Answers the charge
     block (htmx) or the whole till page, with the result: paid and the amount, or why not."""
@@ -149,9 +144,7 @@ def till_charge(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 
 @routes("request/", name="payments-till-request")
-@never_cache
-@login_required
-@require_http_methods(["GET", "POST"])
+@till_page("GET", "POST", no_store=True)
 def till_request(request: HttpRequest, shop_id: int) -> HttpResponse:
     membership = _membership(request, shop_id)
     form = RequestForm(request.POST or None)
@@ -181,9 +174,7 @@ def _request_state(membership: Membership, request_id: int) -> dict[str, Any]:
 
 
 @routes("request/<int:request_id>/", name="payments-till-request-show")
-@never_cache
-@login_required
-@require_GET
+@till_page("GET", no_store=True)
 def till_request_show(request: HttpRequest, shop_id: int, request_id: int) -> HttpResponse:
     """The request's QR code for the resident to scan, with its state polled every second."""
     membership = _membership(request, shop_id)
@@ -207,9 +198,7 @@ def till_request_show(request: HttpRequest, shop_id: int, request_id: int) -> Ht
 
 
 @routes("request/<int:request_id>/status/", name="payments-till-request-status")
-@never_cache
-@login_required
-@require_GET
+@till_page("GET", no_store=True)
 def till_request_status(request: HttpRequest, shop_id: int, request_id: int) -> HttpResponse:
     """For htmx's poll: nothing (204, htmx keeps the page as it is) while the request waits,
     else the new state, which stops the polling."""
@@ -221,8 +210,7 @@ def till_request_status(request: HttpRequest, shop_id: int, request_id: int) -> 
 
 
 @routes("request/<int:request_id>/cancel/", name="payments-till-request-cancel")
-@login_required
-@require_POST
+@till_page("POST")
 def till_request_cancel(request: HttpRequest, shop_id: int, request_id: int) -> HttpResponse:
     _membership(request, shop_id)
     at_resident = PaymentRequest.objects.filter(
@@ -246,8 +234,7 @@ def till_request_cancel(request: HttpRequest, shop_id: int, request_id: int) -> 
 
 
 @routes("today/", name="payments-till-day")
-@login_required
-@require_GET
+@till_page("GET")
 def till_day(request: HttpRequest, shop_id: int) -> HttpResponse:
     membership = _membership(request, shop_id)
     day = selectors.shop_day_payments(shop=membership.shop)
@@ -255,9 +242,7 @@ def till_day(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 
 @routes("payments/<int:payment_id>/refund/", name="payments-till-refund")
-@never_cache
-@login_required
-@require_http_methods(["GET", "POST"])
+@till_page("GET", "POST", no_store=True)
 def till_refund(request: HttpRequest, shop_id: int, payment_id: int) -> HttpResponse:
     membership = _membership(request, shop_id)
     payment = selectors.shop_payment(shop_id=shop_id, payment_id=payment_id)
@@ -300,9 +285,7 @@ def till_refund(request: HttpRequest, shop_id: int, payment_id: int) -> HttpResp
 
 
 @routes("voucher/", name="payments-till-voucher")
-@never_cache
-@login_required
-@require_http_methods(["GET", "POST"])
+@till_page("GET", "POST", no_store=True)
 def till_voucher(request: HttpRequest, shop_id: int) -> HttpResponse:
     membership = _membership(request, shop_id)
     form = VoucherRedeemForm(request.POST or None)
@@ -327,8 +310,7 @@ def till_voucher(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 
 @routes("poster/", name="payments-till-poster")
-@login_required
-@require_GET
+@till_page("GET")
 def till_poster(request: HttpRequest, shop_id: int) -> HttpResponse:
     """A printable page with the shop's static QR code: it names the shop only, and the
     resident types the amount in the wallet."""
@@ -370,15 +352,13 @@ def _settlements_page(
 
 
 @routes("settlements/", name="payments-till-settlements")
-@login_required
-@require_GET
+@till_page("GET")
 def till_settlements(request: HttpRequest, shop_id: int) -> HttpResponse:
     return _settlements_page(request, _owner(request, shop_id), SettlementRequestForm())
 
 
 @routes("settlements/request/", name="payments-till-settlement-request")
-@login_required
-@require_POST
+@till_page("POST")
 def till_settlement_request(request: HttpRequest, shop_id: int) -> HttpResponse:
     membership = _owner(request, shop_id)
     form = SettlementRequestForm(request.POST)
@@ -417,9 +397,7 @@ def _statement_lines(account_id: int, before: int | None, limit: int) -> Any:
 
 
 @routes("statement/", name="payments-till-statement")
-@never_cache
-@login_required
-@require_GET
+@till_page("GET", no_store=True)
 def till_statement(request: HttpRequest, shop_id: int) -> HttpResponse:
     """The owner's statement of the shop account, newest first, a page at a time; `?format=csv`
     downloads the whole history for the bookkeeping."""

@@ -1,5 +1,6 @@
 """Signing in at the till: `login_required` that never swaps a sign-in page into the till (an
-htmx request is told where to go instead), and `request_is_htmx`."""
+htmx request is told where to go instead), `till_page` that bundles it with the methods a page
+answers and whether a cache may keep it, and `request_is_htmx`."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
 
 def request_is_htmx(request: HttpRequest) -> bool:
@@ -42,3 +45,18 @@ def login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         return response
 
     return wrapped
+
+
+def till_page(
+    *methods: str, no_store: bool = False
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A till page: signed in (`login_required`, which never swaps a sign-in page into the
+    till), answering only `methods` (else 405) and, with `no_store`, never kept by a cache
+    (`never_cache`, outermost). Whether the person is a member (else 404) or the owner (else
+    403) of the shop, the view asks itself."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        page = login_required(require_http_methods(list(methods))(view))
+        return never_cache(page) if no_store else page
+
+    return decorate

@@ -4,6 +4,8 @@ rejecting it (another person)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,7 +22,7 @@ from core.routes import Routes
 
 from .. import campaigns, selectors
 from ..forms import CampaignForm, MintRequestForm, ReasonForm
-from ..models import CampaignStatus, MintRequest, MintStatus
+from ..models import Campaign, CampaignStatus, MintRequest, MintStatus
 from .common import (
     MANAGE_ROLES,
     MINT_ROLES,
@@ -64,23 +66,38 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _campaign_form(request: HttpRequest, campaign: Campaign | None) -> HttpResponse:
+    """The campaign form: a new campaign (`campaign` None), or the changes to `campaign`;
+    saved, it goes to the campaign's page."""
+    data = request.POST or None
+    form = CampaignForm(data) if campaign is None else CampaignForm.for_campaign(campaign, data)
+
+    def save(_data: dict[str, Any]) -> Campaign:
+        actor = request_user(request)
+        if campaign is None:
+            return campaigns.campaign_create(actor=actor, **form.service_fields())
+        return campaigns.campaign_update(
+            actor=actor, campaign_id=campaign.pk, changes=form.service_fields()
+        )
+
+    return form_page(
+        request,
+        form,
+        save,
+        _("The campaign is created.") if campaign is None else _("The campaign is saved."),
+        lambda saved: redirect("rewards-staff-campaign", campaign_id=saved.pk),
+        template="rewards/staff/campaign_form.html",
+        context={"campaign": campaign},
+        page=staff_render,
+        fields={"neighbourhood_ids": "neighbourhoods"},
+    )
+
+
 @routes("campaigns/new/", name="rewards-staff-campaign-create")
 @staff_page(*MANAGE_ROLES)
 @require_http_methods(["GET", "POST"])
 def campaign_create(request: HttpRequest) -> HttpResponse:
-    form = CampaignForm(request.POST or None)
-    return form_page(
-        request,
-        form,
-        lambda _data: campaigns.campaign_create(
-            actor=request_user(request), **form.service_fields()
-        ),
-        _("The campaign is created."),
-        lambda campaign: redirect("rewards-staff-campaign", campaign_id=campaign.pk),
-        template="rewards/staff/campaign_form.html",
-        context={"campaign": None},
-        page=staff_render,
-    )
+    return _campaign_form(request, None)
 
 
 @routes("campaigns/<int:campaign_id>/", name="rewards-staff-campaign")
@@ -103,22 +120,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
 @staff_page(*MANAGE_ROLES)
 @require_http_methods(["GET", "POST"])
 def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = campaign_or_404(campaign_id)
-    form = CampaignForm.for_campaign(campaign, request.POST or None)
-    return form_page(
-        request,
-        form,
-        lambda _data: campaigns.campaign_update(
-            actor=request_user(request), campaign_id=campaign.pk, changes=form.service_fields()
-        ),
-        _("The campaign is saved."),
-        "rewards-staff-campaign",
-        template="rewards/staff/campaign_form.html",
-        context={"campaign": campaign},
-        page=staff_render,
-        fields={"neighbourhood_ids": "neighbourhoods"},
-        campaign_id=campaign.pk,
-    )
+    return _campaign_form(request, campaign_or_404(campaign_id))
 
 
 @routes("campaigns/<int:campaign_id>/close/", name="rewards-staff-campaign-close")

@@ -4,6 +4,7 @@ release a hold, and the claim's photos."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -21,7 +22,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.forms_staff import DOCUMENTS
-from accounts.models import Neighbourhood, ResidentProfile
+from accounts.models import Neighbourhood, ResidentProfile, User
 from accounts.permissions import roles_of, staff_page
 from accounts.staff import RESIDENT_ROLES
 from core.http import act, found_or_404, run_action, submit
@@ -197,50 +198,69 @@ def _bulk_messages(
             )
 
 
+def _bulk_decide(
+    request: HttpRequest,
+    *,
+    none_chosen: str,
+    decide: Callable[[User, list[int]], list[review.BulkResult]],
+    done_text: Callable[[int], str],
+    confirm: Callable[[HttpRequest, str, queue.QueueFilter, list[int]], HttpResponse] | None = None,
+) -> HttpResponse:
+    """The steps of a bulk decision: the chosen claims (none: `none_chosen`, back to the queue),
+    the `confirm` page until it is confirmed, then `decide(staff, ids)` and what it did claim by
+    claim (`done_text(count)`), back to the queue with its stage and filters."""
+    stage, filters = _stage(request), _filters(request)
+    ids = _bulk_ids(request)
+    if not ids:
+        messages.error(request, none_chosen)
+        return _back_to_queue(stage, filters)
+    if confirm is not None and request.POST.get("confirmed") != "yes":
+        return confirm(request, stage, filters, ids)
+    staff = request_user(request)
+    _bulk_messages(request, act(request, lambda: decide(staff, ids), None), done_text)
+    return _back_to_queue(stage, filters)
+
+
+def _bulk_confirm(
+    request: HttpRequest, stage: str, filters: queue.QueueFilter, ids: list[int]
+) -> HttpResponse:
+    """How many claims and how much a bulk approval pays, to confirm."""
+    chosen = list(queue.claims_queue(stage=stage, filters=queue.QueueFilter()).filter(pk__in=ids))
+    return staff_render(
+        request,
+        "rewards/staff/bulk_confirm.html",
+        {
+            "claims": chosen,
+            "ids": ids,
+            "count": len(chosen),
+            "total": sum(c.amount for c in chosen),
+            "unverified": sum(1 for c in chosen if not c.resident_verified),
+            "second": sum(
+                1
+                for c in chosen
+                if c.reviewed_by_id is None and c.amount > settings.REWARDS_SECOND_APPROVAL_ABOVE
+            ),
+            "stage": stage,
+            "filters": filters.query(),
+            "query": _queue_query(stage, filters),
+        },
+    )
+
+
 @routes("review/bulk-approve/", name="rewards-staff-review-bulk-approve")
 @staff_page(*DECIDE_ROLES)
 @require_POST
 def review_bulk_approve(request: HttpRequest) -> HttpResponse:
     """Approve the selected claims, after a confirmation that shows how many and how much."""
-    stage, filters = _stage(request), _filters(request)
-    ids = _bulk_ids(request)
-    if not ids:
-        messages.error(request, _("Choose the claims to approve."))
-        return _back_to_queue(stage, filters)
-    if request.POST.get("confirmed") != "yes":
-        chosen = list(
-            queue.claims_queue(stage=stage, filters=queue.QueueFilter()).filter(pk__in=ids)
-        )
-        return staff_render(
-            request,
-            "rewards/staff/bulk_confirm.html",
-            {
-                "claims": chosen,
-                "ids": ids,
-                "count": len(chosen),
-                "total": sum(c.amount for c in chosen),
-                "unverified": sum(1 for c in chosen if not c.resident_verified),
-                "second": sum(
-                    1
-                    for c in chosen
-                    if c.reviewed_by_id is None
-                    and c.amount > settings.REWARDS_SECOND_APPROVAL_ABOVE
-                ),
-                "stage": stage,
-                "filters": filters.query(),
-                "query": _queue_query(stage, filters),
-            },
-        )
-    staff = request_user(request)
-    results = act(request, lambda: review.claims_bulk_approve(staff=staff, claim_ids=ids), None)
-    _bulk_messages(
+    return _bulk_decide(
         request,
-        results,
-        lambda n: (
+        none_chosen=_("Choose the claims to approve."),
+        decide=lambda staff, ids: review.claims_bulk_approve(staff=staff, claim_ids=ids),
+        done_text=lambda n: (
             ngettext("%(count)d claim approved.", "%(count)d claims approved.", n) % {"count": n}
         ),
+        confirm=_bulk_confirm,
     )
-    return _back_to_queue(stage, filters)
 
 
 @routes("review/bulk-reject/", name="rewards-staff-review-bulk-reject")
@@ -248,26 +268,17 @@ def review_bulk_approve(request: HttpRequest) -> HttpResponse:
 @require_POST
 def review_bulk_reject(request: HttpRequest) -> HttpResponse:
     """Reject the selected claims with one reason the residents read."""
-    stage, filters = _stage(request), _filters(request)
-    ids = _bulk_ids(request)
-    if not ids:
-        messages.error(request, _("Choose the claims to reject."))
-        return _back_to_queue(stage, filters)
-    results = act(
+    reason = request.POST.get("reason", "")
+    return _bulk_decide(
         request,
-        lambda: review.claims_bulk_reject(
-            staff=request_user(request), claim_ids=ids, reason=request.POST.get("reason", "")
+        none_chosen=_("Choose the claims to reject."),
+        decide=lambda staff, ids: review.claims_bulk_reject(
+            staff=staff, claim_ids=ids, reason=reason
         ),
-        None,
-    )
-    _bulk_messages(
-        request,
-        results,
-        lambda n: (
+        done_text=lambda n: (
             ngettext("%(count)d claim rejected.", "%(count)d claims rejected.", n) % {"count": n}
         ),
     )
-    return _back_to_queue(stage, filters)
 
 
 def _claim_or_404(claim_id: int) -> Any:

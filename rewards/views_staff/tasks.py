@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -14,7 +16,7 @@ from core.routes import Routes
 
 from .. import work
 from ..forms import TaskForm
-from ..models import TaskStatus
+from ..models import Campaign, Task, TaskStatus
 from .common import (
     MANAGE_ROLES,
     READ_ROLES,
@@ -29,24 +31,37 @@ routes = Routes()
 # --- tasks ------------------------------------------------------------------------------------
 
 
+def _task_form(request: HttpRequest, campaign: Campaign, task: Task | None) -> HttpResponse:
+    """The task form: a new draft task in `campaign` (`task` None), or the changes to `task`;
+    saved, it goes to the task's page."""
+    data = request.POST or None
+    form = TaskForm(data) if task is None else TaskForm.for_task(task, data)
+
+    def save(_data: dict[str, Any]) -> Task:
+        actor = request_user(request)
+        if task is None:
+            return work.task_create(
+                actor=actor, campaign_id=campaign.pk, fields=form.service_fields()
+            )
+        return work.task_update(actor=actor, task_id=task.pk, changes=form.service_fields())
+
+    return form_page(
+        request,
+        form,
+        save,
+        _("The task is saved as a draft.") if task is None else _("The task is saved."),
+        lambda saved: redirect("rewards-staff-task", task_id=saved.pk),
+        template="rewards/staff/task_form.html",
+        context={"campaign": campaign, "task": task},
+        page=staff_render,
+    )
+
+
 @routes("campaigns/<int:campaign_id>/tasks/new/", name="rewards-staff-task-create")
 @staff_page(*MANAGE_ROLES)
 @require_http_methods(["GET", "POST"])
 def task_create(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = campaign_or_404(campaign_id)
-    form = TaskForm(request.POST or None)
-    return form_page(
-        request,
-        form,
-        lambda _data: work.task_create(
-            actor=request_user(request), campaign_id=campaign.pk, fields=form.service_fields()
-        ),
-        _("The task is saved as a draft."),
-        lambda task: redirect("rewards-staff-task", task_id=task.pk),
-        template="rewards/staff/task_form.html",
-        context={"campaign": campaign, "task": None},
-        page=staff_render,
-    )
+    return _task_form(request, campaign_or_404(campaign_id), None)
 
 
 @routes("tasks/<int:task_id>/", name="rewards-staff-task")
@@ -73,20 +88,7 @@ def task_edit(request: HttpRequest, task_id: int) -> HttpResponse:
     if task.status == TaskStatus.CLOSED:
         messages.error(request, _("A closed task cannot change."))
         return redirect("rewards-staff-task", task_id=task.pk)
-    form = TaskForm.for_task(task, request.POST or None)
-    return form_page(
-        request,
-        form,
-        lambda _data: work.task_update(
-            actor=request_user(request), task_id=task.pk, changes=form.service_fields()
-        ),
-        _("The task is saved."),
-        "rewards-staff-task",
-        template="rewards/staff/task_form.html",
-        context={"campaign": task.campaign, "task": task},
-        page=staff_render,
-        task_id=task.pk,
-    )
+    return _task_form(request, task.campaign, task)
 
 
 @routes("tasks/<int:task_id>/publish/", name="rewards-staff-task-publish")
