@@ -11,7 +11,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.errors import NotFound
 from core.api import query, validated
@@ -32,11 +31,10 @@ payment_request = routes.group("payment-requests/<int:request_id>/")
 
 
 @routes("charges/", name="api-shop-charges")
-class ChargesView(APIView):
+class ChargesView(common.PaymentsView):
     @extend_schema(
         request=common.ChargeSerializer,
         responses={201: common.ShopPaymentSerializer, 202: common.RequestStateSerializer},
-        tags=common.TAGS,
     )
     def post(self, request: Request, shop_id: int) -> Response:
         """Charge a resident's code (scanned or typed) for an amount, into this shop. Too many
@@ -76,11 +74,9 @@ def shop_payment_body(payment: Payment) -> dict[str, Any]:
 
 
 @routes("payment-requests/", name="api-shop-payment-requests")
-class PaymentRequestsView(APIView):
+class PaymentRequestsView(common.PaymentsView):
     @extend_schema(
-        request=common.AmountSerializer,
-        responses={201: common.RequestCreatedSerializer},
-        tags=common.TAGS,
+        request=common.AmountSerializer, responses={201: common.RequestCreatedSerializer}
     )
     def post(self, request: Request, shop_id: int) -> Response:
         """A signed payment request for the resident to scan; poll its status to see "paid"."""
@@ -106,8 +102,8 @@ class PaymentRequestsView(APIView):
 
 
 @payment_request("", name="api-shop-payment-request")
-class PaymentRequestView(APIView):
-    @extend_schema(responses=common.RequestStateSerializer, tags=common.TAGS)
+class PaymentRequestView(common.PaymentsView):
+    @extend_schema(responses=common.RequestStateSerializer)
     def get(self, request: Request, shop_id: int, request_id: int) -> Response:
         """The request's status (open, paid, cancelled, expired), for the till to poll."""
         shop = shop_membership(user=common._user(request), shop_id=shop_id).shop
@@ -120,8 +116,8 @@ class PaymentRequestView(APIView):
 
 
 @payment_request("cancel/", name="api-shop-payment-request-cancel")
-class PaymentRequestCancelView(APIView):
-    @extend_schema(request=None, responses=common.RequestStateSerializer, tags=common.TAGS)
+class PaymentRequestCancelView(common.PaymentsView):
+    @extend_schema(request=None, responses=common.RequestStateSerializer)
     def post(self, request: Request, shop_id: int, request_id: int) -> Response:
         """Cancel an open request (a paid one stays paid)."""
         cancelled = services.payment_request_cancel(
@@ -135,8 +131,8 @@ KIND_PARAMETER = OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=["svg
 
 
 @payment_request("qr.<str:kind>", name="api-shop-payment-request-qr")
-class PaymentRequestImageView(APIView):
-    @extend_schema(parameters=[KIND_PARAMETER], responses=common.IMAGE_RESPONSES, tags=common.TAGS)
+class PaymentRequestImageView(common.PaymentsView):
+    @extend_schema(parameters=[KIND_PARAMETER], responses=common.IMAGE_RESPONSES)
     def get(self, request: Request, shop_id: int, request_id: int, kind: str) -> HttpResponse:
         """The request's QR as an image (while its signing key is the active one)."""
         shop = shop_membership(user=common._user(request), shop_id=shop_id).shop
@@ -149,10 +145,8 @@ class PaymentRequestImageView(APIView):
 
 
 @routes("payments/", name="api-shop-payments")
-class ShopPaymentsView(APIView):
-    @extend_schema(
-        parameters=[common.DayQuerySerializer], responses=common.DaySerializer, tags=common.TAGS
-    )
+class ShopPaymentsView(common.PaymentsView):
+    @extend_schema(parameters=[common.DayQuerySerializer], responses=common.DaySerializer)
     def get(self, request: Request, shop_id: int) -> Response:
         """The shop's payments of a day (today by default, Europe/Amsterdam) and the total."""
         shop = shop_membership(user=common._user(request), shop_id=shop_id).shop
@@ -173,12 +167,8 @@ class ShopPaymentsView(APIView):
 
 
 @routes("payments/<int:payment_id>/refunds/", name="api-shop-refunds")
-class RefundsView(APIView):
-    @extend_schema(
-        request=common.RefundRequestSerializer,
-        responses={201: common.RefundSerializer},
-        tags=common.TAGS,
-    )
+class RefundsView(common.PaymentsView):
+    @extend_schema(request=common.RefundRequestSerializer, responses={201: common.RefundSerializer})
     def post(self, request: Request, shop_id: int, payment_id: int) -> Response:
         """Refund part or all of a payment to this shop, back to the payer's wallet. Cashiers
         up to CASHIER_REFUND_MAX per refund; the owner any amount up to what is left."""
@@ -195,8 +185,8 @@ class RefundsView(APIView):
 
 
 @routes("poster.<str:kind>", name="api-shop-poster")
-class PosterView(APIView):
-    @extend_schema(parameters=[KIND_PARAMETER], responses=common.IMAGE_RESPONSES, tags=common.TAGS)
+class PosterView(common.PaymentsView):
+    @extend_schema(parameters=[KIND_PARAMETER], responses=common.IMAGE_RESPONSES)
     def get(self, request: Request, shop_id: int, kind: str) -> HttpResponse:
         """The shop's poster QR (HEITJE:1:S:<id>) to print: residents scan it and type the
         amount."""

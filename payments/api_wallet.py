@@ -5,18 +5,17 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from core.api import query
 from core.routes import Routes
 
 from . import qr, selectors, services
 from .api_common import (
-    TAGS,
     PayCodeRequestSerializer,
     PayCodeSerializer,
     PayloadSerializer,
     PaymentSerializer,
+    PaymentsView,
     PayShopSerializer,
     PreviewSerializer,
     ShopCardSerializer,
@@ -35,8 +34,8 @@ DATETIME = serializers.DateTimeField()  # the API's date-times, as its serialize
 
 
 @routes("pay-codes/", name="api-pay-codes")
-class PayCodesView(APIView):
-    @extend_schema(request=PayCodeRequestSerializer, responses={201: PayCodeSerializer}, tags=TAGS)
+class PayCodesView(PaymentsView):
+    @extend_schema(request=PayCodeRequestSerializer, responses={201: PayCodeSerializer})
     def post(self, request: Request) -> Response:
         """A new one-time pay code (valid about a minute) for the till to scan or type. It
         ends your older codes. Only its hash is stored: this is the only time it is shown.
@@ -61,11 +60,9 @@ class PayCodesView(APIView):
 
 
 @routes("payments/", name="api-wallet-payments")
-class WalletPaymentsView(APIView):
+class WalletPaymentsView(PaymentsView):
     @extend_schema(
-        parameters=[WalletPaymentsQuerySerializer],
-        responses=PaymentSerializer(many=True),
-        tags=TAGS,
+        parameters=[WalletPaymentsQuerySerializer], responses=PaymentSerializer(many=True)
     )
     def get(self, request: Request) -> Response:
         """Your payments in shops, newest first, with the shops' names and refunds."""
@@ -75,8 +72,8 @@ class WalletPaymentsView(APIView):
 
 
 @routes("pay-requests/", name="api-pay-request-preview")
-class PayRequestPreviewView(APIView):
-    @extend_schema(request=PayloadSerializer, responses=PreviewSerializer, tags=TAGS)
+class PayRequestPreviewView(PaymentsView):
+    @extend_schema(request=PayloadSerializer, responses=PreviewSerializer)
     def post(self, request: Request) -> Response:
         """Check a scanned shop code (signature, key, expiry, currency, still open) and show
         the shop and amount, without paying. `payload` may also be the 9-digit short code the
@@ -90,8 +87,8 @@ class PayRequestPreviewView(APIView):
 
 
 @routes("pay-requests/pay/", name="api-pay-request-pay")
-class PayRequestPayView(APIView):
-    @extend_schema(request=PayloadSerializer, responses={201: PaymentSerializer}, tags=TAGS)
+class PayRequestPayView(PaymentsView):
+    @extend_schema(request=PayloadSerializer, responses={201: PaymentSerializer})
     def post(self, request: Request) -> Response:
         """Pay a scanned shop code from your wallet (once: a second try is refused)."""
         form = PayloadSerializer(data=request.data)
@@ -103,8 +100,8 @@ class PayRequestPayView(APIView):
 
 
 @routes("pay-shop/", name="api-pay-shop")
-class PayShopView(APIView):
-    @extend_schema(parameters=[ShopQuerySerializer], responses=ShopCardSerializer, tags=TAGS)
+class PayShopView(PaymentsView):
+    @extend_schema(parameters=[ShopQuerySerializer], responses=ShopCardSerializer)
     def get(self, request: Request) -> Response:
         """The shop a poster code names, to show its name before you type an amount."""
         params = query(request, ShopQuerySerializer)
@@ -120,7 +117,7 @@ class PayShopView(APIView):
             ).data
         )
 
-    @extend_schema(request=PayShopSerializer, responses={201: PaymentSerializer}, tags=TAGS)
+    @extend_schema(request=PayShopSerializer, responses={201: PaymentSerializer})
     def post(self, request: Request) -> Response:
         """Pay an amount you typed to the shop a poster code names. With an idempotency_key a
         retried request returns the first payment."""
