@@ -7,11 +7,9 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from accounts.models import User
-from core.api import LimitQuerySerializer, request_user
+from core.api import LimitQuerySerializer
 
 from . import codes, qr, selectors, services
 from .models import Payment, PaymentMethod, Refund
@@ -190,10 +188,6 @@ WalletPaymentsQuerySerializer = LimitQuerySerializer
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def _user(request: Request) -> User:
-    return request_user(request, User)
 
 
 def _payment(payment: Payment) -> dict[str, Any]:

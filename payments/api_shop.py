@@ -13,8 +13,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.errors import NotFound
-from core.api import query, validated
+from accounts.models import User
+from core.api import query, request_user, validated
 from core.routes import Routes
+from shops.models import Shop
 from shops.selectors import shop_membership
 
 from . import api_common as common
@@ -26,6 +28,12 @@ from .models import Payment, PaymentRequest
 # payment-requests/<id>/.
 routes = Routes()
 payment_request = routes.group("payment-requests/<int:request_id>/")
+
+
+def _shop(request: Request, shop_id: int) -> Shop:
+    """The shop the URL names, of which the signed-in person is a member (404 otherwise)."""
+    return shop_membership(user=request_user(request, User), shop_id=shop_id).shop
+
 
 # --- shop ----------------------------------------------------------------------------------
 
@@ -43,7 +51,7 @@ class ChargesView(common.PaymentsView):
         for the resident to confirm on their phone: poll it as a shown request."""
         data = validated(request, common.ChargeSerializer)
         payment = services.payment_charge(
-            cashier=common._user(request),
+            cashier=request_user(request, User),
             shop_id=shop_id,
             amount=data["amount"],
             code=data["code"],
@@ -82,7 +90,7 @@ class PaymentRequestsView(common.PaymentsView):
         """A signed payment request for the resident to scan; poll its status to see "paid"."""
         data = validated(request, common.AmountSerializer)
         made, payload = services.payment_request_create(
-            cashier=common._user(request), shop_id=shop_id, amount=data["amount"]
+            cashier=request_user(request, User), shop_id=shop_id, amount=data["amount"]
         )
         svg, png = qr.data_urls(payload)
         body = common.RequestCreatedSerializer(
@@ -106,7 +114,7 @@ class PaymentRequestView(common.PaymentsView):
     @extend_schema(responses=common.RequestStateSerializer)
     def get(self, request: Request, shop_id: int, request_id: int) -> Response:
         """The request's status (open, paid, cancelled, expired), for the till to poll."""
-        shop = shop_membership(user=common._user(request), shop_id=shop_id).shop
+        shop = _shop(request, shop_id)
         state = selectors.request_status(request_id=request_id, shop=shop)
         if state is None:
             raise NotFound(_("There is no such payment request."))
@@ -121,7 +129,7 @@ class PaymentRequestCancelView(common.PaymentsView):
     def post(self, request: Request, shop_id: int, request_id: int) -> Response:
         """Cancel an open request (a paid one stays paid)."""
         cancelled = services.payment_request_cancel(
-            cashier=common._user(request), shop_id=shop_id, request_id=request_id
+            cashier=request_user(request, User), shop_id=shop_id, request_id=request_id
         )
         state = selectors.request_status(request_id=cancelled.pk, shop=cancelled.shop)
         return Response(common.RequestStateSerializer(state).data)
@@ -135,7 +143,7 @@ class PaymentRequestImageView(common.PaymentsView):
     @extend_schema(parameters=[KIND_PARAMETER], responses=common.IMAGE_RESPONSES)
     def get(self, request: Request, shop_id: int, request_id: int, kind: str) -> HttpResponse:
         """The request's QR as an image (while its signing key is the active one)."""
-        shop = shop_membership(user=common._user(request), shop_id=shop_id).shop
+        shop = _shop(request, shop_id)
         if kind not in common.IMAGE_KINDS:
             raise NotFound(_("There is nothing at this address."))
         made = PaymentRequest.objects.filter(pk=request_id, shop=shop).first()
@@ -149,7 +157,7 @@ class ShopPaymentsView(common.PaymentsView):
     @extend_schema(parameters=[common.DayQuerySerializer], responses=common.DaySerializer)
     def get(self, request: Request, shop_id: int) -> Response:
         """The shop's payments of a day (today by default, Europe/Amsterdam) and the total."""
-        shop = shop_membership(user=common._user(request), shop_id=shop_id).shop
+        shop = _shop(request, shop_id)
         params = query(request, common.DayQuerySerializer)
         day: date = params.get("date") or timezone.localdate()
         result = selectors.shop_day_payments(shop=shop, day=day)
@@ -174,7 +182,7 @@ class RefundsView(common.PaymentsView):
         up to CASHIER_REFUND_MAX per refund; the owner any amount up to what is left."""
         data = validated(request, common.RefundRequestSerializer)
         made = services.payment_refund(
-            actor=common._user(request),
+            actor=request_user(request, User),
             shop_id=shop_id,
             payment_id=payment_id,
             amount=data["amount"],
@@ -190,7 +198,7 @@ class PosterView(common.PaymentsView):
     def get(self, request: Request, shop_id: int, kind: str) -> HttpResponse:
         """The shop's poster QR (HEITJE:1:S:<id>) to print: residents scan it and type the
         amount."""
-        shop = shop_membership(user=common._user(request), shop_id=shop_id).shop
+        shop = _shop(request, shop_id)
         if kind not in common.IMAGE_KINDS:
             raise NotFound(_("There is nothing at this address."))
         return common._image(codes.shop_encode(shop.pk), kind, f"shop-{shop.pk}-poster")

@@ -6,7 +6,8 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api import query
+from accounts.models import User
+from core.api import query, request_user
 from core.routes import Routes
 
 from . import qr, selectors, services
@@ -22,7 +23,6 @@ from .api_common import (
     ShopQuerySerializer,
     WalletPaymentsQuerySerializer,
     _payment,
-    _user,
 )
 
 # The resident's side, under wallet/ (payments.api).
@@ -43,7 +43,7 @@ class PayCodesView(PaymentsView):
         form = PayCodeRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         confirm = form.validated_data["confirm_up_to"]
-        issued = services.pay_token_issue(user=_user(request), confirm_up_to=confirm)
+        issued = services.pay_token_issue(user=request_user(request, User), confirm_up_to=confirm)
         # PayCodeSerializer's representation, written out (on every payment; the schema keeps
         # the serializer, and tests/payments/test_hot_rows.py holds the two equal).
         body = {
@@ -67,7 +67,7 @@ class WalletPaymentsView(PaymentsView):
     def get(self, request: Request) -> Response:
         """Your payments in shops, newest first, with the shops' names and refunds."""
         params = query(request, WalletPaymentsQuerySerializer)
-        rows = selectors.resident_payments(user=_user(request), limit=params["limit"])
+        rows = selectors.resident_payments(user=request_user(request, User), limit=params["limit"])
         return Response([PaymentSerializer(_payment(p)).data for p in rows])
 
 
@@ -81,7 +81,7 @@ class PayRequestPreviewView(PaymentsView):
         form = PayloadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         preview = services.payment_request_preview(
-            user=_user(request), payload=form.validated_data["payload"]
+            user=request_user(request, User), payload=form.validated_data["payload"]
         )
         return Response(PreviewSerializer(preview).data)
 
@@ -94,7 +94,7 @@ class PayRequestPayView(PaymentsView):
         form = PayloadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         payment = services.payment_request_pay(
-            user=_user(request), payload=form.validated_data["payload"]
+            user=request_user(request, User), payload=form.validated_data["payload"]
         )
         return Response(PaymentSerializer(_payment(payment)).data, status=status.HTTP_201_CREATED)
 
@@ -125,7 +125,7 @@ class PayShopView(PaymentsView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         payment = services.pay_static_shop(
-            user=_user(request),
+            user=request_user(request, User),
             shop=data["shop"],
             amount=data["amount"],
             idempotency_key=data.get("idempotency_key"),
