@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from core.api import query, request_user
+from core.api import query, request_user, validated
 from core.routes import Routes
 
 from . import qr, selectors, services
@@ -40,9 +40,8 @@ class PayCodesView(PaymentsView):
         """A new one-time pay code (valid about a minute) for the till to scan or type. It
         ends your older codes. Only its hash is stored: this is the only time it is shown.
         With the QR as SVG and PNG, unless `images` is false (a wallet that draws it)."""
-        form = PayCodeRequestSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        confirm = form.validated_data["confirm_up_to"]
+        data = validated(request, PayCodeRequestSerializer)
+        confirm = data["confirm_up_to"]
         issued = services.pay_token_issue(user=request_user(request, User), confirm_up_to=confirm)
         # PayCodeSerializer's representation, written out (on every payment; the schema keeps
         # the serializer, and tests/payments/test_hot_rows.py holds the two equal).
@@ -52,7 +51,7 @@ class PayCodesView(PaymentsView):
             "expires_at": DATETIME.to_representation(issued.expires_at),
             "confirm_up_to": int(confirm),
         }
-        if form.validated_data["images"]:
+        if data["images"]:
             body["qr_svg"], body["qr_png"] = qr.data_urls(issued.payload)
         response = Response(body, status=status.HTTP_201_CREATED)
         response["Cache-Control"] = "no-store"
@@ -78,10 +77,9 @@ class PayRequestPreviewView(PaymentsView):
         """Check a scanned shop code (signature, key, expiry, currency, still open) and show
         the shop and amount, without paying. `payload` may also be the 9-digit short code the
         till shows beside the QR; wrong short codes count towards a limit (429)."""
-        form = PayloadSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        data = validated(request, PayloadSerializer)
         preview = services.payment_request_preview(
-            user=request_user(request, User), payload=form.validated_data["payload"]
+            user=request_user(request, User), payload=data["payload"]
         )
         return Response(PreviewSerializer(preview).data)
 
@@ -91,10 +89,9 @@ class PayRequestPayView(PaymentsView):
     @extend_schema(request=PayloadSerializer, responses={201: PaymentSerializer})
     def post(self, request: Request) -> Response:
         """Pay a scanned shop code from your wallet (once: a second try is refused)."""
-        form = PayloadSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        data = validated(request, PayloadSerializer)
         payment = services.payment_request_pay(
-            user=request_user(request, User), payload=form.validated_data["payload"]
+            user=request_user(request, User), payload=data["payload"]
         )
         return Response(PaymentSerializer(_payment(payment)).data, status=status.HTTP_201_CREATED)
 
@@ -121,9 +118,7 @@ class PayShopView(PaymentsView):
     def post(self, request: Request) -> Response:
         """Pay an amount you typed to the shop a poster code names. With an idempotency_key a
         retried request returns the first payment."""
-        form = PayShopSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
+        data = validated(request, PayShopSerializer)
         payment = services.pay_static_shop(
             user=request_user(request, User),
             shop=data["shop"],
