@@ -5,17 +5,25 @@ from typing import Any
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.request import Request
+from rest_framework.views import APIView
 
-from accounts.models import User
-from core.api import LimitQuerySerializer, request_user
+from core.api import LimitQuerySerializer
 
 from . import codes, qr, selectors, services
 from .models import Payment, PaymentMethod, Refund
 
 TAGS = ["payments"]
+
+
+# Every view of the payments API, tagged "payments" in the schema here once. (A comment, not a
+# docstring: a docstring would be inherited as the description of every operation without one.)
+@extend_schema(tags=TAGS)
+class PaymentsView(APIView):
+    pass
+
+
 AMOUNT_FIELD: dict[str, Any] = {"min_value": 1, "max_value": 10**12}
 CODE_MAX = codes.CODE_MAX
 
@@ -180,10 +188,6 @@ WalletPaymentsQuerySerializer = LimitQuerySerializer
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def _user(request: Request) -> User:
-    return request_user(request, User)
 
 
 def _payment(payment: Payment) -> dict[str, Any]:

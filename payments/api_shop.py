@@ -11,32 +11,16 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.errors import NotFound
-from core.api import query
+from accounts.models import User
+from core.api import query, request_user, validated
 from core.routes import Routes
+from shops.models import Shop
 from shops.selectors import shop_membership
 
+from . import api_common as common
 from . import codes, qr, selectors, services
-from .api_common import (
-    IMAGE_KINDS,
-    IMAGE_RESPONSES,
-    TAGS,
-    AmountSerializer,
-    ChargeSerializer,
-    DayQuerySerializer,
-    DaySerializer,
-    RefundRequestSerializer,
-    RefundSerializer,
-    RequestCreatedSerializer,
-    RequestStateSerializer,
-    ShopPaymentSerializer,
-    _image,
-    _refund,
-    _shop_payment,
-    _user,
-)
 from .api_wallet import DATETIME
 from .models import Payment, PaymentRequest
 
@@ -45,39 +29,45 @@ from .models import Payment, PaymentRequest
 routes = Routes()
 payment_request = routes.group("payment-requests/<int:request_id>/")
 
+
+def _shop(request: Request, shop_id: int) -> Shop:
+    """The shop the URL names, of which the signed-in person is a member (404 otherwise)."""
+    return shop_membership(user=request_user(request, User), shop_id=shop_id).shop
+
+
 # --- shop ----------------------------------------------------------------------------------
 
 
 @routes("charges/", name="api-shop-charges")
-class ChargesView(APIView):
+class ChargesView(common.PaymentsView):
     @extend_schema(
-        request=ChargeSerializer,
-        responses={201: ShopPaymentSerializer, 202: RequestStateSerializer},
-        tags=TAGS,
+        request=common.ChargeSerializer,
+        responses={201: common.ShopPaymentSerializer, 202: common.RequestStateSerializer},
     )
     def post(self, request: Request, shop_id: int) -> Response:
         """Charge a resident's code (scanned or typed) for an amount, into this shop. Too many
         wrong codes in a few minutes answer 429. Above PAYMENT_CONFIRM_ABOVE, unless the code
         carries the resident's confirmation, the answer is 202 with a payment request waiting
         for the resident to confirm on their phone: poll it as a shown request."""
-        form = ChargeSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        data = validated(request, common.ChargeSerializer)
         payment = services.payment_charge(
-            cashier=_user(request),
+            cashier=request_user(request, User),
             shop_id=shop_id,
-            amount=form.validated_data["amount"],
-            code=form.validated_data["code"],
+            amount=data["amount"],
+            code=data["code"],
         )
         if isinstance(payment, PaymentRequest):
             state = selectors.request_status(request_id=payment.pk, shop=payment.shop)
-            return Response(RequestStateSerializer(state).data, status=status.HTTP_202_ACCEPTED)
+            return Response(
+                common.RequestStateSerializer(state).data, status=status.HTTP_202_ACCEPTED
+            )
         return Response(shop_payment_body(payment), status=status.HTTP_201_CREATED)
 
 
 def shop_payment_body(payment: Payment) -> dict[str, Any]:
     """ShopPaymentSerializer's representation of a payment, written out (on every payment; the
     schema keeps the serializer, and tests/payments/test_hot_rows.py holds the two equal)."""
-    row = _shop_payment(payment)
+    row = common._shop_payment(payment)
     return {
         "id": int(row["id"]),
         "shop_id": int(row["shop_id"]),
@@ -92,17 +82,18 @@ def shop_payment_body(payment: Payment) -> dict[str, Any]:
 
 
 @routes("payment-requests/", name="api-shop-payment-requests")
-class PaymentRequestsView(APIView):
-    @extend_schema(request=AmountSerializer, responses={201: RequestCreatedSerializer}, tags=TAGS)
+class PaymentRequestsView(common.PaymentsView):
+    @extend_schema(
+        request=common.AmountSerializer, responses={201: common.RequestCreatedSerializer}
+    )
     def post(self, request: Request, shop_id: int) -> Response:
         """A signed payment request for the resident to scan; poll its status to see "paid"."""
-        form = AmountSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        data = validated(request, common.AmountSerializer)
         made, payload = services.payment_request_create(
-            cashier=_user(request), shop_id=shop_id, amount=form.validated_data["amount"]
+            cashier=request_user(request, User), shop_id=shop_id, amount=data["amount"]
         )
         svg, png = qr.data_urls(payload)
-        body = RequestCreatedSerializer(
+        body = common.RequestCreatedSerializer(
             {
                 "id": made.pk,
                 "payload": payload,
@@ -119,97 +110,95 @@ class PaymentRequestsView(APIView):
 
 
 @payment_request("", name="api-shop-payment-request")
-class PaymentRequestView(APIView):
-    @extend_schema(responses=RequestStateSerializer, tags=TAGS)
+class PaymentRequestView(common.PaymentsView):
+    @extend_schema(responses=common.RequestStateSerializer)
     def get(self, request: Request, shop_id: int, request_id: int) -> Response:
         """The request's status (open, paid, cancelled, expired), for the till to poll."""
-        shop = shop_membership(user=_user(request), shop_id=shop_id).shop
+        shop = _shop(request, shop_id)
         state = selectors.request_status(request_id=request_id, shop=shop)
         if state is None:
             raise NotFound(_("There is no such payment request."))
-        response = Response(RequestStateSerializer(state).data)
+        response = Response(common.RequestStateSerializer(state).data)
         response["Cache-Control"] = "no-store"
         return response
 
 
 @payment_request("cancel/", name="api-shop-payment-request-cancel")
-class PaymentRequestCancelView(APIView):
-    @extend_schema(request=None, responses=RequestStateSerializer, tags=TAGS)
+class PaymentRequestCancelView(common.PaymentsView):
+    @extend_schema(request=None, responses=common.RequestStateSerializer)
     def post(self, request: Request, shop_id: int, request_id: int) -> Response:
         """Cancel an open request (a paid one stays paid)."""
         cancelled = services.payment_request_cancel(
-            cashier=_user(request), shop_id=shop_id, request_id=request_id
+            cashier=request_user(request, User), shop_id=shop_id, request_id=request_id
         )
         state = selectors.request_status(request_id=cancelled.pk, shop=cancelled.shop)
-        return Response(RequestStateSerializer(state).data)
+        return Response(common.RequestStateSerializer(state).data)
 
 
 KIND_PARAMETER = OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=["svg", "png"])
 
 
 @payment_request("qr.<str:kind>", name="api-shop-payment-request-qr")
-class PaymentRequestImageView(APIView):
-    @extend_schema(parameters=[KIND_PARAMETER], responses=IMAGE_RESPONSES, tags=TAGS)
+class PaymentRequestImageView(common.PaymentsView):
+    @extend_schema(parameters=[KIND_PARAMETER], responses=common.IMAGE_RESPONSES)
     def get(self, request: Request, shop_id: int, request_id: int, kind: str) -> HttpResponse:
         """The request's QR as an image (while its signing key is the active one)."""
-        shop = shop_membership(user=_user(request), shop_id=shop_id).shop
-        if kind not in IMAGE_KINDS:
+        shop = _shop(request, shop_id)
+        if kind not in common.IMAGE_KINDS:
             raise NotFound(_("There is nothing at this address."))
         made = PaymentRequest.objects.filter(pk=request_id, shop=shop).first()
         if made is None:
             raise NotFound(_("There is no such payment request."))
-        return _image(services.payment_request_payload(made), kind, f"request-{made.pk}")
+        return common._image(services.payment_request_payload(made), kind, f"request-{made.pk}")
 
 
 @routes("payments/", name="api-shop-payments")
-class ShopPaymentsView(APIView):
-    @extend_schema(parameters=[DayQuerySerializer], responses=DaySerializer, tags=TAGS)
+class ShopPaymentsView(common.PaymentsView):
+    @extend_schema(parameters=[common.DayQuerySerializer], responses=common.DaySerializer)
     def get(self, request: Request, shop_id: int) -> Response:
         """The shop's payments of a day (today by default, Europe/Amsterdam) and the total."""
-        shop = shop_membership(user=_user(request), shop_id=shop_id).shop
-        params = query(request, DayQuerySerializer)
+        shop = _shop(request, shop_id)
+        params = query(request, common.DayQuerySerializer)
         day: date = params.get("date") or timezone.localdate()
         result = selectors.shop_day_payments(shop=shop, day=day)
         return Response(
-            DaySerializer(
+            common.DaySerializer(
                 {
                     "date": day,
                     "total": result.total,
                     "refunded": result.refunded,
                     "net": result.net,
-                    "payments": [_shop_payment(p) for p in result.payments],
+                    "payments": [common._shop_payment(p) for p in result.payments],
                 }
             ).data
         )
 
 
 @routes("payments/<int:payment_id>/refunds/", name="api-shop-refunds")
-class RefundsView(APIView):
-    @extend_schema(request=RefundRequestSerializer, responses={201: RefundSerializer}, tags=TAGS)
+class RefundsView(common.PaymentsView):
+    @extend_schema(request=common.RefundRequestSerializer, responses={201: common.RefundSerializer})
     def post(self, request: Request, shop_id: int, payment_id: int) -> Response:
         """Refund part or all of a payment to this shop, back to the payer's wallet. Cashiers
         up to CASHIER_REFUND_MAX per refund; the owner any amount up to what is left."""
-        form = RefundRequestSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
+        data = validated(request, common.RefundRequestSerializer)
         made = services.payment_refund(
-            actor=_user(request),
+            actor=request_user(request, User),
             shop_id=shop_id,
             payment_id=payment_id,
             amount=data["amount"],
             reason=data["reason"],
             idempotency_key=data.get("idempotency_key"),
         )
-        return Response(_refund(made), status=status.HTTP_201_CREATED)
+        return Response(common._refund(made), status=status.HTTP_201_CREATED)
 
 
 @routes("poster.<str:kind>", name="api-shop-poster")
-class PosterView(APIView):
-    @extend_schema(parameters=[KIND_PARAMETER], responses=IMAGE_RESPONSES, tags=TAGS)
+class PosterView(common.PaymentsView):
+    @extend_schema(parameters=[KIND_PARAMETER], responses=common.IMAGE_RESPONSES)
     def get(self, request: Request, shop_id: int, kind: str) -> HttpResponse:
         """The shop's poster QR (HEITJE:1:S:<id>) to print: residents scan it and type the
         amount."""
-        shop = shop_membership(user=_user(request), shop_id=shop_id).shop
-        if kind not in IMAGE_KINDS:
+        shop = _shop(request, shop_id)
+        if kind not in common.IMAGE_KINDS:
             raise NotFound(_("There is nothing at this address."))
-        return _image(codes.shop_encode(shop.pk), kind, f"shop-{shop.pk}-poster")
+        return common._image(codes.shop_encode(shop.pk), kind, f"shop-{shop.pk}-poster")

@@ -11,7 +11,7 @@ One module per use case: `vouchers`, `settlements` (staff), `shops`; `serializer
 the permissions and bodies.
 """
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, include, path
 
 from . import settlements, shops, vouchers
 
@@ -19,5 +19,5 @@ from . import settlements, shops, vouchers
 urlpatterns: list[URLPattern | URLResolver] = [
     *vouchers.routes.urls,
     *settlements.routes.urls,
-    *shops.routes.urls,
+    path("shops/<int:shop_id>/", include(shops.routes.urls)),
 ]

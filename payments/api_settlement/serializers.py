@@ -3,11 +3,9 @@
 from typing import Any
 
 from rest_framework import serializers
-from rest_framework.request import Request
 
-from accounts.models import Role, User
+from accounts.models import Role
 from accounts.permissions import staff_permission
-from core.api import request_user
 
 from .. import settlement, voucher_batches
 from ..models import (
@@ -26,10 +24,6 @@ SettlementReadPermission = staff_permission(Role.APPROVER, Role.FINANCE, Role.AD
 SettlementDecidePermission = staff_permission(*settlement.APPROVE_ROLES)
 IbanConfirmPermission = staff_permission(*settlement.IBAN_CONFIRM_ROLES)
 SepaPermission = staff_permission(*settlement.EXPORT_ROLES)
-
-
-def _user(request: Request) -> User:
-    return request_user(request, User)
 
 
 # --- serializers -----------------------------------------------------------------------------
@@ -160,7 +154,7 @@ class SepaExportSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-def _batch_body(batch: VoucherBatch) -> dict[str, Any]:
+def batch_body(batch: VoucherBatch) -> dict[str, Any]:
     """A batch just written, with its redeemed count (as the listing annotates it)."""
     found = voucher_batches.voucher_batches_for_staff().get(pk=batch.pk)
     return dict(VoucherBatchSerializer(found).data)

@@ -12,26 +12,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from core.api import ActionView, KeysetPage, Page, page_response, query
+from core.api import ActionView, KeysetPage, Page, page_response, query, request_user
 from core.routes import Routes
 
 from .. import settlement
-from ..models import (
-    SepaExport,
-    Settlement,
-    SettlementStatus,
-)
-from .serializers import (
-    IbanConfirmPermission,
-    SepaExportSerializer,
-    SepaPermission,
-    SettlementDecidePermission,
-    SettlementReadPermission,
-    SettlementRejectSerializer,
-    SettlementSerializer,
-    StaffSettlementQuerySerializer,
-    _user,
-)
+from ..models import SepaExport, Settlement, SettlementStatus
+from . import serializers
 
 # Settlements and transfer files, and one of each under its own prefix.
 routes = Routes()
@@ -44,30 +30,30 @@ one_sepa_export = routes.group("staff/sepa-exports/<int:export_id>/")
 @routes("staff/settlements/", name="api-staff-settlements")
 class StaffSettlementsView(APIView):
     pagination_class = KeysetPage
-    permission_classes = (SettlementReadPermission,)
+    permission_classes = (serializers.SettlementReadPermission,)
 
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, enum=SettlementStatus.values),
         ],
-        responses=SettlementSerializer(many=True),
+        responses=serializers.SettlementSerializer(many=True),
         tags=["settlement"],
     )
     def get(self, request: Request) -> Response:
         """Settlements oldest first; `?status=requested` is the approval queue. Paged by cursor:
         follow `next`."""
-        params = query(request, StaffSettlementQuerySerializer)
+        params = query(request, serializers.StaffSettlementQuerySerializer)
         rows = settlement.settlements_for_staff(status=params.get("status"))
-        return page_response(self, request, rows, serializer=SettlementSerializer)
+        return page_response(self, request, rows, serializer=serializers.SettlementSerializer)
 
 
 # What staff do to one settlement; the answer is the settlement.
-@extend_schema(request=None, responses=SettlementSerializer, tags=["settlement"])
+@extend_schema(request=None, responses=serializers.SettlementSerializer, tags=["settlement"])
 class StaffSettlementAction(ActionView):
-    permission_classes = (SettlementDecidePermission,)
+    permission_classes = (serializers.SettlementDecidePermission,)
 
     def answer(self, done: Settlement) -> dict[str, Any]:
-        return SettlementSerializer(done).data
+        return serializers.SettlementSerializer(done).data
 
 
 @one_settlement("approve/", name="api-staff-settlement-approve")
@@ -84,18 +70,18 @@ class StaffSettlementIbanConfirmView(StaffSettlementAction):
     """Confirm the new IBAN of a held settlement, after checking it with the shop another
     way; it can then be approved. Not by a member of the shop."""
 
-    permission_classes = (IbanConfirmPermission,)
+    permission_classes = (serializers.IbanConfirmPermission,)
 
     def act(self, user: User, **arguments: Any) -> Settlement:
         return settlement.settlement_iban_confirm(staff=user, **arguments)
 
 
 @one_settlement("reject/", name="api-staff-settlement-reject")
-@extend_schema(request=SettlementRejectSerializer)
+@extend_schema(request=serializers.SettlementRejectSerializer)
 class StaffSettlementRejectView(StaffSettlementAction):
     """Turn a requested settlement down with a reason the owner reads."""
 
-    form = SettlementRejectSerializer
+    form = serializers.SettlementRejectSerializer
 
     def act(self, user: User, **arguments: Any) -> Settlement:
         return settlement.settlement_reject(approver=user, **arguments)
@@ -104,29 +90,36 @@ class StaffSettlementRejectView(StaffSettlementAction):
 @routes("staff/sepa-exports/", name="api-staff-sepa-exports")
 class StaffSepaExportsView(APIView):
     pagination_class = Page
-    permission_classes = (SepaPermission,)
+    permission_classes = (serializers.SepaPermission,)
 
     @extend_schema(
-        responses=SepaExportSerializer(many=True),
+        responses=serializers.SepaExportSerializer(many=True),
         tags=["settlement"],
     )
     def get(self, request: Request) -> Response:
         """Transfer files, newest first."""
         return page_response(
-            self, request, settlement.sepa_exports_for_staff(), serializer=SepaExportSerializer
+            self,
+            request,
+            settlement.sepa_exports_for_staff(),
+            serializer=serializers.SepaExportSerializer,
         )
 
-    @extend_schema(request=None, responses={201: SepaExportSerializer}, tags=["settlement"])
+    @extend_schema(
+        request=None, responses={201: serializers.SepaExportSerializer}, tags=["settlement"]
+    )
     def post(self, request: Request) -> Response:
         """Put every approved settlement into one pain.001 credit transfer file (validated
         against its schema); they become exported."""
-        export = settlement.sepa_export_create(actor=_user(request))
-        return Response(SepaExportSerializer(export).data, status=status.HTTP_201_CREATED)
+        export = settlement.sepa_export_create(actor=request_user(request, User))
+        return Response(
+            serializers.SepaExportSerializer(export).data, status=status.HTTP_201_CREATED
+        )
 
 
 @one_sepa_export("pain.001.xml", name="api-staff-sepa-export-file")
 class StaffSepaExportFileView(APIView):
-    permission_classes = (SepaPermission,)
+    permission_classes = (serializers.SepaPermission,)
 
     @extend_schema(
         responses={
@@ -138,7 +131,9 @@ class StaffSepaExportFileView(APIView):
     )
     def get(self, request: Request, export_id: int) -> HttpResponse:
         """Download the file for the bank (audited)."""
-        export: SepaExport = settlement.sepa_export_get(actor=_user(request), export_id=export_id)
+        export: SepaExport = settlement.sepa_export_get(
+            actor=request_user(request, User), export_id=export_id
+        )
         response = HttpResponse(export.xml.encode("utf-8"), content_type="application/xml")
         response["Content-Disposition"] = f'attachment; filename="heitje-pain.001-{export.pk}.xml"'
         response["Cache-Control"] = "no-store"
@@ -147,10 +142,10 @@ class StaffSepaExportFileView(APIView):
 
 @one_sepa_export("paid/", name="api-staff-sepa-export-paid")
 class StaffSepaExportPaidView(APIView):
-    permission_classes = (SepaPermission,)
+    permission_classes = (serializers.SepaPermission,)
 
-    @extend_schema(request=None, responses=SepaExportSerializer, tags=["settlement"])
+    @extend_schema(request=None, responses=serializers.SepaExportSerializer, tags=["settlement"])
     def post(self, request: Request, export_id: int) -> Response:
         """Record that the bank executed the file: its settlements become paid."""
-        export = settlement.sepa_export_paid(actor=_user(request), export_id=export_id)
-        return Response(SepaExportSerializer(export).data)
+        export = settlement.sepa_export_paid(actor=request_user(request, User), export_id=export_id)
+        return Response(serializers.SepaExportSerializer(export).data)
